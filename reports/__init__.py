@@ -1,0 +1,1 @@
+"""Report templates (data files only); installed as iam_analyzer.reports."""

@@ -1,0 +1,67 @@
+"""Shared fixtures.
+
+``moto_server`` runs moto's real HTTP server on a free loopback port once per test session;
+``aws`` hands out boto3 clients pointed at it, and the server's state is reset before each
+test that uses it, so tests do not see each other's resources.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import urllib.request
+
+import pytest
+
+REGION = "us-east-1"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    from moto.server import ThreadedMotoServer
+
+    # boto3 must never reach real AWS from a test, whatever the machine's configuration.
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    })
+    os.environ.pop("AWS_PROFILE", None)
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+class AwsClients:
+    def __init__(self, endpoint: str):
+        self.endpoint_url = endpoint
+        import boto3
+
+        self.session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        )
+
+    def client(self, service: str, region: str = REGION):
+        return self.session.client(service, region_name=region, endpoint_url=self.endpoint_url)
+
+    def reset(self) -> None:
+        req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+
+
+@pytest.fixture
+def aws(moto_server) -> AwsClients:
+    clients = AwsClients(moto_server)
+    clients.reset()
+    return clients

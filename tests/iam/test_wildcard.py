@@ -1,0 +1,69 @@
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from iam_analyzer.iam import wildcard
+
+ALPHA = "ab/:"
+patterns = st.text(alphabet=ALPHA + "*?", max_size=7)
+texts = st.text(alphabet=ALPHA, max_size=7)
+
+
+def brute_strings(max_len=5):
+    out = [""]
+    frontier = [""]
+    for _ in range(max_len):
+        frontier = [s + c for s in frontier for c in ALPHA]
+        out.extend(frontier)
+    return out
+
+
+ALL = brute_strings(5)
+
+
+def test_star_and_question_mark():
+    assert wildcard.matches("s3:Get*", "s3:GetObject")
+    assert not wildcard.matches("s3:Get*", "s3:PutObject")
+    assert wildcard.matches("ec2:Describe?pcs", "ec2:DescribeVpcs")
+    assert wildcard.matches("S3:GETOBJECT", "s3:GetObject", ignore_case=True)
+    assert not wildcard.matches("S3:GETOBJECT", "s3:GetObject")
+    # regular-expression characters are literal
+    assert not wildcard.matches("a.c", "abc")
+    assert wildcard.matches("a+c(", "a+c(")
+
+
+@given(patterns, texts)
+def test_matches_agrees_with_a_reference_regex(p, t):
+    rx = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in p)
+    assert wildcard.matches(p, t) == (re.fullmatch(rx, t, re.DOTALL) is not None)
+
+
+@settings(max_examples=300)
+@given(patterns, patterns)
+def test_intersects_is_exact_on_short_strings(a, b):
+    # If some short string matches both, intersects must say so; if it says so, a
+    # witness exists (we look among strings up to the combined length).
+    witness = any(wildcard.matches(a, s) and wildcard.matches(b, s) for s in ALL if len(s) <= 5)
+    if witness:
+        assert wildcard.intersects(a, b)
+    if wildcard.intersects(a, b) and len(a.replace("*", "")) + len(b.replace("*", "")) <= 4:
+        assert witness
+
+
+@settings(max_examples=300)
+@given(patterns, patterns)
+def test_contains_is_sound(outer, inner):
+    if wildcard.contains(outer, inner):
+        for s in ALL:
+            if wildcard.matches(inner, s):
+                assert wildcard.matches(outer, s), (outer, inner, s)
+
+
+def test_contains_examples():
+    assert wildcard.contains("*", "anything*")
+    assert wildcard.contains("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/*")
+    assert not wildcard.contains("arn:aws:s3:::b/x/*", "arn:aws:s3:::b/*")
+    assert wildcard.contains("a?c", "abc")
+    assert not wildcard.contains("abc", "a?c")
+    assert wildcard.contains("a*", "a?")
