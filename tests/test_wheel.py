@@ -1,0 +1,53 @@
+"""rules/ and reports/ ship inside the wheel: install it in a fresh environment and use both."""
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_installed_wheel_reads_rules_and_report_templates(tmp_path):
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    (wheel,) = dist.glob("iam_analyzer-*.whl")
+    env_dir = tmp_path / "venv"
+    # system site-packages provide the dependencies; the package itself comes from the wheel
+    venv.EnvBuilder(with_pip=False, system_site_packages=True).create(env_dir)
+    py = env_dir / "bin" / "python"
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)]
+                   if _pip_has_python_flag() else
+                   [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--prefix", str(env_dir), str(wheel)],
+                   check=True, capture_output=True)
+    work = tmp_path / "elsewhere"  # not the source tree
+    work.mkdir()
+    policy = work / "p.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket"}]}))
+    clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    where = subprocess.run(
+        [str(py), "-c", "import iam_analyzer, iam_analyzer.resources as r; print(iam_analyzer.__file__); "
+                        "print(r.rules_dir()); print(r.reports_dir())"],
+        cwd=work, capture_output=True, text=True, check=True, env=clean_env,
+    ).stdout.split()
+    assert all(str(env_dir) in w for w in where), where
+    out = subprocess.run([str(env_dir / "bin" / "iam-analyzer"), "lint", "--format", "markdown", str(policy)],
+                         cwd=work, capture_output=True, text=True, env=clean_env)
+    assert out.returncode == 1, out.stderr
+    assert "## iam-analyzer lint" in out.stdout  # from reports/lint.md.j2
+    assert "Action can never apply to the resources listed" in out.stdout  # from rules/lint/PL005.yaml
+
+
+def _pip_has_python_flag() -> bool:
+    r = subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True, text=True)
+    major_minor = r.stdout.split()[1].split(".")[:2]
+    return tuple(int(x) for x in major_minor) >= (22, 3)
