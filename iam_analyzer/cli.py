@@ -183,5 +183,137 @@ def catalog(fmt: str) -> None:
             click.echo(f"  {lv}: {n}")
 
 
+# -- scan and inventory ------------------------------------------------------------------------
+
+
+class _Progress:
+    """A one-line progress display on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._last = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        line = f"\r{stage}: {done}/{total}"
+        if line != self._last:
+            click.echo(line.ljust(60), nl=False, err=True)
+            self._last = line
+
+    def close(self) -> None:
+        if self.enabled and self._last:
+            click.echo("", err=True)
+
+
+def _setup_logging(verbose: int) -> None:
+    import logging
+
+    level = logging.DEBUG if verbose >= 1 else logging.WARNING
+    logging.basicConfig(level=level, format="iam-analyzer: %(levelname)s %(message)s", stream=sys.stderr)
+    if verbose < 2:
+        for noisy in ("botocore", "boto3", "urllib3"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"iam-analyzer: {message}", err=True)
+    sys.exit(EXIT_UNUSABLE)
+
+
+@main.command()
+@click.option("--profile", help="AWS profile (default: the standard credential chain).")
+@click.option("--region", "regions", multiple=True, metavar="REGION",
+              help="Region to scan (repeatable). Default: the profile's region, else us-east-1.")
+@click.option("--all-regions", is_flag=True, help="Scan every region enabled for the account.")
+@click.option("--org-role", metavar="NAME",
+              help="Also scan every account of the Organization by assuming this role name in each.")
+@click.option("--endpoint-url", metavar="URL", help="Send every API call to this endpoint (e.g. a local moto server).")
+@click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True,
+              help="Concurrent API calls per region.")
+@click.option("--no-push-sources", is_flag=True,
+              help="Skip reading S3, SNS, EventBridge, API Gateway and Logs configuration for triggers.")
+@click.option("--thorough", is_flag=True,
+              help="Also read every function's URL configuration and reserved concurrency (2 more calls per "
+                   "function). By default a URL is read where the resource policy grants lambda:InvokeFunctionUrl.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the snapshot (JSON).")
+@click.option("-v", "--verbose", count=True, help="-v logs each API call; -vv adds botocore's own logs.")
+def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push_sources, thorough, output, verbose) -> None:
+    """Inventory Lambda functions, their roles and triggers into an offline snapshot.
+
+    Read-only: the exact permissions needed are in docs/scanner-policy.json. Calls that
+    fail (AccessDenied, throttling past retries, a service missing in a region) are recorded
+    in the snapshot's coverage and the scan goes on.
+    """
+    import botocore.exceptions
+
+    from .aws.inventory import ScanOptions
+    from .aws.inventory import scan as run_scan
+    from .aws.session import Clients, UsageError, make_session
+
+    _setup_logging(verbose)
+    try:
+        session = make_session(profile, regions[0] if regions else None)
+    except UsageError as e:
+        _fail(str(e))
+    clients = Clients(session, endpoint_url=endpoint_url)
+    opts = ScanOptions(regions=list(regions) or [session.region_name or "us-east-1"], all_regions=all_regions,
+                       workers=workers, push_sources=not no_push_sources, thorough=thorough)
+    progress = _Progress(sys.stderr.isatty() and not verbose)
+    try:
+        snapshot = run_scan(clients, opts, org_role=org_role, progress=progress)
+    except botocore.exceptions.NoCredentialsError:
+        _fail("no AWS credentials found: set a profile (--profile), environment variables, or SSO login")
+    except botocore.exceptions.EndpointConnectionError as e:
+        _fail(f"cannot reach AWS: {e}")
+    except botocore.exceptions.ClientError as e:
+        _fail(f"scan could not start: {e}")
+    finally:
+        progress.close()
+    if not any(a.account_id for a in snapshot.accounts):
+        gap = snapshot.accounts[0].coverage[0] if snapshot.accounts and snapshot.accounts[0].coverage else None
+        _fail("could not identify the account" + (f": {gap.error_code}: {gap.message}" if gap else ""))
+    snapshot.save(output)
+    fns = sum(len(a.functions) for a in snapshot.accounts)
+    gaps = sum(len(a.coverage) for a in snapshot.accounts)
+    click.echo(f"{output}: {len(snapshot.accounts)} account(s), {fns} function(s), "
+               f"{clients.call_log.total} API calls, {gaps} coverage gap(s)", err=True)
+
+
+def _load_snapshot(path: str):
+    from .model import Snapshot, SnapshotError
+
+    try:
+        return Snapshot.load(path)
+    except SnapshotError as e:
+        _fail(str(e))
+
+
+@main.command()
+@click.option("--snapshot", "snapshot_path", required=True, type=click.Path(dir_okay=False), help="A snapshot from scan.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def inventory(snapshot_path: str, fmt: str) -> None:
+    """List the functions of a snapshot with their role, triggers and granted actions."""
+    from .inventory_view import inventory_rows
+
+    snap = _load_snapshot(snapshot_path)
+    rows = inventory_rows(snap)
+    if fmt == "json":
+        _echo_json({"functions": rows, "coverage_gaps": sum(len(a.coverage) for a in snap.accounts)})
+        return
+    headers = ("function", "region", "runtime", "role", "triggers", "granted")
+    table = [headers] + [(r["name"], r["region"], r["runtime"] or "-", r["role_name"] or "-",
+                          ", ".join(f"{k}:{v}" for k, v in r["triggers"].items()) or "-",
+                          str(r["granted_actions"])) for r in rows]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(headers))]
+    for row in table:
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+    gaps = [g for a in snap.accounts for g in a.coverage]
+    if gaps:
+        click.echo(f"{len(gaps)} call(s) failed during the scan; the snapshot may be incomplete "
+                   f"(first: {gaps[0].service}.{gaps[0].operation} {gaps[0].error_code})", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -32,8 +32,13 @@ def moto_server():
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": REGION,
+        # AWS-managed policies (AWSLambdaBasicExecutionRole, AdministratorAccess ...) exist
+        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
     })
     os.environ.pop("AWS_PROFILE", None)
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the server's access log
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

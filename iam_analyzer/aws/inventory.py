@@ -1,0 +1,581 @@
+"""The inventory scanner: Lambda functions and everything that decides their permissions.
+
+Read-only by construction: every operation it calls is listed in ``docs/scanner-policy.json``
+and is a List or Read action (a test records the calls and checks both).
+
+Cost per account: one paginated ``GetAccountAuthorizationDetails`` pass, two calls per
+AWS-managed policy attached anywhere, then per region a constant number of list calls
+(functions with their versions, event source mappings, tags, push sources, resource names)
+and per function the calls that have no region-wide form: its resource policy, aliases,
+URL, event-invoke configuration and reserved concurrency.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+import botocore.exceptions
+
+from .. import __version__
+from ..envvars import ResourceIndex, inspect_all
+from ..iam.catalog import default_catalog
+from ..iam.policy import loads_document
+from ..invokers import invokers_from_policy
+from ..model import (
+    Account, Alias, CoverageGap, EventInvokeConfig, EventSourceMapping, Function, FunctionUrl,
+    Group, InlinePolicy, ManagedPolicy, Role, Snapshot, Trigger, User,
+)
+from .session import Clients, error_code
+
+log = logging.getLogger("iam_analyzer.aws")
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+_NOT_FOUND = {"ResourceNotFoundException", "ResourceNotFound", "NoSuchEntity", "NotFoundException",
+              "NoSuchBucket", "404"}
+
+
+@dataclass
+class ScanOptions:
+    regions: list[str] = field(default_factory=list)
+    all_regions: bool = False
+    workers: int = 16
+    push_sources: bool = True
+    # Also read every function's URL configuration (not only where its resource policy grants
+    # lambda:InvokeFunctionUrl) and its reserved concurrency: two more calls per function.
+    thorough: bool = False
+
+
+def _doc(value: Any) -> dict:
+    if isinstance(value, str):
+        return loads_document(value)
+    return value or {}
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    return str(value)
+
+
+def _tags(items: Iterable[dict] | None) -> dict[str, str]:
+    return {t["Key"]: t.get("Value", "") for t in items or ()}
+
+
+def _source_type(arn: str | None, esm: dict) -> str:
+    if not arn:
+        return "self-managed-kafka" if esm.get("SelfManagedEventSource") else "unknown"
+    svc = arn.split(":")[2] if arn.count(":") >= 5 else ""
+    if svc == "dynamodb":
+        return "dynamodb"
+    return {"sqs": "sqs", "kinesis": "kinesis", "kafka": "kafka", "mq": "mq", "rds": "docdb"}.get(svc, svc or "unknown")
+
+
+class AccountScanner:
+    """Scans one account (one set of credentials) across the given regions."""
+
+    def __init__(self, clients: Clients, regions: list[str], options: ScanOptions,
+                 progress: Progress | None = None):
+        self.c = clients
+        self.regions = regions
+        self.opt = options
+        self.progress = progress or (lambda *_: None)
+        self.gaps: list[CoverageGap] = []
+        self._lock = threading.Lock()
+        self.account_id = ""
+        self.partition = "aws"
+
+    # -- call helpers: every failure becomes a coverage gap and the scan goes on ----------------
+
+    def _gap(self, service: str, operation: str, exc: BaseException, region: str | None, resource: str | None = None) -> None:
+        code, message = error_code(exc)
+        log.warning("%s %s.%s failed: %s", region or "global", service, operation, code)
+        with self._lock:
+            self.gaps.append(CoverageGap(service=service, operation=operation, error_code=code,
+                                         message=message[:500], region=region,
+                                         account_id=self.account_id or None, resource=resource))
+
+    def call(self, service: str, region: str, operation: str, *, missing_ok: bool = False,
+             resource: str | None = None, **kwargs) -> dict | None:
+        client = self.c.client(service, region)
+        try:
+            return getattr(client, operation)(**kwargs)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            code, _ = error_code(e)
+            if missing_ok and code in _NOT_FOUND:
+                return None
+            self._gap(service, operation, e, region, resource)
+            return None
+
+    def paginate(self, service: str, region: str, operation: str, key: str, **kwargs) -> list:
+        client = self.c.client(service, region)
+        out: list = []
+        try:
+            if client.can_paginate(operation):
+                for page in client.get_paginator(operation).paginate(**kwargs):
+                    out.extend(page.get(key, []))
+            else:
+                out.extend(getattr(client, operation)(**kwargs).get(key, []))
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self._gap(service, operation, e, region)
+        return out
+
+    def _map(self, fn, items: list) -> list:
+        if not items:
+            return []
+        with ThreadPoolExecutor(max_workers=max(1, min(self.opt.workers, len(items)))) as pool:
+            return list(pool.map(fn, items))
+
+    # -- the account ----------------------------------------------------------------------------
+
+    def scan(self) -> Account:
+        home = self.regions[0]
+        ident = self.call("sts", home, "get_caller_identity")
+        if ident:
+            self.account_id = ident["Account"]
+            self.partition = ident["Arn"].split(":")[1]
+        acct = Account(account_id=self.account_id, partition=self.partition, regions=list(self.regions))
+        buckets = self._list_buckets(home)
+        # IAM (global) and every region are independent: read them side by side.
+        with ThreadPoolExecutor(max_workers=1 + len(self.regions)) as pool:
+            iam_done = pool.submit(self._scan_iam, acct, home)
+            per_region = [pool.submit(self._scan_region, r, buckets) for r in self.regions]
+            iam_done.result()
+            for i, fut in enumerate(per_region):
+                acct.functions.extend(fut.result())
+                self.progress("regions", i + 1, len(self.regions))
+        if self.opt.push_sources and buckets:
+            self._attach_s3_triggers(acct, home, buckets)
+        acct.coverage = self.gaps
+        return acct
+
+    # -- IAM --------------------------------------------------------------------------------
+
+    def _scan_iam(self, acct: Account, region: str) -> None:
+        details = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []}
+        client = self.c.client("iam", region)
+        try:
+            for page in client.get_paginator("get_account_authorization_details").paginate(
+                Filter=["User", "Role", "Group", "LocalManagedPolicy"]
+            ):
+                for k in details:
+                    details[k].extend(page.get(k, []))
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            self._gap("iam", "get_account_authorization_details", e, None)
+        for r in details["RoleDetailList"]:
+            last = r.get("RoleLastUsed") or {}
+            acct.roles.append(Role(
+                arn=r["Arn"], name=r["RoleName"], path=r.get("Path", "/"), role_id=r.get("RoleId", ""),
+                create_date=_iso(r.get("CreateDate")) or "",
+                trust_policy=_doc(r.get("AssumeRolePolicyDocument")),
+                inline_policies=[InlinePolicy(p["PolicyName"], _doc(p["PolicyDocument"])) for p in r.get("RolePolicyList", [])],
+                managed_policy_arns=sorted(p["PolicyArn"] for p in r.get("AttachedManagedPolicies", [])),
+                permissions_boundary_arn=(r.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
+                last_used=_iso(last.get("LastUsedDate")), last_used_region=last.get("Region"),
+                tags=_tags(r.get("Tags")),
+            ))
+        for u in details["UserDetailList"]:
+            acct.users.append(User(
+                arn=u["Arn"], name=u["UserName"], path=u.get("Path", "/"),
+                inline_policies=[InlinePolicy(p["PolicyName"], _doc(p["PolicyDocument"])) for p in u.get("UserPolicyList", [])],
+                managed_policy_arns=sorted(p["PolicyArn"] for p in u.get("AttachedManagedPolicies", [])),
+                groups=sorted(u.get("GroupList", [])),
+                permissions_boundary_arn=(u.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
+                tags=_tags(u.get("Tags")),
+            ))
+        for g in details["GroupDetailList"]:
+            acct.groups.append(Group(
+                arn=g["Arn"], name=g["GroupName"], path=g.get("Path", "/"),
+                inline_policies=[InlinePolicy(p["PolicyName"], _doc(p["PolicyDocument"])) for p in g.get("GroupPolicyList", [])],
+                managed_policy_arns=sorted(p["PolicyArn"] for p in g.get("AttachedManagedPolicies", [])),
+            ))
+        for p in details["Policies"]:
+            default = next((v for v in p.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None)
+            acct.policies.append(ManagedPolicy(
+                arn=p["Arn"], name=p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1], path=p.get("Path", "/"),
+                default_version_id=p.get("DefaultVersionId", ""),
+                document=_doc(default["Document"]) if default else {}, aws_managed=False,
+            ))
+        # AWS-managed policies attached anywhere: fetched once each so the snapshot stands alone.
+        known = {p.arn for p in acct.policies}
+        wanted = sorted({a for x in (*acct.roles, *acct.users, *acct.groups) for a in x.managed_policy_arns
+                         if a not in known} | {x.permissions_boundary_arn for x in (*acct.roles, *acct.users)
+                                               if x.permissions_boundary_arn and x.permissions_boundary_arn not in known})
+        acct.policies.extend(p for p in self._map(lambda a: self._managed_policy(a, region), wanted) if p)
+
+    def _managed_policy(self, arn: str, region: str) -> ManagedPolicy | None:
+        meta = self.call("iam", region, "get_policy", PolicyArn=arn, resource=arn)
+        if not meta:
+            return None
+        pol = meta["Policy"]
+        ver = self.call("iam", region, "get_policy_version", PolicyArn=arn, VersionId=pol["DefaultVersionId"], resource=arn)
+        if not ver:
+            return None
+        return ManagedPolicy(arn=arn, name=pol["PolicyName"], path=pol.get("Path", "/"),
+                             default_version_id=pol["DefaultVersionId"],
+                             document=_doc(ver["PolicyVersion"]["Document"]), aws_managed=":aws:policy/" in arn)
+
+    # -- resource names (to recognise bare names in environment variables) ------------------------
+
+    def _list_buckets(self, region: str) -> list[str]:
+        return sorted(b["Name"] for b in self.paginate("s3", region, "list_buckets", "Buckets"))
+
+    def _resource_index(self, region: str, buckets: list[str]) -> ResourceIndex:
+        idx = ResourceIndex()
+        p, a = self.partition, self.account_id
+        for b in buckets:
+            idx.add(b, f"arn:{p}:s3:::{b}")
+        for t in self.paginate("dynamodb", region, "list_tables", "TableNames"):
+            idx.add(t, f"arn:{p}:dynamodb:{region}:{a}:table/{t}")
+        for url in self.paginate("sqs", region, "list_queues", "QueueUrls"):
+            name = url.rstrip("/").rsplit("/", 1)[-1]
+            idx.add(name, f"arn:{p}:sqs:{region}:{a}:{name}")
+        for t in self.paginate("sns", region, "list_topics", "Topics"):
+            idx.add(t["TopicArn"].rsplit(":", 1)[-1], t["TopicArn"])
+        for s in self.paginate("secretsmanager", region, "list_secrets", "SecretList"):
+            idx.add(s["Name"], s["ARN"])
+        for prm in self.paginate("ssm", region, "describe_parameters", "Parameters"):
+            name = prm["Name"]
+            arn = prm.get("ARN") or f"arn:{p}:ssm:{region}:{a}:parameter/{name.lstrip('/')}"
+            idx.add(name, arn)
+        return idx
+
+    # -- one region -------------------------------------------------------------------------
+
+    def _scan_region(self, region: str, buckets: list[str]) -> list[Function]:
+        raw = self.paginate("lambda", region, "list_functions", "Functions", FunctionVersion="ALL")
+        latest: dict[str, dict] = {}
+        versions: dict[str, list[str]] = {}
+        for f in raw:
+            if f.get("Version", "$LATEST") == "$LATEST":
+                latest[f["FunctionName"]] = f
+            else:
+                versions.setdefault(f["FunctionName"], []).append(f["Version"])
+        if not latest:
+            return []
+        # The region-wide lists do not depend on each other: run them concurrently.
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            f_index = pool.submit(self._resource_index, region, buckets)
+            f_tags = pool.submit(self.paginate, "resourcegroupstaggingapi", region, "get_resources",
+                                 "ResourceTagMappingList", ResourceTypeFilters=["lambda:function"])
+            f_esms = pool.submit(self.paginate, "lambda", region, "list_event_source_mappings", "EventSourceMappings")
+            f_signing = pool.submit(self._code_signing, region)
+            f_triggers = pool.submit(self._push_sources, region) if self.opt.push_sources else None
+            index = f_index.result()
+            tags = {m["ResourceARN"]: _tags(m.get("Tags")) for m in f_tags.result()}
+            esms = f_esms.result()
+            signing = f_signing.result()
+            triggers = f_triggers.result() if f_triggers else []
+
+        functions = []
+        for name, cfg in sorted(latest.items()):
+            fn = self._function_from_config(cfg, region, index)
+            fn.versions = sorted(versions.get(name, []), key=lambda v: int(v) if v.isdigit() else 0)
+            fn.tags = tags.get(fn.arn, {})
+            fn.code_signing_config_arn = signing.get(fn.arn) or fn.code_signing_config_arn
+            functions.append(fn)
+        by_name = {f.name: f for f in functions}
+        for m in esms:
+            target = _function_name(m.get("FunctionArn", ""))
+            if target in by_name:
+                by_name[target].event_source_mappings.append(_esm(m))
+        for t in triggers:
+            target = _function_name(t.function_arn)
+            if target in by_name:
+                by_name[target].triggers.append(t)
+
+        done = [0]
+
+        def details(fn: Function) -> Function:
+            self._function_details(fn, region)
+            with self._lock:
+                done[0] += 1
+                self.progress(f"functions {region}", done[0], len(functions))
+            return fn
+
+        return self._map(details, functions)
+
+    def _function_from_config(self, cfg: dict, region: str, index: ResourceIndex) -> Function:
+        vpc = cfg.get("VpcConfig") or {}
+        logging_cfg = cfg.get("LoggingConfig") or {}
+        env = (cfg.get("Environment") or {}).get("Variables") or {}
+        fn = Function(
+            arn=cfg["FunctionArn"].split(":$LATEST")[0], name=cfg["FunctionName"],
+            account_id=self.account_id, region=region, role_arn=cfg.get("Role", ""),
+            runtime=cfg.get("Runtime"), handler=cfg.get("Handler"), package_type=cfg.get("PackageType", "Zip"),
+            architectures=list(cfg.get("Architectures", [])), memory_size=cfg.get("MemorySize"),
+            timeout=cfg.get("Timeout"), last_modified=cfg.get("LastModified"), code_sha256=cfg.get("CodeSha256"),
+            layers=[layer["Arn"] for layer in cfg.get("Layers", [])],
+            vpc_id=vpc.get("VpcId") or None, subnet_ids=sorted(vpc.get("SubnetIds", [])),
+            security_group_ids=sorted(vpc.get("SecurityGroupIds", [])),
+            kms_key_arn=cfg.get("KMSKeyArn"), tracing_mode=(cfg.get("TracingConfig") or {}).get("Mode"),
+            dead_letter_target=(cfg.get("DeadLetterConfig") or {}).get("TargetArn"),
+            file_systems=[{"arn": f["Arn"], "local_mount_path": f.get("LocalMountPath")} for f in cfg.get("FileSystemConfigs", [])],
+            code_signing_config_arn=None,
+            logging_group=logging_cfg.get("LogGroup") if logging_cfg.get("LogGroup") not in (None, f"/aws/lambda/{cfg['FunctionName']}") else None,
+            environment=inspect_all(env, index),
+        )
+        del env  # values are not kept past this point
+        return fn
+
+    def _function_details(self, fn: Function, region: str) -> None:
+        """Three calls per function (resource policy, aliases, event-invoke configuration);
+        the URL configuration only where a resource policy lets someone call a URL, unless
+        ``thorough`` is set; reserved concurrency only when ``thorough``."""
+        pol = self.call("lambda", region, "get_policy", FunctionName=fn.name, missing_ok=True, resource=fn.arn)
+        if pol:
+            fn.resource_policy = _doc(pol.get("Policy"))
+            fn.invokers, errors = invokers_from_policy(fn.resource_policy)
+            for e in errors:
+                self._gap("lambda", "get_policy", ValueError(f"unreadable resource policy statement: {e}"), region, fn.arn)
+        if self.opt.thorough or _mentions_url(fn.resource_policy):
+            url = self.call("lambda", region, "get_function_url_config", FunctionName=fn.name, missing_ok=True,
+                            resource=fn.arn)
+            if url and url.get("FunctionUrl"):
+                fn.urls.append(_url(url, None))
+        for a in self.paginate("lambda", region, "list_aliases", "Aliases", FunctionName=fn.name):
+            alias = Alias(name=a["Name"], arn=a["AliasArn"], function_version=a.get("FunctionVersion", ""))
+            apol = self.call("lambda", region, "get_policy", FunctionName=fn.name, Qualifier=a["Name"],
+                             missing_ok=True, resource=alias.arn)
+            alias_doc = _doc(apol.get("Policy")) if apol else None
+            if alias_doc and alias_doc != fn.resource_policy:  # an alias policy that differs from the function's
+                alias.resource_policy = alias_doc
+                inv, _ = invokers_from_policy(alias_doc, qualifier=a["Name"])
+                fn.invokers.extend(inv)
+            if self.opt.thorough or _mentions_url(alias_doc):
+                aurl = self.call("lambda", region, "get_function_url_config", FunctionName=fn.name,
+                                 Qualifier=a["Name"], missing_ok=True, resource=alias.arn)
+                if aurl and aurl.get("FunctionUrl") and not any(u.url == aurl["FunctionUrl"] for u in fn.urls):
+                    alias.url = _url(aurl, a["Name"])
+                    fn.urls.append(alias.url)
+            fn.aliases.append(alias)
+        for c in self.paginate("lambda", region, "list_function_event_invoke_configs", "FunctionEventInvokeConfigs",
+                               FunctionName=fn.name):
+            dest = c.get("DestinationConfig") or {}
+            fn.event_invoke_configs.append(EventInvokeConfig(
+                qualifier=_qualifier(c.get("FunctionArn", "")),
+                maximum_retry_attempts=c.get("MaximumRetryAttempts"),
+                maximum_event_age_seconds=c.get("MaximumEventAgeInSeconds"),
+                on_success=(dest.get("OnSuccess") or {}).get("Destination"),
+                on_failure=(dest.get("OnFailure") or {}).get("Destination"),
+            ))
+        if self.opt.thorough:
+            conc = self.call("lambda", region, "get_function_concurrency", FunctionName=fn.name, missing_ok=True,
+                             resource=fn.arn)
+            if conc:
+                fn.reserved_concurrency = conc.get("ReservedConcurrentExecutions")
+
+    def _code_signing(self, region: str) -> dict[str, str]:
+        out = {}
+        for cfg in self.paginate("lambda", region, "list_code_signing_configs", "CodeSigningConfigs"):
+            arn = cfg["CodeSigningConfigArn"]
+            for f in self.paginate("lambda", region, "list_functions_by_code_signing_config", "FunctionArns",
+                                   CodeSigningConfigArn=arn):
+                out[f] = arn
+        return out
+
+    # -- push sources -------------------------------------------------------------------------
+
+    def _push_sources(self, region: str) -> list[Trigger]:
+        out: list[Trigger] = []
+        for s in self.paginate("sns", region, "list_subscriptions", "Subscriptions"):
+            if s.get("Protocol") == "lambda":
+                out.append(Trigger("sns", s["TopicArn"], s["Endpoint"], {"subscription_arn": s.get("SubscriptionArn")}))
+        rules = [(bus["Name"], rule)
+                 for bus in self.paginate("events", region, "list_event_buses", "EventBuses") or [{"Name": "default"}]
+                 for rule in self.paginate("events", region, "list_rules", "Rules", EventBusName=bus["Name"])]
+
+        def rule_targets(item) -> list[Trigger]:
+            bus, rule = item
+            return [Trigger("eventbridge-rule", rule["Arn"], t["Arn"], {
+                        "schedule": rule.get("ScheduleExpression"), "event_pattern": rule.get("EventPattern"),
+                        "state": rule.get("State"), "bus": bus})
+                    for t in self.paginate("events", region, "list_targets_by_rule", "Targets", Rule=rule["Name"],
+                                           EventBusName=bus)
+                    if ":lambda:" in t.get("Arn", "")]
+
+        def schedule(sch) -> list[Trigger]:
+            full = self.call("scheduler", region, "get_schedule", Name=sch["Name"], GroupName=sch.get("GroupName", "default"))
+            target = (full or {}).get("Target") or sch.get("Target") or {}
+            if ":lambda:" not in target.get("Arn", ""):
+                return []
+            return [Trigger("eventbridge-schedule", sch["Arn"], target["Arn"], {
+                "schedule": (full or {}).get("ScheduleExpression"), "role_arn": target.get("RoleArn"),
+                "state": sch.get("State")})]
+
+        def rest_api(api) -> list[Trigger]:
+            found = []
+            for res in self.paginate("apigateway", region, "get_resources", "items", restApiId=api["id"], embed=["methods"]):
+                for verb, method in (res.get("resourceMethods") or {}).items():
+                    fn_arn = _lambda_from_uri(((method or {}).get("methodIntegration") or {}).get("uri", ""))
+                    if fn_arn:
+                        found.append(Trigger("apigateway-rest", f"arn:{self.partition}:apigateway:{region}::/restapis/{api['id']}",
+                                             fn_arn, {"api_name": api.get("name"), "path": res.get("path"), "method": verb,
+                                                      "authorization": (method or {}).get("authorizationType")}))
+            return found
+
+        def http_api(api) -> list[Trigger]:
+            found = []
+            for integ in self.paginate("apigatewayv2", region, "get_integrations", "Items", ApiId=api["ApiId"]):
+                uri = integ.get("IntegrationUri", "")
+                fn_arn = uri if ":lambda:" in uri and ":function:" in uri and "/invocations" not in uri else _lambda_from_uri(uri)
+                if fn_arn:
+                    found.append(Trigger("apigateway-http", f"arn:{self.partition}:apigateway:{region}::/apis/{api['ApiId']}",
+                                         fn_arn, {"api_name": api.get("Name"), "protocol": api.get("ProtocolType")}))
+            return found
+
+        for lst in self._map(rule_targets, rules):
+            out.extend(lst)
+        for lst in self._map(schedule, self.paginate("scheduler", region, "list_schedules", "Schedules")):
+            out.extend(lst)
+        for lst in self._map(rest_api, self.paginate("apigateway", region, "get_rest_apis", "items")):
+            out.extend(lst)
+        for lst in self._map(http_api, self.paginate("apigatewayv2", region, "get_apis", "Items")):
+            out.extend(lst)
+        groups = self.paginate("logs", region, "describe_log_groups", "logGroups")
+
+        def subs(g: dict) -> list[Trigger]:
+            found = []
+            for flt in self.paginate("logs", region, "describe_subscription_filters", "subscriptionFilters",
+                                     logGroupName=g["logGroupName"]):
+                if ":lambda:" in flt.get("destinationArn", ""):
+                    found.append(Trigger("logs-subscription", g.get("arn", "").removesuffix(":*"), flt["destinationArn"],
+                                         {"filter_name": flt.get("filterName"), "pattern": flt.get("filterPattern")}))
+            return found
+
+        for lst in self._map(subs, groups):
+            out.extend(lst)
+        return out
+
+    def _list_bucket_notifications(self, region: str, bucket: str) -> list[Trigger]:
+        cfg = self.call("s3", region, "get_bucket_notification_configuration", Bucket=bucket,
+                        resource=f"arn:{self.partition}:s3:::{bucket}")
+        out = []
+        for c in (cfg or {}).get("LambdaFunctionConfigurations", []):
+            out.append(Trigger("s3", f"arn:{self.partition}:s3:::{bucket}", c["LambdaFunctionArn"],
+                               {"events": c.get("Events", []), "filter": c.get("Filter")}))
+        return out
+
+    def _attach_s3_triggers(self, acct: Account, region: str, buckets: list[str]) -> None:
+        by_arn = {(f.region, f.name): f for f in acct.functions}
+        for lst in self._map(lambda b: self._list_bucket_notifications(region, b), buckets):
+            for t in lst:
+                parts = t.function_arn.split(":")
+                key = (parts[3], parts[6]) if len(parts) >= 7 else None
+                if key in by_arn:
+                    by_arn[key].triggers.append(t)
+
+
+# -- small parsers --------------------------------------------------------------------------
+
+_URI_FN = re.compile(r"functions/(arn:[^/]+:lambda:[^/]+:\d{12}:function:[^/]+)/invocations")
+
+
+def _lambda_from_uri(uri: str) -> str | None:
+    m = _URI_FN.search(uri or "")
+    return m.group(1) if m else None
+
+
+def _mentions_url(policy: dict | None) -> bool:
+    """Does a resource policy let anyone call a function URL? (A URL needs such a grant
+    for any caller outside the account, and for everyone when its AuthType is NONE.)"""
+    text = json.dumps(policy or {}).lower()
+    return "invokefunctionurl" in text or "functionurlauthtype" in text or '"lambda:*"' in text or '"action": "*"' in text
+
+
+def _function_name(arn_or_name: str) -> str:
+    parts = arn_or_name.split(":")
+    if len(parts) >= 7 and parts[5] == "function":
+        return parts[6]
+    return arn_or_name
+
+
+def _qualifier(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[7] if len(parts) >= 8 else None
+
+
+def _url(cfg: dict, qualifier: str | None) -> FunctionUrl:
+    return FunctionUrl(url=cfg["FunctionUrl"], auth_type=cfg.get("AuthType", ""), qualifier=qualifier,
+                       cors=cfg.get("Cors") or {}, invoke_mode=cfg.get("InvokeMode"))
+
+
+def _esm(m: dict) -> EventSourceMapping:
+    src = m.get("EventSourceArn")
+    failure = ((m.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    return EventSourceMapping(
+        uuid=m["UUID"], event_source_arn=src, source_type=_source_type(src, m), function_arn=m.get("FunctionArn", ""),
+        state=m.get("State", ""), batch_size=m.get("BatchSize"), starting_position=m.get("StartingPosition"),
+        filter_criteria=[f.get("Pattern", "") for f in (m.get("FilterCriteria") or {}).get("Filters", [])],
+        destination_on_failure=failure,
+        self_managed_endpoints=(m.get("SelfManagedEventSource") or {}).get("Endpoints", {}),
+        source_access=[{"type": s.get("Type"), "uri": s.get("URI")} for s in m.get("SourceAccessConfigurations", [])],
+    )
+
+
+# -- the whole scan ---------------------------------------------------------------------------
+
+
+def enabled_regions(clients: Clients, home: str) -> list[str]:
+    resp = clients.client("ec2", home).describe_regions(AllRegions=False)
+    return sorted(r["RegionName"] for r in resp.get("Regions", []))
+
+
+def organization_accounts(clients: Clients, home: str) -> list[dict]:
+    accounts = []
+    for page in clients.client("organizations", home).get_paginator("list_accounts").paginate():
+        accounts.extend(a for a in page.get("Accounts", []) if a.get("Status", "ACTIVE") == "ACTIVE")
+    return accounts
+
+
+def scan(clients: Clients, options: ScanOptions, *, org_role: str | None = None,
+         progress: Progress | None = None) -> Snapshot:
+    home = options.regions[0] if options.regions else (clients.session.region_name or "us-east-1")
+    regions = options.regions or [home]
+    gaps: list[CoverageGap] = []
+    if options.all_regions:
+        try:
+            regions = enabled_regions(clients, home)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            code, msg = error_code(e)
+            gaps.append(CoverageGap("ec2", "describe_regions", code, msg, home))
+    targets: list[tuple[str | None, Clients]] = [(None, clients)]
+    if org_role:
+        ident = clients.client("sts", home).get_caller_identity()
+        me, partition = ident["Account"], ident["Arn"].split(":")[1]
+        for acc in organization_accounts(clients, home):
+            if acc["Id"] == me:
+                continue
+            role_arn = f"arn:{partition}:iam::{acc['Id']}:role/{org_role}"
+            try:
+                creds = clients.client("sts", home).assume_role(RoleArn=role_arn, RoleSessionName="iam-analyzer-scan")["Credentials"]
+                targets.append((acc["Id"], clients.for_credentials(creds)))
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                code, msg = error_code(e)
+                gaps.append(CoverageGap("sts", "assume_role", code, msg, home, acc["Id"], role_arn))
+    snap = Snapshot(
+        created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        tool={"name": "iam-analyzer", "version": __version__},
+        catalog=default_catalog().info.as_dict(),
+        source={"kind": "scan", "regions": regions, "org_role": org_role,
+                "endpoint_url": clients.endpoint_url, "thorough": options.thorough,
+                "push_sources": options.push_sources},
+    )
+    for _, cl in targets:
+        acct = AccountScanner(cl, regions, options, progress).scan()
+        snap.accounts.append(acct)
+    if gaps:
+        if snap.accounts:
+            snap.accounts[0].coverage.extend(gaps)
+        else:
+            snap.accounts.append(Account(account_id="", coverage=gaps))
+    return snap

@@ -1,0 +1,366 @@
+"""The data model every part shares: plain dataclasses, serialised as the snapshot JSON.
+
+A snapshot (``Snapshot``) is what ``scan`` writes and every later command reads; the IaC
+readers produce the same model. Serialisation is deterministic (sorted lists of records,
+sorted keys) so two snapshots of the same account diff cleanly.
+
+Policy documents are kept as the JSON objects AWS returned; ``iam_analyzer.iam.policy``
+parses them where they are used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+# -- serialisation helpers -----------------------------------------------------------------
+
+
+def to_jsonable(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    return obj
+
+
+def _build(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(args[0], value) if len(args) == 1 else value
+    if origin in (list, tuple):
+        (inner, *_) = typing.get_args(tp) or (Any,)
+        return [_build(inner, v) for v in value]
+    if origin is dict:
+        _, inner = typing.get_args(tp) or (Any, Any)
+        return {k: _build(inner, v) for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value)
+    return value
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def from_dict(cls: type, data: dict) -> Any:
+    """Build a dataclass from its JSON form; unknown keys are ignored (forward compatible)."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kwargs[f.name] = _build(hints[f.name], data[f.name])
+    return cls(**kwargs)
+
+
+# -- IAM -----------------------------------------------------------------------------------
+
+
+@dataclass
+class InlinePolicy:
+    name: str
+    document: dict
+
+
+@dataclass
+class ManagedPolicy:
+    arn: str
+    name: str
+    document: dict
+    default_version_id: str = ""
+    aws_managed: bool = False
+    path: str = "/"
+
+
+@dataclass
+class Role:
+    arn: str
+    name: str
+    path: str = "/"
+    role_id: str = ""
+    create_date: str = ""
+    trust_policy: dict = field(default_factory=dict)
+    inline_policies: list[InlinePolicy] = field(default_factory=list)
+    managed_policy_arns: list[str] = field(default_factory=list)
+    permissions_boundary_arn: str | None = None
+    last_used: str | None = None  # ISO date of the last use AWS recorded
+    last_used_region: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class User:
+    arn: str
+    name: str
+    path: str = "/"
+    inline_policies: list[InlinePolicy] = field(default_factory=list)
+    managed_policy_arns: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # group names
+    permissions_boundary_arn: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Group:
+    arn: str
+    name: str
+    path: str = "/"
+    inline_policies: list[InlinePolicy] = field(default_factory=list)
+    managed_policy_arns: list[str] = field(default_factory=list)
+
+
+# -- Lambda --------------------------------------------------------------------------------
+
+
+@dataclass
+class EnvVar:
+    """An environment variable. Its value is never stored: only what it references."""
+
+    name: str
+    looks_secret: bool = False
+    secret_pattern: str | None = None
+    references: list[str] = field(default_factory=list)  # ARNs of AWS resources named by the value
+
+
+@dataclass
+class Invoker:
+    """One statement of a function's resource policy, read as "who may invoke, under what"."""
+
+    principal: str  # "*", an account id, an IAM ARN, or a service such as s3.amazonaws.com
+    principal_type: str  # everyone | account | aws | service | federated
+    actions: list[str] = field(default_factory=list)
+    effect: str = "Allow"
+    sid: str | None = None
+    qualifier: str | None = None  # alias or version whose policy holds the statement
+    source_arn: str | None = None
+    source_account: str | None = None
+    principal_org_id: str | None = None
+    function_url_auth_type: str | None = None
+    conditions: dict = field(default_factory=dict)
+
+
+@dataclass
+class EventSourceMapping:
+    uuid: str
+    event_source_arn: str | None
+    source_type: str  # sqs | kinesis | dynamodb | kafka | self-managed-kafka | mq | docdb | unknown
+    function_arn: str
+    state: str = ""
+    batch_size: int | None = None
+    starting_position: str | None = None
+    filter_criteria: list[str] = field(default_factory=list)
+    destination_on_failure: str | None = None
+    self_managed_endpoints: dict = field(default_factory=dict)
+    source_access: list[dict] = field(default_factory=list)  # secrets / VPC settings for brokers
+
+
+@dataclass
+class Trigger:
+    """A push source that invokes the function, found by reading the source's configuration."""
+
+    type: str  # s3 | sns | eventbridge-rule | eventbridge-schedule | apigateway-rest | apigateway-http | logs-subscription
+    source_arn: str
+    function_arn: str  # as the source names it (may be qualified)
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class Alias:
+    name: str
+    arn: str
+    function_version: str
+    resource_policy: dict | None = None
+    url: "FunctionUrl | None" = None
+
+
+@dataclass
+class FunctionUrl:
+    url: str
+    auth_type: str  # NONE | AWS_IAM
+    qualifier: str | None = None
+    cors: dict = field(default_factory=dict)
+    invoke_mode: str | None = None
+
+
+@dataclass
+class EventInvokeConfig:
+    qualifier: str | None = None
+    maximum_retry_attempts: int | None = None
+    maximum_event_age_seconds: int | None = None
+    on_success: str | None = None
+    on_failure: str | None = None
+
+
+@dataclass
+class Function:
+    arn: str
+    name: str
+    account_id: str
+    region: str
+    role_arn: str
+    runtime: str | None = None
+    handler: str | None = None
+    package_type: str = "Zip"
+    architectures: list[str] = field(default_factory=list)
+    memory_size: int | None = None
+    timeout: int | None = None
+    last_modified: str | None = None
+    code_sha256: str | None = None
+    layers: list[str] = field(default_factory=list)
+    vpc_id: str | None = None
+    subnet_ids: list[str] = field(default_factory=list)
+    security_group_ids: list[str] = field(default_factory=list)
+    kms_key_arn: str | None = None
+    tracing_mode: str | None = None
+    dead_letter_target: str | None = None
+    event_invoke_configs: list[EventInvokeConfig] = field(default_factory=list)
+    file_systems: list[dict] = field(default_factory=list)  # {"arn", "local_mount_path"}
+    urls: list[FunctionUrl] = field(default_factory=list)
+    reserved_concurrency: int | None = None
+    code_signing_config_arn: str | None = None
+    logging_group: str | None = None  # custom log group from LoggingConfig
+    tags: dict[str, str] = field(default_factory=dict)
+    environment: list[EnvVar] = field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
+    aliases: list[Alias] = field(default_factory=list)
+    resource_policy: dict | None = None
+    invokers: list[Invoker] = field(default_factory=list)
+    event_source_mappings: list[EventSourceMapping] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
+
+    @property
+    def log_group(self) -> str:
+        return self.logging_group or f"/aws/lambda/{self.name}"
+
+
+# -- account and snapshot -------------------------------------------------------------------
+
+
+@dataclass
+class CoverageGap:
+    """A call that failed: what the snapshot could not see."""
+
+    service: str
+    operation: str
+    error_code: str
+    message: str
+    region: str | None = None
+    account_id: str | None = None
+    resource: str | None = None
+
+
+@dataclass
+class Account:
+    account_id: str
+    partition: str = "aws"
+    regions: list[str] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    policies: list[ManagedPolicy] = field(default_factory=list)
+    coverage: list[CoverageGap] = field(default_factory=list)
+
+    def role(self, arn: str) -> Role | None:
+        return next((r for r in self.roles if r.arn == arn), None)
+
+    def policy(self, arn: str) -> ManagedPolicy | None:
+        return next((p for p in self.policies if p.arn == arn), None)
+
+
+@dataclass
+class Snapshot:
+    accounts: list[Account] = field(default_factory=list)
+    schema_version: int = SCHEMA_VERSION
+    created_at: str = ""
+    tool: dict = field(default_factory=dict)
+    catalog: dict = field(default_factory=dict)
+    source: dict = field(default_factory=dict)  # how it was made: scan options, IaC file ...
+
+    # -- queries --
+    def functions(self) -> list[Function]:
+        return [f for a in self.accounts for f in a.functions]
+
+    def roles(self) -> list[Role]:
+        return [r for a in self.accounts for r in a.roles]
+
+    def find_role(self, arn: str) -> Role | None:
+        for a in self.accounts:
+            r = a.role(arn)
+            if r:
+                return r
+        return None
+
+    def find_policy(self, arn: str) -> ManagedPolicy | None:
+        for a in self.accounts:
+            p = a.policy(arn)
+            if p:
+                return p
+        return None
+
+    # -- (de)serialisation --
+    def to_json(self) -> dict:
+        return _sorted(to_jsonable(self))
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.dumps(), encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Snapshot":
+        if not isinstance(data, dict) or "schema_version" not in data:
+            raise SnapshotError("not an iam-analyzer snapshot (no schema_version)")
+        if data["schema_version"] > SCHEMA_VERSION:
+            raise SnapshotError(
+                f"snapshot schema_version {data['schema_version']} is newer than this tool "
+                f"understands ({SCHEMA_VERSION}); upgrade iam-analyzer"
+            )
+        return from_dict(cls, data)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Snapshot":
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SnapshotError(f"{path}: no such file") from None
+        except json.JSONDecodeError as e:
+            raise SnapshotError(f"{path}: line {e.lineno} column {e.colno}: invalid JSON: {e.msg}") from None
+        try:
+            return cls.from_json(data)
+        except SnapshotError as e:
+            raise SnapshotError(f"{path}: {e}") from None
+
+
+class SnapshotError(ValueError):
+    pass
+
+
+# Lists of records are sorted by their identity so output is stable across runs.
+_SORT_KEYS = ("arn", "uuid", "account_id", "name", "principal", "type", "service")
+
+
+def _sorted(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: (v if k in ("document", "trust_policy", "resource_policy") else _sorted(v)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        items = [_sorted(v) for v in obj]
+        if items and all(isinstance(v, dict) for v in items):
+            return sorted(items, key=lambda d: json.dumps([d.get(k) for k in _SORT_KEYS] + [d], sort_keys=True, default=str))
+        return items
+    return obj
