@@ -1,0 +1,174 @@
+"""Run sources through decoding and aggregation on worker processes; build the usage JSON.
+
+Workers pull units from a shared queue (so a slow file does not idle the others), keep
+one aggregate each, and hand it back at the end; the parent merges them. Merging is
+commutative, so the result does not depend on the number of workers or the order of files.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+import msgspec
+
+from .. import __version__
+from ..iam.catalog import default_catalog
+from .aggregate import OBJECT_LIMIT, Aggregate, Folder, count_records
+from .records import decode_file
+from .sources import Unit, decode_bytes, read_file
+
+USAGE_SCHEMA_VERSION = 1
+
+
+@dataclass
+class Window:
+    since: str | None = None  # ISO time, inclusive
+    until: str | None = None
+
+
+# -- reading one unit -------------------------------------------------------------------------
+
+_s3_reader: Callable[[str], bytes] | None = None  # set in workers that read from S3
+
+
+def set_s3_reader(fn: Callable[[str], bytes] | None) -> None:
+    global _s3_reader
+    _s3_reader = fn
+
+
+def process_unit(unit: Unit, window: Window, agg: Aggregate, folder: Folder) -> None:
+    try:
+        if unit.kind == "records":
+            records = unit.payload
+        else:
+            data = read_file(unit.location) if unit.kind == "file" else _s3_reader(unit.location)  # type: ignore[misc]
+            records = decode_file(decode_bytes(data, unit.location))
+    except (OSError, EOFError, zlib.error, ValueError, msgspec.DecodeError, msgspec.ValidationError) as e:
+        agg.skipped.append([unit.location, _reason(e)])
+        return
+    except Exception as e:  # noqa: BLE001 - one bad file must never stop the rest
+        agg.skipped.append([unit.location, f"{type(e).__name__}: {e}"[:300]])
+        return
+    agg.files_read += 1
+    folder.fold(count_records(records, window.since, window.until, agg))
+
+
+def _reason(e: BaseException) -> str:
+    text = str(e) or type(e).__name__
+    if isinstance(e, EOFError) or "end-of-stream" in text or "Compressed file ended" in text:
+        return "truncated gzip file"
+    if isinstance(e, (msgspec.DecodeError, msgspec.ValidationError)):
+        return f"not a CloudTrail log file: {text}"[:300]
+    return text[:300]
+
+
+def _worker(queue, results, window: Window, s3_factory) -> None:
+    if s3_factory is not None:
+        set_s3_reader(s3_factory())
+    agg = Aggregate()
+    folder = Folder(agg)
+    while True:
+        unit = queue.get()
+        if unit is None:
+            break
+        process_unit(unit, window, agg, folder)
+    results.put(agg)
+
+
+def run(units: Iterable[Unit], window: Window, workers: int = 1, s3_factory=None,
+        progress: Callable[[int], None] | None = None) -> Aggregate:
+    """Aggregate every unit. ``s3_factory`` builds an S3 reader inside each worker."""
+    units = list(units)
+    if workers <= 1 or len(units) <= 1:
+        if s3_factory is not None:
+            set_s3_reader(s3_factory())
+        agg = Aggregate()
+        folder = Folder(agg)
+        for i, u in enumerate(units):
+            process_unit(u, window, agg, folder)
+            if progress:
+                progress(i + 1)
+        return agg
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    queue = ctx.Queue(maxsize=workers * 64)
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(queue, results, window, s3_factory), daemon=True) for _ in range(workers)]
+    for p in procs:
+        p.start()
+    for i, u in enumerate(units):
+        queue.put(u)
+        if progress:
+            progress(i + 1)
+    for _ in procs:
+        queue.put(None)
+    total = Aggregate()
+    parts = [results.get() for _ in procs]
+    for p in procs:
+        p.join()
+    for part in sorted(parts, key=lambda a: a.files_read):  # any order gives the same result
+        total.merge(part)
+    return total
+
+
+# -- the usage document -------------------------------------------------------------------------
+
+
+def _stat_dict(action: str, resource: str, st: list) -> dict:
+    return {"action": action, "resource": resource, "count": st[0], "denied": st[1],
+            "first_seen": st[2], "last_seen": st[3], "data_event": st[4]}
+
+
+def to_document(agg: Aggregate, window: Window, sources: list[dict], function_of: Callable | None = None,
+                outside_window_files: int = 0) -> dict:
+    """The usage JSON (documented in docs/usage.md)."""
+    principals: dict = {}
+    for (principal, session), table in agg.uses.items():
+        entry = principals.setdefault((principal, session), {})
+        for (action, resource), st in table.items():
+            entry[(action, resource)] = st
+    for (principal, session, action, bucket), (level, items) in agg.objects.items():
+        entry = principals.setdefault((principal, session), {})
+        for obj, st in items.items():
+            entry[(action, f"{bucket}/{obj}")] = st
+    out_principals = []
+    for (principal, session), table in sorted(principals.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
+        out_principals.append({
+            "arn": principal,
+            "type": "role" if ":role/" in (principal or "") else "user" if ":user/" in (principal or "") else "other",
+            "session": session,
+            "function": function_of(principal, session) if function_of else None,
+            "actions": [_stat_dict(a, r, st) for (a, r), st in sorted(table.items())],
+        })
+    data_by_service: dict = {}
+    for (svc, res), n in sorted(agg.data_seen.items()):
+        data_by_service.setdefault(svc, {})[res] = n
+    cat = default_catalog()
+    return {
+        "schema_version": USAGE_SCHEMA_VERSION,
+        "kind": "iam-analyzer-usage",
+        "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "tool": {"name": "iam-analyzer", "version": __version__},
+        "catalog": cat.info.as_dict(),
+        "window": {"since": window.since, "until": window.until,
+                   "first_event": agg.first_event, "last_event": agg.last_event},
+        "sources": sources,
+        "files": {"read": agg.files_read, "skipped": [{"path": p, "reason": r} for p, r in sorted(agg.skipped)],
+                  "outside_window": outside_window_files},
+        "events": {"total": agg.events, "attributed": agg.attributed, "out_of_window": agg.out_of_window,
+                   "no_principal": agg.no_principal, "not_api_call": agg.not_api_call,
+                   "unmapped": sum(agg.unmapped.values()), "params_unreadable": agg.params_unreadable},
+        "unmapped": [{"event_source": s, "event_name": n, "count": c}
+                     for (s, n), c in sorted(agg.unmapped.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "data_events": {"present": bool(agg.data_seen), "by_service": data_by_service},
+        "object_key_limit": OBJECT_LIMIT,
+        "principals": out_principals,
+    }
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
