@@ -17,15 +17,15 @@ order gives the same result.
 
 from __future__ import annotations
 
+import operator
+from collections import Counter
+from collections import _count_elements  # the C loop behind Counter.update
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import msgspec
 
 from ..iam import arn as arnlib
 from ..iam.api_actions import actions_for, service_prefix
 from ..iam.catalog import default_catalog
-from . import records as R
 from .extract import resources_of
 
 OBJECT_LIMIT = 64
@@ -190,42 +190,112 @@ def _session_of(user_arn: str | None) -> str | None:
     return None
 
 
+# The fields a record is counted by, read in C. Everything hashable: see records.Record.
+RAW_KEY = operator.attrgetter("userIdentity.sessionContext.sessionIssuer.arn", "userIdentity.arn",
+                              "eventSource", "eventName", "eventCategory", "managementEvent",
+                              "errorCode", "eventType", "awsRegion", "recipientAccountId",
+                              "requestParameters", "resources")
+_BASE = 10  # key[:_BASE] decides the plan; key[10] are parameters, key[11] resources
+_TIME = operator.attrgetter("eventTime")
+_SKIP = object()
+
+
+class _Plan:
+    """What every record with the same caller, operation and outcome contributes."""
+
+    __slots__ = ("kind", "table", "principal", "session", "actions", "denied", "is_data", "svc", "source", "name",
+                 "object_actions", "other_actions")
+
+    def __init__(self, kind, table=None, principal=None, session=None, actions=(), denied=False, is_data=False,
+                 svc=None, source=None, name=None, object_actions=(), other_actions=()):
+        self.kind, self.table, self.principal, self.session = kind, table, principal, session
+        self.actions, self.denied, self.is_data, self.svc = actions, denied, is_data, svc
+        self.source, self.name, self.object_actions, self.other_actions = source, name, object_actions, other_actions
+
+
 class Folder:
-    """Folds one file's raw-key counts into an Aggregate."""
+    """Folds one file's raw-key counts into an Aggregate (stage 2)."""
 
     def __init__(self, agg: Aggregate):
         self.agg = agg
+        self.plans: dict = {}
 
-    def fold(self, raw: dict) -> None:
+    def _plan(self, base: tuple) -> _Plan:
+        issuer, user_arn, source, name, category, management, error, event_type, region, account = base
+        if event_type is not None and event_type != "AwsApiCall":
+            return _Plan(kind="not_api_call")
+        issuer = issuer or user_arn
+        if issuer is None:
+            return _Plan(kind="no_principal")
+        mapping = actions_for(source, name)
+        if not mapping.known:
+            return _Plan(kind="unmapped", source=source, name=name)
+        if not mapping.actions:
+            return _Plan(kind="no_action")
+        session = _session_of(user_arn)
+        svc = service_prefix(source)
+        object_actions = tuple(a for a in mapping.actions if svc == "s3" and "object" in _action_wants(a))
+        return _Plan(kind="ok", table=self.agg.uses.setdefault((issuer, session), {}), principal=issuer,
+                     session=session, actions=mapping.actions, denied=is_denied(error),
+                     is_data=category == "Data" or management is False, svc=svc, source=source,
+                     object_actions=object_actions,
+                     other_actions=tuple(a for a in mapping.actions if a not in object_actions))
+
+    def fold(self, counter: dict, first: str, last: str) -> None:
         agg = self.agg
-        for key, st in raw.items():
-            issuer, user_arn, source, name, is_data, error, params, resources, region, account = key
-            count, first, last = st
-            mapping = actions_for(source, name)
-            if not mapping.known:
-                k = (source, name)
-                agg.unmapped[k] = agg.unmapped.get(k, 0) + count
-                continue
-            if not mapping.actions:
+        plans = self.plans
+        for key, count in counter.items():
+            base = key[:_BASE]
+            plan = plans.get(base)
+            if plan is None:
+                plan = plans[base] = self._plan(base)
+            kind = plan.kind
+            if kind != "ok":
+                if kind == "unmapped":
+                    k = (plan.source, plan.name)
+                    agg.unmapped[k] = agg.unmapped.get(k, 0) + count
+                elif kind == "no_principal":
+                    agg.no_principal += count
+                elif kind == "not_api_call":
+                    agg.not_api_call += count
                 continue
             agg.attributed += count
-            principal = issuer
-            session = _session_of(user_arn)
-            denied = is_denied(error)
-            res = resources_of(source, params, resources, region, account or "")
-            svc = service_prefix(source)
-            if is_data:
-                for r in res or ["*"]:
-                    container = _container(r)
-                    dk = (svc, container)
+            stat = [0, count, first, last, plan.is_data] if plan.denied else [count, 0, first, last, plan.is_data]
+            res_t = key[11]
+            if plan.object_actions and res_t:
+                # the common S3 data event: an object and its bucket, named in resources[]
+                obj_arn = next((r.ARN for r in res_t if r.ARN and "/" in r.ARN), None)
+                if obj_arn is not None:
+                    head, _, obj = obj_arn.partition("/")
+                    if plan.is_data:
+                        dk = ("s3", head)
+                        agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
+                    for action in plan.object_actions:
+                        gk = (plan.principal, plan.session, action, head)
+                        cur = agg.objects.get(gk)
+                        if cur is None:
+                            agg.objects[gk] = [0, {obj: list(stat)}]
+                        elif cur[0] == 0 and (obj in cur[1] or len(cur[1]) < OBJECT_LIMIT):
+                            _merge_stat(cur[1], obj, stat)
+                        else:
+                            _merge_objects(cur, 0, {obj: stat})
+                    if plan.other_actions:
+                        res = [r.ARN for r in res_t if r.ARN]
+                        for action in plan.other_actions:
+                            for r in _resources_for_action(action, res):
+                                _merge_stat(plan.table, (action, r), stat)
+                    continue
+            res = resources_of(plan.source, key[10], res_t, key[8], key[9] or "")
+            if plan.is_data:
+                for r in res or ("*",):
+                    dk = (plan.svc, _container(r))
                     agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
-            table = agg.uses.setdefault((principal, session), {})
-            stat = [0 if denied else count, count if denied else 0, first, last, bool(is_data)]
-            for action in mapping.actions:
+            table = plan.table
+            for action in plan.actions:
                 for r in _resources_for_action(action, res):
-                    if _type_of(r) == "object" and "/" in r:
-                        bucket, _, obj = r.partition(":::")[2].partition("/")
-                        gk = (principal, session, action, r.split(":::", 1)[0] + ":::" + bucket)
+                    if r.startswith("arn:") and ":s3:::" in r and "/" in r:
+                        head, _, obj = r.partition("/")
+                        gk = (plan.principal, plan.session, action, head)
                         cur = agg.objects.get(gk)
                         if cur is None:
                             agg.objects[gk] = [0, {obj: list(stat)}]
@@ -246,59 +316,63 @@ def _container(resource: str) -> str:
     return resource
 
 
-def count_records(records: list, since: str | None, until: str | None, agg: Aggregate) -> dict:
-    """Stage 1: raw-key counts for one file's records. Returns {raw_key: [count, first, last]}."""
-    raw: dict = {}
-    decoders = R.PARAM_DECODERS
-    get = raw.get
-    unreadable = 0
-    for r in records:
-        t = r.eventTime
-        if (since is not None and t < since) or (until is not None and t > until):
-            agg.out_of_window += 1
-            continue
-        ui = r.userIdentity
-        if ui is None:
-            agg.no_principal += 1
-            continue
-        sc = ui.sessionContext
-        issuer = sc.sessionIssuer.arn if sc is not None and sc.sessionIssuer is not None else None
-        if issuer is None:
-            issuer = ui.arn
-            if issuer is None:
-                agg.no_principal += 1
-                continue
-        et = r.eventType
-        if et is not None and et != "AwsApiCall":
-            agg.not_api_call += 1
-            continue
-        src = r.eventSource
-        params = None
-        rp = r.requestParameters
-        if len(rp) > 4:  # not "null" (nor an empty object)
-            dec = decoders.get(src)
-            if dec is not None:
-                try:
-                    params = dec.decode(rp)
-                except msgspec.ValidationError:
-                    unreadable += 1
-        key = (issuer, ui.arn, src, r.eventName,
-               r.eventCategory == "Data" or r.managementEvent is False,
-               r.errorCode, params, r.resources, r.awsRegion, r.recipientAccountId)
-        v = get(key)
-        if v is None:
-            raw[key] = [1, t, t]
-        else:
-            v[0] += 1
-            if t < v[1]:
-                v[1] = t
-            elif t > v[2]:
-                v[2] = t
-    n = len(records)
-    agg.events += n
-    agg.params_unreadable += unreadable
-    if n:
-        times = [r.eventTime for r in records]
-        agg.first_event = _min(agg.first_event, min(times))
-        agg.last_event = _max(agg.last_event, max(times))
-    return raw
+class Pending:
+    """Stage 1 across files: raw-key counts per hour of event time, accumulated in C.
+
+    Most calls repeat (the same function, action and resource, many times an hour), so
+    counting across files before folding makes the fold run once per distinct key per hour
+    instead of once per record. First and last seen are therefore given as the bounds of
+    the hour (UTC) of the log file they were read from.
+    """
+
+    def __init__(self, folder: "Folder", max_keys: int = 100_000):
+        self.folder = folder
+        self.max_keys = max_keys
+        self.buckets: dict[str, list] = {}  # hour -> [counts, first, last]
+        self.size = 0
+
+    def add(self, records: list, since: str | None, until: str | None) -> None:
+        agg = self.folder.agg
+        n = len(records)
+        agg.events += n
+        if not n:
+            return
+        times = list(map(_TIME, records))
+        lo, hi = min(times), max(times)
+        if (since is not None and lo < since) or (until is not None and hi > until):
+            keep = [r for r, t in zip(records, times)
+                    if (since is None or t >= since) and (until is None or t <= until)]
+            agg.out_of_window += n - len(keep)
+            if not keep:
+                return
+            records = keep
+            times = list(map(_TIME, keep))
+            lo, hi = min(times), max(times)
+        agg.first_event = _min(agg.first_event, lo)
+        agg.last_event = _max(agg.last_event, hi)
+        # A file goes to the hour its first record falls in; stats carry that hour's fixed
+        # bounds, so results do not depend on which worker read which file.
+        hour = lo[:13]
+        bucket = self.buckets.get(hour)
+        if bucket is None:
+            bucket = self.buckets[hour] = [Counter(), hour + ":00:00Z", hour + ":59:59Z"]
+        before = len(bucket[0])
+        _count_elements(bucket[0], map(RAW_KEY, records))
+        self.size += len(bucket[0]) - before
+        if self.size > self.max_keys:
+            self.flush()
+
+    def flush(self) -> None:
+        for counts, first, last in self.buckets.values():
+            self.folder.fold(counts, first, last)
+        self.buckets.clear()
+        self.size = 0
+
+
+def count_records(records: list, since: str | None, until: str | None, agg: Aggregate):
+    """One file's raw-key counts, first and last event time (for callers outside a pipeline)."""
+    folder = Folder(agg)
+    pending = Pending(folder)
+    pending.add(records, since, until)
+    bucket = next(iter(pending.buckets.values()), None)
+    return (bucket[0], bucket[1], bucket[2]) if bucket else ({}, None, None)

@@ -7,8 +7,8 @@ list when the record does not say. Pure functions, no AWS calls.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from . import records as R
 
 _QUEUE_URL = re.compile(r"^https?://(?:sqs\.)?(?:([a-z0-9-]+)\.)?(?:queue\.)?[^/]*/(\d{12})/([^/?]+)")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$")
@@ -18,6 +18,7 @@ def _arn(part: str, service: str, region: str, account: str, resource: str) -> s
     return f"arn:{part}:{service}:{region}:{account}:{resource}"
 
 
+@lru_cache(maxsize=256)
 def partition_of(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"
@@ -26,36 +27,42 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
+def _s(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def from_params(source: str, params, region: str, account: str) -> list[str]:
-    """Resource ARNs named by a service's typed request parameters."""
+    """Resource ARNs named by a record's request parameters (``records.Params``)."""
     if params is None:
         return []
     p = partition_of(region)
-    if isinstance(params, R.S3Params):
+    svc = source.split(".", 1)[0]
+    if svc == "s3":
         out = []
-        if params.bucketName:
-            out.append(f"arn:{p}:s3:::{params.bucketName}")
-            if params.key:
-                out.append(f"arn:{p}:s3:::{params.bucketName}/{params.key}")
-        if params.copy_source:
-            src = params.copy_source.lstrip("/").split("?", 1)[0]
-            out.append(f"arn:{p}:s3:::{src}")
+        bucket, key, copy_source = _s(params.bucketName), _s(params.key), _s(params.copy_source)
+        if bucket:
+            out.append(f"arn:{p}:s3:::{bucket}")
+            if key:
+                out.append(f"arn:{p}:s3:::{bucket}/{key}")
+        if copy_source:
+            out.append(f"arn:{p}:s3:::{copy_source.lstrip('/').split('?', 1)[0]}")
         return out
-    if isinstance(params, R.DynamoDBParams):
-        if not params.tableName:
+    if svc == "dynamodb":
+        table, index = _s(params.tableName), _s(params.indexName)
+        if not table:
             return []
-        table = params.tableName if params.tableName.startswith("arn:") else _arn(p, "dynamodb", region, account, f"table/{params.tableName}")
-        return [f"{table}/index/{params.indexName}"] if params.indexName else [table]
-    if isinstance(params, R.SQSParams):
-        m = _QUEUE_URL.match(params.queueUrl or "")
+        table = table if table.startswith("arn:") else _arn(p, "dynamodb", region, account, f"table/{table}")
+        return [f"{table}/index/{index}"] if index else [table]
+    if svc == "sqs":
+        m = _QUEUE_URL.match(_s(params.queueUrl) or "")
         if m:
             q_region, q_account, name = m.groups()
             return [_arn(p, "sqs", q_region or region, q_account, name)]
         return []
-    if isinstance(params, R.SNSParams):
-        return [a for a in (params.topicArn, params.targetArn) if a and a.startswith("arn:")]
-    if isinstance(params, R.KMSParams):
-        k = params.keyId
+    if svc == "sns":
+        return [a for a in (_s(params.topicArn), _s(params.targetArn)) if a and a.startswith("arn:")]
+    if svc == "kms":
+        k = _s(params.keyId)
         if not k:
             return []
         if k.startswith("arn:"):
@@ -65,21 +72,21 @@ def from_params(source: str, params, region: str, account: str) -> list[str]:
         if _UUID.match(k):
             return [_arn(p, "kms", region, account, f"key/{k}")]
         return []
-    if isinstance(params, R.SecretsParams):
-        s = params.secretId
-        if not s:
+    if svc == "secretsmanager":
+        sid = _s(params.secretId)
+        if not sid:
             return []
-        if s.startswith("arn:"):
-            return [s]
-        return [_arn(p, "secretsmanager", region, account, f"secret:{s}-??????")]
-    if isinstance(params, R.SSMParams):
-        names = list(params.names or ()) + ([params.name] if params.name else [])
+        return [sid] if sid.startswith("arn:") else [_arn(p, "secretsmanager", region, account, f"secret:{sid}-??????")]
+    if svc == "ssm":
+        names = [n for n in (params.names if isinstance(params.names, tuple) else ()) if isinstance(n, str)]
+        if _s(params.name):
+            names.append(params.name)
         out = [n if n.startswith("arn:") else _arn(p, "ssm", region, account, "parameter/" + n.lstrip("/")) for n in names]
-        if params.path:
+        if _s(params.path):
             out.append(_arn(p, "ssm", region, account, "parameter/" + params.path.strip("/") + "/*"))
         return out
-    if isinstance(params, R.LambdaParams):
-        f = params.functionName
+    if svc == "lambda":
+        f = _s(params.functionName)
         if not f:
             return []
         if f.startswith("arn:"):
@@ -88,36 +95,37 @@ def from_params(source: str, params, region: str, account: str) -> list[str]:
             parts = f.split(":")
             return [_arn(p, "lambda", region, account, f"function:{parts[-1] if len(parts) == 3 else parts[0]}")]
         return [_arn(p, "lambda", region, account, f"function:{f}")]
-    if isinstance(params, R.KinesisParams):
-        if params.streamARN:
+    if svc == "kinesis":
+        if _s(params.streamARN):
             return [params.streamARN]
-        return [_arn(p, "kinesis", region, account, f"stream/{params.streamName}")] if params.streamName else []
-    if isinstance(params, R.StatesParams):
-        return [a for a in (params.stateMachineArn, params.executionArn) if a]
-    if isinstance(params, R.EventsParams):
+        name = _s(params.streamName)
+        return [_arn(p, "kinesis", region, account, f"stream/{name}")] if name else []
+    if svc == "states":
+        return [a for a in (_s(params.stateMachineArn), _s(params.executionArn)) if a]
+    if svc == "events":
         out = []
-        if params.name:
+        if _s(params.name):
             out.append(_arn(p, "events", region, account, f"rule/{params.name}"))
-        if params.eventBusName:
-            bus = params.eventBusName
+        bus = _s(params.eventBusName)
+        if bus:
             out.append(bus if bus.startswith("arn:") else _arn(p, "events", region, account, f"event-bus/{bus}"))
         return out
-    if isinstance(params, R.LogsParams):
-        if not params.logGroupName:
+    if svc == "logs":
+        group = _s(params.logGroupName)
+        if not group:
             return []
-        group = _arn(p, "logs", region, account, f"log-group:{params.logGroupName}")
-        if params.logStreamName:
-            return [f"{group}:log-stream:{params.logStreamName}"]
-        return [group]
-    if isinstance(params, R.IAMParams):
+        arn = _arn(p, "logs", region, account, f"log-group:{group}")
+        stream = _s(params.logStreamName)
+        return [f"{arn}:log-stream:{stream}"] if stream else [arn]
+    if svc in ("iam", "sts"):
         out = []
-        if params.roleArn:
+        if _s(params.roleArn):
             out.append(params.roleArn)
-        elif params.roleName:
+        elif _s(params.roleName):
             out.append(_arn(p, "iam", "", account, f"role/{params.roleName}"))
-        if params.policyArn:
+        if _s(params.policyArn):
             out.append(params.policyArn)
-        if params.userName:
+        if _s(params.userName):
             out.append(_arn(p, "iam", "", account, f"user/{params.userName}"))
         return out
     return []

@@ -18,7 +18,7 @@ import msgspec
 
 from .. import __version__
 from ..iam.catalog import default_catalog
-from .aggregate import OBJECT_LIMIT, Aggregate, Folder, count_records
+from .aggregate import OBJECT_LIMIT, Aggregate, Folder, Pending
 from .records import decode_file
 from .sources import Unit, decode_bytes, read_file
 
@@ -41,7 +41,7 @@ def set_s3_reader(fn: Callable[[str], bytes] | None) -> None:
     _s3_reader = fn
 
 
-def process_unit(unit: Unit, window: Window, agg: Aggregate, folder: Folder) -> None:
+def process_unit(unit: Unit, window: Window, agg: Aggregate, pending: Pending) -> None:
     try:
         if unit.kind == "records":
             records = unit.payload
@@ -55,7 +55,7 @@ def process_unit(unit: Unit, window: Window, agg: Aggregate, folder: Folder) -> 
         agg.skipped.append([unit.location, f"{type(e).__name__}: {e}"[:300]])
         return
     agg.files_read += 1
-    folder.fold(count_records(records, window.since, window.until, agg))
+    pending.add(records, window.since, window.until)
 
 
 def _reason(e: BaseException) -> str:
@@ -71,12 +71,13 @@ def _worker(queue, results, window: Window, s3_factory) -> None:
     if s3_factory is not None:
         set_s3_reader(s3_factory())
     agg = Aggregate()
-    folder = Folder(agg)
+    pending = Pending(Folder(agg))
     while True:
         unit = queue.get()
         if unit is None:
             break
-        process_unit(unit, window, agg, folder)
+        process_unit(unit, window, agg, pending)
+    pending.flush()
     results.put(agg)
 
 
@@ -88,11 +89,12 @@ def run(units: Iterable[Unit], window: Window, workers: int = 1, s3_factory=None
         if s3_factory is not None:
             set_s3_reader(s3_factory())
         agg = Aggregate()
-        folder = Folder(agg)
+        pending = Pending(Folder(agg))
         for i, u in enumerate(units):
-            process_unit(u, window, agg, folder)
+            process_unit(u, window, agg, pending)
             if progress:
                 progress(i + 1)
+        pending.flush()
         return agg
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     queue = ctx.Queue(maxsize=workers * 64)

@@ -16,19 +16,18 @@ class SessionIssuer(msgspec.Struct, frozen=True, gc=False):
 
 
 class SessionContext(msgspec.Struct, frozen=True, gc=False):
-    sessionIssuer: SessionIssuer | None = None
+    sessionIssuer: SessionIssuer = SessionIssuer()
 
 
 class UserIdentity(msgspec.Struct, frozen=True, gc=False):
     type: str | None = None
     arn: str | None = None
-    sessionContext: SessionContext | None = None
+    sessionContext: SessionContext = SessionContext()
     invokedBy: str | None = None
 
 
 class Resource(msgspec.Struct, frozen=True, gc=False):
     ARN: str | None = None
-    type: str | None = None
 
 
 # Per-service request parameters: only the fields that name a resource, each typed exactly,
@@ -120,7 +119,65 @@ PARAM_TYPES: dict[str, type] = {
 PARAM_DECODERS = {src: msgspec.json.Decoder(tp) for src, tp in PARAM_TYPES.items()}
 
 
+class Ignored(msgspec.Struct, frozen=True, gc=False):
+    """Any JSON object where only strings matter (DynamoDB's "key", ...): decoded to nothing."""
+
+
+# A parameter value that stays hashable whatever the service put there.
+_Atom = str | int | float | bool | None | Ignored
+Value = _Atom | tuple[_Atom, ...]
+
+
+class Params(msgspec.Struct, frozen=True, gc=False):
+    """Every request parameter that names a resource, for all services at once. Values are
+    typed loosely (a service may use "key" for an object) but stay hashable, so the whole
+    record can be counted in C. Readers check ``isinstance(value, str)``."""
+
+    bucketName: Value = None
+    key: Value = None
+    copy_source: Value = msgspec.field(default=None, name="x-amz-copy-source")
+    tableName: Value = None
+    indexName: Value = None
+    queueUrl: Value = None
+    topicArn: Value = None
+    targetArn: Value = None
+    keyId: Value = None
+    secretId: Value = None
+    name: Value = None
+    names: Value = None
+    path: Value = None
+    functionName: Value = None
+    streamName: Value = None
+    streamARN: Value = None
+    stateMachineArn: Value = None
+    executionArn: Value = None
+    eventBusName: Value = None
+    logGroupName: Value = None
+    logStreamName: Value = None
+    roleName: Value = None
+    roleArn: Value = None
+    policyArn: Value = None
+    userName: Value = None
+
+
 class Record(msgspec.Struct, gc=False):
+    """A record for the fast path: every field used is hashable (see ``aggregate``)."""
+
+    eventTime: str = ""
+    eventSource: str = ""
+    eventName: str = ""
+    awsRegion: str = ""
+    userIdentity: UserIdentity = UserIdentity()
+    errorCode: str | None = None
+    eventCategory: str | None = None  # "Management" | "Data" | "Insight"
+    managementEvent: bool | None = None
+    eventType: str | None = None  # AwsApiCall | AwsServiceEvent | AwsConsoleSignIn ...
+    recipientAccountId: str | None = None
+    requestParameters: Params | None = None
+    resources: tuple[Resource, ...] | None = None
+
+
+class RawRecord(msgspec.Struct, gc=False):
     eventTime: str = ""
     eventSource: str = ""
     eventName: str = ""
@@ -139,15 +196,48 @@ class LogFile(msgspec.Struct, gc=False):
     Records: list[Record] = []
 
 
+class RawLogFile(msgspec.Struct, gc=False):
+    Records: list[RawRecord] = []
+
+
 _file_decoder = msgspec.json.Decoder(LogFile)
+_raw_file_decoder = msgspec.json.Decoder(RawLogFile)
 _record_decoder = msgspec.json.Decoder(Record)
+_raw_record_decoder = msgspec.json.Decoder(RawRecord)
 
 
 def decode_file(data: bytes) -> list[Record]:
-    """Records of one CloudTrail log file (``{"Records": [...]}``)."""
-    return _file_decoder.decode(data).Records
+    """Records of one CloudTrail log file (``{"Records": [...]}``).
+
+    The fast types accept any JSON in the parameters used, except arrays nested in arrays;
+    a file with one of those is decoded again record by record with each service's exact
+    parameter type (the slow path), so no file is lost to an odd parameter.
+    """
+    try:
+        return _file_decoder.decode(data).Records
+    except msgspec.ValidationError:
+        return [_from_raw(r) for r in _raw_file_decoder.decode(data).Records]
 
 
 def decode_record(data: bytes | str) -> Record:
     """One record (LookupEvents returns each event as its own JSON text)."""
-    return _record_decoder.decode(data)
+    try:
+        return _record_decoder.decode(data)
+    except msgspec.ValidationError:
+        return _from_raw(_raw_record_decoder.decode(data))
+
+
+def _from_raw(r: "RawRecord") -> Record:
+    params = None
+    rp = r.requestParameters
+    dec = PARAM_DECODERS.get(r.eventSource)
+    if dec is not None and len(rp) > 4:
+        try:
+            exact = dec.decode(rp)
+            params = Params(**{f: getattr(exact, f) for f in exact.__struct_fields__})
+        except msgspec.ValidationError:
+            params = None
+    return Record(eventTime=r.eventTime, eventSource=r.eventSource, eventName=r.eventName, awsRegion=r.awsRegion,
+                  userIdentity=r.userIdentity or UserIdentity(), errorCode=r.errorCode, eventCategory=r.eventCategory,
+                  managementEvent=r.managementEvent, eventType=r.eventType, recipientAccountId=r.recipientAccountId,
+                  requestParameters=params, resources=r.resources)
