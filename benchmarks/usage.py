@@ -4,7 +4,9 @@
 
 1. Generates (once, cached in --corpus) a realistic corpus: ~1.5 KB events, ~200 Lambda
    roles with 1-3 functions each, S3 and DynamoDB data events, many services, ~1% AccessDenied,
-   1,000 records per gzip file laid out as CloudTrail delivers them.
+   1,000 records per gzip file laid out as CloudTrail delivers them. Each role calls a fixed
+   set of 3-7 APIs (as a function's code does); S3 object keys are new on every call (the
+   worst case for aggregation).
 2. Reference: the same files, on the same workers, only decompressed (ISA-L gzip) and decoded
    with the same typed msgspec structs (records, then each record's request parameters):
    nothing else. That is the limit for this work in Python.
@@ -58,6 +60,9 @@ OPS = [
     (1, "ec2.amazonaws.com", "DescribeNetworkInterfaces", "none"),
     (1, "monitoring.amazonaws.com", "PutMetricData", "none"),
 ]
+
+
+PROFILES = [random.Random(r).sample(range(len(OPS)), 3 + r % 5) for r in range(200)]
 
 
 def _params(kind: str, rng: random.Random, role: int, region: str) -> tuple[dict | None, list | None]:
@@ -118,7 +123,9 @@ def _gen_file(args) -> int:
         fn = f"fn-{role:03d}-{rng.randrange(1 + role % 3)}"
         caller = Caller(ACCOUNT, f"lambda-role-{role:03d}", fn, role_path="/service-role/", region=region,
                         access_key=f"ASIA{role:016d}")
-        _, src, name, kind = OPS[rng.choices(range(len(OPS)), weights)[0]]
+        # a function calls the few APIs its code uses, not every service: a fixed profile per role
+        profile = PROFILES[role]
+        _, src, name, kind = OPS[rng.choices(profile, [weights[k] for k in profile])[0]]
         params, resources = _params(kind, rng, role, region)
         err = "AccessDenied" if rng.random() < 0.01 else None
         recs.append(record(caller, start + timedelta(milliseconds=i * 300), src, name, params, resources, err, rng=rng))
@@ -132,7 +139,7 @@ def _gen_file(args) -> int:
 
 
 def generate(corpus: Path, events: int, per_file: int = 1000) -> None:
-    marker = corpus / f".complete-{events}"
+    marker = corpus / f".complete-{events}-v2"
     if marker.exists():
         return
     shutil.rmtree(corpus, ignore_errors=True)
