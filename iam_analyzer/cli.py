@@ -438,5 +438,84 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
                f"{len(doc['files']['skipped'])} skipped", err=True)
 
 
+# -- generate ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--snapshot", "snapshot_path", required=True, type=click.Path(dir_okay=False), help="A snapshot from scan.")
+@click.option("--usage", "usage_path", type=click.Path(dir_okay=False),
+              help="Usage JSON from the usage command. Without it only required permissions are kept.")
+@click.option("--function", "functions", multiple=True, metavar="NAME", help="Only these functions (name or ARN; repeatable).")
+@click.option("--since", default=None, help="Ignore usage last seen before this (90d, 2w, or a date).")
+@click.option("--format", "fmt", type=click.Choice(["json", "cloudformation", "terraform"]), default="json", show_default=True)
+@click.option("--keep-unverified", "unverified", flag_value="keep",
+              help="Keep every grant CloudTrail could not have shown (data events off, never-logged actions).")
+@click.option("--drop-unverified", "unverified", flag_value="drop", help="Keep none of them, not even where the configuration points.")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the policies.")
+def generate(snapshot_path, usage_path, functions, since, fmt, unverified, out_dir) -> None:
+    """Write a least-privilege policy per function, with the evidence for every permission.
+
+    Keeps what the function was seen using, what its configuration requires (logs, event
+    sources, VPC, X-Ray, KMS, destinations, EFS) and, by default, unverifiable data-plane
+    grants on resources its configuration names. Never grants what the role does not grant
+    today. Each policy is verified before it is written. Writes one policy file and one
+    .explain.json per function, a policy per shared role, and summary.json.
+    """
+    from pathlib import Path
+
+    from .emit import FORMATS, safe_name
+    from .generate import Options, generate_all, role_union
+
+    snap = _load_snapshot(snapshot_path)
+    usage_doc = None
+    if usage_path:
+        try:
+            usage_doc = json.loads(Path(usage_path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            _fail(f"{usage_path}: no such file")
+        except json.JSONDecodeError as e:
+            _fail(f"{usage_path}: line {e.lineno} column {e.colno}: invalid JSON: {e.msg}")
+        if usage_doc.get("kind") != "iam-analyzer-usage":
+            _fail(f"{usage_path}: not a usage file from iam-analyzer usage")
+    opts = Options(unverified=unverified or "referenced", since=_iso(parse_since(since)) if since else None)
+    results = generate_all(snap, usage_doc, opts, list(functions) or None)
+    if functions and not results:
+        _fail("no function of the snapshot matches " + ", ".join(functions))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ext, render = FORMATS[fmt]
+    summary = []
+    by_role: dict = {}
+    for r in results:
+        base = safe_name(r.function.name if len({x.function.name for x in results}) == len(results)
+                         else f"{r.function.region}-{r.function.name}")
+        if r.documents:
+            (out / f"{base}{ext}").write_text(render(r), encoding="utf-8")
+        (out / f"{base}.explain.json").write_text(json.dumps(r.explanation(), indent=1) + "\n", encoding="utf-8")
+        by_role.setdefault(r.function.role_arn, []).append(r)
+        summary.append({"function": r.function.arn, "role": r.function.role_arn, "file": f"{base}{ext}" if r.documents else None,
+                        "granted_actions_before": r.before, "granted_actions_after": r.after,
+                        "reduction_percent": r.reduction, "verified": r.verification.get("ok", False),
+                        "kept": len(r.entries), "not_granted_today": len(r.not_granted), "warnings": r.warnings})
+        status = "verified" if r.verification.get("ok") else "NOT VERIFIED"
+        click.echo(f"{r.function.name}: {r.before} -> {r.after} actions ({r.reduction:.0f}% fewer), {status}", err=True)
+    shared = []
+    for role_arn, rs in sorted(by_role.items()):
+        if len(rs) > 1:
+            union = role_union(rs)
+            (out / f"role-{safe_name(role_arn.rsplit('/', 1)[-1])}.json").write_text(json.dumps(union, indent=2) + "\n")
+            shared.append({"role": role_arn, "functions": [r.function.arn for r in rs],
+                           "note": "one role serves several functions: the union is written; a role per function "
+                                   "would let each keep only its own permissions"})
+    reductions = [s["reduction_percent"] for s in summary if s["granted_actions_before"]]
+    doc = {"functions": summary, "shared_roles": shared,
+           "average_reduction_percent": round(sum(reductions) / len(reductions), 1) if reductions else 0.0,
+           "all_verified": all(s["verified"] for s in summary if s["file"])}
+    (out / "summary.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    click.echo(f"{out}: {len(results)} function(s), average reduction {doc['average_reduction_percent']}%", err=True)
+    if not doc["all_verified"]:
+        sys.exit(EXIT_FINDINGS)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

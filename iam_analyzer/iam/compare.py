@@ -152,51 +152,68 @@ def _verdict(st, res, sig, ref_allows, ref_denies, cand_denies) -> str | None:
     return None
 
 
+class Reference:
+    """A reference policy set prepared once (action sets expanded) for many comparisons."""
+
+    def __init__(self, reference: Policy | Sequence[Policy], catalog: Catalog | None = None):
+        self.cat = catalog or default_catalog()
+        refs = _policies(reference)
+        self.allows = [(st, _ActionSet(st, self.cat)) for p in refs for st in p.statements if st.is_allow]
+        self.denies = [(st, _ActionSet(st, self.cat)) for p in refs for st in p.statements if not st.is_allow]
+
+    def new_access(self, candidate: Policy | Sequence[Policy]) -> list[NewAccess]:
+        """Every (action, resource pattern) the candidate allows that this reference does not."""
+        cat = self.cat
+        cands = _policies(candidate)
+        ref_allows, ref_denies = self.allows, self.denies
+        cand_denies = [(st, _ActionSet(st, cat)) for p in cands for st in p.statements if not st.is_allow]
+        out: list[NewAccess] = []
+        seen: set[tuple[str, str, int]] = set()
+        for pol in cands:
+            for st in pol.statements:
+                if not st.is_allow:
+                    continue
+                resources: Iterable[str]
+                if st.not_resources is not None:
+                    resources = ["NotResource:" + ",".join(st.not_resources)]
+                else:
+                    resources = st.resources if st.resources is not None else ("*",)
+                # Actions that the same reference and candidate statements cover share one
+                # verdict per resource: decide each such group once (a "*" has ~20,000 actions).
+                verdicts: dict[tuple, str | None] = {}
+                for key in _statement_actions(st, cat):
+                    sig = (
+                        tuple(i for i, (_, a) in enumerate(ref_allows) if a.covers(key)),
+                        tuple(i for i, (_, a) in enumerate(ref_denies) if a.covers(key)),
+                        tuple(i for i, (_, a) in enumerate(cand_denies) if a.covers(key)),
+                    )
+                    name = None
+                    for res in resources:
+                        vk = (sig, res)
+                        if vk not in verdicts:
+                            verdicts[vk] = _verdict(st, res, sig, ref_allows, ref_denies, cand_denies)
+                        reason = verdicts[vk]
+                        if reason:
+                            name = name or cat.canonical(key)
+                            k = (name, res, st.index)
+                            if k not in seen:
+                                seen.add(k)
+                                out.append(NewAccess(name, res, st.index, st.sid, reason))
+        return out
+
+    def allowing_statements(self, action: str) -> list[Statement]:
+        """Allow statements of the reference that cover an action (on some resource)."""
+        key = action.lower()
+        return [st for st, acts in self.allows if acts.covers(key)]
+
+
 def new_access(
     candidate: Policy | Sequence[Policy],
     reference: Policy | Sequence[Policy],
     catalog: Catalog | None = None,
 ) -> list[NewAccess]:
     """Every (action, resource pattern) the candidate allows that the reference does not."""
-    cat = catalog or default_catalog()
-    cands = _policies(candidate)
-    refs = _policies(reference)
-    ref_allows = [(st, _ActionSet(st, cat)) for p in refs for st in p.statements if st.is_allow]
-    ref_denies = [(st, _ActionSet(st, cat)) for p in refs for st in p.statements if not st.is_allow]
-    cand_denies = [(st, _ActionSet(st, cat)) for p in cands for st in p.statements if not st.is_allow]
-    out: list[NewAccess] = []
-    seen: set[tuple[str, str, int]] = set()
-    for pol in cands:
-        for st in pol.statements:
-            if not st.is_allow:
-                continue
-            resources: Iterable[str]
-            if st.not_resources is not None:
-                resources = ["NotResource:" + ",".join(st.not_resources)]
-            else:
-                resources = st.resources if st.resources is not None else ("*",)
-            # Actions that the same reference and candidate statements cover share one
-            # verdict per resource: decide each such group once (a "*" has ~20,000 actions).
-            verdicts: dict[tuple, str | None] = {}
-            for key in _statement_actions(st, cat):
-                sig = (
-                    tuple(i for i, (_, a) in enumerate(ref_allows) if a.covers(key)),
-                    tuple(i for i, (_, a) in enumerate(ref_denies) if a.covers(key)),
-                    tuple(i for i, (_, a) in enumerate(cand_denies) if a.covers(key)),
-                )
-                name = None
-                for res in resources:
-                    vk = (sig, res)
-                    if vk not in verdicts:
-                        verdicts[vk] = _verdict(st, res, sig, ref_allows, ref_denies, cand_denies)
-                    reason = verdicts[vk]
-                    if reason:
-                        name = name or cat.canonical(key)
-                        k = (name, res, st.index)
-                        if k not in seen:
-                            seen.add(k)
-                            out.append(NewAccess(name, res, st.index, st.sid, reason))
-    return out
+    return Reference(reference, catalog).new_access(candidate)
 
 
 def allowed_actions(policies: Policy | Sequence[Policy], catalog: Catalog | None = None) -> set[str]:
