@@ -66,6 +66,18 @@ DATA_PLANE: dict[str, frozenset[str]] = {
     "events": frozenset(),
 }
 
+# The data-plane actions function code commonly calls: the ones kept, unverified, on a
+# resource its configuration names. Rarer ones (ACLs, tags, retention) are listed instead.
+CORE_DATA_PLANE = frozenset(x.lower() for x in (
+    "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket",
+    "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
+    "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
+    "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
+    "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+    "sns:Publish", "lambda:InvokeFunction", "kinesis:PutRecord", "kinesis:PutRecords",
+    "kinesis:GetRecords", "kinesis:GetShardIterator", "states:StartSyncExecution",
+))
+
 _SERVICE_NAMES = {"dynamodb": "DynamoDB", "s3": "S3", "sqs": "SQS", "sns": "SNS", "kms": "KMS", "iam": "IAM",
                   "ssm": "SSM", "ec2": "EC2", "xray": "XRay", "sts": "STS", "secretsmanager": "SecretsManager",
                   "logs": "Logs", "lambda": "Lambda", "kinesis": "Kinesis", "states": "StepFunctions",
@@ -272,6 +284,7 @@ class Generator:
                 candidates.append(Entry(name, a["resource"], "observed", {
                     "count": a["count"], "first_seen": a.get("first_seen"), "last_seen": a.get("last_seen"),
                     "data_event": a.get("data_event", False)}))
+        candidates = _generalise_entries(candidates)
         # 2. required by configuration
         for r in requirements(fn, self.snapshot):
             candidates.append(Entry(cat.canonical(r.action), r.resource, "required",
@@ -333,23 +346,28 @@ class Generator:
                     action = self.cat.canonical(key)
                     svc = _service(key)
                     for pattern in st.resources if st.resources is not None else ("*",):
-                        why = self._why_unverifiable(key, svc, pattern)
-                        if why is None:
-                            unused[svc] += 1
+                        if key in NEVER_LOGGED:
+                            why = "CloudTrail never records this action"
+                        elif _is_data_plane(key):
+                            why = f"no {svc} data events in the usage window for this resource"
+                        else:
+                            unused[svc] += 1  # a management event: CloudTrail would have shown it
                             continue
                         if self.opt.unverified == "keep":
                             keep.append(Entry(action, pattern, "unverified", {"why": why}))
                             continue
-                        hits = [r for r in referenced if r.startswith("arn:") and r.split(":")[2] == svc
-                                and arnlib.matches(pattern, r)] if self.opt.unverified == "referenced" else []
-                        hits = [r for r in hits if self._applies(action, r)]
-                        if hits and _is_data_plane(key):
-                            for r in hits:
-                                target = r + "/*" if svc == "s3" and _applies_objects(self.cat, action) else r
-                                keep.append(Entry(action, target, "unverified",
-                                                  {"why": why, "referenced_by": referenced[r]}))
-                        else:
+                        hits = []
+                        if self.opt.unverified == "referenced" and key in CORE_DATA_PLANE:
+                            hits = [r for r in referenced if r.startswith("arn:") and r.split(":")[2] == svc
+                                    and arnlib.matches(pattern, r) and self._applies(action, r)
+                                    and not self._data_events_seen(svc, r)]
+                        for r in hits:
+                            target = r + "/*" if svc == "s3" and _applies_objects(self.cat, action) else r
+                            keep.append(Entry(action, target, "unverified", {"why": why, "referenced_by": referenced[r]}))
+                        if not self._fully_observed(key, svc, pattern):
                             dropped[(pattern, why)].append(action)
+                        else:
+                            unused[svc] += 1
         for (pattern, why), actions in sorted(dropped.items()):
             acts = minimize_actions(actions, self.cat, min_prefix=self.opt.min_prefix)
             res.dropped.append(Dropped(sorted(actions), pattern, why, {
@@ -367,15 +385,17 @@ class Generator:
         return arnlib.pattern_applies_to_action(resource, types) or (
             ":s3:::" in resource and _applies_objects(self.cat, action))
 
-    def _why_unverifiable(self, key: str, svc: str, pattern: str) -> str | None:
-        if key in NEVER_LOGGED:
-            return "CloudTrail never records this action"
-        if _is_data_plane(key):
-            seen = self.data_seen.get(svc, set())
-            if not any(pattern == "*" or arnlib.intersects(pattern, c) or arnlib.intersects(pattern, c + "/*")
-                       for c in seen):
-                return f"no {svc} data events in the usage window for this resource"
-        return None
+    def _data_events_seen(self, svc: str, resource: str) -> bool:
+        """Did the usage window hold data events for this resource (its bucket, its table)?"""
+        return _container(resource) in self.data_seen.get(svc, set())
+
+    def _fully_observed(self, key: str, svc: str, pattern: str) -> bool:
+        """Would CloudTrail have shown every use of this grant? Only for data-plane actions on
+        a pattern that names just resources with data events recorded."""
+        if key in NEVER_LOGGED or not _is_data_plane(key):
+            return key not in NEVER_LOGGED
+        seen = self.data_seen.get(svc, set())
+        return pattern != "*" and any(arnlib.contains(c, _container(pattern)) or c == _container(pattern) for c in seen)
 
     # -- shaping --
     def _documents(self, entries: list[Entry], denies: list[Statement], res: Result_) -> list[dict]:
@@ -474,6 +494,40 @@ def _group(entries: list[Entry], cat: Catalog) -> list[dict]:
             if conds:
                 st["Condition"] = _conditions_json(conds)
             out.append(st)
+    return out
+
+
+GENERALISE_OVER = 8
+
+
+def _generalise_entries(entries: list[Entry]) -> list[Entry]:
+    """Many object keys or prefixes of one bucket, for one action, become their longest common
+    folder (``bucket/incoming/*``), with the evidence summed. ``_fit`` narrows the result
+    back to today's grants if the folder is broader than them."""
+    groups: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+    out = []
+    for e in entries:
+        if ":s3:::" in e.resource and "/" in e.resource:
+            groups[(e.action, e.resource.split("/", 1)[0])].append(e)
+        else:
+            out.append(e)
+    for (action, bucket), es in groups.items():
+        if len(es) <= GENERALISE_OVER:
+            out.extend(es)
+            continue
+        folders = [e.resource.split("/", 1)[1].split("/")[:-1] for e in es]
+        common = []
+        for parts in zip(*folders):
+            if len(set(parts)) != 1:
+                break
+            common.append(parts[0])
+        resource = f"{bucket}/{'/'.join(common)}/*" if common else f"{bucket}/*"
+        evidence = {"count": sum(e.evidence.get("count", 0) for e in es),
+                    "first_seen": min(e.evidence.get("first_seen") or "" for e in es),
+                    "last_seen": max(e.evidence.get("last_seen") or "" for e in es),
+                    "data_event": any(e.evidence.get("data_event") for e in es),
+                    "generalised_from": len(es)}
+        out.append(Entry(action, resource, es[0].origin, evidence))
     return out
 
 

@@ -134,21 +134,15 @@ def requirements(fn: Function, snapshot: Snapshot | None = None) -> list[Require
 
 
 def referenced_resources(fn: Function) -> dict[str, str]:
-    """Resources the function's own configuration points at -> what points at them."""
+    """Resources the function's code is pointed at by its configuration -> what points there.
+
+    Environment variables name what the code uses; a push trigger's source is what the code
+    is handed (an S3 upload is then read). Event source mappings, dead-letter queues and
+    destinations are used by the Lambda service, and ``requirements`` covers them exactly."""
     out: dict[str, str] = {}
     for v in fn.environment:
         for ref in v.references:
             out.setdefault(ref, f"environment variable {v.name}")
-    for m in fn.event_source_mappings:
-        if m.event_source_arn:
-            out.setdefault(m.event_source_arn, f"event source mapping {m.uuid}")
     for t in fn.triggers:
         out.setdefault(t.source_arn, f"{t.type} trigger")
-    for target, what in ((fn.dead_letter_target, "dead-letter queue"),):
-        if target:
-            out.setdefault(target, what)
-    for cfg in fn.event_invoke_configs:
-        for target in (cfg.on_success, cfg.on_failure):
-            if target:
-                out.setdefault(target, "async destination")
     return out

@@ -10,7 +10,8 @@ import re
 from functools import lru_cache
 
 
-_QUEUE_URL = re.compile(r"^https?://(?:sqs\.)?(?:([a-z0-9-]+)\.)?(?:queue\.)?[^/]*/(\d{12})/([^/?]+)")
+_QUEUE_URL = re.compile(r"^https?://([^/]*)/(\d{12})/([^/?]+)")
+_REGION_IN_HOST = re.compile(r"(?:^|\.)([a-z]{2}(?:-[a-z]+)+-\d+)\.")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$")
 
 
@@ -56,8 +57,9 @@ def from_params(source: str, params, region: str, account: str) -> list[str]:
     if svc == "sqs":
         m = _QUEUE_URL.match(_s(params.queueUrl) or "")
         if m:
-            q_region, q_account, name = m.groups()
-            return [_arn(p, "sqs", q_region or region, q_account, name)]
+            host, q_account, name = m.groups()
+            rm = _REGION_IN_HOST.search(host + ".")
+            return [_arn(p, "sqs", rm.group(1) if rm else region, q_account, name)]
         return []
     if svc == "sns":
         return [a for a in (_s(params.topicArn), _s(params.targetArn)) if a and a.startswith("arn:")]

@@ -1,0 +1,250 @@
+"""The embedded demo account: a realistic serverless application, provisioned through boto3.
+
+``provision`` builds it against any endpoint (the demo uses moto's server on loopback);
+``write_trail`` writes 30 days of CloudTrail logs for it into the trail's S3 bucket, as
+CloudTrail would: management events everywhere, data events for one bucket and the orders
+table only, a few AccessDenied calls. Nothing in the pipeline knows about this module.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import random
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from .usage.synth import Caller, record
+
+REGION = "us-east-1"
+TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+PY_HANDLER = "import json, os, boto3\n\ndef handler(event, context):\n    return {'statusCode': 200, 'body': json.dumps('ok')}\n"
+JS_HANDLER = "exports.handler = async (event) => ({ statusCode: 200, body: 'ok' });\n"
+
+
+def _zip(name: str, source: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(name, source)
+    return buf.getvalue()
+
+
+def _doc(*statements) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+@dataclass
+class DemoAccount:
+    account: str
+    region: str = REGION
+    trail_bucket: str = "demo-cloudtrail-logs"
+    arns: dict = field(default_factory=dict)
+    functions: dict = field(default_factory=dict)  # name -> (role name, role arn)
+
+
+def provision(client, account: str) -> DemoAccount:
+    """Create the demo application. ``client(service)`` returns a boto3 client."""
+    demo = DemoAccount(account=account)
+    iam, lam = client("iam"), client("lambda")
+
+    def role(name, statements=(), managed=(BASIC,), path="/service-role/"):
+        arn = iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+        if statements:
+            iam.put_role_policy(RoleName=name, PolicyName=f"{name}-policy", PolicyDocument=_doc(*statements))
+        for m in managed:
+            iam.attach_role_policy(RoleName=name, PolicyArn=m)
+        return arn
+
+    # Broad roles, as they are often written: service-wide wildcards on every resource.
+    roles = {
+        "orders-api-role": role("orders-api-role", [{"Effect": "Allow", "Action": ["dynamodb:*", "ssm:Get*", "kms:Decrypt"], "Resource": "*"}]),
+        "uploads-role": role("uploads-role", [{"Effect": "Allow", "Action": ["s3:*", "sqs:*"], "Resource": "*"}]),
+        "workers-role": role("workers-role", [{"Effect": "Allow", "Action": ["sqs:*", "dynamodb:*", "sns:*", "s3:*"], "Resource": "*"}]),
+        "report-role": role("report-role", [{"Effect": "Allow", "Action": ["s3:*", "dynamodb:*", "ses:*"], "Resource": "*"}]),
+        "vpc-role": role("vpc-role", [{"Effect": "Allow", "Action": ["ec2:*", "rds:*", "secretsmanager:*"], "Resource": "*"}]),
+        "admin-role": role("admin-role", managed=(BASIC, "arn:aws:iam::aws:policy/AdministratorAccess")),
+    }
+    demo.arns["roles"] = roles
+
+    ddb = client("dynamodb")
+    table = ddb.create_table(TableName="orders", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+                             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})["TableDescription"]
+    demo.arns["table"], demo.arns["stream"] = table["TableArn"], table["LatestStreamArn"]
+    s3 = client("s3")
+    for b in ("demo-uploads", "demo-reports", demo.trail_bucket):
+        s3.create_bucket(Bucket=b)
+    sqs = client("sqs")
+    q_url = sqs.create_queue(QueueName="thumbnail-jobs")["QueueUrl"]
+    demo.arns["queue_url"] = q_url
+    demo.arns["queue"] = sqs.get_queue_attributes(QueueUrl=q_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_url = sqs.create_queue(QueueName="thumbnail-dlq")["QueueUrl"]
+    demo.arns["dlq"] = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    demo.arns["topic"] = client("sns").create_topic(Name="order-events")["TopicArn"]
+    demo.arns["secret"] = client("secretsmanager").create_secret(Name="reports-db", SecretString="{}")["ARN"]
+    client("ssm").put_parameter(Name="/orders/config", Value="{}", Type="String")
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName="lambda-db", Description="lambda to db", VpcId=vpc)["GroupId"]
+
+    def function(name, role_name, runtime="python3.12", **kw):
+        source, handler = (JS_HANDLER, "index.handler") if runtime.startswith("nodejs") else (PY_HANDLER, "app.handler")
+        arn = lam.create_function(FunctionName=name, Runtime=runtime, Role=roles[role_name], Handler=handler,
+                                  Code={"ZipFile": _zip("index.js" if runtime.startswith("nodejs") else "app.py", source)},
+                                  **kw)["FunctionArn"]
+        demo.functions[name] = (role_name, roles[role_name])
+        return arn
+
+    f = {}
+    f["orders-api"] = function("orders-api", "orders-api-role", Environment={"Variables": {
+        "TABLE_NAME": "orders", "CONFIG_PARAM": "/orders/config", "LOG_LEVEL": "info"}}, TracingConfig={"Mode": "PassThrough"})
+    f["image-upload"] = function("image-upload", "uploads-role", runtime="nodejs20.x", Environment={"Variables": {
+        "JOBS_QUEUE_URL": q_url, "PAYMENT_API_KEY": "sk_live_51HxYzDemoKeyNotReal000000"}})
+    f["thumbnail-worker"] = function("thumbnail-worker", "workers-role")
+    f["order-stream"] = function("order-stream", "workers-role", Environment={"Variables": {"TOPIC_ARN": demo.arns["topic"]}})
+    f["order-notifier"] = function("order-notifier", "workers-role", runtime="nodejs20.x")
+    f["nightly-report"] = function("nightly-report", "report-role", Environment={"Variables": {"REPORT_BUCKET": "demo-reports"}})
+    f["db-sync"] = function("db-sync", "vpc-role", VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": [sg]},
+                            Environment={"Variables": {"DB_SECRET": "reports-db"}})
+    f["public-status"] = function("public-status", "admin-role", runtime="nodejs20.x")
+    demo.arns["functions"] = f
+
+    rest = client("apigateway")
+    api = rest.create_rest_api(name="orders-api")["id"]
+    root = rest.get_resources(restApiId=api)["items"][0]["id"]
+    res = rest.create_resource(restApiId=api, parentId=root, pathPart="orders")["id"]
+    for verb in ("GET", "POST"):
+        rest.put_method(restApiId=api, resourceId=res, httpMethod=verb, authorizationType="NONE")
+        rest.put_integration(restApiId=api, resourceId=res, httpMethod=verb, type="AWS_PROXY", integrationHttpMethod="POST",
+                             uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{f['orders-api']}/invocations")
+    lam.add_permission(FunctionName="orders-api", StatementId="apigateway", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:{REGION}:{account}:{api}/*/*/orders")
+    s3.put_bucket_notification_configuration(Bucket="demo-uploads", NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"LambdaFunctionArn": f["image-upload"], "Events": ["s3:ObjectCreated:*"]}]})
+    lam.add_permission(FunctionName="image-upload", StatementId="s3", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::demo-uploads")  # no SourceAccount: confused deputy
+    lam.create_event_source_mapping(EventSourceArn=demo.arns["queue"], FunctionName="thumbnail-worker", BatchSize=10)
+    lam.create_event_source_mapping(EventSourceArn=demo.arns["stream"], FunctionName="order-stream", StartingPosition="LATEST")
+    client("sns").subscribe(TopicArn=demo.arns["topic"], Protocol="lambda", Endpoint=f["order-notifier"])
+    lam.add_permission(FunctionName="order-notifier", StatementId="sns", Action="lambda:InvokeFunction",
+                       Principal="sns.amazonaws.com", SourceArn=demo.arns["topic"])
+    events = client("events")
+    rule = events.put_rule(Name="nightly-report", ScheduleExpression="cron(0 2 * * ? *)")["RuleArn"]
+    events.put_targets(Rule="nightly-report", Targets=[{"Id": "report", "Arn": f["nightly-report"]}])
+    lam.add_permission(FunctionName="nightly-report", StatementId="events", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule)
+    lam.put_function_event_invoke_config(FunctionName="thumbnail-worker", DestinationConfig={
+        "OnFailure": {"Destination": demo.arns["dlq"]}})
+    lam.create_function_url_config(FunctionName="public-status", AuthType="NONE")
+    lam.add_permission(FunctionName="public-status", StatementId="public-url", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")
+    client("cloudtrail").create_trail(Name="management-events", S3BucketName=demo.trail_bucket, IsMultiRegionTrail=True)
+    return demo
+
+
+def _calls(demo: DemoAccount) -> dict[str, list[tuple]]:
+    """What each function's code does: (weight per invocation, source, name, params, resources, data event?)."""
+    a, r = demo.account, demo.region
+    table = demo.arns["table"]
+    tres = [{"accountId": a, "type": "AWS::DynamoDB::Table", "ARN": table}]
+    queue_url = demo.arns["queue_url"]
+    return {
+        "orders-api": [
+            (6, "dynamodb.amazonaws.com", "GetItem", {"tableName": "orders"}, tres),
+            (3, "dynamodb.amazonaws.com", "PutItem", {"tableName": "orders"}, tres),
+            (2, "dynamodb.amazonaws.com", "Query", {"tableName": "orders", "indexName": "by-customer"}, tres),
+            (1, "ssm.amazonaws.com", "GetParameter", {"name": "/orders/config"}, None),
+        ],
+        "image-upload": [
+            (4, "s3.amazonaws.com", "GetObject", "upload-object", None),
+            (2, "sqs.amazonaws.com", "SendMessage", {"queueUrl": queue_url}, None),
+        ],
+        "thumbnail-worker": [
+            (3, "s3.amazonaws.com", "GetObject", "upload-object", None),
+            (3, "s3.amazonaws.com", "PutObject", "thumb-object", None),
+        ],
+        "order-stream": [
+            (2, "sns.amazonaws.com", "Publish", {"topicArn": demo.arns["topic"]}, None),
+        ],
+        "order-notifier": [
+            (1, "dynamodb.amazonaws.com", "GetItem", {"tableName": "orders"}, tres),
+        ],
+        "nightly-report": [
+            (20, "dynamodb.amazonaws.com", "Scan", {"tableName": "orders"}, tres),
+            (1, "s3.amazonaws.com", "PutObject", "report-object", None),  # no data events for this bucket
+        ],
+        "db-sync": [
+            (1, "secretsmanager.amazonaws.com", "GetSecretValue", {"secretId": "reports-db"}, None),
+            (1, "rds.amazonaws.com", "DescribeDBInstances", None, None),
+        ],
+        "public-status": [
+            (1, "lambda.amazonaws.com", "ListFunctions20150331", None, None),
+            (1, "sts.amazonaws.com", "GetCallerIdentity", None, None),
+        ],
+    }
+
+
+DATA_EVENT_BUCKETS = {"demo-uploads"}  # the trail records object events for this bucket only
+DATA_EVENT_TABLES = True  # and item events for the orders table
+
+
+def write_trail(demo: DemoAccount, put_object, days: int = 30, end: datetime | None = None,
+                invocations_per_day: int = 40, seed: int = 7) -> int:
+    """Write ``days`` of CloudTrail log files into the trail bucket; returns the number of events.
+
+    ``put_object(key, body)`` stores one object."""
+    rng = random.Random(seed)
+    end = end or datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    calls = _calls(demo)
+    total = 0
+    for d in range(days, 0, -1):
+        day = end - timedelta(days=d)
+        records = []
+        for fn, plan in calls.items():
+            role_name, role_arn = demo.functions[fn]
+            caller = Caller(demo.account, role_name, fn, role_path="/service-role/", region=demo.region)
+            runs = 1 if fn == "nightly-report" else invocations_per_day
+            for i in range(runs):
+                when = day + timedelta(minutes=rng.randrange(24 * 60))
+                for weight, source, name, params, resources in plan:
+                    for _ in range(weight if rng.random() < 0.9 else 1):
+                        p, res = _materialise(params, resources, rng, d, i)
+                        bucket = (p or {}).get("bucketName")
+                        if source == "s3.amazonaws.com" and name in ("GetObject", "PutObject") and bucket not in DATA_EVENT_BUCKETS:
+                            continue  # CloudTrail did not record this data event
+                        records.append(record(caller, when, source, name, p, res, rng=rng))
+        # a few calls the roles are not allowed to make
+        late = Caller(demo.account, "uploads-role", "image-upload", role_path="/service-role/", region=demo.region)
+        if d % 7 == 0:
+            records.append(record(late, day + timedelta(hours=3), "dynamodb.amazonaws.com", "PutItem",
+                                  {"tableName": "orders"}, [{"ARN": demo.arns["table"]}], error="AccessDenied", rng=rng))
+        records.sort(key=lambda x: x["eventTime"])
+        for chunk in range(0, len(records), 500):
+            part = records[chunk: chunk + 500]
+            stamp = datetime.strptime(part[0]["eventTime"], "%Y-%m-%dT%H:%M:%SZ")
+            key = (f"AWSLogs/{demo.account}/CloudTrail/{demo.region}/{stamp:%Y/%m/%d}/"
+                   f"{demo.account}_CloudTrail_{demo.region}_{stamp:%Y%m%dT%H%MZ}_{chunk:04d}.json.gz")
+            put_object(key, gzip.compress(json.dumps({"Records": part}).encode(), mtime=0))
+        total += len(records)
+    return total
+
+
+def _materialise(params, resources, rng: random.Random, day: int, i: int):
+    if params == "upload-object":
+        key = f"incoming/{day:02d}/{i:03d}-{rng.randrange(10**6)}.jpg"
+        return ({"bucketName": "demo-uploads", "key": key},
+                [{"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::demo-uploads/{key}"},
+                 {"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::demo-uploads"}])
+    if params == "thumb-object":
+        key = f"thumbnails/{day:02d}/{i:03d}.jpg"
+        return ({"bucketName": "demo-uploads", "key": key},
+                [{"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::demo-uploads/{key}"},
+                 {"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::demo-uploads"}])
+    if params == "report-object":
+        return {"bucketName": "demo-reports", "key": f"daily/{day:02d}.csv"}, None
+    return params, resources
