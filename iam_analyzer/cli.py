@@ -517,5 +517,128 @@ def generate(snapshot_path, usage_path, functions, since, fmt, unverified, out_d
         sys.exit(EXIT_FINDINGS)
 
 
+# -- graph ---------------------------------------------------------------------------------
+
+
+def _load_model(snapshot_path: str | None, gaad_path: str | None):
+    from pathlib import Path
+
+    if bool(snapshot_path) == bool(gaad_path):
+        raise click.UsageError("give exactly one of --snapshot or --gaad")
+    if snapshot_path:
+        return _load_snapshot(snapshot_path)
+    from .graph import snapshot_from_gaad
+
+    try:
+        doc = json.loads(Path(gaad_path).read_text(encoding="utf-8"))
+        return snapshot_from_gaad(doc)
+    except FileNotFoundError:
+        _fail(f"{gaad_path}: no such file")
+    except json.JSONDecodeError as e:
+        _fail(f"{gaad_path}: line {e.lineno} column {e.colno}: invalid JSON: {e.msg}")
+    except (ValueError, KeyError, TypeError) as e:
+        _fail(f"{gaad_path}: {e}")
+
+
+def _model_options(f):
+    f = click.option("--gaad", "gaad_path", type=click.Path(dir_okay=False),
+                     help="Output of 'aws iam get-account-authorization-details' instead of a snapshot.")(f)
+    f = click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False), help="A snapshot from scan.")(f)
+    return f
+
+
+@main.group()
+def graph() -> None:
+    """The permission graph: invokers -> functions -> roles -> resources, and escalation paths."""
+
+
+@graph.command("export")
+@_model_options
+@click.option("--usage", "usage_path", type=click.Path(dir_okay=False), help="Add what each function used.")
+@click.option("--format", "fmt", type=click.Choice(["graphml", "json", "dot"]), default="json", show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def graph_export(snapshot_path, gaad_path, usage_path, fmt, output) -> None:
+    """Write the graph as GraphML, node-link JSON or Graphviz dot."""
+    from pathlib import Path
+
+    from .graph import build_graph, export
+
+    snap = _load_model(snapshot_path, gaad_path)
+    usage_doc = json.loads(Path(usage_path).read_text()) if usage_path else None
+    g = build_graph(snap, usage_doc)
+    Path(output).write_text(export(g, fmt), encoding="utf-8")
+    click.echo(f"{output}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges", err=True)
+
+
+@graph.command("escalations")
+@_model_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def graph_escalations(snapshot_path, gaad_path, fmt) -> None:
+    """Privilege-escalation paths: each principal that can reach more privilege, and how.
+
+    Works on effective permissions (all policies of a principal and its groups, explicit
+    Deny, the permissions boundary, conditions), so an escalation split across two policies
+    is found and an Allow cancelled by a Deny is not. Unknown conditions are marked
+    conditional. Methods are defined in rules/escalation.yaml.
+    """
+    from .graph import Analyzer, Escalations
+    from .iam.catalog import default_catalog
+
+    snap = _load_model(snapshot_path, gaad_path)
+    found, _ = Escalations(Analyzer(snap)).find()
+    if fmt == "json":
+        _echo_json({"escalations": found, "catalog": default_catalog().info.as_dict()})
+        return
+    for f in found:
+        steps = " -> ".join(f"{h['method']} -> {h['to'].rsplit('/', 1)[-1]}" for h in f["path"])
+        cond = " (conditional)" if f["conditional"] else ""
+        click.echo(f"{f['principal']}: {steps}; yields {f['yields']}{cond}")
+    click.echo(f"{len(found)} escalation path(s)", err=True)
+
+
+@graph.command("blast-radius")
+@click.argument("target", metavar="FUNCTION_OR_ROLE")
+@_model_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def graph_blast_radius(target, snapshot_path, gaad_path, fmt) -> None:
+    """What a function (or role) can reach: its role's actions and resources, directly and
+    through escalation paths."""
+    from .blast import blast_radius
+
+    snap = _load_model(snapshot_path, gaad_path)
+    try:
+        data = blast_radius(snap, target)
+    except KeyError as e:
+        _fail(str(e).strip("'\""))
+    if fmt == "json":
+        _echo_json(data)
+        return
+    click.echo(f"{data['subject']} runs as {data['role']}: {data['granted_actions']} actions")
+    for svc, item in data["direct"].items():
+        click.echo(f"  {svc}: {item['actions']} actions on {', '.join(item['resources'][:5])}")
+    for e in data["escalations"]:
+        click.echo(f"  escalation: {e['method']} -> {e['yields']}")
+
+
+@graph.command("who-can")
+@click.argument("action")
+@click.argument("resource", required=False, default=None)
+@_model_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def graph_who_can(action, resource, snapshot_path, gaad_path, fmt) -> None:
+    """Every principal (and the functions running as it) allowed ACTION on RESOURCE."""
+    from .blast import who_can
+
+    snap = _load_model(snapshot_path, gaad_path)
+    rows = who_can(snap, action, resource)
+    if fmt == "json":
+        _echo_json({"action": action, "resource": resource, "principals": rows})
+        return
+    for r in rows:
+        fns = f" (functions: {', '.join(r['functions'])})" if r["functions"] else ""
+        click.echo(f"{r['result']:<12} {r['principal']}{fns}")
+    click.echo(f"{len(rows)} principal(s)", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

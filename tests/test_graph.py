@@ -1,0 +1,156 @@
+"""Permission graph and escalation: known vulnerable setups found, near-miss controls not."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from iam_analyzer.cli import main
+from iam_analyzer.graph import Analyzer, Escalations, build_graph, export, snapshot_from_gaad
+from iam_analyzer.model import Account, Function, Group, InlinePolicy, ManagedPolicy, Role, Snapshot, User
+
+A = "111122223333"
+ADMIN_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def trust(service=None, aws=None):
+    principal = {"Service": service} if service else {"AWS": aws}
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}
+
+
+def pol(*sts):
+    return {"Version": "2012-10-17", "Statement": list(sts)}
+
+
+def allow(actions, resource="*", **extra):
+    return dict({"Effect": "Allow", "Action": actions, "Resource": resource}, **extra)
+
+
+def user(name, *docs, managed=(), groups=()):
+    return User(arn=f"arn:aws:iam::{A}:user/{name}", name=name,
+                inline_policies=[InlinePolicy(f"p{i}", d) for i, d in enumerate(docs)],
+                managed_policy_arns=list(managed), groups=list(groups))
+
+
+@pytest.fixture(scope="module")
+def account() -> Snapshot:
+    roles = [
+        Role(arn=f"arn:aws:iam::{A}:role/lambda-admin", name="lambda-admin", trust_policy=trust("lambda.amazonaws.com"),
+             inline_policies=[InlinePolicy("admin", ADMIN_DOC)]),
+        Role(arn=f"arn:aws:iam::{A}:role/ec2-admin", name="ec2-admin", trust_policy=trust("ec2.amazonaws.com"),
+             inline_policies=[InlinePolicy("admin", ADMIN_DOC)]),
+        Role(arn=f"arn:aws:iam::{A}:role/deployer", name="deployer", trust_policy=trust(aws=f"arn:aws:iam::{A}:user/chain"),
+             inline_policies=[InlinePolicy("deploy", pol(allow("lambda:UpdateFunctionCode", f"arn:aws:lambda:us-east-1:{A}:function:*")))]),
+        Role(arn=f"arn:aws:iam::{A}:role/app", name="app", trust_policy=trust("lambda.amazonaws.com"),
+             inline_policies=[InlinePolicy("app", pol(allow("dynamodb:GetItem")))]),
+    ]
+    custom = ManagedPolicy(arn=f"arn:aws:iam::{A}:policy/versioned", name="versioned",
+                           document=pol(allow("iam:CreatePolicyVersion", f"arn:aws:iam::{A}:policy/versioned")))
+    users = [
+        user("policy-version", managed=[custom.arn]),
+        user("pass-lambda", pol(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]))),
+        user("split", pol(allow("iam:PassRole")), pol(allow("ec2:RunInstances"))),  # across two policies
+        user("notaction", pol({"Effect": "Allow", "NotAction": ["s3:*", "ec2:*"], "Resource": "*"})),
+        user("put-self", pol(allow("iam:PutUserPolicy", f"arn:aws:iam::{A}:user/put-self"))),
+        user("chain"),  # can assume deployer, which can change the admin function's code
+        user("via-group", groups=["builders"]),
+        # near misses
+        user("fp-deny", pol(allow("iam:PutUserPolicy"), {"Effect": "Deny", "Action": "iam:PutUserPolicy", "Resource": "*"})),
+        user("fp-never", pol(allow("iam:AttachUserPolicy", "*", Condition={"DateLessThan": {"aws:CurrentTime": "2001-01-01T00:00:00Z"}}))),
+        user("fp-passrole-only", pol(allow("iam:PassRole"))),
+        user("fp-other-user", pol(allow("iam:PutUserPolicy", f"arn:aws:iam::{A}:user/nobody-*"))),
+        user("fp-passed-to", pol(allow("iam:PassRole", "*", Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
+                                 allow(["lambda:CreateFunction", "lambda:InvokeFunction"]))),
+        user("mfa", pol(allow("iam:AttachUserPolicy", "*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))),
+    ]
+    groups = [Group(arn=f"arn:aws:iam::{A}:group/builders", name="builders",
+                    inline_policies=[InlinePolicy("g", pol(allow("iam:AttachGroupPolicy", f"arn:aws:iam::{A}:group/builders")))])]
+    fns = [Function(arn=f"arn:aws:lambda:us-east-1:{A}:function:admin-fn", name="admin-fn", account_id=A, region="us-east-1",
+                    role_arn=f"arn:aws:iam::{A}:role/lambda-admin")]
+    return Snapshot(accounts=[Account(account_id=A, roles=roles, users=users, groups=groups, policies=[custom], functions=fns)])
+
+
+@pytest.fixture(scope="module")
+def findings(account):
+    found, _ = Escalations(Analyzer(account)).find()
+    return found
+
+
+def who(findings, name, conditional=False):
+    return {f["method"] for f in findings if f["principal"].endswith(f"/{name}") and f["conditional"] == conditional}
+
+
+def test_known_escalations_are_found(findings):
+    assert "CreatePolicyVersion" in who(findings, "policy-version")
+    assert "PassRoleLambdaInvoke" in who(findings, "pass-lambda")
+    assert "PassRoleEC2" in who(findings, "split")  # split across two policies of the same user
+    assert who(findings, "notaction") & {"PutUserPolicy", "AttachUserPolicy", "CreateAccessKey"}  # NotAction allows count
+    assert "PutUserPolicy" in who(findings, "put-self")
+    assert "AttachGroupPolicy" in who(findings, "via-group")  # a group policy, through membership
+    chain = [f for f in findings if f["principal"].endswith("/chain")]
+    assert any(f["method"] == "AssumeRole+UpdateFunctionCode" and f["hops"] == 2 for f in chain)
+    hop = next(f for f in chain if f["hops"] == 2)["path"]
+    assert hop[0]["to"].endswith("role/deployer") and hop[1]["to"].endswith("role/lambda-admin")
+    assert hop[1]["requires"][0]["statements"]  # each hop names the statements that allow it
+
+
+def test_near_misses_are_not_flagged(findings):
+    for name in ("fp-deny", "fp-never", "fp-passrole-only", "fp-other-user", "fp-passed-to"):
+        assert not [f for f in findings if f["principal"].endswith(f"/{name}")], name
+    assert not [f for f in findings if f["principal"].endswith("/app")]
+
+
+def test_unknown_conditions_are_reported_as_conditional(findings):
+    assert not who(findings, "mfa") and "AttachUserPolicy" in who(findings, "mfa", conditional=True)
+
+
+def test_graph_edges_and_exports(account):
+    g = build_graph(account)
+    types = {d["type"] for _, _, d in g.edges(data=True)}
+    assert {"runs_as", "has_policy", "member_of", "grants", "can_assume", "can_pass_role", "can_modify_function"} <= types
+    assert g.nodes[f"arn:aws:iam::{A}:role/lambda-admin"]["admin"] is True
+    data = json.loads(export(g, "json"))
+    assert data["nodes"] and data["links"]
+    assert "<graphml" in export(g, "graphml")
+    dot = export(g, "dot")
+    assert dot.startswith("digraph") and "runs_as" in dot
+
+
+def test_gaad_input_and_cli(tmp_path, account):
+    acct = account.accounts[0]
+    gaad = {
+        "UserDetailList": [{"UserName": u.name, "Arn": u.arn, "Path": "/", "GroupList": u.groups,
+                            "UserPolicyList": [{"PolicyName": p.name, "PolicyDocument": p.document} for p in u.inline_policies],
+                            "AttachedManagedPolicies": [{"PolicyArn": a, "PolicyName": a.rsplit("/", 1)[-1]} for a in u.managed_policy_arns]}
+                           for u in acct.users],
+        "GroupDetailList": [{"GroupName": g.name, "Arn": g.arn, "Path": "/",
+                             "GroupPolicyList": [{"PolicyName": p.name, "PolicyDocument": json.dumps(p.document)} for p in g.inline_policies],
+                             "AttachedManagedPolicies": []} for g in acct.groups],
+        "RoleDetailList": [{"RoleName": r.name, "Arn": r.arn, "Path": "/", "AssumeRolePolicyDocument": r.trust_policy,
+                            "RolePolicyList": [{"PolicyName": p.name, "PolicyDocument": p.document} for p in r.inline_policies],
+                            "AttachedManagedPolicies": []} for r in acct.roles],
+        "Policies": [{"PolicyName": p.name, "Arn": p.arn, "DefaultVersionId": "v1",
+                      "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": p.document}]} for p in acct.policies],
+    }
+    (tmp_path / "gaad.json").write_text(json.dumps(gaad))
+    snap = snapshot_from_gaad(gaad)
+    assert len(snap.roles()) == 4
+    res = CliRunner().invoke(main, ["graph", "escalations", "--gaad", str(tmp_path / "gaad.json"), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["catalog"]["version"]
+    methods = {(e["principal"].rsplit("/", 1)[-1], e["method"]) for e in data["escalations"]}
+    assert ("pass-lambda", "PassRoleLambdaInvoke") in methods and ("split", "PassRoleEC2") in methods
+    res = CliRunner().invoke(main, ["graph", "who-can", "iam:PassRole", f"arn:aws:iam::{A}:role/lambda-admin",
+                                    "--gaad", str(tmp_path / "gaad.json")])
+    assert res.exit_code == 0 and "pass-lambda" in res.stdout and "fp-passrole-only" in res.stdout
+    assert "/app" not in res.stdout
+    res = CliRunner().invoke(main, ["graph", "export", "--gaad", str(tmp_path / "gaad.json"), "--format", "dot",
+                                    "-o", str(tmp_path / "g.dot")])
+    assert res.exit_code == 0 and (tmp_path / "g.dot").read_text().startswith("digraph")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"nope": 1}')
+    res = CliRunner().invoke(main, ["graph", "escalations", "--gaad", str(bad)])
+    assert res.exit_code == 2 and "bad.json" in res.stderr
