@@ -640,5 +640,123 @@ def graph_who_can(action, resource, snapshot_path, gaad_path, fmt) -> None:
     click.echo(f"{len(rows)} principal(s)", err=True)
 
 
+# -- analyze and rules ---------------------------------------------------------------------
+
+
+def _findings_document(reported, suppressed, notes, rules, source: dict) -> dict:
+    from collections import Counter
+
+    from .iam.catalog import default_catalog
+
+    return {
+        "schema_version": 1,
+        "kind": "iam-analyzer-findings",
+        "tool": {"name": "iam-analyzer", "version": __version__},
+        "catalog": default_catalog().info.as_dict(),
+        "source": source,
+        "summary": {"total": len(reported), "by_severity": dict(Counter(f.severity for f in reported)),
+                    "by_category": dict(Counter(f.category for f in reported)), "suppressed": len(suppressed)},
+        "findings": [f.as_dict() for f in reported],
+        "suppressed": [f.as_dict() for f in suppressed],
+        "notes": notes,
+        "rules": {r.id: {"title": r.title, "severity": r.severity, "category": r.category} for r in rules.values()},
+    }
+
+
+def _load_usage(path: str | None):
+    from pathlib import Path
+
+    if not path:
+        return None
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        _fail(f"{path}: no such file")
+    except json.JSONDecodeError as e:
+        _fail(f"{path}: line {e.lineno} column {e.colno}: invalid JSON: {e.msg}")
+    if not isinstance(doc, dict) or doc.get("kind") != "iam-analyzer-usage":
+        _fail(f"{path}: not a usage file from iam-analyzer usage")
+    return doc
+
+
+@main.command()
+@_model_options
+@click.option("--usage", "usage_path", type=click.Path(dir_okay=False), help="Usage JSON: enables the unused/denied rules.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration (default: .iam-analyzer.yaml in the current folder, if present).")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Add a folder of your own rules.")
+@click.option("--fail-on", type=click.Choice(["critical", "high", "medium", "low", "info"]), default=None,
+              help="Exit 1 when a finding is at or above this severity.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write findings JSON here.")
+def analyze(snapshot_path, gaad_path, usage_path, config_path, rule_dirs, fail_on, output) -> None:
+    """Run the rule pack over a snapshot (or GAAD file) and report findings."""
+    from pathlib import Path
+
+    from .checks import analyze as run_rules
+    from .rules_engine import SEVERITIES, Config, RuleError, load_rules
+
+    snap = _load_model(snapshot_path, gaad_path)
+    usage_doc = _load_usage(usage_path)
+    try:
+        rules = load_rules(rule_dirs)
+        cfg = Config.load(config_path)
+    except RuleError as e:
+        _fail(str(e))
+    reported, suppressed, notes = run_rules(snap, usage_doc, rules, cfg)
+    doc = _findings_document(reported, suppressed, notes, rules,
+                             {"snapshot": snapshot_path, "gaad": gaad_path, "usage": usage_path})
+    if output:
+        Path(output).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    for f in reported:
+        click.echo(f"{f.severity:<8} {f.rule_id}  {f.subject}: {f.message}")
+    for n in notes:
+        click.echo(f"iam-analyzer: note: {n}", err=True)
+    click.echo(f"{len(reported)} finding(s), {len(suppressed)} suppressed", err=True)
+    if fail_on and any(SEVERITIES.index(f.severity) <= SEVERITIES.index(fail_on) for f in reported):
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """The rule pack: list rules, show one."""
+
+
+@rules_group.command("list")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_list(rule_dirs, fmt) -> None:
+    """Every rule with its id, severity, category and whether it is on by default."""
+    from .rules_engine import RuleError, load_rules
+
+    try:
+        rules = load_rules(rule_dirs)
+    except RuleError as e:
+        _fail(str(e))
+    if fmt == "json":
+        _echo_json([{"id": r.id, "title": r.title, "severity": r.severity, "category": r.category,
+                     "enabled": r.enabled} for r in rules.values()])
+        return
+    for r in rules.values():
+        click.echo(f"{r.id}  {r.severity:<8} {r.category:<28} {'on ' if r.enabled else 'off'} {r.title}")
+
+
+@rules_group.command("show")
+@click.argument("rule_id")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False))
+def rules_show(rule_id, rule_dirs) -> None:
+    """A rule's documentation: what, why, example, fix."""
+    from .rules_docs import page
+    from .rules_engine import RuleError, load_rules
+
+    try:
+        rules = load_rules(rule_dirs)
+    except RuleError as e:
+        _fail(str(e))
+    rule = rules.get(rule_id.upper())
+    if rule is None:
+        _fail(f"no rule {rule_id!r}; see 'iam-analyzer rules list'")
+    click.echo(page(rule))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,196 @@
+"""Rules as data, findings, configuration, suppressions.
+
+A rule is one YAML file (``rules/<ID>.yaml``, and any ``--rules DIR``): id, title,
+severity, category, enabled, why, fix, references, example, and a matcher. A matcher is
+either declarative (``subject`` plus ``where`` conditions over the model) or the name of a
+check written in Python (``iam_analyzer/checks.py``), for graph queries and the like.
+Adding a simple rule needs no Python.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from .resources import rules_dir
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+CATEGORIES = ("privilege-escalation", "data-exfiltration", "resource-exposure", "credentials-exposure",
+              "infrastructure-modification", "unused-access", "unverifiable-access", "public-access",
+              "misconfiguration", "hygiene")
+REQUIRED = ("id", "title", "severity", "category", "why", "fix")
+
+
+class RuleError(ValueError):
+    pass
+
+
+@dataclass
+class Rule:
+    id: str
+    title: str
+    severity: str
+    category: str
+    why: str
+    fix: str
+    enabled: bool = True
+    references: list[str] = field(default_factory=list)
+    example: dict = field(default_factory=dict)
+    matcher: dict = field(default_factory=dict)
+    path: str = ""
+
+    @classmethod
+    def load(cls, path: Path) -> "Rule":
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            raise RuleError(f"{path}: invalid YAML: {e}") from None
+        if not isinstance(data, dict):
+            raise RuleError(f"{path}: a rule file must be a mapping")
+        missing = [k for k in REQUIRED if k not in data]
+        if missing:
+            raise RuleError(f"{path}: missing {', '.join(missing)}")
+        if data["severity"] not in SEVERITIES:
+            raise RuleError(f"{path}: severity must be one of {', '.join(SEVERITIES)}")
+        if data["category"] not in CATEGORIES:
+            raise RuleError(f"{path}: category must be one of {', '.join(CATEGORIES)}")
+        m = data.get("matcher") or {}
+        if not (m.get("check") or m.get("subject")):
+            raise RuleError(f"{path}: matcher needs 'check' (a Python check) or 'subject' and 'where'")
+        return cls(id=data["id"], title=data["title"], severity=data["severity"], category=data["category"],
+                   why=data["why"].strip(), fix=data["fix"].strip(), enabled=data.get("enabled", True),
+                   references=list(data.get("references", [])), example=data.get("example") or {}, matcher=m,
+                   path=str(path))
+
+
+def load_rules(extra_dirs: Iterable[str | Path] = ()) -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for folder in [rules_dir(), *map(Path, extra_dirs)]:
+        if not folder.is_dir():
+            raise RuleError(f"{folder}: no such rules folder")
+        for path in sorted(folder.glob("*.yaml")):
+            if path.name == "escalation.yaml":
+                continue
+            rule = Rule.load(path)
+            rules[rule.id] = rule  # a user's rule may replace a built-in one with the same id
+    return rules
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    title: str
+    severity: str
+    category: str
+    subject: str  # function / role / policy ARN, or template location
+    message: str
+    evidence: dict = field(default_factory=dict)
+    remediation: str = ""
+    fingerprint: str = ""
+    suppressed: dict | None = None
+    location: dict | None = None  # {"file", "line"} for IaC
+
+    def as_dict(self) -> dict:
+        d = {"rule_id": self.rule_id, "title": self.title, "severity": self.severity, "category": self.category,
+             "subject": self.subject, "message": self.message, "evidence": self.evidence,
+             "remediation": self.remediation, "fingerprint": self.fingerprint}
+        if self.suppressed:
+            d["suppressed"] = self.suppressed
+        if self.location:
+            d["location"] = self.location
+        return d
+
+
+def fingerprint(rule_id: str, subject: str, key: Any) -> str:
+    """Stable while the problem stays the same: rule, subject and what identifies the problem
+    (never timestamps or counts)."""
+    raw = json.dumps([rule_id, subject, key], sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+# -- configuration ----------------------------------------------------------------------------
+
+
+@dataclass
+class Config:
+    select: list[str] = field(default_factory=list)  # ids or categories; empty: every enabled rule
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)  # id -> severity
+    suppressions: list[dict] = field(default_factory=list)  # {rule, subject, reason, expires}
+    min_severity: str = "info"
+
+    @classmethod
+    def load(cls, path: str | Path | None) -> "Config":
+        if path is None:
+            default = Path(".iam-analyzer.yaml")
+            if not default.exists():
+                return cls()
+            path = default
+        p = Path(path)
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise RuleError(f"{p}: no such configuration file") from None
+        except yaml.YAMLError as e:
+            raise RuleError(f"{p}: invalid YAML: {e}") from None
+        cfg = cls(select=list(data.get("select", [])), ignore=list(data.get("ignore", [])),
+                  severity=dict(data.get("severity", {})), suppressions=list(data.get("suppressions", [])),
+                  min_severity=data.get("min_severity", "info"))
+        for i, s in enumerate(cfg.suppressions):
+            if not s.get("reason"):
+                raise RuleError(f"{p}: suppressions[{i}]: a suppression needs a reason")
+            if not s.get("rule") and not s.get("subject"):
+                raise RuleError(f"{p}: suppressions[{i}]: give a rule, a subject pattern, or both")
+        for k, v in cfg.severity.items():
+            if v not in SEVERITIES:
+                raise RuleError(f"{p}: severity.{k}: must be one of {', '.join(SEVERITIES)}")
+        if cfg.min_severity not in SEVERITIES:
+            raise RuleError(f"{p}: min_severity must be one of {', '.join(SEVERITIES)}")
+        return cfg
+
+    def active(self, rule: Rule) -> bool:
+        if rule.id in self.ignore or rule.category in self.ignore:
+            return False
+        if self.select:
+            return rule.id in self.select or rule.category in self.select
+        return rule.enabled
+
+
+def apply_config(findings: list[Finding], cfg: Config, today: date | None = None) -> tuple[list[Finding], list[Finding], list[str]]:
+    """(reported, suppressed, notes). Expired suppressions stop suppressing and say so."""
+    today = today or date.today()
+    reported, suppressed, notes = [], [], []
+    floor = SEVERITIES.index(cfg.min_severity)
+    for f in findings:
+        if f.rule_id in cfg.severity:
+            f.severity = cfg.severity[f.rule_id]
+        if SEVERITIES.index(f.severity) > floor:
+            continue
+        match = None
+        for s in cfg.suppressions:
+            if s.get("rule") and s["rule"] != f.rule_id:
+                continue
+            if s.get("subject") and not fnmatch.fnmatchcase(f.subject, s["subject"]):
+                continue
+            match = s
+            break
+        if match is not None:
+            expires = match.get("expires")
+            if expires and date.fromisoformat(str(expires)) < today:
+                notes.append(f"suppression of {match.get('rule') or '*'} for {match.get('subject') or '*'} expired on "
+                             f"{expires}: {f.rule_id} on {f.subject} is reported again")
+            else:
+                f.suppressed = {"reason": match["reason"], "expires": str(expires) if expires else None}
+                suppressed.append(f)
+                continue
+        reported.append(f)
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    reported.sort(key=lambda f: (order[f.severity], f.rule_id, f.subject))
+    return reported, suppressed, notes
