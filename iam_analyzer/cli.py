@@ -758,5 +758,139 @@ def rules_show(rule_id, rule_dirs) -> None:
     click.echo(page(rule))
 
 
+# -- audit and demo ------------------------------------------------------------------------
+
+
+def _print_top(result: dict) -> None:
+    paths = result["paths"]
+    click.echo(f"Report: {paths['html']}")
+    click.echo(f"Also: {paths['json']}, {paths['sarif']}, {paths['md']}")
+    top = result["findings"][:8]
+    if top:
+        click.echo("Top findings:")
+        for f in top:
+            click.echo(f"  {f.severity:<8} {f.rule_id}  {f.message}")
+    gens = [r for r in result["results"] if r.documents]
+    if gens:
+        avg = sum(r.reduction for r in gens) / len(gens)
+        click.echo(f"Generated {len(gens)} least-privilege policies: {avg:.0f}% fewer granted actions on average, "
+                   f"{sum(1 for r in gens if r.verification.get('ok'))} verified never to widen or break.")
+
+
+@main.command()
+@click.option("--profile", help="AWS profile (default: the standard credential chain).")
+@click.option("--region", "regions", multiple=True, metavar="REGION", help="Region to scan (repeatable).")
+@click.option("--all-regions", is_flag=True, help="Scan every enabled region.")
+@click.option("--org-role", metavar="NAME", help="Scan every account of the Organization through this role.")
+@click.option("--endpoint-url", metavar="URL", help="Send every AWS call to this endpoint.")
+@click.option("--cloudtrail", "locations", multiple=True, metavar="PATH_OR_S3_URL",
+              help="CloudTrail logs (default: the S3 locations of the account's trails).")
+@click.option("--lookup-events", is_flag=True, help="Also read management events from LookupEvents.")
+@click.option("--since", default="90d", show_default=True, help="Usage window start: 90d, 2w, or a date.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Rule configuration.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule folders.")
+@click.option("--policy-format", type=click.Choice(["json", "cloudformation", "terraform"]), default="json", show_default=True)
+@click.option("--fail-on", type=click.Choice(["critical", "high", "medium", "low", "info"]), default=None,
+              help="Exit 1 when a finding is at or above this severity.")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for everything.")
+@click.option("-v", "--verbose", count=True)
+def audit(profile, regions, all_regions, org_role, endpoint_url, locations, lookup_events, since, config_path, rule_dirs,
+          policy_format, fail_on, out_dir, verbose) -> None:
+    """Audit an account in one command: scan, CloudTrail usage, rules, generated policies, reports.
+
+    Writes snapshot.json, usage.json, findings.json, policies/ and report.html,
+    report.json, report.sarif and report.md into the output folder.
+    """
+    from pathlib import Path
+
+    import botocore.exceptions
+
+    from .audit import AuditOptions, run_audit
+    from .aws.session import Clients, UsageError, make_session
+    from .rules_engine import SEVERITIES, RuleError
+
+    _setup_logging(verbose)
+    try:
+        session = make_session(profile, regions[0] if regions else None)
+    except UsageError as e:
+        _fail(str(e))
+    clients = Clients(session, endpoint_url=endpoint_url)
+    opt = AuditOptions(regions=list(regions), all_regions=all_regions, org_role=org_role, cloudtrail=list(locations),
+                       lookup_events=lookup_events, since=parse_since(since), config=config_path, rule_dirs=list(rule_dirs),
+                       policy_format=policy_format, profile=profile)
+    try:
+        result = run_audit(clients, Path(out_dir), opt, say=lambda m: click.echo(f"iam-analyzer: {m}", err=True))
+    except botocore.exceptions.NoCredentialsError:
+        _fail("no AWS credentials found: set a profile (--profile), environment variables, or SSO login")
+    except botocore.exceptions.EndpointConnectionError as e:
+        _fail(f"cannot reach AWS: {e}")
+    except RuleError as e:
+        _fail(str(e))
+    _print_top(result)
+    if fail_on and any(SEVERITIES.index(f.severity) <= SEVERITIES.index(fail_on) for f in result["findings"]):
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@click.option("-o", "--output", "out_dir", default="iam-analyzer-demo", show_default=True, type=click.Path(file_okay=False))
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 90), help="Days of CloudTrail logs to write.")
+def demo(out_dir, days) -> None:
+    """Audit an embedded demo account: no AWS account needed.
+
+    Starts moto's AWS emulator on loopback inside this process, provisions a realistic
+    serverless application (API Gateway -> Lambda -> DynamoDB, an S3 upload trigger, an
+    EventBridge cron job, SNS, an SQS worker, a DynamoDB-stream consumer, a VPC function, a
+    public function URL, a shared role, an administrator role on a function), writes
+    CloudTrail logs for it into its trail bucket, then runs exactly the audit command's code.
+    """
+    import os
+    import socket
+    import time
+    from pathlib import Path
+
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        _fail("the demo needs moto's server: pip install 'moto[server]'")
+    import logging
+
+    import boto3
+
+    from .audit import AuditOptions, run_audit
+    from .aws.session import Clients
+    from .demo import provision, write_trail
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    start = time.perf_counter()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    say = lambda m: click.echo(f"iam-analyzer: {m}", err=True)  # noqa: E731
+    try:
+        for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(k, None)
+        os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo", AWS_DEFAULT_REGION="us-east-1")
+        session = boto3.session.Session(region_name="us-east-1")
+        client = lambda svc: session.client(svc, endpoint_url=endpoint)  # noqa: E731
+        say(f"demo account on {endpoint} (moto): provisioning")
+        account = client("sts").get_caller_identity()["Account"]
+        demo_account = provision(client, account)
+        s3 = client("s3")
+        events = write_trail(demo_account, lambda k, b: s3.put_object(Bucket=demo_account.trail_bucket, Key=k, Body=b), days=days)
+        say(f"wrote {events} CloudTrail events ({days} days) to s3://{demo_account.trail_bucket}/")
+        from datetime import datetime, timedelta, timezone
+
+        opt = AuditOptions(regions=["us-east-1"], since=datetime.now(timezone.utc) - timedelta(days=days + 2))
+        result = run_audit(Clients(session, endpoint_url=endpoint), Path(out_dir), opt, say=say)
+    finally:
+        server.stop()
+    _print_top(result)
+    click.echo(f"Done in {time.perf_counter() - start:.0f} s. Open {result['paths']['html']} in a browser.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
