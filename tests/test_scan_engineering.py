@@ -167,3 +167,35 @@ def test_organization_accounts_are_scanned_through_the_org_role(aws, tmp_path):
     assert by_account == {ACCOUNT: ["mgmt-fn"], member: ["member-fn"]}
     member_fn = next(f for f in snap.functions() if f.name == "member-fn")
     assert member_fn.account_id == member and snap.find_role(member_fn.role_arn) is not None
+
+
+def test_configuration_fields_moto_does_not_return_are_read():
+    """moto drops DeadLetterConfig and has no MSK/MQ/DocumentDB mappings: the parsers are
+    checked here on responses shaped as the Lambda API documents them."""
+    from iam_analyzer.aws.inventory import _esm
+    from iam_analyzer.envvars import ResourceIndex
+
+    scanner = AccountScanner(Clients(boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x",
+                                                            region_name="us-east-1")), ["us-east-1"], ScanOptions())
+    scanner.account_id = ACCOUNT
+    fn = scanner._function_from_config({
+        "FunctionName": "f", "FunctionArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f", "Role": "r",
+        "DeadLetterConfig": {"TargetArn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq"},
+        "KMSKeyArn": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k", "Layers": [{"Arn": "arn:aws:lambda:us-east-1:1:layer:l:3"}],
+        "FileSystemConfigs": [{"Arn": f"arn:aws:elasticfilesystem:us-east-1:{ACCOUNT}:access-point/fsap-1", "LocalMountPath": "/mnt/d"}],
+        "LoggingConfig": {"LogGroup": "/custom/group"}, "TracingConfig": {"Mode": "Active"},
+        "Environment": {"Variables": {"K": "v"}}}, "us-east-1", ResourceIndex())
+    assert fn.dead_letter_target.endswith(":dlq") and fn.kms_key_arn.endswith("key/k")
+    assert fn.layers == ["arn:aws:lambda:us-east-1:1:layer:l:3"] and fn.file_systems[0]["local_mount_path"] == "/mnt/d"
+    assert fn.log_group == "/custom/group" and fn.tracing_mode == "Active"
+    kinds = {
+        f"arn:aws:kafka:us-east-1:{ACCOUNT}:cluster/c/1": "kafka",
+        f"arn:aws:mq:us-east-1:{ACCOUNT}:broker:b:1": "mq",
+        f"arn:aws:rds:us-east-1:{ACCOUNT}:cluster:docs": "docdb",
+        f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/s": "kinesis",
+    }
+    for src, kind in kinds.items():
+        assert _esm({"UUID": "u", "EventSourceArn": src, "FunctionArn": "f"}).source_type == kind
+    smk = _esm({"UUID": "u", "FunctionArn": "f", "SelfManagedEventSource": {"Endpoints": {"KAFKA_BOOTSTRAP_SERVERS": ["b:9092"]}},
+                "SourceAccessConfigurations": [{"Type": "BASIC_AUTH", "URI": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:k"}]})
+    assert smk.source_type == "self-managed-kafka" and smk.source_access[0]["uri"].endswith("secret:k")
