@@ -234,6 +234,16 @@ def _passrole(model: Model, rule: Rule) -> list[Finding]:
     return out
 
 
+def _evidence_sets(model: Model, s: Subject) -> tuple[set[str], set[str], set[str]]:
+    """Lower-case action keys a subject used (usage), needs (configuration) and is granted."""
+    used = {a["action"].lower() for a in model.usage_for(s.arn) if a.get("count")}
+    needed = {r.action.lower() for f in s.functions for r in requirements(f, model.snapshot)}
+    granted = allowed_actions([p for _, p in s.policies], model.cat)
+    if s.boundary is not None:
+        granted &= allowed_actions(s.boundary, model.cat)
+    return used, needed, granted
+
+
 @check("unused_permissions")
 def _unused(model: Model, rule: Rule) -> list[Finding]:
     if not model.usage:
@@ -242,11 +252,7 @@ def _unused(model: Model, rule: Rule) -> list[Finding]:
     for s in model.subjects:
         if not s.functions:
             continue
-        used = {a["action"].lower() for a in model.usage_for(s.arn) if a.get("count")}
-        needed = {r.action.lower() for f in s.functions for r in requirements(f, model.snapshot)}
-        granted = allowed_actions([p for _, p in s.policies], model.cat)
-        if s.boundary is not None:
-            granted &= allowed_actions(s.boundary, model.cat)
+        used, needed, granted = _evidence_sets(model, s)
         unused = granted - used - needed
         if granted and unused:
             pct = round(100 * len(unused) / len(granted))
@@ -267,9 +273,7 @@ def _unused_services(model: Model, rule: Rule) -> list[Finding]:
     for s in model.subjects:
         if not s.functions:
             continue
-        used = {a["action"].split(":")[0].lower() for a in model.usage_for(s.arn) if a.get("count")}
-        needed = {r.action.split(":")[0].lower() for f in s.functions for r in requirements(f, model.snapshot)}
-        granted = {k.split(":")[0] for k in allowed_actions([p for _, p in s.policies], model.cat)}
+        used, needed, granted = ({k.split(":")[0] for k in x} for x in _evidence_sets(model, s))
         idle = sorted(granted - used - needed)
         if idle and len(idle) < 200:
             out.append(_finding(rule, s.arn, f"{s.name} grants services never used: {_sample(idle, 8)}",

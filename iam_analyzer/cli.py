@@ -216,6 +216,18 @@ def _setup_logging(verbose: int) -> None:
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _clients(profile, regions, endpoint_url, verbose: int = 0):
+    """Logging, a boto3 session from the standard chain (or a profile), and clients for it."""
+    from .aws.session import Clients, UsageError, make_session
+
+    _setup_logging(verbose)
+    try:
+        session = make_session(profile, regions[0] if regions else None)
+    except UsageError as e:
+        _fail(str(e))
+    return Clients(session, endpoint_url=endpoint_url)
+
+
 def _fail(message: str) -> None:
     click.echo(f"iam-analyzer: {message}", err=True)
     sys.exit(EXIT_UNUSABLE)
@@ -250,15 +262,9 @@ def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push
 
     from .aws.inventory import ScanOptions
     from .aws.inventory import scan as run_scan
-    from .aws.session import Clients, UsageError, make_session
 
-    _setup_logging(verbose)
-    try:
-        session = make_session(profile, regions[0] if regions else None)
-    except UsageError as e:
-        _fail(str(e))
-    clients = Clients(session, endpoint_url=endpoint_url)
-    opts = ScanOptions(regions=list(regions) or [session.region_name or "us-east-1"], all_regions=all_regions,
+    clients = _clients(profile, regions, endpoint_url, verbose)
+    opts = ScanOptions(regions=list(regions) or [clients.session.region_name or "us-east-1"], all_regions=all_regions,
                        workers=workers, push_sources=not no_push_sources, thorough=thorough)
     progress = _Progress(sys.stderr.isatty() and not verbose)
     try:
@@ -381,13 +387,7 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
     clients = None
     s3_factory = None
     if any(loc.startswith("s3://") for loc in locations) or lookup_events:
-        from .aws.session import Clients, UsageError, make_session
-
-        try:
-            session = make_session(profile, regions[0] if regions else None)
-        except UsageError as e:
-            _fail(str(e))
-        clients = Clients(session, endpoint_url=endpoint_url)
+        clients = _clients(profile, regions, endpoint_url, verbose)
     units = []
     outside = 0
     progress = _Progress(sys.stderr.isatty() and not verbose)
@@ -467,16 +467,7 @@ def generate(snapshot_path, usage_path, functions, since, fmt, unverified, out_d
     from .generate import Options, generate_all, role_union
 
     snap = _load_snapshot(snapshot_path)
-    usage_doc = None
-    if usage_path:
-        try:
-            usage_doc = json.loads(Path(usage_path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            _fail(f"{usage_path}: no such file")
-        except json.JSONDecodeError as e:
-            _fail(f"{usage_path}: line {e.lineno} column {e.colno}: invalid JSON: {e.msg}")
-        if usage_doc.get("kind") != "iam-analyzer-usage":
-            _fail(f"{usage_path}: not a usage file from iam-analyzer usage")
+    usage_doc = _load_usage(usage_path)
     opts = Options(unverified=unverified or "referenced", since=_iso(parse_since(since)) if since else None)
     results = generate_all(snap, usage_doc, opts, list(functions) or None)
     if functions and not results:
@@ -806,15 +797,9 @@ def audit(profile, regions, all_regions, org_role, endpoint_url, locations, look
     import botocore.exceptions
 
     from .audit import AuditOptions, run_audit
-    from .aws.session import Clients, UsageError, make_session
     from .rules_engine import SEVERITIES, RuleError
 
-    _setup_logging(verbose)
-    try:
-        session = make_session(profile, regions[0] if regions else None)
-    except UsageError as e:
-        _fail(str(e))
-    clients = Clients(session, endpoint_url=endpoint_url)
+    clients = _clients(profile, regions, endpoint_url, verbose)
     opt = AuditOptions(regions=list(regions), all_regions=all_regions, org_role=org_role, cloudtrail=list(locations),
                        lookup_events=lookup_events, since=parse_since(since), config=config_path, rule_dirs=list(rule_dirs),
                        policy_format=policy_format, profile=profile)
