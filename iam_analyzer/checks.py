@@ -440,8 +440,8 @@ def _field(item, name: str):
             "not_resource": item.not_resources is not None,
             "resources": list(item.resource_patterns),
             "has_conditions": bool(item.conditions),
-            "service_wildcard": any(re.fullmatch(r"[a-z0-9-]+:\*", a.lower()) for a in item.actions or ()),
-            "full_wildcard": any(a in ("*", "*:*") for a in item.actions or ()),
+            "service_wildcard": item.grants_whole_service,
+            "full_wildcard": item.grants_every_action,
         }[name]
     return getattr(item, name)
 

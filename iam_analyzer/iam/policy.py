@@ -126,6 +126,16 @@ class Statement:
         return self.actions if self.actions is not None else (self.not_actions or ())
 
     @property
+    def grants_every_action(self) -> bool:
+        """Action "*" (or "*:*")."""
+        return any(a in ("*", "*:*") for a in self.actions or ())
+
+    @property
+    def grants_whole_service(self) -> bool:
+        """An Action such as "s3:*": every action of one service."""
+        return any(re.fullmatch(r"[a-z0-9-]+:\*", a.lower()) for a in self.actions or ())
+
+    @property
     def resource_patterns(self) -> tuple[str, ...]:
         if self.resources is not None:
             return self.resources
