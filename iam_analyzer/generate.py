@@ -437,8 +437,9 @@ class Generator:
             d = evaluate(Request(e.action, e.resource), generated)
             if d.result is Result.ALLOW:
                 continue
-            if d.result is Result.CONDITIONAL and e.conditions:
-                continue  # allowed under the same conditions as today
+            if d.result is Result.CONDITIONAL and (e.conditions or evaluate(
+                    Request(e.action, e.resource), original).result is Result.CONDITIONAL):
+                continue  # allowed under the same conditions (its own, or a conditional Deny) as today
             failures.append({"action": e.action, "resource": e.resource, "result": d.result.value})
         widened = [n.as_dict() for n in ref.new_access(generated)] if generated else []
         res.verification = {
