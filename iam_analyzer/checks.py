@@ -19,7 +19,6 @@ from .graph import Analyzer, Escalations
 from .iam import wildcard
 from .iam.catalog import default_catalog
 from .iam.compare import allowed_actions
-from .iam.evaluate import Request, Result, evaluate
 from .iam.policy import Policy, Statement, parse_policy_lenient
 from .lambda_needs import requirements
 from .model import Function, Role, Snapshot

@@ -148,8 +148,8 @@ def provision(client, account: str) -> DemoAccount:
 
 
 def _calls(demo: DemoAccount) -> dict[str, list[tuple]]:
-    """What each function's code does: (weight per invocation, source, name, params, resources, data event?)."""
-    a, r = demo.account, demo.region
+    """What each function's code does: (calls per invocation, eventSource, eventName, params, resources)."""
+    a = demo.account
     table = demo.arns["table"]
     tres = [{"accountId": a, "type": "AWS::DynamoDB::Table", "ARN": table}]
     queue_url = demo.arns["queue_url"]

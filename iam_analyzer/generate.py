@@ -34,7 +34,7 @@ from .iam.compare import Reference, allowed_actions
 from .iam.evaluate import Request, Result, evaluate
 from .iam.minimize import minimize_actions
 from .iam.policy import Condition, Policy, Statement, parse_policy_lenient
-from .lambda_needs import Requirement, referenced_resources, requirements
+from .lambda_needs import referenced_resources, requirements
 from .model import Function, Role, Snapshot
 
 INLINE_LIMIT = 10_240  # characters, whitespace excluded, for an inline role policy

@@ -19,7 +19,6 @@ from functools import lru_cache
 import networkx as nx
 import yaml
 
-from .iam import arn as arnlib
 from .iam.catalog import default_catalog
 from .iam.evaluate import Request, Result, evaluate, statement_applies
 from .iam.policy import Policy, parse_policy_lenient

@@ -48,7 +48,7 @@ def _type_schema(tp, defs: dict) -> dict:
 
 def schema_for(cls, title: str, description: str) -> dict:
     defs: dict = {}
-    root = _type_schema(cls, defs)
+    _type_schema(cls, defs)  # fills defs, the root included
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://iam-analyzer.invalid/schemas/{title}.schema.json",

@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iam_analyzer.generate import INLINE_LIMIT, Generator, Options, generate_all
+from iam_analyzer.generate import INLINE_LIMIT, Options, generate_all
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.compare import allowed_actions, new_access
 from iam_analyzer.iam.evaluate import Request, Result, evaluate
@@ -169,7 +169,6 @@ def test_unverified_data_plane_grants_follow_the_configuration():
 def test_boundary_caps_the_counts():
     boundary = doc({"Effect": "Allow", "Action": ["dynamodb:*", "logs:*"], "Resource": "*"})
     (res,) = generate_all(snapshot(function(), BROAD, boundary=boundary), usage({"action": "dynamodb:GetItem", "resource": TABLE}))
-    cat = default_catalog()
     assert res.before == len(allowed_actions(parse_policy(BROAD)) & allowed_actions(parse_policy(boundary)))
     assert res.after == 4  # GetItem + three log actions
 

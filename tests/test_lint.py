@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 
 from iam_analyzer.lint import checks, lint_document, lint_file, lint_text
 

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 from importlib import resources
-from pathlib import Path
 
 import jsonschema
 import pytest

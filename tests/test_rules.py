@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from iam_analyzer.checks import analyze
 from iam_analyzer.cli import main
-from iam_analyzer.model import (Account, EnvVar, EventInvokeConfig, Function, FunctionUrl, InlinePolicy, Invoker, Role,
+from iam_analyzer.model import (Account, EnvVar, Function, FunctionUrl, InlinePolicy, Invoker, Role,
                                 Snapshot)
 from iam_analyzer.rules_engine import Config, RuleError, load_rules
 
@@ -113,7 +113,7 @@ CASES = {
     "LAM007": ((snap(fn_kw={"environment": [EnvVar("API_TOKEN", looks_secret=True, secret_pattern="secret-like-name")]}), None),
                (snap(fn_kw={"environment": [EnvVar("TABLE", references=[TABLE])]}), None)),
     "LAM008": ((snap(fn_kw={}), None), (snap(), None)),  # runtime set below
-    "LAM009": ((snap(doc(*[allow(f"s3:GetObject", f"arn:aws:s3:::bucket-with-a-long-name-{i:04d}/prefix/*") for i in range(160)])), None),
+    "LAM009": ((snap(doc(*[allow("s3:GetObject", f"arn:aws:s3:::bucket-with-a-long-name-{i:04d}/prefix/*") for i in range(160)])), None),
                (snap(), None)),
     "LAM010": ((snap(), None), (snap(fn_kw={"vpc_id": "vpc-1", "subnet_ids": ["s"]}), None)),
     "LAM011": ((snap(), None), (snap(fn_kw={"dead_letter_target": f"arn:aws:sqs:{R}:{A}:dlq"}), None)),

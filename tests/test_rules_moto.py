@@ -117,7 +117,7 @@ def test_every_planted_rule_is_reported_and_no_control_is(aws, tmp_path):
     controls["LAM007"] = function("plain-env", plain, Environment={"Variables": {"LOG_LEVEL": "info"}})
     planted["LAM008"] = function("old-runtime", plain, Runtime="python3.8")
     controls["LAM008"] = function("new-runtime", plain, Runtime="python3.13")
-    big = role("big-policy", allow([f"s3:GetObject"], [f"arn:aws:s3:::bucket-with-a-long-name-{i:04d}/prefix/*" for i in range(180)]))
+    big = role("big-policy", allow(["s3:GetObject"], [f"arn:aws:s3:::bucket-with-a-long-name-{i:04d}/prefix/*" for i in range(180)]))
     planted["LAM009"] = big
     function("big-policy-fn", big)
     controls["LAM009"] = plain
