@@ -29,6 +29,7 @@ from ..iam.catalog import default_catalog
 from .extract import resources_of
 
 OBJECT_LIMIT = 64
+CACHE_LIMIT = 200_000  # raw keys whose contribution is remembered across hours
 _DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation",
            "UnauthorizedAccess", "AuthorizationError", "AuthorizationErrorException", "NotAuthorized",
            "AccessDeniedForDependencyException", "UnauthorizedException")
@@ -219,6 +220,7 @@ class Folder:
     def __init__(self, agg: Aggregate):
         self.agg = agg
         self.plans: dict = {}
+        self.cache: dict = {}  # raw key -> (plan, data keys, (action, resource) items); no objects
 
     def _plan(self, base: tuple) -> _Plan:
         issuer, user_arn, source, name, category, management, error, event_type, region, account = base
@@ -244,7 +246,19 @@ class Folder:
     def fold(self, counter: dict, first: str, last: str) -> None:
         agg = self.agg
         plans = self.plans
+        cache = self.cache
         for key, count in counter.items():
+            hit = cache.get(key)
+            if hit is not None:  # seen in an earlier hour: its actions and resources are known
+                plan, data_keys, items = hit
+                agg.attributed += count
+                stat = [0, count, first, last, plan.is_data] if plan.denied else [count, 0, first, last, plan.is_data]
+                for dk in data_keys:
+                    agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
+                table = plan.table
+                for akey in items:
+                    _merge_stat(table, akey, stat)
+                continue
             base = key[:_BASE]
             plan = plans.get(base)
             if plan is None:
@@ -275,8 +289,10 @@ class Folder:
                         cur = agg.objects.get(gk)
                         if cur is None:
                             agg.objects[gk] = [0, {obj: list(stat)}]
-                        elif cur[0] == 0 and (obj in cur[1] or len(cur[1]) < OBJECT_LIMIT):
-                            _merge_stat(cur[1], obj, stat)
+                            continue
+                        pk = obj if cur[0] == 0 else project(obj, cur[0])
+                        if pk in cur[1] or len(cur[1]) < OBJECT_LIMIT:
+                            _merge_stat(cur[1], pk, stat)  # fits at the current level
                         else:
                             _merge_objects(cur, 0, {obj: stat})
                     if plan.other_actions:
@@ -286,14 +302,16 @@ class Folder:
                                 _merge_stat(plan.table, (action, r), stat)
                     continue
             res = resources_of(plan.source, key[10], res_t, key[8], key[9] or "")
-            if plan.is_data:
-                for r in res or ("*",):
-                    dk = (plan.svc, _container(r))
-                    agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
+            data_keys = [(plan.svc, _container(r)) for r in res or ("*",)] if plan.is_data else []
+            for dk in data_keys:
+                agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
             table = plan.table
+            items = []
+            objects = False
             for action in plan.actions:
                 for r in _resources_for_action(action, res):
                     if r.startswith("arn:") and ":s3:::" in r and "/" in r:
+                        objects = True
                         head, _, obj = r.partition("/")
                         gk = (plan.principal, plan.session, action, head)
                         cur = agg.objects.get(gk)
@@ -302,7 +320,10 @@ class Folder:
                         else:
                             _merge_objects(cur, 0, {obj: stat})
                     else:
+                        items.append((action, r))
                         _merge_stat(table, (action, r), stat)
+            if not objects and len(cache) < CACHE_LIMIT:
+                cache[key] = (plan, data_keys, items)
 
 
 def _container(resource: str) -> str:

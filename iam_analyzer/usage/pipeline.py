@@ -96,6 +96,7 @@ def run(units: Iterable[Unit], window: Window, workers: int = 1, s3_factory=None
                 progress(i + 1)
         pending.flush()
         return agg
+    default_catalog()  # load once here: forked workers inherit it instead of each loading it
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     queue = ctx.Queue(maxsize=workers * 64)
     results = ctx.Queue()
