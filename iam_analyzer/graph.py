@@ -533,43 +533,8 @@ def _dot_escape(text: str) -> str:
 
 def snapshot_from_gaad(doc: dict) -> Snapshot:
     """A snapshot (IAM only) from ``aws iam get-account-authorization-details`` output."""
-    from .model import Group, InlinePolicy, ManagedPolicy, Role, User
-    from .iam.policy import loads_document
-
-    def d(x):
-        return loads_document(x) if isinstance(x, str) else (x or {})
+    from .gaad import account_id_of, fill_account
 
     if not isinstance(doc, dict) or not any(k in doc for k in ("RoleDetailList", "UserDetailList", "Policies")):
         raise ValueError("not a get-account-authorization-details document (no RoleDetailList, UserDetailList or Policies)")
-    account = ""
-    for key in ("RoleDetailList", "UserDetailList", "GroupDetailList"):
-        for item in doc.get(key, []):
-            if item.get("Arn"):
-                account = item["Arn"].split(":")[4]
-                break
-        if account:
-            break
-    acct = Account(account_id=account)
-    for r in doc.get("RoleDetailList", []):
-        acct.roles.append(Role(arn=r["Arn"], name=r["RoleName"], path=r.get("Path", "/"),
-                               trust_policy=d(r.get("AssumeRolePolicyDocument")),
-                               inline_policies=[InlinePolicy(p["PolicyName"], d(p["PolicyDocument"])) for p in r.get("RolePolicyList", [])],
-                               managed_policy_arns=[p["PolicyArn"] for p in r.get("AttachedManagedPolicies", [])],
-                               permissions_boundary_arn=(r.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")))
-    for u in doc.get("UserDetailList", []):
-        acct.users.append(User(arn=u["Arn"], name=u["UserName"], path=u.get("Path", "/"),
-                               inline_policies=[InlinePolicy(p["PolicyName"], d(p["PolicyDocument"])) for p in u.get("UserPolicyList", [])],
-                               managed_policy_arns=[p["PolicyArn"] for p in u.get("AttachedManagedPolicies", [])],
-                               groups=list(u.get("GroupList", [])),
-                               permissions_boundary_arn=(u.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")))
-    for g in doc.get("GroupDetailList", []):
-        acct.groups.append(Group(arn=g["Arn"], name=g["GroupName"], path=g.get("Path", "/"),
-                                 inline_policies=[InlinePolicy(p["PolicyName"], d(p["PolicyDocument"])) for p in g.get("GroupPolicyList", [])],
-                                 managed_policy_arns=[p["PolicyArn"] for p in g.get("AttachedManagedPolicies", [])]))
-    for p in doc.get("Policies", []):
-        default = next((v for v in p.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None)
-        acct.policies.append(ManagedPolicy(arn=p["Arn"], name=p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1],
-                                           document=d(default["Document"]) if default else {},
-                                           default_version_id=p.get("DefaultVersionId", ""),
-                                           aws_managed=":aws:policy/" in p["Arn"]))
-    return Snapshot(accounts=[acct], source={"kind": "gaad"})
+    return Snapshot(accounts=[fill_account(Account(account_id=account_id_of(doc)), doc)], source={"kind": "gaad"})

@@ -19,18 +19,20 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Callable
 
 import botocore.exceptions
 
 from .. import __version__
 from ..envvars import ResourceIndex, inspect_all
+from ..gaad import document as _doc
+from ..gaad import fill_account
+from ..gaad import tags as _tags
 from ..iam.catalog import default_catalog
-from ..iam.policy import loads_document
 from ..invokers import invokers_from_policy
 from ..model import (
     Account, Alias, CoverageGap, EventInvokeConfig, EventSourceMapping, Function, FunctionUrl,
-    Group, InlinePolicy, ManagedPolicy, Role, Snapshot, Trigger, User,
+    ManagedPolicy, Snapshot, Trigger,
 )
 from .session import Clients, error_code
 
@@ -51,24 +53,6 @@ class ScanOptions:
     # Also read every function's URL configuration (not only where its resource policy grants
     # lambda:InvokeFunctionUrl) and its reserved concurrency: two more calls per function.
     thorough: bool = False
-
-
-def _doc(value: Any) -> dict:
-    if isinstance(value, str):
-        return loads_document(value)
-    return value or {}
-
-
-def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
-    return str(value)
-
-
-def _tags(items: Iterable[dict] | None) -> dict[str, str]:
-    return {t["Key"]: t.get("Value", "") for t in items or ()}
 
 
 def _source_type(arn: str | None, esm: dict) -> str:
@@ -171,40 +155,7 @@ class AccountScanner:
                     details[k].extend(page.get(k, []))
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             self._gap("iam", "get_account_authorization_details", e, None)
-        for r in details["RoleDetailList"]:
-            last = r.get("RoleLastUsed") or {}
-            acct.roles.append(Role(
-                arn=r["Arn"], name=r["RoleName"], path=r.get("Path", "/"), role_id=r.get("RoleId", ""),
-                create_date=_iso(r.get("CreateDate")) or "",
-                trust_policy=_doc(r.get("AssumeRolePolicyDocument")),
-                inline_policies=[InlinePolicy(p["PolicyName"], _doc(p["PolicyDocument"])) for p in r.get("RolePolicyList", [])],
-                managed_policy_arns=sorted(p["PolicyArn"] for p in r.get("AttachedManagedPolicies", [])),
-                permissions_boundary_arn=(r.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
-                last_used=_iso(last.get("LastUsedDate")), last_used_region=last.get("Region"),
-                tags=_tags(r.get("Tags")),
-            ))
-        for u in details["UserDetailList"]:
-            acct.users.append(User(
-                arn=u["Arn"], name=u["UserName"], path=u.get("Path", "/"),
-                inline_policies=[InlinePolicy(p["PolicyName"], _doc(p["PolicyDocument"])) for p in u.get("UserPolicyList", [])],
-                managed_policy_arns=sorted(p["PolicyArn"] for p in u.get("AttachedManagedPolicies", [])),
-                groups=sorted(u.get("GroupList", [])),
-                permissions_boundary_arn=(u.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn"),
-                tags=_tags(u.get("Tags")),
-            ))
-        for g in details["GroupDetailList"]:
-            acct.groups.append(Group(
-                arn=g["Arn"], name=g["GroupName"], path=g.get("Path", "/"),
-                inline_policies=[InlinePolicy(p["PolicyName"], _doc(p["PolicyDocument"])) for p in g.get("GroupPolicyList", [])],
-                managed_policy_arns=sorted(p["PolicyArn"] for p in g.get("AttachedManagedPolicies", [])),
-            ))
-        for p in details["Policies"]:
-            default = next((v for v in p.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None)
-            acct.policies.append(ManagedPolicy(
-                arn=p["Arn"], name=p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1], path=p.get("Path", "/"),
-                default_version_id=p.get("DefaultVersionId", ""),
-                document=_doc(default["Document"]) if default else {}, aws_managed=False,
-            ))
+        fill_account(acct, details)
         # AWS-managed policies attached anywhere: fetched once each so the snapshot stands alone.
         known = {p.arn for p in acct.policies}
         wanted = sorted({a for x in (*acct.roles, *acct.users, *acct.groups) for a in x.managed_policy_arns
