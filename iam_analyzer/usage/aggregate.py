@@ -29,7 +29,7 @@ from ..iam.catalog import default_catalog
 from .extract import resources_of
 
 OBJECT_LIMIT = 64
-CACHE_LIMIT = 200_000  # raw keys whose contribution is remembered across hours
+CACHE_LIMIT = 50_000  # raw keys whose contribution is remembered across hours
 _DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation",
            "UnauthorizedAccess", "AuthorizationError", "AuthorizationErrorException", "NotAuthorized",
            "AccessDeniedForDependencyException", "UnauthorizedException")
