@@ -171,8 +171,7 @@ class Analyzer:
         return best
 
     def is_admin(self, p: Principal) -> bool:
-        if p.kind == "group":
-            return False
+        """Administrator-level policies (for a group: what joining it gives)."""
         return all(self.allowed_somewhere(p, a) is Result.ALLOW for a in ADMIN_PROBES)
 
     def trusts(self, role: Principal, caller: Principal) -> Result:
@@ -264,6 +263,9 @@ def _statements(an: Analyzer, p: Principal, action: str, resource: str) -> list[
 
 
 MAX_TARGETS = 5  # privileged principals reported per principal (nearest first)
+# Writing another principal's policies yields everything once one can also act as it.
+POLICY_WRITE = {"AttachUserPolicy", "PutUserPolicy", "AttachRolePolicy", "PutRolePolicy"}
+CONTROL = {"AssumeRole", "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy"}
 
 
 class Escalations:
@@ -314,8 +316,12 @@ class Escalations:
         all_groups = [x for x in an.principals.values() if x.kind == "group" and x.account == p.account]
         my_policies = sorted(set(p.managed) | {m for g in my_groups for m in g.managed})
         customer = [a for a in my_policies if ":aws:policy/" not in a]
-        interesting = self.interesting
         possible = an.possible(p)
+        # a principal whose policies p can write is worth reaching too (write, then act as it)
+        writes_roles = bool(possible & {"iam:putrolepolicy", "iam:attachrolepolicy"})
+        writes_users = bool(possible & {"iam:putuserpolicy", "iam:attachuserpolicy"})
+        interesting = self.interesting | (
+            {x.arn for x in roles} if writes_roles else set()) | ({x.arn for x in users} if writes_users else set())
         for m in escalation_methods():
             reqs = m["requires"]
             first = reqs[0]
@@ -407,6 +413,8 @@ class Escalations:
             for h in hops_by[arn]:
                 if h.target == arn:
                     findings.append(_finding(p, [h], "any permission (it can change its own policies)", h.conditional))
+            # principals whose policies this one can rewrite: worth everything once it can act as them
+            writable = {h.target: h for h in hops_by[arn] if h.method in POLICY_WRITE and h.target != arn}
             # shortest paths to privileged principals through others (the nearest few)
             seen = {arn}
             queue = deque([(arn, [])])
@@ -414,11 +422,16 @@ class Escalations:
             while queue and reached < MAX_TARGETS:
                 node, path = queue.popleft()
                 for h in hops_by.get(node, []):
-                    if h.target in seen or h.target == node:
-                        continue
+                    if h.target in seen or h.target == node or h.method in POLICY_WRITE:
+                        continue  # writing a principal's policies does not make one that principal
                     seen.add(h.target)
                     npath = path + [h]
-                    if self.privileged(h.target, self_escalators):
+                    if h.target in writable and h.method in CONTROL:
+                        full = [writable[h.target]] + npath
+                        findings.append(_finding(p, full, f"any permission: it can rewrite the policies of {h.target} "
+                                                          "and act as it", any(x.conditional for x in full)))
+                        reached += 1
+                    elif self.privileged(h.target, self_escalators):
                         yields = "administrator" if self.admin.get(h.target) else "a principal that can escalate itself"
                         findings.append(_finding(p, npath, f"{yields}: {h.target}", any(x.conditional for x in npath)))
                         reached += 1

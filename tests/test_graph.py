@@ -45,6 +45,9 @@ def account() -> Snapshot:
              inline_policies=[InlinePolicy("deploy", pol(allow("lambda:UpdateFunctionCode", f"arn:aws:lambda:us-east-1:{A}:function:*")))]),
         Role(arn=f"arn:aws:iam::{A}:role/app", name="app", trust_policy=trust("lambda.amazonaws.com"),
              inline_policies=[InlinePolicy("app", pol(allow("dynamodb:GetItem")))]),
+        Role(arn=f"arn:aws:iam::{A}:role/plain-assumable", name="plain-assumable",
+             trust_policy=trust(aws=f"arn:aws:iam::{A}:user/write-and-assume"),
+             inline_policies=[InlinePolicy("p", pol(allow("s3:ListAllMyBuckets")))]),
     ]
     custom = ManagedPolicy(arn=f"arn:aws:iam::{A}:policy/versioned", name="versioned",
                            document=pol(allow("iam:CreatePolicyVersion", f"arn:aws:iam::{A}:policy/versioned")))
@@ -64,9 +67,16 @@ def account() -> Snapshot:
         user("fp-passed-to", pol(allow("iam:PassRole", "*", Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
                                  allow(["lambda:CreateFunction", "lambda:InvokeFunction"]))),
         user("mfa", pol(allow("iam:AttachUserPolicy", "*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))),
+        # rewrites a harmless role's policy, then assumes it
+        user("write-and-assume", pol(allow("iam:PutRolePolicy", f"arn:aws:iam::{A}:role/plain-assumable"))),
+        # joins the admins group
+        user("joiner", pol(allow("iam:AddUserToGroup", f"arn:aws:iam::{A}:group/admins"))),
+        # near miss: may rewrite the role but cannot assume it
+        user("fp-write-only", pol(allow("iam:PutRolePolicy", f"arn:aws:iam::{A}:role/app"))),
     ]
     groups = [Group(arn=f"arn:aws:iam::{A}:group/builders", name="builders",
-                    inline_policies=[InlinePolicy("g", pol(allow("iam:AttachGroupPolicy", f"arn:aws:iam::{A}:group/builders")))])]
+                    inline_policies=[InlinePolicy("g", pol(allow("iam:AttachGroupPolicy", f"arn:aws:iam::{A}:group/builders")))]),
+              Group(arn=f"arn:aws:iam::{A}:group/admins", name="admins", inline_policies=[InlinePolicy("a", ADMIN_DOC)])]
     fns = [Function(arn=f"arn:aws:lambda:us-east-1:{A}:function:admin-fn", name="admin-fn", account_id=A, region="us-east-1",
                     role_arn=f"arn:aws:iam::{A}:role/lambda-admin")]
     return Snapshot(accounts=[Account(account_id=A, roles=roles, users=users, groups=groups, policies=[custom], functions=fns)])
@@ -91,13 +101,15 @@ def test_known_escalations_are_found(findings):
     assert "AttachGroupPolicy" in who(findings, "via-group")  # a group policy, through membership
     chain = [f for f in findings if f["principal"].endswith("/chain")]
     assert any(f["method"] == "AssumeRole+UpdateFunctionCode" and f["hops"] == 2 for f in chain)
+    assert any(f["method"] == "PutRolePolicy+AssumeRole" for f in findings if f["principal"].endswith("/write-and-assume"))
+    assert "AddUserToGroup" in who(findings, "joiner")
     hop = next(f for f in chain if f["hops"] == 2)["path"]
     assert hop[0]["to"].endswith("role/deployer") and hop[1]["to"].endswith("role/lambda-admin")
     assert hop[1]["requires"][0]["statements"]  # each hop names the statements that allow it
 
 
 def test_near_misses_are_not_flagged(findings):
-    for name in ("fp-deny", "fp-never", "fp-passrole-only", "fp-other-user", "fp-passed-to"):
+    for name in ("fp-deny", "fp-never", "fp-passrole-only", "fp-other-user", "fp-passed-to", "fp-write-only"):
         assert not [f for f in findings if f["principal"].endswith(f"/{name}")], name
     assert not [f for f in findings if f["principal"].endswith("/app")]
 
@@ -136,7 +148,7 @@ def test_gaad_input_and_cli(tmp_path, account):
     }
     (tmp_path / "gaad.json").write_text(json.dumps(gaad))
     snap = snapshot_from_gaad(gaad)
-    assert len(snap.roles()) == 4
+    assert len(snap.roles()) == 5
     res = CliRunner().invoke(main, ["graph", "escalations", "--gaad", str(tmp_path / "gaad.json"), "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
