@@ -44,8 +44,11 @@ class Principal:
     @property
     def context(self) -> dict:
         now = datetime.now(timezone.utc)
+        stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        # what is known of a request an attacker makes now: who, and when (credentials they
+        # would use are issued now too); anything else stays unknown -> conditional
         ctx = {"aws:PrincipalArn": self.arn, "aws:PrincipalAccount": self.account,
-               "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "aws:EpochTime": str(int(now.timestamp())),
+               "aws:CurrentTime": stamp, "aws:TokenIssueTime": stamp, "aws:EpochTime": str(int(now.timestamp())),
                "aws:PrincipalType": "User" if self.kind == "user" else "AssumedRole"}
         if self.kind == "user":
             ctx["aws:username"] = self.name

@@ -71,6 +71,9 @@ def account() -> Snapshot:
         user("write-and-assume", pol(allow("iam:PutRolePolicy", f"arn:aws:iam::{A}:role/plain-assumable"))),
         # joins the admins group
         user("joiner", pol(allow("iam:AddUserToGroup", f"arn:aws:iam::{A}:group/admins"))),
+        # a date condition on the token that always holds, and one that never can
+        user("token-new", pol(allow("iam:PutUserPolicy", "*", Condition={"DateGreaterThan": {"aws:TokenIssueTime": "2020-01-01T00:00:01Z"}}))),
+        user("fp-token-old", pol(allow("iam:PutUserPolicy", "*", Condition={"DateLessThan": {"aws:TokenIssueTime": "2020-01-01T00:00:01Z"}}))),
         # near miss: may rewrite the role but cannot assume it
         user("fp-write-only", pol(allow("iam:PutRolePolicy", f"arn:aws:iam::{A}:role/app"))),
     ]
@@ -103,13 +106,15 @@ def test_known_escalations_are_found(findings):
     assert any(f["method"] == "AssumeRole+UpdateFunctionCode" and f["hops"] == 2 for f in chain)
     assert any(f["method"] == "PutRolePolicy+AssumeRole" for f in findings if f["principal"].endswith("/write-and-assume"))
     assert "AddUserToGroup" in who(findings, "joiner")
+    assert "PutUserPolicy" in who(findings, "token-new")  # unconditional: the condition always holds
     hop = next(f for f in chain if f["hops"] == 2)["path"]
     assert hop[0]["to"].endswith("role/deployer") and hop[1]["to"].endswith("role/lambda-admin")
     assert hop[1]["requires"][0]["statements"]  # each hop names the statements that allow it
 
 
 def test_near_misses_are_not_flagged(findings):
-    for name in ("fp-deny", "fp-never", "fp-passrole-only", "fp-other-user", "fp-passed-to", "fp-write-only"):
+    for name in ("fp-deny", "fp-never", "fp-passrole-only", "fp-other-user", "fp-passed-to", "fp-write-only",
+                 "fp-token-old"):
         assert not [f for f in findings if f["principal"].endswith(f"/{name}")], name
     assert not [f for f in findings if f["principal"].endswith("/app")]
 
