@@ -266,6 +266,7 @@ def _statements(an: Analyzer, p: Principal, action: str, resource: str) -> list[
 
 
 MAX_TARGETS = 5  # privileged principals reported per principal (nearest first)
+METHOD_YIELDS = {m["id"]: m["yields"] for m in escalation_methods()}
 # Writing another principal's policies yields everything once one can also act as it.
 POLICY_WRITE = {"AttachUserPolicy", "PutUserPolicy", "AttachRolePolicy", "PutRolePolicy"}
 CONTROL = {"AssumeRole", "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy"}
@@ -357,11 +358,12 @@ class Escalations:
             elif on == "trusting-role":
                 # roles that name this principal; those that trust its whole account (or everyone)
                 # only when its own policies allow sts:AssumeRole
-                names = set(self.trust_index.get(p.arn, []))
+                named = set(self.trust_index.get(p.arn, []))  # always followed: chains go through plain roles
+                wide = set()
                 if "sts:assumerole" in possible:
-                    names |= set(self.trust_index.get(p.account, [])) | set(self.trust_index.get("*", []))
-                for x in (an.principals[n] for n in sorted(names)):
-                    if x.arn == p.arn or x.arn not in interesting:
+                    wide = (set(self.trust_index.get(p.account, [])) | set(self.trust_index.get("*", []))) & interesting
+                for x in (an.principals[n] for n in sorted(named | wide)):
+                    if x.arn == p.arn:
                         continue
                     t = an.trusts(x, p)
                     if t in (Result.ALLOW, Result.CONDITIONAL):
@@ -415,7 +417,7 @@ class Escalations:
                 continue
             for h in hops_by[arn]:
                 if h.target == arn:
-                    findings.append(_finding(p, [h], "any permission (it can change its own policies)", h.conditional))
+                    findings.append(_finding(p, [h], METHOD_YIELDS.get(h.method, "any permission"), h.conditional))
             # principals whose policies this one can rewrite: worth everything once it can act as them
             writable = {h.target: h for h in hops_by[arn] if h.method in POLICY_WRITE and h.target != arn}
             # shortest paths to privileged principals through others (the nearest few)

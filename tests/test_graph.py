@@ -45,6 +45,10 @@ def account() -> Snapshot:
              inline_policies=[InlinePolicy("deploy", pol(allow("lambda:UpdateFunctionCode", f"arn:aws:lambda:us-east-1:{A}:function:*")))]),
         Role(arn=f"arn:aws:iam::{A}:role/app", name="app", trust_policy=trust("lambda.amazonaws.com"),
              inline_policies=[InlinePolicy("app", pol(allow("dynamodb:GetItem")))]),
+        # a chain through a role with no policies at all
+        Role(arn=f"arn:aws:iam::{A}:role/hop-1", name="hop-1", trust_policy=trust(aws=f"arn:aws:iam::{A}:user/chain-start")),
+        Role(arn=f"arn:aws:iam::{A}:role/hop-2", name="hop-2", trust_policy=trust(aws=f"arn:aws:iam::{A}:role/hop-1"),
+             inline_policies=[InlinePolicy("admin", ADMIN_DOC)]),
         Role(arn=f"arn:aws:iam::{A}:role/plain-assumable", name="plain-assumable",
              trust_policy=trust(aws=f"arn:aws:iam::{A}:user/write-and-assume"),
              inline_policies=[InlinePolicy("p", pol(allow("s3:ListAllMyBuckets")))]),
@@ -58,6 +62,7 @@ def account() -> Snapshot:
         user("notaction", pol({"Effect": "Allow", "NotAction": ["s3:*", "ec2:*"], "Resource": "*"})),
         user("put-self", pol(allow("iam:PutUserPolicy", f"arn:aws:iam::{A}:user/put-self"))),
         user("chain"),  # can assume deployer, which can change the admin function's code
+        user("chain-start"),  # assumes hop-1, which assumes the administrator hop-2
         user("via-group", groups=["builders"]),
         # near misses
         user("fp-deny", pol(allow("iam:PutUserPolicy"), {"Effect": "Deny", "Action": "iam:PutUserPolicy", "Resource": "*"})),
@@ -106,7 +111,8 @@ def test_known_escalations_are_found(findings):
     assert any(f["method"] == "AssumeRole+UpdateFunctionCode" and f["hops"] == 2 for f in chain)
     assert any(f["method"] == "PutRolePolicy+AssumeRole" for f in findings if f["principal"].endswith("/write-and-assume"))
     assert "AddUserToGroup" in who(findings, "joiner")
-    assert "PutUserPolicy" in who(findings, "token-new")  # unconditional: the condition always holds
+    assert "PutUserPolicy" in who(findings, "token-new")
+    assert any(f["method"] == "AssumeRole+AssumeRole" for f in findings if f["principal"].endswith("/chain-start"))  # unconditional: the condition always holds
     hop = next(f for f in chain if f["hops"] == 2)["path"]
     assert hop[0]["to"].endswith("role/deployer") and hop[1]["to"].endswith("role/lambda-admin")
     assert hop[1]["requires"][0]["statements"]  # each hop names the statements that allow it
@@ -153,7 +159,7 @@ def test_gaad_input_and_cli(tmp_path, account):
     }
     (tmp_path / "gaad.json").write_text(json.dumps(gaad))
     snap = snapshot_from_gaad(gaad)
-    assert len(snap.roles()) == 5
+    assert len(snap.roles()) == 7
     res = CliRunner().invoke(main, ["graph", "escalations", "--gaad", str(tmp_path / "gaad.json"), "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
@@ -171,3 +177,21 @@ def test_gaad_input_and_cli(tmp_path, account):
     bad.write_text('{"nope": 1}')
     res = CliRunner().invoke(main, ["graph", "escalations", "--gaad", str(bad)])
     assert res.exit_code == 2 and "bad.json" in res.stderr
+
+
+def test_every_escalation_method_names_real_actions_and_known_targets():
+    from iam_analyzer.graph import escalation_methods
+    from iam_analyzer.iam.catalog import default_catalog
+
+    cat = default_catalog()
+    targets = {"*", "policy", "self-or-user", "self-or-role", "other-user", "other-role", "group", "passable-role",
+               "function", "trusting-role"}
+    methods = escalation_methods()
+    assert len(methods) >= 30 and len({m["id"] for m in methods}) == len(methods)
+    for m in methods:
+        assert m["yields"] and m["name"]
+        for r in m["requires"]:
+            assert cat.get(r["action"]) is not None, (m["id"], r["action"])
+            assert r["target"] in targets, (m["id"], r["target"])
+            if r["target"] == "passable-role":
+                assert r["service"].endswith(".amazonaws.com")
