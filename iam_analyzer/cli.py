@@ -24,9 +24,10 @@ def main() -> None:
 
     \b
     Start with:
+      iam-analyzer demo                      the whole audit on an embedded demo account
+      iam-analyzer audit -o DIR              the whole audit on your account (read-only)
       iam-analyzer lint policy.json          validate IAM policies
       iam-analyzer actions 's3:Get*'         expand action patterns
-      iam-analyzer catalog                   the IAM action data in use
     """
 
 
