@@ -199,3 +199,18 @@ def test_configuration_fields_moto_does_not_return_are_read():
     smk = _esm({"UUID": "u", "FunctionArn": "f", "SelfManagedEventSource": {"Endpoints": {"KAFKA_BOOTSTRAP_SERVERS": ["b:9092"]}},
                 "SourceAccessConfigurations": [{"Type": "BASIC_AUTH", "URI": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:k"}]})
     assert smk.source_type == "self-managed-kafka" and smk.source_access[0]["uri"].endswith("secret:k")
+
+
+def test_all_regions_scans_every_enabled_region(aws):
+    for region in ("us-east-1", "eu-west-1"):
+        iam = aws.client("iam")
+        arn = (iam.get_role(RoleName="r")["Role"]["Arn"] if region != "us-east-1" else
+               iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"])
+        aws.client("lambda", region).create_function(FunctionName=f"fn-{region}", Runtime="python3.12", Role=arn,
+                                                     Handler="index.handler", Code={"ZipFile": code_zip()})
+    clients = clients_for(aws)
+    snap = scan(clients, ScanOptions(regions=["us-east-1"], all_regions=True, push_sources=False))
+    (acct,) = snap.accounts
+    assert len(acct.regions) > 10 and {"us-east-1", "eu-west-1"} <= set(acct.regions)
+    assert sorted((f.region, f.name) for f in acct.functions) == [("eu-west-1", "fn-eu-west-1"), ("us-east-1", "fn-us-east-1")]
+    assert snap.source["regions"] == acct.regions
