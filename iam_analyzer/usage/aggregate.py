@@ -248,21 +248,22 @@ class Folder:
         plans = self.plans
         cache = self.cache
         for key, count in counter.items():
-            hit = cache.get(key)
-            if hit is not None:  # seen in an earlier hour: its actions and resources are known
-                plan, data_keys, items = hit
-                agg.attributed += count
-                stat = [0, count, first, last, plan.is_data] if plan.denied else [count, 0, first, last, plan.is_data]
-                for dk in data_keys:
-                    agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
-                table = plan.table
-                for akey in items:
-                    _merge_stat(table, akey, stat)
-                continue
             base = key[:_BASE]
             plan = plans.get(base)
             if plan is None:
                 plan = plans[base] = self._plan(base)
+            if not plan.object_actions:  # object events are never cached: skip hashing the whole key
+                hit = cache.get(key)
+                if hit is not None:  # seen in an earlier hour: its actions and resources are known
+                    _, data_keys, items = hit
+                    agg.attributed += count
+                    stat = [0, count, first, last, plan.is_data] if plan.denied else [count, 0, first, last, plan.is_data]
+                    for dk in data_keys:
+                        agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
+                    table = plan.table
+                    for akey in items:
+                        _merge_stat(table, akey, stat)
+                    continue
             kind = plan.kind
             if kind != "ok":
                 if kind == "unmapped":
