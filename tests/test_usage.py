@@ -21,6 +21,7 @@ from iam_analyzer.usage.sources import FolderSource
 from iam_analyzer.usage.synth import Caller, record, write_log_file
 
 ACCOUNT = "123456789012"
+TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=timezone.utc)
 API = Caller(ACCOUNT, "api-role", "api-handler")
 UP = Caller(ACCOUNT, "shared-role", "uploader", role_path="/service-role/")
@@ -122,7 +123,12 @@ def test_usage_per_role_and_function(corpus):
     assert api[("dynamodb:GetItem", orders)]["data_event"] is True
     assert api[("dynamodb:Query", orders + "/index/by-date")]["count"] == 120
     assert ("ssm:GetParameters", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/a") in api
-    assert ("logs:CreateLogStream", f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/api-handler:log-stream:s0") in api
+    # one stream per container: usage names the group's streams, so it does not grow per call
+    assert ("logs:CreateLogStream", f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/api-handler:log-stream:*") in api
+    from iam_analyzer.usage.extract import coarsen
+
+    assert coarsen(f"arn:aws:states:us-east-1:{ACCOUNT}:execution:flow:run-123") == f"arn:aws:states:us-east-1:{ACCOUNT}:execution:flow:*"
+    assert coarsen(TABLE_ARN) == TABLE_ARN
     # a shared role is split per function by its session name
     cron = table[(CRON.role_arn, "nightly-cron")]
     assert cron[("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:jobs")]["count"] == 120

@@ -103,7 +103,7 @@ def from_params(source: str, params, region: str, account: str) -> list[str]:
         name = _s(params.streamName)
         return [_arn(p, "kinesis", region, account, f"stream/{name}")] if name else []
     if svc == "states":
-        return [a for a in (_s(params.stateMachineArn), _s(params.executionArn)) if a]
+        return [coarsen(a) for a in (_s(params.stateMachineArn), _s(params.executionArn)) if a]
     if svc == "events":
         out = []
         if _s(params.name):
@@ -117,8 +117,8 @@ def from_params(source: str, params, region: str, account: str) -> list[str]:
         if not group:
             return []
         arn = _arn(p, "logs", region, account, f"log-group:{group}")
-        stream = _s(params.logStreamName)
-        return [f"{arn}:log-stream:{stream}"] if stream else [arn]
+        # streams are ephemeral (one per container): permissions are granted per log group
+        return [f"{arn}:log-stream:*"] if _s(params.logStreamName) else [arn]
     if svc in ("iam", "sts"):
         out = []
         if _s(params.roleArn):
@@ -133,10 +133,25 @@ def from_params(source: str, params, region: str, account: str) -> list[str]:
     return []
 
 
+_EPHEMERAL = (
+    (re.compile(r"^(arn:[^:]+:logs:[^:]*:[^:]*:log-group:.+:log-stream:).+$"), r"\1*"),
+    (re.compile(r"^(arn:[^:]+:states:[^:]*:[^:]*:execution:[^:]+:).+$"), r"\1*"),
+)
+
+
+def coarsen(arn: str) -> str:
+    """Resources that exist once per call (log streams, state-machine executions) are named by
+    their parent with a wildcard, so usage does not grow with the number of calls."""
+    for rx, repl in _EPHEMERAL:
+        if rx.match(arn):
+            return rx.sub(repl, arn)
+    return arn
+
+
 def resources_of(source: str, params, resources, region: str, account: str) -> list[str]:
     """The record's resources: its ``resources[]`` when present, else its parameters."""
     if resources:
-        arns = [r.ARN for r in resources if r.ARN]
+        arns = [coarsen(r.ARN) for r in resources if r.ARN]
         if arns:
             return arns
     return from_params(source, params, region, account)
