@@ -48,6 +48,10 @@ def blast_radius(snapshot: Snapshot, target: str) -> dict:
 
 
 def who_can(snapshot: Snapshot, action: str, resource: str | None) -> list[dict]:
+    """IAM principals whose policies allow it, and, for invoking a function, the principals
+    its resource policy names (services, accounts, everyone)."""
+    from .iam import wildcard
+
     an = Analyzer(snapshot)
     by_role = defaultdict(list)
     for f in snapshot.functions():
@@ -59,4 +63,14 @@ def who_can(snapshot: Snapshot, action: str, resource: str | None) -> list[dict]
         result = an.decide(p, action, resource) if resource else an.allowed_somewhere(p, action)
         if result in (Result.ALLOW, Result.CONDITIONAL):
             rows.append({"principal": arn, "type": p.kind, "result": result.value, "functions": by_role.get(arn, [])})
+    if action.lower().startswith("lambda:invoke"):
+        for f in snapshot.functions():
+            if resource and not (resource == f.arn or resource.startswith(f.arn + ":") or resource == f.name):
+                continue
+            for inv in f.invokers:
+                if inv.effect == "Allow" and any(wildcard.matches(a, action, ignore_case=True) for a in inv.actions):
+                    conditional = bool(inv.conditions)
+                    rows.append({"principal": inv.principal, "type": f"resource-policy:{inv.principal_type}",
+                                 "result": "CONDITIONAL" if conditional else "ALLOW", "functions": [f.name],
+                                 "source_arn": inv.source_arn, "source_account": inv.source_account})
     return rows

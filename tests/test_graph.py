@@ -195,3 +195,23 @@ def test_every_escalation_method_names_real_actions_and_known_targets():
             assert r["target"] in targets, (m["id"], r["target"])
             if r["target"] == "passable-role":
                 assert r["service"].endswith(".amazonaws.com")
+
+
+def test_who_can_invoke_includes_the_function_resource_policy(account):
+    from iam_analyzer.blast import who_can
+    from iam_analyzer.model import Invoker
+
+    fn = account.accounts[0].functions[0]
+    fn.invokers = [Invoker(principal="s3.amazonaws.com", principal_type="service", actions=["lambda:InvokeFunction"],
+                           source_arn="arn:aws:s3:::b", conditions={"ArnLike": {"AWS:SourceArn": ["arn:aws:s3:::b"]}}),
+                   Invoker(principal="*", principal_type="everyone", actions=["lambda:InvokeFunctionUrl"])]
+    try:
+        rows = who_can(account, "lambda:InvokeFunction", fn.arn)
+        by = {r["principal"]: r for r in rows}
+        assert by["s3.amazonaws.com"]["result"] == "CONDITIONAL" and by["s3.amazonaws.com"]["source_arn"] == "arn:aws:s3:::b"
+        assert "*" not in by  # the public statement is for the URL action only
+        assert by[f"arn:aws:iam::{A}:user/notaction"]["result"] == "ALLOW"  # identity policies too
+        url_rows = who_can(account, "lambda:InvokeFunctionUrl", fn.arn)
+        assert any(r["principal"] == "*" and r["type"] == "resource-policy:everyone" for r in url_rows)
+    finally:
+        fn.invokers = []
