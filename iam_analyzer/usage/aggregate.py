@@ -221,6 +221,17 @@ class Folder:
         self.agg = agg
         self.plans: dict = {}
         self.cache: dict = {}  # raw key -> (plan, data keys, (action, resource) items); no objects
+        self.object_groups: dict = {}  # (plan, bucket ARN) -> (data-event key, the object tables it feeds)
+
+    def _object_group(self, plan: "_Plan", head: str) -> tuple:
+        curs = []
+        for action in plan.object_actions:
+            gk = (plan.principal, plan.session, action, head)
+            cur = self.agg.objects.get(gk)
+            if cur is None:
+                cur = self.agg.objects[gk] = [0, {}]
+            curs.append(cur)
+        return (("s3", head) if plan.is_data else None), curs
 
     def _plan(self, base: tuple) -> _Plan:
         issuer, user_arn, source, name, category, management, error, event_type, region, account = base
@@ -279,21 +290,25 @@ class Folder:
             res_t = key[11]
             if plan.object_actions and res_t:
                 # the common S3 data event: an object and its bucket, named in resources[]
-                obj_arn = next((r.ARN for r in res_t if r.ARN and "/" in r.ARN), None)
+                obj_arn = None
+                for r in res_t:
+                    a = r.ARN
+                    if a and "/" in a:
+                        obj_arn = a
+                        break
                 if obj_arn is not None:
                     head, _, obj = obj_arn.partition("/")
-                    if plan.is_data:
-                        dk = ("s3", head)
-                        agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
-                    for action in plan.object_actions:
-                        gk = (plan.principal, plan.session, action, head)
-                        cur = agg.objects.get(gk)
-                        if cur is None:
-                            agg.objects[gk] = [0, {obj: list(stat)}]
-                            continue
+                    group = self.object_groups.get((plan, head))
+                    if group is None:
+                        group = self.object_groups[(plan, head)] = self._object_group(plan, head)
+                    data_key, curs = group
+                    if data_key is not None:
+                        agg.data_seen[data_key] = agg.data_seen.get(data_key, 0) + count
+                    for cur in curs:
+                        items = cur[1]
                         pk = obj if cur[0] == 0 else project(obj, cur[0])
-                        if pk in cur[1] or len(cur[1]) < OBJECT_LIMIT:
-                            _merge_stat(cur[1], pk, stat)  # fits at the current level
+                        if pk in items or len(items) < OBJECT_LIMIT:
+                            _merge_stat(items, pk, stat)  # fits at the current level
                         else:
                             _merge_objects(cur, 0, {obj: stat})
                     if plan.other_actions:
