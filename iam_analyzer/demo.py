@@ -26,14 +26,15 @@ PY_HANDLER = "import json, os, boto3\n\ndef handler(event, context):\n    return
 JS_HANDLER = "exports.handler = async (event) => ({ statusCode: 200, body: 'ok' });\n"
 
 
-def _zip(name: str, source: str) -> bytes:
+def code_zip(name: str, source: str) -> bytes:
+    """A deployment package holding one handler file."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr(name, source)
     return buf.getvalue()
 
 
-def _doc(*statements) -> str:
+def policy_text(*statements) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
@@ -54,7 +55,7 @@ def provision(client, account: str) -> DemoAccount:
     def role(name, statements=(), managed=(BASIC,), path="/service-role/"):
         arn = iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
         if statements:
-            iam.put_role_policy(RoleName=name, PolicyName=f"{name}-policy", PolicyDocument=_doc(*statements))
+            iam.put_role_policy(RoleName=name, PolicyName=f"{name}-policy", PolicyDocument=policy_text(*statements))
         for m in managed:
             iam.attach_role_policy(RoleName=name, PolicyArn=m)
         return arn
@@ -95,7 +96,7 @@ def provision(client, account: str) -> DemoAccount:
     def function(name, role_name, runtime="python3.12", **kw):
         source, handler = (JS_HANDLER, "index.handler") if runtime.startswith("nodejs") else (PY_HANDLER, "app.handler")
         arn = lam.create_function(FunctionName=name, Runtime=runtime, Role=roles[role_name], Handler=handler,
-                                  Code={"ZipFile": _zip("index.js" if runtime.startswith("nodejs") else "app.py", source)},
+                                  Code={"ZipFile": code_zip("index.js" if runtime.startswith("nodejs") else "app.py", source)},
                                   **kw)["FunctionArn"]
         demo.functions[name] = (role_name, roles[role_name])
         return arn

@@ -7,9 +7,9 @@ region) a region with no functions.
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
+
+from iam_analyzer import demo
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -20,14 +20,10 @@ PLAIN_SECRET = "hunter2-but-longer"  # only the variable's name says it is a pas
 
 
 def code_zip(source: str = "def handler(event, context):\n    return {'ok': True}\n", name="index.py") -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr(name, source)
-    return buf.getvalue()
+    return demo.code_zip(name, source)
 
 
-def doc(*statements) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+doc = demo.policy_text
 
 
 def build_account(aws) -> dict:
