@@ -16,6 +16,7 @@ from typing import Callable
 import yaml
 
 from .graph import Analyzer, Escalations
+from .iam import arn as arnlib
 from .iam import wildcard
 from .iam.catalog import default_catalog
 from .iam.compare import allowed_actions
@@ -225,12 +226,20 @@ def _passrole(model: Model, rule: Rule) -> list[Finding]:
         if not st.is_allow or "iam:passrole" not in model.expand(st):
             continue
         has_service = any(c.key.lower() == "iam:passedtoservice" for c in st.conditions)
-        star = "*" in st.resource_patterns or st.not_resources is not None or any(
-            r.endswith(":role/*") or r.endswith(":*") for r in st.resource_patterns)
+        part, account = s.arn.split(":")[1], s.arn.split(":")[4]
+        any_role = f"arn:{part}:iam::{account}:role/*"
+        star = st.not_resources is not None or any(arnlib.contains(r, any_role) for r in st.resource_patterns)
         if star or not has_service:
             why = "on every role" if star else "without an iam:PassedToService condition"
             out.append(_finding(rule, s.arn, f"{s.name} may pass roles {why}", _loc(name, st), [name, st.index]))
     return out
+
+
+def _function_roles_with_usage(model: Model):
+    """Execution roles of functions, when usage was given (the usage-based rules need both)."""
+    if not model.usage:
+        return []
+    return [s for s in model.subjects if s.functions]
 
 
 def _evidence_sets(model: Model, s: Subject) -> tuple[set[str], set[str], set[str]]:
@@ -245,12 +254,8 @@ def _evidence_sets(model: Model, s: Subject) -> tuple[set[str], set[str], set[st
 
 @check("unused_permissions")
 def _unused(model: Model, rule: Rule) -> list[Finding]:
-    if not model.usage:
-        return []
     out = []
-    for s in model.subjects:
-        if not s.functions:
-            continue
+    for s in _function_roles_with_usage(model):
         used, needed, granted = _evidence_sets(model, s)
         unused = granted - used - needed
         if granted and unused:
@@ -266,12 +271,8 @@ def _unused(model: Model, rule: Rule) -> list[Finding]:
 
 @check("unused_services")
 def _unused_services(model: Model, rule: Rule) -> list[Finding]:
-    if not model.usage:
-        return []
     out = []
-    for s in model.subjects:
-        if not s.functions:
-            continue
+    for s in _function_roles_with_usage(model):
         used, needed, granted = ({k.split(":")[0] for k in x} for x in _evidence_sets(model, s))
         idle = sorted(granted - used - needed)
         if idle and len(idle) < 200:
@@ -292,15 +293,11 @@ def _unused_role(model: Model, rule: Rule) -> list[Finding]:
 
 @check("unverifiable_access")
 def _unverifiable(model: Model, rule: Rule) -> list[Finding]:
-    if not model.usage:
-        return []
     from .generate import _is_data_plane  # the generator's definition of data-plane actions
 
-    seen = model.usage.get("data_events", {}).get("by_service", {})
+    seen = (model.usage or {}).get("data_events", {}).get("by_service", {})
     out = []
-    for s in model.subjects:
-        if not s.functions:
-            continue
+    for s in _function_roles_with_usage(model):
         svcs = set()
         for _, pol in s.policies:
             for st in pol.statements:
