@@ -15,7 +15,9 @@
 Prints events per second for both, the ratio (target >= 85%), peak memory of the workers,
 and checks that 1 and N workers give identical output. ``--memory-check`` also runs on four
 times the events (the same files copied under other dates) and compares peak memory
-(target: within 10%).
+(target: within 10%). ``--floors`` also times the reference plus only the counting step in
+its cheapest forms (by caller and event name; by the full raw key within each file): how
+close any pure-Python aggregation can come to the reference.
 """
 
 from __future__ import annotations
@@ -165,11 +167,48 @@ def _ref_file(path: str) -> int:
         return len(decode_file(decode_bytes(fh.read(), path)))
 
 
-def reference(files: list[str], workers: int) -> tuple[float, int]:
+def reference(files: list[str], workers: int, fn=_ref_file) -> tuple[float, int]:
     t = time.perf_counter()
     with mp.get_context("fork").Pool(workers) as pool:
-        n = sum(pool.imap_unordered(_ref_file, files, chunksize=8))
+        n = sum(pool.imap_unordered(fn, files, chunksize=8))
     return time.perf_counter() - t, n
+
+
+# -- floors: the reference plus the least counting any usage tool must do ----------------------
+
+
+def _floor_two_fields(path: str) -> int:
+    """Reference + counting each record by (caller, event name) only: too little to say which
+    resource was used, so a lower bound on any aggregation's cost."""
+    import gc
+    import operator
+    from collections import Counter
+
+    from iam_analyzer.usage.records import decode_file
+    from iam_analyzer.usage.sources import decode_bytes
+
+    gc.disable()
+    with open(path, "rb") as fh:
+        recs = decode_file(decode_bytes(fh.read(), path))
+    Counter(map(operator.attrgetter("userIdentity.arn", "eventName"), recs))
+    return len(recs)
+
+
+def _floor_raw_key(path: str) -> int:
+    """Reference + counting each record by the pipeline's raw key within its own file: the
+    count a correct result needs, without merging across files or folding to IAM actions."""
+    import gc
+    from collections import Counter
+
+    from iam_analyzer.usage.aggregate import RAW_KEY
+    from iam_analyzer.usage.records import decode_file
+    from iam_analyzer.usage.sources import decode_bytes
+
+    gc.disable()
+    with open(path, "rb") as fh:
+        recs = decode_file(decode_bytes(fh.read(), path))
+    Counter(map(RAW_KEY, recs))
+    return len(recs)
 
 
 def pipeline_run(corpus: Path, workers: int):
@@ -212,6 +251,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--corpus", default="/tmp/iam-analyzer-bench/cloudtrail")
     ap.add_argument("--memory-check", action="store_true", help="also run on 4x the events and compare peak memory")
+    ap.add_argument("--floors", action="store_true",
+                    help="also time the reference plus the least counting a usage tool must do (lower bounds)")
     args = ap.parse_args()
     corpus = Path(args.corpus) / str(args.events)
     generate(corpus, args.events)
@@ -228,6 +269,11 @@ def main() -> None:
     print(f"iam-analyzer usage end to end:              {events / wall:,.0f} events/s  ({wall:.1f} s)")
     print(f"ratio: {ref_best / wall * 100:.0f}% of the reference   (target >= 85%)")
     print(f"peak memory: {child_mib:.0f} MiB per worker, {parent_mib:.0f} MiB parent")
+    if args.floors:
+        for label, fn in (("reference + count by (caller, event name) per file", _floor_two_fields),
+                          ("reference + count by the raw key per file", _floor_raw_key)):
+            w = min(reference(files, args.workers, fn)[0] for _ in range(2))
+            print(f"floor: {label}: {n / w:,.0f} events/s = {ref_best / w * 100:.0f}% of the reference")
     _, _, _, _, doc_1 = measured(corpus, 1)
     print(f"identical output for 1 and {args.workers} workers: {doc_1 == doc_n}")
     if args.memory_check:

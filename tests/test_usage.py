@@ -163,6 +163,22 @@ def test_many_object_keys_coarsen_to_prefixes_without_losing_counts(tmp_path):
     assert sorted(puts) == [f"arn:aws:s3:::b/out/{k}/*" for k in range(7)]
 
 
+def test_first_and_last_seen_are_the_utc_days_of_the_calls(tmp_path):
+    rng = random.Random(9)
+    queue = {"queueUrl": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/jobs"}
+    for day, n in ((0, 3), (2, 2)):  # two log files, two days apart; the call repeats
+        when = T0 + timedelta(days=day)
+        write_log_file(tmp_path, ACCOUNT, "us-east-1", when, [
+            record(API, when + timedelta(minutes=i), "sqs.amazonaws.com", "SendMessage", queue, None, rng=rng)
+            for i in range(n)])
+    doc = usage_doc(tmp_path, workers=2)
+    (entry,) = [a for p in doc["principals"] for a in p["actions"] if a["action"] == "sqs:SendMessage"]
+    assert entry["resource"] == f"arn:aws:sqs:us-east-1:{ACCOUNT}:jobs"
+    assert entry["count"] == 5
+    assert (entry["first_seen"], entry["last_seen"]) == ("2026-11-01T00:00:00Z", "2026-11-03T23:59:59Z")
+    assert (doc["window"]["first_event"], doc["window"]["last_event"]) == ("2026-11-01T10:00:00Z", "2026-11-03T10:01:00Z")
+
+
 def test_same_output_for_one_and_several_workers_and_any_file_order(corpus):
     one = usage_doc(corpus, workers=1)
     three = usage_doc(corpus, workers=3)

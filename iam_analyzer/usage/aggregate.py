@@ -2,9 +2,10 @@
 
 Two stages keep both speed and memory in hand:
 
-1. per log file, records are counted by their *raw key* (who, eventSource, eventName,
-   category, error, typed request parameters, resources, region, account): a plain dict
-   update per record, the only per-record work besides decoding;
+1. records of many log files are counted by their *raw key* (who, eventSource, eventName,
+   category, error, typed request parameters, resources, region, account) per UTC day, in C
+   (``Pending``): the only per-record work besides decoding. At most ``max_keys`` distinct
+   keys wait, so memory does not grow with the number of events;
 2. each distinct raw key is then *folded* into the aggregate: IAM actions (cached per
    eventSource/eventName), resource ARNs, denied or not, data event or not.
 
@@ -29,7 +30,6 @@ from ..iam.catalog import default_catalog
 from .extract import resources_of
 
 OBJECT_LIMIT = 64
-CACHE_LIMIT = 50_000  # raw keys whose contribution is remembered across hours
 _DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation",
            "UnauthorizedAccess", "AuthorizationError", "AuthorizationErrorException", "NotAuthorized",
            "AccessDeniedForDependencyException", "UnauthorizedException")
@@ -122,10 +122,11 @@ def project(key: str, level: int) -> str:
     if level >= MAX_LEVEL:
         return "*"
     depth = 4 - level  # level 1 -> 3 segments, 2 -> 2, 3 -> 1
-    parts = key.split("/")
-    if len(parts) > depth:
-        return "/".join(parts[:depth]) + "/*"
-    return "/".join(parts[:-1]) + "/*" if len(parts) > 1 else "*"
+    parts = key.split("/", depth)
+    if len(parts) > depth:  # at least `depth` slashes: keep the first `depth` segments
+        return key[:len(key) - len(parts[-1])] + "*"
+    cut = key.rfind("/")
+    return key[:cut + 1] + "*" if cut >= 0 else "*"
 
 
 def _reproject(items: dict, level: int) -> dict:
@@ -166,7 +167,7 @@ def _action_wants(action: str) -> frozenset[str]:
     return frozenset(r.name.lower() for r in act.resource_types)
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=65536)
 def _type_of(resource: str) -> str | None:
     if resource.startswith("arn:aws:s3:::") or resource.startswith("arn:aws-cn:s3:::") or resource.startswith("arn:aws-us-gov:s3:::"):
         return "object" if "/" in resource.split(":::", 1)[1] else "bucket"
@@ -214,16 +215,24 @@ class _Plan:
         self.source, self.name, self.object_actions, self.other_actions = source, name, object_actions, other_actions
 
 
+class _ObjectGroup:
+    """The object tables one kind of S3 object call on one bucket feeds, and its events."""
+
+    __slots__ = ("data_key", "curs", "events")
+
+    def __init__(self, data_key, curs):
+        self.data_key, self.curs, self.events = data_key, curs, 0
+
+
 class Folder:
     """Folds one file's raw-key counts into an Aggregate (stage 2)."""
 
     def __init__(self, agg: Aggregate):
         self.agg = agg
         self.plans: dict = {}
-        self.cache: dict = {}  # raw key -> (plan, data keys, (action, resource) items); no objects
         self.object_groups: dict = {}  # (plan, bucket ARN) -> (data-event key, the object tables it feeds)
 
-    def _object_group(self, plan: "_Plan", head: str) -> tuple:
+    def _object_group(self, plan: "_Plan", head: str) -> "_ObjectGroup":
         curs = []
         for action in plan.object_actions:
             gk = (plan.principal, plan.session, action, head)
@@ -231,7 +240,7 @@ class Folder:
             if cur is None:
                 cur = self.agg.objects[gk] = [0, {}]
             curs.append(cur)
-        return (("s3", head) if plan.is_data else None), curs
+        return _ObjectGroup(("s3", head) if plan.is_data else None, curs)
 
     def _plan(self, base: tuple) -> _Plan:
         issuer, user_arn, source, name, category, management, error, event_type, region, account = base
@@ -257,24 +266,14 @@ class Folder:
     def fold(self, counter: dict, first: str, last: str) -> None:
         agg = self.agg
         plans = self.plans
-        cache = self.cache
+        groups = self.object_groups
+        for group in groups.values():
+            group.events = 0
         for key, count in counter.items():
             base = key[:_BASE]
             plan = plans.get(base)
             if plan is None:
                 plan = plans[base] = self._plan(base)
-            if not plan.object_actions:  # object events are never cached: skip hashing the whole key
-                hit = cache.get(key)
-                if hit is not None:  # seen in an earlier hour: its actions and resources are known
-                    _, data_keys, items = hit
-                    agg.attributed += count
-                    stat = [0, count, first, last, plan.is_data] if plan.denied else [count, 0, first, last, plan.is_data]
-                    for dk in data_keys:
-                        agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
-                    table = plan.table
-                    for akey in items:
-                        _merge_stat(table, akey, stat)
-                    continue
             kind = plan.kind
             if kind != "ok":
                 if kind == "unmapped":
@@ -298,17 +297,26 @@ class Folder:
                         break
                 if obj_arn is not None:
                     head, _, obj = obj_arn.partition("/")
-                    group = self.object_groups.get((plan, head))
+                    group = groups.get((plan, head))
                     if group is None:
-                        group = self.object_groups[(plan, head)] = self._object_group(plan, head)
-                    data_key, curs = group
-                    if data_key is not None:
-                        agg.data_seen[data_key] = agg.data_seen.get(data_key, 0) + count
-                    for cur in curs:
-                        items = cur[1]
-                        pk = obj if cur[0] == 0 else project(obj, cur[0])
-                        if pk in items or len(items) < OBJECT_LIMIT:
-                            _merge_stat(items, pk, stat)  # fits at the current level
+                        group = groups[(plan, head)] = self._object_group(plan, head)
+                    group.events += count
+                    for cur in group.curs:
+                        level, items = cur
+                        pk = project(obj, level) if level else obj
+                        st = items.get(pk)
+                        if st is not None:
+                            if plan.denied:
+                                st[1] += count
+                            else:
+                                st[0] += count
+                            if first < st[2]:
+                                st[2] = first
+                            if last > st[3]:
+                                st[3] = last
+                            st[4] = st[4] or plan.is_data
+                        elif len(items) < OBJECT_LIMIT:
+                            items[pk] = list(stat)
                         else:
                             _merge_objects(cur, 0, {obj: stat})
                     if plan.other_actions:
@@ -322,12 +330,9 @@ class Folder:
             for dk in data_keys:
                 agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
             table = plan.table
-            items = []
-            objects = False
             for action in plan.actions:
                 for r in _resources_for_action(action, res):
                     if r.startswith("arn:") and ":s3:::" in r and "/" in r:
-                        objects = True
                         head, _, obj = r.partition("/")
                         gk = (plan.principal, plan.session, action, head)
                         cur = agg.objects.get(gk)
@@ -336,10 +341,10 @@ class Folder:
                         else:
                             _merge_objects(cur, 0, {obj: stat})
                     else:
-                        items.append((action, r))
                         _merge_stat(table, (action, r), stat)
-            if not objects and len(cache) < CACHE_LIMIT:
-                cache[key] = (plan, data_keys, items)
+        for group in groups.values():  # data events on objects, added once per bucket
+            if group.events and group.data_key is not None:
+                agg.data_seen[group.data_key] = agg.data_seen.get(group.data_key, 0) + group.events
 
 
 def _container(resource: str) -> str:
@@ -354,18 +359,19 @@ def _container(resource: str) -> str:
 
 
 class Pending:
-    """Stage 1 across files: raw-key counts per hour of event time, accumulated in C.
+    """Stage 1 across files: raw-key counts per UTC day of event time, accumulated in C.
 
-    Most calls repeat (the same function, action and resource, many times an hour), so
-    counting across files before folding makes the fold run once per distinct key per hour
+    Most calls repeat (the same function, action and resource, many times a day), so
+    counting across files before folding makes the fold run once per distinct key per day
     instead of once per record. First and last seen are therefore given as the bounds of
-    the hour (UTC) of the log file they were read from.
+    the UTC day of the log file they were read from (a log file goes to the day of its
+    first record).
     """
 
-    def __init__(self, folder: "Folder", max_keys: int = 100_000):
+    def __init__(self, folder: "Folder", max_keys: int = 25_000):
         self.folder = folder
         self.max_keys = max_keys
-        self.buckets: dict[str, list] = {}  # hour -> [counts, first, last]
+        self.buckets: dict[str, list] = {}  # day -> [counts, first, last]
         self.size = 0
 
     def add(self, records: list, since: str | None, until: str | None) -> None:
@@ -387,12 +393,12 @@ class Pending:
             lo, hi = min(times), max(times)
         agg.first_event = _min(agg.first_event, lo)
         agg.last_event = _max(agg.last_event, hi)
-        # A file goes to the hour its first record falls in; stats carry that hour's fixed
+        # A file goes to the day its first record falls in; stats carry that day's fixed
         # bounds, so results do not depend on which worker read which file.
-        hour = lo[:13]
-        bucket = self.buckets.get(hour)
+        day = lo[:10]
+        bucket = self.buckets.get(day)
         if bucket is None:
-            bucket = self.buckets[hour] = [Counter(), hour + ":00:00Z", hour + ":59:59Z"]
+            bucket = self.buckets[day] = [Counter(), day + "T00:00:00Z", day + "T23:59:59Z"]
         before = len(bucket[0])
         _count_elements(bucket[0], map(RAW_KEY, records))
         self.size += len(bucket[0]) - before

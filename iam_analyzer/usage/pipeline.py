@@ -7,6 +7,8 @@ commutative, so the result does not depend on the number of workers or the order
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing as mp
 import os
 import zlib
@@ -67,7 +69,21 @@ def _reason(e: BaseException) -> str:
     return text[:300]
 
 
+@contextlib.contextmanager
+def _no_gc():
+    """Aggregation makes millions of short-lived tuples and no reference cycles: the cyclic
+    collector would only re-scan the growing tables (about a fifth of the fold's time)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _worker(queue, results, window: Window, s3_factory) -> None:
+    gc.disable()  # see _no_gc
     if s3_factory is not None:
         set_s3_reader(s3_factory())
     agg = Aggregate()
@@ -90,11 +106,12 @@ def run(units: Iterable[Unit], window: Window, workers: int = 1, s3_factory=None
             set_s3_reader(s3_factory())
         agg = Aggregate()
         pending = Pending(Folder(agg))
-        for i, u in enumerate(units):
-            process_unit(u, window, agg, pending)
-            if progress:
-                progress(i + 1)
-        pending.flush()
+        with _no_gc():
+            for i, u in enumerate(units):
+                process_unit(u, window, agg, pending)
+                if progress:
+                    progress(i + 1)
+            pending.flush()
         return agg
     default_catalog()  # load once here: forked workers inherit it instead of each loading it
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
