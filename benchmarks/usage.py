@@ -23,14 +23,17 @@ close any pure-Python aggregation can come to the reference.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import multiprocessing as mp
+import operator
 import os
 import random
 import resource
 import shutil
 import sys
 import time
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -158,18 +161,23 @@ def generate(corpus: Path, events: int, per_file: int = 1000) -> None:
 # -- reference: decompress + typed decode only --------------------------------------------------
 
 
-def _ref_file(path: str) -> int:
+def _decoded(path: str) -> list:
     """Decompress (ISA-L) and decode with the pipeline's own typed structs: nothing else."""
     from iam_analyzer.usage.records import decode_file
     from iam_analyzer.usage.sources import decode_bytes
 
     with open(path, "rb") as fh:
-        return len(decode_file(decode_bytes(fh.read(), path)))
+        return decode_file(decode_bytes(fh.read(), path))
+
+
+def _ref_file(path: str) -> int:
+    return len(_decoded(path))
 
 
 def reference(files: list[str], workers: int, fn=_ref_file) -> tuple[float, int]:
     t = time.perf_counter()
-    with mp.get_context("fork").Pool(workers) as pool:
+    # the pipeline's workers run without the cyclic GC: so do these, for a like-for-like figure
+    with mp.get_context("fork").Pool(workers, initializer=gc.disable) as pool:
         n = sum(pool.imap_unordered(fn, files, chunksize=8))
     return time.perf_counter() - t, n
 
@@ -180,16 +188,7 @@ def reference(files: list[str], workers: int, fn=_ref_file) -> tuple[float, int]
 def _floor_two_fields(path: str) -> int:
     """Reference + counting each record by (caller, event name) only: too little to say which
     resource was used, so a lower bound on any aggregation's cost."""
-    import gc
-    import operator
-    from collections import Counter
-
-    from iam_analyzer.usage.records import decode_file
-    from iam_analyzer.usage.sources import decode_bytes
-
-    gc.disable()
-    with open(path, "rb") as fh:
-        recs = decode_file(decode_bytes(fh.read(), path))
+    recs = _decoded(path)
     Counter(map(operator.attrgetter("userIdentity.arn", "eventName"), recs))
     return len(recs)
 
@@ -197,16 +196,9 @@ def _floor_two_fields(path: str) -> int:
 def _floor_raw_key(path: str) -> int:
     """Reference + counting each record by the pipeline's raw key within its own file: the
     count a correct result needs, without merging across files or folding to IAM actions."""
-    import gc
-    from collections import Counter
-
     from iam_analyzer.usage.aggregate import RAW_KEY
-    from iam_analyzer.usage.records import decode_file
-    from iam_analyzer.usage.sources import decode_bytes
 
-    gc.disable()
-    with open(path, "rb") as fh:
-        recs = decode_file(decode_bytes(fh.read(), path))
+    recs = _decoded(path)
     Counter(map(RAW_KEY, recs))
     return len(recs)
 
