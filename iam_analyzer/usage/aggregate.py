@@ -304,19 +304,8 @@ class Folder:
                     for cur in group.curs:
                         level, items = cur
                         pk = project(obj, level) if level else obj
-                        st = items.get(pk)
-                        if st is not None:
-                            if plan.denied:
-                                st[1] += count
-                            else:
-                                st[0] += count
-                            if first < st[2]:
-                                st[2] = first
-                            if last > st[3]:
-                                st[3] = last
-                            st[4] = st[4] or plan.is_data
-                        elif len(items) < OBJECT_LIMIT:
-                            items[pk] = list(stat)
+                        if pk in items or len(items) < OBJECT_LIMIT:
+                            _merge_stat(items, pk, stat)  # fits at the current level
                         else:
                             _merge_objects(cur, 0, {obj: stat})
                     if plan.other_actions:
