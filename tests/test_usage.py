@@ -179,6 +179,22 @@ def test_first_and_last_seen_are_the_utc_days_of_the_calls(tmp_path):
     assert (doc["window"]["first_event"], doc["window"]["last_event"]) == ("2026-11-01T10:00:00Z", "2026-11-03T10:01:00Z")
 
 
+@pytest.mark.parametrize("with_resources", [True, False])
+def test_copy_object_reads_the_source_and_writes_the_destination(tmp_path, with_resources):
+    # resources[] names the destination only; the source is in x-amz-copy-source. Missing
+    # the source would generate a policy that breaks the copy.
+    rng = random.Random(4)
+    params = {"bucketName": "archive", "key": "2026/11/a.json", "x-amz-copy-source": "inbox/new/a.json?versionId=3"}
+    res = [{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::archive/2026/11/a.json"},
+           {"accountId": ACCOUNT, "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::archive"}] if with_resources else None
+    write_log_file(tmp_path, ACCOUNT, "us-east-1", T0, [
+        record(UP, T0, "s3.amazonaws.com", "CopyObject", params, res, rng=rng)])
+    (p,) = usage_doc(tmp_path)["principals"]
+    used = {(a["action"], a["resource"]) for a in p["actions"]}
+    assert used == {("s3:GetObject", "arn:aws:s3:::inbox/new/a.json"),
+                    ("s3:PutObject", "arn:aws:s3:::archive/2026/11/a.json")}
+
+
 def test_same_output_for_one_and_several_workers_and_any_file_order(corpus):
     one = usage_doc(corpus, workers=1)
     three = usage_doc(corpus, workers=3)

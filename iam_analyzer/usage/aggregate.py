@@ -27,7 +27,7 @@ from functools import lru_cache
 from ..iam import arn as arnlib
 from ..iam.api_actions import actions_for, service_prefix
 from ..iam.catalog import default_catalog
-from .extract import resources_of
+from .extract import copy_source_arn, resources_of
 
 OBJECT_LIMIT = 64
 _DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation",
@@ -287,7 +287,8 @@ class Folder:
             agg.attributed += count
             stat = [0, count, first, last, plan.is_data] if plan.denied else [count, 0, first, last, plan.is_data]
             res_t = key[11]
-            if plan.object_actions and res_t:
+            copied = copy_source_arn(key[10], key[8]) if plan.object_actions else None
+            if plan.object_actions and res_t and copied is None:
                 # the common S3 data event: an object and its bucket, named in resources[]
                 obj_arn = None
                 for r in res_t:
@@ -320,7 +321,13 @@ class Folder:
                 agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
             table = plan.table
             for action in plan.actions:
-                for r in _resources_for_action(action, res):
+                if copied is None:
+                    targets = _resources_for_action(action, res)
+                elif action == "s3:GetObject":  # a copy reads its source ...
+                    targets = [copied]
+                else:  # ... and writes everything else it names
+                    targets = _resources_for_action(action, [r for r in res if r != copied])
+                for r in targets:
                     if r.startswith("arn:") and ":s3:::" in r and "/" in r:
                         head, _, obj = r.partition("/")
                         gk = (plan.principal, plan.session, action, head)

@@ -32,6 +32,15 @@ def _s(value) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def copy_source_arn(params, region: str) -> str | None:
+    """The object an S3 copy (CopyObject, UploadPartCopy) reads, from ``x-amz-copy-source``
+    (``bucket/key`` with an optional leading slash and ``?versionId=``)."""
+    src = _s(getattr(params, "copy_source", None))
+    if not src:
+        return None
+    return f"arn:{partition_of(region)}:s3:::{src.lstrip('/').split('?', 1)[0]}"
+
+
 def from_params(source: str, params, region: str, account: str) -> list[str]:
     """Resource ARNs named by a record's request parameters (``records.Params``)."""
     if params is None:
@@ -40,13 +49,13 @@ def from_params(source: str, params, region: str, account: str) -> list[str]:
     svc = source.split(".", 1)[0]
     if svc == "s3":
         out = []
-        bucket, key, copy_source = _s(params.bucketName), _s(params.key), _s(params.copy_source)
+        bucket, key, copy_source = _s(params.bucketName), _s(params.key), copy_source_arn(params, region)
         if bucket:
             out.append(f"arn:{p}:s3:::{bucket}")
             if key:
                 out.append(f"arn:{p}:s3:::{bucket}/{key}")
         if copy_source:
-            out.append(f"arn:{p}:s3:::{copy_source.lstrip('/').split('?', 1)[0]}")
+            out.append(copy_source)
         return out
     if svc == "dynamodb":
         table, index = _s(params.tableName), _s(params.indexName)
