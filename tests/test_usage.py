@@ -228,13 +228,19 @@ def test_corrupt_files_are_reported_and_the_rest_processed(corpus, tmp_path):
     (day / "garbage.json").write_text("{not json")
     (day / "wrong.json").write_text('{"Records": "nope"}')
     (day / "fake.json.gz").write_bytes(b"plain text")
+    (day / "other.json").write_text('{"Version": "2012-10-17"}')  # JSON, but no Records
+    digests = corpus / "AWSLogs" / ACCOUNT / "CloudTrail-Digest" / "us-east-1" / "2026" / "10" / "02"
+    digests.mkdir(parents=True)  # digests are not logs: not read, not reported
+    (digests / f"{ACCOUNT}_CloudTrail-Digest_us-east-1_t_us-east-1_20261002T000000Z.json.gz").write_bytes(
+        gzip.compress(b'{"awsAccountId": "123456789012", "logFiles": []}'))
     out = tmp_path / "usage.json"
     res = CliRunner().invoke(main, ["usage", "--cloudtrail", str(corpus), "--since", "2026-10-01", "-o", str(out)])
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text())
     skipped = {Path(s["path"]).name: s["reason"] for s in doc["files"]["skipped"]}
-    assert set(skipped) == {"truncated.json.gz", "garbage.json", "wrong.json", "fake.json.gz"}
+    assert set(skipped) == {"truncated.json.gz", "garbage.json", "wrong.json", "fake.json.gz", "other.json"}
     assert skipped["truncated.json.gz"] == "truncated gzip file"
+    assert "Records" in skipped["other.json"]
     assert doc["files"]["read"] == 8
     for name in skipped:
         assert name in res.stderr  # one line each, naming the file

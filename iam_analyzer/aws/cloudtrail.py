@@ -9,13 +9,13 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterator
 
 from ..usage.records import decode_record
-from ..usage.sources import Unit
+from ..usage.sources import NOT_LOGS, Unit
 from .session import Clients
 
 _YEAR = re.compile(r"/CloudTrail/[a-z0-9-]+/(\d{4})/$")
 _MONTH = re.compile(r"/CloudTrail/[a-z0-9-]+/(\d{4})/(\d{2})/$")
 _DAY = re.compile(r"/CloudTrail/[a-z0-9-]+/(\d{4})/(\d{2})/(\d{2})/$")
-_SKIP = ("CloudTrail-Digest/", "CloudTrail-Insight/", "CloudTrail-Aggregated/")
+_SKIP = tuple(f"{name}/" for name in NOT_LOGS)
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:

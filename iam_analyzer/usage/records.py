@@ -193,11 +193,11 @@ class RawRecord(msgspec.Struct, gc=False):
 
 
 class LogFile(msgspec.Struct, gc=False):
-    Records: list[Record] = []
+    Records: list[Record]  # required: a JSON file without it is not a CloudTrail log file
 
 
 class RawLogFile(msgspec.Struct, gc=False):
-    Records: list[RawRecord] = []
+    Records: list[RawRecord]
 
 
 _file_decoder = msgspec.json.Decoder(LogFile)

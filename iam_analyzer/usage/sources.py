@@ -53,6 +53,11 @@ class Source(Protocol):
     def describe(self) -> dict: ...
 
 
+# Folders CloudTrail writes beside its logs that hold no API calls: digests (hashes of the log
+# files), Insights events, aggregated events.
+NOT_LOGS = ("CloudTrail-Digest", "CloudTrail-Insight", "CloudTrail-Aggregated")
+
+
 def date_of(path: str) -> date | None:
     m = _DATE_DIR.search(path.replace(os.sep, "/"))
     if not m:
@@ -88,7 +93,7 @@ class FolderSource:
         if not self.path.exists():
             raise FileNotFoundError(f"{self.path}: no such file or folder")
         for root, dirs, files in os.walk(self.path):
-            dirs.sort()
+            dirs[:] = sorted(d for d in dirs if d not in NOT_LOGS)
             d = date_of(os.path.relpath(root, self.path) + "/")
             if d is not None and ((self.since and d < self.since) or (self.until and d > self.until)):
                 self.outside_window += len(files)
