@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from iam_analyzer.cli import main
 from iam_analyzer.iam.api_actions import actions_for
 from iam_analyzer.usage.aggregate import OBJECT_LIMIT, Aggregate, Folder, Pending
+from iam_analyzer.usage.extract import from_params
 from iam_analyzer.usage.pipeline import Window, run, to_document
 from iam_analyzer.usage.records import decode_file
 from iam_analyzer.usage.sources import FolderSource
@@ -58,6 +59,42 @@ CRON = Caller(ACCOUNT, "shared-role", "nightly-cron", role_path="/service-role/"
 def test_event_names_map_to_iam_actions_in_catalog_casing(source, name, expected):
     m = actions_for(source, name)
     assert m.known and list(m.actions) == expected
+
+
+R, A = "us-east-1", ACCOUNT
+
+
+@pytest.mark.parametrize("source, params, expected", [
+    ("s3", {"bucketName": "b", "key": "in/a.json"}, ["arn:aws:s3:::b", "arn:aws:s3:::b/in/a.json"]),
+    ("s3", {"bucketName": "b"}, ["arn:aws:s3:::b"]),
+    ("dynamodb", {"tableName": "orders"}, [f"arn:aws:dynamodb:{R}:{A}:table/orders"]),
+    ("dynamodb", {"tableName": "orders", "indexName": "by-date"}, [f"arn:aws:dynamodb:{R}:{A}:table/orders/index/by-date"]),
+    ("dynamodb", {"tableName": f"arn:aws:dynamodb:eu-west-1:{A}:table/t"}, [f"arn:aws:dynamodb:eu-west-1:{A}:table/t"]),
+    ("sqs", {"queueUrl": f"https://sqs.eu-west-1.amazonaws.com/{A}/jobs"}, [f"arn:aws:sqs:eu-west-1:{A}:jobs"]),
+    ("sqs", {"queueUrl": f"https://queue.amazonaws.com/{A}/old"}, [f"arn:aws:sqs:{R}:{A}:old"]),
+    ("sns", {"topicArn": f"arn:aws:sns:{R}:{A}:t"}, [f"arn:aws:sns:{R}:{A}:t"]),
+    ("kms", {"keyId": "alias/app"}, [f"arn:aws:kms:{R}:{A}:alias/app"]),
+    ("kms", {"keyId": "1234abcd-12ab-34cd-56ef-1234567890ab"}, [f"arn:aws:kms:{R}:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab"]),
+    ("secretsmanager", {"secretId": "db"}, [f"arn:aws:secretsmanager:{R}:{A}:secret:db-??????"]),
+    ("ssm", {"name": "/app/config"}, [f"arn:aws:ssm:{R}:{A}:parameter/app/config"]),
+    ("ssm", {"names": ["a", "/b"]}, [f"arn:aws:ssm:{R}:{A}:parameter/a", f"arn:aws:ssm:{R}:{A}:parameter/b"]),
+    ("ssm", {"path": "/app/"}, [f"arn:aws:ssm:{R}:{A}:parameter/app/*"]),
+    ("lambda", {"functionName": "worker"}, [f"arn:aws:lambda:{R}:{A}:function:worker"]),
+    # an alias or version is a different resource to IAM: dropping it would break the call
+    ("lambda", {"functionName": "worker:prod"}, [f"arn:aws:lambda:{R}:{A}:function:worker:prod"]),
+    ("lambda", {"functionName": "210987654321:function:worker"}, [f"arn:aws:lambda:{R}:210987654321:function:worker"]),
+    ("lambda", {"functionName": f"{A}:function:worker:7"}, [f"arn:aws:lambda:{R}:{A}:function:worker:7"]),
+    ("kinesis", {"streamName": "clicks"}, [f"arn:aws:kinesis:{R}:{A}:stream/clicks"]),
+    ("states", {"executionArn": f"arn:aws:states:{R}:{A}:execution:flow:run-1"}, [f"arn:aws:states:{R}:{A}:execution:flow:*"]),
+    ("events", {"name": "nightly"}, [f"arn:aws:events:{R}:{A}:rule/nightly"]),
+    ("events", {"name": "nightly", "eventBusName": "orders"},
+     [f"arn:aws:events:{R}:{A}:rule/orders/nightly", f"arn:aws:events:{R}:{A}:event-bus/orders"]),
+    ("logs", {"logGroupName": "/aws/lambda/f", "logStreamName": "2026/11/01/[$LATEST]abc"},
+     [f"arn:aws:logs:{R}:{A}:log-group:/aws/lambda/f:log-stream:*"]),
+])
+def test_resources_named_by_request_parameters(source, params, expected):
+    rec = decode_file(json.dumps({"Records": [{"eventSource": f"{source}.amazonaws.com", "requestParameters": params}]}).encode())[0]
+    assert from_params(rec.eventSource, rec.requestParameters, R, A) == expected
 
 
 def test_unknown_and_non_action_events():

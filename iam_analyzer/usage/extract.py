@@ -102,10 +102,10 @@ def from_params(source: str, params, region: str, account: str) -> list[str]:
             return []
         if f.startswith("arn:"):
             return [f]
-        if ":" in f:  # name:qualifier or account:function:name
-            parts = f.split(":")
-            return [_arn(p, "lambda", region, account, f"function:{parts[-1] if len(parts) == 3 else parts[0]}")]
-        return [_arn(p, "lambda", region, account, f"function:{f}")]
+        parts = f.split(":")
+        if len(parts) >= 3 and parts[1] == "function":  # ACCOUNT:function:NAME[:QUALIFIER]
+            return [_arn(p, "lambda", region, parts[0], "function:" + ":".join(parts[2:]))]
+        return [_arn(p, "lambda", region, account, f"function:{f}")]  # NAME or NAME:QUALIFIER
     if svc == "kinesis":
         if _s(params.streamARN):
             return [params.streamARN]
@@ -115,9 +115,11 @@ def from_params(source: str, params, region: str, account: str) -> list[str]:
         return [coarsen(a) for a in (_s(params.stateMachineArn), _s(params.executionArn)) if a]
     if svc == "events":
         out = []
-        if _s(params.name):
-            out.append(_arn(p, "events", region, account, f"rule/{params.name}"))
         bus = _s(params.eventBusName)
+        bus_name = bus.rsplit("event-bus/", 1)[-1] if bus else "default"
+        if _s(params.name):  # a rule: on a custom bus its ARN names the bus too
+            rule = params.name if bus_name == "default" else f"{bus_name}/{params.name}"
+            out.append(_arn(p, "events", region, account, f"rule/{rule}"))
         if bus:
             out.append(bus if bus.startswith("arn:") else _arn(p, "events", region, account, f"event-bus/{bus}"))
         return out
