@@ -229,7 +229,20 @@ def test_copy_object_reads_the_source_and_writes_the_destination(tmp_path, with_
     (p,) = usage_doc(tmp_path)["principals"]
     used = {(a["action"], a["resource"]) for a in p["actions"]}
     assert used == {("s3:GetObject", "arn:aws:s3:::inbox/new/a.json"),
+                    ("s3:GetObjectVersion", "arn:aws:s3:::inbox/new/a.json"),  # it copies version 3
                     ("s3:PutObject", "arn:aws:s3:::archive/2026/11/a.json")}
+
+
+def test_calls_on_an_object_version_need_the_version_actions(tmp_path):
+    rng = random.Random(6)
+    obj = {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::docs/a.pdf"}
+    write_log_file(tmp_path, ACCOUNT, "us-east-1", T0, [
+        record(UP, T0, "s3.amazonaws.com", "GetObject", {"bucketName": "docs", "key": "a.pdf", "versionId": "v1"}, [obj], rng=rng),
+        record(UP, T0, "s3.amazonaws.com", "DeleteObject", {"bucketName": "docs", "key": "a.pdf", "versionId": "v0"}, [obj], rng=rng),
+        record(UP, T0, "s3.amazonaws.com", "PutObject", {"bucketName": "docs", "key": "a.pdf"}, [obj], rng=rng)])
+    (p,) = usage_doc(tmp_path)["principals"]
+    used = {a["action"] for a in p["actions"] if a["resource"] == "arn:aws:s3:::docs/a.pdf"}
+    assert used == {"s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"}
 
 
 def test_same_output_for_one_and_several_workers_and_any_file_order(corpus):

@@ -162,6 +162,26 @@ _APIGW_VERB = (
 )
 
 
+# An S3 call on a specific object version (``versionId`` in its request) is authorised by the
+# action's Version twin, not (only) by the action itself.
+S3_VERSIONED = {
+    "s3:GetObject": "s3:GetObjectVersion",
+    "s3:GetObjectAcl": "s3:GetObjectVersionAcl",
+    "s3:PutObjectAcl": "s3:PutObjectVersionAcl",
+    "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+    "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
+    "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
+    "s3:DeleteObject": "s3:DeleteObjectVersion",
+    "s3:GetObjectAttributes": "s3:GetObjectVersionAttributes",
+}
+
+
+def with_versions(actions: tuple[str, ...]) -> tuple[str, ...]:
+    """``actions`` plus the Version twin of each, for a call naming an object version. The
+    plain action is kept too: recording one permission more is safe, one less breaks."""
+    return actions + tuple(S3_VERSIONED[a] for a in actions if a in S3_VERSIONED and S3_VERSIONED[a] not in actions)
+
+
 def service_prefix(source: str) -> str:
     """IAM service prefix from an eventSource (``s3.amazonaws.com``) or a signing name."""
     host = source.lower()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..iam import arn as arnlib
-from ..iam.api_actions import actions_for, service_prefix
+from ..iam.api_actions import actions_for, service_prefix, with_versions
 from ..iam.catalog import default_catalog
 from .extract import copy_source_arn, resources_of
 
@@ -206,13 +206,23 @@ class _Plan:
     """What every record with the same caller, operation and outcome contributes."""
 
     __slots__ = ("kind", "table", "principal", "session", "actions", "denied", "is_data", "svc", "source", "name",
-                 "object_actions", "other_actions")
+                 "object_actions", "other_actions", "_versioned")
 
     def __init__(self, kind, table=None, principal=None, session=None, actions=(), denied=False, is_data=False,
                  svc=None, source=None, name=None, object_actions=(), other_actions=()):
         self.kind, self.table, self.principal, self.session = kind, table, principal, session
         self.actions, self.denied, self.is_data, self.svc = actions, denied, is_data, svc
         self.source, self.name, self.object_actions, self.other_actions = source, name, object_actions, other_actions
+        self._versioned = None
+
+    def versioned(self) -> "_Plan":
+        """The same call on a specific S3 object version: each action with its Version twin."""
+        if self._versioned is None:
+            v = self._versioned = _Plan(self.kind, self.table, self.principal, self.session, with_versions(self.actions),
+                                        self.denied, self.is_data, self.svc, self.source, self.name,
+                                        with_versions(self.object_actions), self.other_actions)
+            v._versioned = v
+        return self._versioned
 
 
 class _ObjectGroup:
@@ -286,6 +296,9 @@ class Folder:
                 continue
             agg.attributed += count
             stat = [0, count, first, last, plan.is_data] if plan.denied else [count, 0, first, last, plan.is_data]
+            params = key[10]
+            if plan.object_actions and params is not None and isinstance(params.versionId, str) and params.versionId:
+                plan = plan.versioned()
             res_t = key[11]
             copied = copy_source_arn(key[10], key[8]) if plan.object_actions else None
             if plan.object_actions and res_t and copied is None:
@@ -320,10 +333,13 @@ class Folder:
             for dk in data_keys:
                 agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
             table = plan.table
-            for action in plan.actions:
+            actions = plan.actions
+            if copied is not None and "versionId=" in params.copy_source:  # a copy of one version
+                actions = with_versions(actions)
+            for action in actions:
                 if copied is None:
                     targets = _resources_for_action(action, res)
-                elif action == "s3:GetObject":  # a copy reads its source ...
+                elif action in ("s3:GetObject", "s3:GetObjectVersion"):  # a copy reads its source ...
                     targets = [copied]
                 else:  # ... and writes everything else it names
                     targets = _resources_for_action(action, [r for r in res if r != copied])

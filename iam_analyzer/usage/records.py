@@ -39,6 +39,7 @@ class S3Params(msgspec.Struct, frozen=True, gc=False):
     bucketName: str | None = None
     key: str | None = None
     copy_source: str | None = msgspec.field(default=None, name="x-amz-copy-source")
+    versionId: str | None = None
 
 
 class DynamoDBParams(msgspec.Struct, frozen=True, gc=False):
@@ -136,6 +137,7 @@ class Params(msgspec.Struct, frozen=True, gc=False):
     bucketName: Value = None
     key: Value = None
     copy_source: Value = msgspec.field(default=None, name="x-amz-copy-source")
+    versionId: Value = None
     tableName: Value = None
     indexName: Value = None
     queueUrl: Value = None
