@@ -176,6 +176,11 @@ S3_VERSIONED = {
 }
 
 
+# The actions of an S3 copy (CopyObject, UploadPartCopy) that apply to its source object; the
+# others apply to the destination.
+S3_COPY_READS = frozenset({"s3:GetObject", "s3:GetObjectVersion"})
+
+
 def with_versions(actions: tuple[str, ...]) -> tuple[str, ...]:
     """``actions`` plus the Version twin of each, for a call naming an object version. The
     plain action is kept too: recording one permission more is safe, one less breaks."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..iam import arn as arnlib
-from ..iam.api_actions import actions_for, service_prefix, with_versions
+from ..iam.api_actions import S3_COPY_READS, actions_for, service_prefix, with_versions
 from ..iam.catalog import default_catalog
 from .extract import copy_source_arn, resources_of
 
@@ -339,7 +339,7 @@ class Folder:
             for action in actions:
                 if copied is None:
                     targets = _resources_for_action(action, res)
-                elif action in ("s3:GetObject", "s3:GetObjectVersion"):  # a copy reads its source ...
+                elif action in S3_COPY_READS:  # a copy reads its source ...
                     targets = [copied]
                 else:  # ... and writes everything else it names
                     targets = _resources_for_action(action, [r for r in res if r != copied])
