@@ -304,6 +304,32 @@ def test_corrupt_files_are_reported_and_the_rest_processed(corpus, tmp_path):
     assert res.exit_code == 2 and "missing" in res.stderr
 
 
+def test_records_kept_in_other_shapes_are_read(tmp_path):
+    # datasets and exports keep CloudTrail records as a JSON array, as JSON Lines, or as the
+    # output of `aws cloudtrail lookup-events`; all three give the same usage as a log file
+    rng = random.Random(8)
+    recs = [record(API, T0 + timedelta(minutes=i), "dynamodb.amazonaws.com", "GetItem", {"tableName": "orders"},
+                   None, rng=rng) for i in range(3)]
+    recs.append(record(API, T0, "sqs.amazonaws.com", "SendMessage",
+                       {"queueUrl": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/jobs"}, None, rng=rng))
+    shapes = {
+        "array.json": json.dumps(recs),
+        "lines.jsonl": "\n".join(json.dumps(r) for r in recs) + "\n",
+        "lookup.json": json.dumps({"Events": [{"EventId": r["eventID"], "CloudTrailEvent": json.dumps(r)} for r in recs]}),
+        "log.json": json.dumps({"Records": recs}),
+    }
+    docs = {}
+    for name, text in shapes.items():
+        (tmp_path / name).write_text(text)
+        doc = usage_doc(tmp_path / name)
+        assert doc["files"] == {"read": 1, "skipped": [], "outside_window": 0}, name
+        docs[name] = by_session(doc)
+    assert docs["array.json"] == docs["lines.jsonl"] == docs["lookup.json"] == docs["log.json"]
+    table = docs["log.json"][(API.role_arn, API.function)]
+    assert table[("dynamodb:GetItem", f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders")]["count"] == 3
+    assert [u.location for u in FolderSource(tmp_path).units()] == [str(tmp_path / n) for n in sorted(shapes)]
+
+
 def test_odd_parameters_do_not_break_a_file():
     data = json.dumps({"Records": [
         {"eventTime": "2026-11-01T00:00:00Z", "eventSource": "ssm.amazonaws.com", "eventName": "GetParameter",

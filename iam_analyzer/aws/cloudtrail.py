@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterator
 
 from ..usage.records import decode_record
-from ..usage.sources import NOT_LOGS, Unit
+from ..usage.sources import LOG_SUFFIXES, NOT_LOGS, Unit
 from .session import Clients
 
 _YEAR = re.compile(r"/CloudTrail/[a-z0-9-]+/(\d{4})/$")
@@ -64,7 +64,7 @@ class S3Source:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
                 for obj in page.get("Contents", []):
                     key = obj["Key"]
-                    if key.endswith((".json.gz", ".json")):
+                    if key.endswith(LOG_SUFFIXES):
                         yield Unit("s3", f"s3://{self.bucket}/{key}")
                 subs = [cp["Prefix"] for cp in page.get("CommonPrefixes", [])]
                 for sub in sorted(subs, reverse=True):

@@ -202,23 +202,67 @@ class RawLogFile(msgspec.Struct, gc=False):
     Records: list[RawRecord]
 
 
+class _LookupEvent(msgspec.Struct, gc=False):
+    CloudTrailEvent: str
+
+
+class _LookupOutput(msgspec.Struct, gc=False):
+    """What ``aws cloudtrail lookup-events`` prints: each record as a JSON string."""
+
+    Events: list[_LookupEvent]
+
+
 _file_decoder = msgspec.json.Decoder(LogFile)
 _raw_file_decoder = msgspec.json.Decoder(RawLogFile)
+_array_decoder = msgspec.json.Decoder(list[Record])
+_raw_array_decoder = msgspec.json.Decoder(list[RawRecord])
+_lookup_decoder = msgspec.json.Decoder(_LookupOutput)
 _record_decoder = msgspec.json.Decoder(Record)
 _raw_record_decoder = msgspec.json.Decoder(RawRecord)
 
 
 def decode_file(data: bytes) -> list[Record]:
-    """Records of one CloudTrail log file (``{"Records": [...]}``).
+    """Records of one CloudTrail log file (``{"Records": [...]}``, as CloudTrail delivers it).
 
     The fast types accept any JSON in the parameters used, except arrays nested in arrays;
     a file with one of those is decoded again record by record with each service's exact
     parameter type (the slow path), so no file is lost to an odd parameter.
+
+    Records kept in other shapes are read too: a JSON array of records, JSON Lines (one
+    record per line), and the output of ``aws cloudtrail lookup-events``. Anything else
+    raises the error of the CloudTrail shape.
     """
+    first = data[:1]
+    if first.isspace():
+        first = data.lstrip()[:1]
+    if first == b"[":
+        try:
+            return _array_decoder.decode(data)
+        except msgspec.ValidationError:
+            return [_from_raw(r) for r in _raw_array_decoder.decode(data)]
     try:
         return _file_decoder.decode(data).Records
-    except msgspec.ValidationError:
-        return [_from_raw(r) for r in _raw_file_decoder.decode(data).Records]
+    except msgspec.ValidationError as e:
+        if b'"Records"' in data:
+            return [_from_raw(r) for r in _raw_file_decoder.decode(data).Records]
+        return _other_shapes(data, e)
+    except msgspec.DecodeError as e:
+        return _other_shapes(data, e)
+
+
+def _other_shapes(data: bytes, error: Exception) -> list[Record]:
+    if b'"Events"' in data and b'"CloudTrailEvent"' in data:
+        try:
+            return [decode_record(ev.CloudTrailEvent) for ev in _lookup_decoder.decode(data).Events]
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            pass
+    lines = [ln for ln in data.splitlines() if ln.strip()]
+    if len(lines) > 1 and all(ln.lstrip()[:1] == b"{" for ln in lines[:2]):
+        try:
+            return [decode_record(ln) for ln in lines]
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            pass
+    raise error
 
 
 def decode_record(data: bytes | str) -> Record:

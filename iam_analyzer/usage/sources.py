@@ -58,6 +58,9 @@ class Source(Protocol):
 NOT_LOGS = ("CloudTrail-Digest", "CloudTrail-Insight", "CloudTrail-Aggregated")
 
 
+LOG_SUFFIXES = (".json.gz", ".json", ".jsonl", ".jsonl.gz")
+
+
 def date_of(path: str) -> date | None:
     m = _DATE_DIR.search(path.replace(os.sep, "/"))
     if not m:
@@ -100,7 +103,7 @@ class FolderSource:
                 dirs[:] = []
                 continue
             for name in sorted(files):
-                if name.endswith((".json.gz", ".json")) and not name.startswith("."):
+                if name.endswith(LOG_SUFFIXES) and not name.startswith("."):
                     yield Unit("file", os.path.join(root, name))
 
 
