@@ -293,7 +293,7 @@ def _unused_role(model: Model, rule: Rule) -> list[Finding]:
 
 @check("unverifiable_access")
 def _unverifiable(model: Model, rule: Rule) -> list[Finding]:
-    from .generate import _is_data_plane  # the generator's definition of data-plane actions
+    from .iam.trail_coverage import is_data_plane
 
     seen = (model.usage or {}).get("data_events", {}).get("by_service", {})
     out = []
@@ -303,7 +303,7 @@ def _unverifiable(model: Model, rule: Rule) -> list[Finding]:
             for st in pol.statements:
                 if st.is_allow:
                     for k in model.expand(st):
-                        if _is_data_plane(k) and k.split(":")[0] not in seen:
+                        if is_data_plane(k) and k.split(":")[0] not in seen:
                             svcs.add(k.split(":")[0])
         if svcs:
             out.append(_finding(rule, s.arn, f"{s.name}: use of {_sample(svcs)} data-plane actions cannot be verified: "

@@ -34,49 +34,11 @@ from .iam.compare import Reference, allowed_actions
 from .iam.evaluate import Request, Result, evaluate
 from .iam.minimize import minimize_actions
 from .iam.policy import Condition, Policy, Statement, parse_policy_lenient
+from .iam.trail_coverage import CORE_DATA_PLANE, NEVER_LOGGED, is_data_plane
 from .lambda_needs import referenced_resources, requirements
 from .model import Function, Role, Snapshot
 
 INLINE_LIMIT = 10_240  # characters, whitespace excluded, for an inline role policy
-
-# Actions CloudTrail never records as API calls made by the role.
-NEVER_LOGGED = frozenset(a.lower() for a in (
-    "iam:PassRole", "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
-    "xray:GetSamplingTargets", "logs:PutLogEvents", "lambda:InvokeFunctionUrl",
-))
-
-# Data-plane actions: recorded only as data events, which trails do not log by default.
-DATA_PLANE: dict[str, frozenset[str]] = {
-    "s3": frozenset(x.lower() for x in (
-        "GetObject", "GetObjectVersion", "PutObject", "DeleteObject", "DeleteObjectVersion", "GetObjectAcl",
-        "PutObjectAcl", "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", "GetObjectAttributes",
-        "RestoreObject", "AbortMultipartUpload", "ListMultipartUploadParts", "ListBucket", "ListBucketVersions",
-        "ListBucketMultipartUploads", "GetObjectRetention", "PutObjectRetention", "GetObjectLegalHold",
-        "PutObjectLegalHold")),
-    "dynamodb": frozenset(x.lower() for x in (
-        "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
-        "ConditionCheckItem", "PartiQLSelect", "PartiQLInsert", "PartiQLUpdate", "PartiQLDelete",
-        "GetRecords", "GetShardIterator")),
-    "lambda": frozenset({"invokefunction", "invokeasync"}),
-    "sqs": frozenset(x.lower() for x in ("SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility")),
-    "sns": frozenset({"publish"}),
-    "kinesis": frozenset(x.lower() for x in ("PutRecord", "PutRecords", "GetRecords", "GetShardIterator",
-                                             "SubscribeToShard")),
-    "states": frozenset(x.lower() for x in ("StartSyncExecution",)),
-    "events": frozenset(),
-}
-
-# The data-plane actions function code commonly calls: the ones kept, unverified, on a
-# resource its configuration names. Rarer ones (ACLs, tags, retention) are listed instead.
-CORE_DATA_PLANE = frozenset(x.lower() for x in (
-    "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket",
-    "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
-    "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
-    "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
-    "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
-    "sns:Publish", "lambda:InvokeFunction", "kinesis:PutRecord", "kinesis:PutRecords",
-    "kinesis:GetRecords", "kinesis:GetShardIterator", "states:StartSyncExecution",
-))
 
 _SERVICE_NAMES = {"dynamodb": "DynamoDB", "s3": "S3", "sqs": "SQS", "sns": "SNS", "kms": "KMS", "iam": "IAM",
                   "ssm": "SSM", "ec2": "EC2", "xray": "XRay", "sts": "STS", "secretsmanager": "SecretsManager",
@@ -197,11 +159,6 @@ def _conditions_json(conds: Iterable[Condition]) -> dict:
 
 def _service(action: str) -> str:
     return action.split(":", 1)[0].lower()
-
-
-def _is_data_plane(action: str) -> bool:
-    svc, _, name = action.lower().partition(":")
-    return name in DATA_PLANE.get(svc, frozenset())
 
 
 def _container(resource: str) -> str:
@@ -348,7 +305,7 @@ class Generator:
                     for pattern in st.resources if st.resources is not None else ("*",):
                         if key in NEVER_LOGGED:
                             why = "CloudTrail never records this action"
-                        elif _is_data_plane(key):
+                        elif is_data_plane(key):
                             why = f"no {svc} data events in the usage window for this resource"
                         else:
                             unused[svc] += 1  # a management event: CloudTrail would have shown it
@@ -392,7 +349,7 @@ class Generator:
     def _fully_observed(self, key: str, svc: str, pattern: str) -> bool:
         """Would CloudTrail have shown every use of this grant? Only for data-plane actions on
         a pattern that names just resources with data events recorded."""
-        if key in NEVER_LOGGED or not _is_data_plane(key):
+        if key in NEVER_LOGGED or not is_data_plane(key):
             return key not in NEVER_LOGGED
         seen = self.data_seen.get(svc, set())
         return pattern != "*" and any(arnlib.contains(c, _container(pattern)) or c == _container(pattern) for c in seen)

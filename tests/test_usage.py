@@ -330,6 +330,22 @@ def test_records_kept_in_other_shapes_are_read(tmp_path):
     assert [u.location for u in FolderSource(tmp_path).units()] == [str(tmp_path / n) for n in sorted(shapes)]
 
 
+def test_records_older_than_the_category_fields_are_classified_by_action(tmp_path):
+    rng = random.Random(10)
+    old = []
+    for name, params, res in (("GetObject", {"bucketName": "b", "key": "k.json"}, [{"ARN": "arn:aws:s3:::b/k.json"}]),
+                              ("GetBucketPolicy", {"bucketName": "b"}, [{"ARN": "arn:aws:s3:::b"}])):
+        r = record(API, T0, "s3.amazonaws.com", name, params, res, rng=rng)
+        del r["eventCategory"], r["managementEvent"]  # as trails wrote them before 2019
+        old.append(r)
+    write_log_file(tmp_path, ACCOUNT, "us-east-1", T0, old)
+    doc = usage_doc(tmp_path)
+    table = by_session(doc)[(API.role_arn, API.function)]
+    assert table[("s3:GetObject", "arn:aws:s3:::b/k.json")]["data_event"] is True
+    assert table[("s3:GetBucketPolicy", "arn:aws:s3:::b")]["data_event"] is False
+    assert doc["data_events"]["by_service"] == {"s3": {"arn:aws:s3:::b": 1}}
+
+
 def test_odd_parameters_do_not_break_a_file():
     data = json.dumps({"Records": [
         {"eventTime": "2026-11-01T00:00:00Z", "eventSource": "ssm.amazonaws.com", "eventName": "GetParameter",

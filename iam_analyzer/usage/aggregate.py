@@ -27,6 +27,7 @@ from functools import lru_cache
 from ..iam import arn as arnlib
 from ..iam.api_actions import S3_COPY_READS, actions_for, service_prefix, with_versions
 from ..iam.catalog import default_catalog
+from ..iam.trail_coverage import is_data_plane
 from .extract import copy_source_arn, resources_of
 
 OBJECT_LIMIT = 64
@@ -186,6 +187,14 @@ def _resources_for_action(action: str, resources: list[str]) -> list[str]:
     return fit or resources
 
 
+def _is_data(category: str | None, management: bool | None, actions: tuple[str, ...]) -> bool:
+    """A data event? Trails say so since 2019 (``managementEvent``) and 2021 (``eventCategory``);
+    for older records, by whether the actions are ones CloudTrail logs only as data events."""
+    if category is not None or management is not None:
+        return category == "Data" or management is False
+    return any(is_data_plane(a) for a in actions)
+
+
 def _session_of(user_arn: str | None) -> str | None:
     if user_arn and ":assumed-role/" in user_arn:
         return user_arn.rsplit("/", 1)[-1]
@@ -269,7 +278,7 @@ class Folder:
         object_actions = tuple(a for a in mapping.actions if svc == "s3" and "object" in _action_wants(a))
         return _Plan(kind="ok", table=self.agg.uses.setdefault((issuer, session), {}), principal=issuer,
                      session=session, actions=mapping.actions, denied=is_denied(error),
-                     is_data=category == "Data" or management is False, svc=svc, source=source,
+                     is_data=_is_data(category, management, mapping.actions), svc=svc, source=source,
                      object_actions=object_actions,
                      other_actions=tuple(a for a in mapping.actions if a not in object_actions))
 
