@@ -348,7 +348,8 @@ def _iso(d) -> str:
 
 @main.command()
 @click.option("--cloudtrail", "locations", multiple=True, metavar="PATH_OR_S3_URL",
-              help="A folder or file of CloudTrail logs, or s3://bucket/prefix (repeatable).")
+              help="A folder or file of CloudTrail logs, or s3://bucket/prefix (repeatable). Files may also "
+                   "hold a JSON array of records, JSON Lines, or lookup-events output.")
 @click.option("--lookup-events", is_flag=True, help="Also read management events from the CloudTrail LookupEvents API.")
 @click.option("--since", default="90d", show_default=True, help="Start of the window: 90d, 12h, 2w, or a date.")
 @click.option("--until", default=None, help="End of the window (default: now).")
