@@ -309,7 +309,7 @@ class Folder:
             if plan.object_actions and params is not None and isinstance(params.versionId, str) and params.versionId:
                 plan = plan.versioned()
             res_t = key[11]
-            copied = copy_source_arn(key[10], key[8]) if plan.object_actions else None
+            copied = copy_source_arn(params, key[8]) if plan.object_actions else None
             if plan.object_actions and res_t and copied is None:
                 # the common S3 data event: an object and its bucket, named in resources[]
                 obj_arn = None
@@ -431,12 +431,3 @@ class Pending:
             self.folder.fold(counts, first, last)
         self.buckets.clear()
         self.size = 0
-
-
-def count_records(records: list, since: str | None, until: str | None, agg: Aggregate):
-    """One file's raw-key counts, first and last event time (for callers outside a pipeline)."""
-    folder = Folder(agg)
-    pending = Pending(folder)
-    pending.add(records, since, until)
-    bucket = next(iter(pending.buckets.values()), None)
-    return (bucket[0], bucket[1], bucket[2]) if bucket else ({}, None, None)
