@@ -26,7 +26,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     from iam_analyzer.iam.catalog import default_catalog
-    from iam_analyzer.lint import lint_document
+    from iam_analyzer.analyze.lint import lint_document
 
     cat = default_catalog()
     load = time.perf_counter() - t0

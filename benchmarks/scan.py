@@ -116,8 +116,8 @@ def main() -> None:
         provision(endpoint, args.functions, regions)
         print(f"provisioned {args.functions} functions in {time.perf_counter() - t:.1f} s")
 
-        from iam_analyzer.aws.inventory import ScanOptions, scan
-        from iam_analyzer.aws.session import Clients
+        from iam_analyzer.collect.aws.inventory import ScanOptions, scan
+        from iam_analyzer.collect.aws.session import Clients
 
         clients = Clients(boto3.session.Session(region_name="us-east-1"), endpoint_url=endpoint)
         delay = args.latency_ms / 1000.0

@@ -10,7 +10,7 @@
 2. Reference: the same files, on the same workers, only decompressed (ISA-L gzip) and decoded
    with the same typed msgspec structs (records, then each record's request parameters):
    nothing else. That is the limit for this work in Python.
-3. End to end: ``iam_analyzer.usage.pipeline.run`` on the same files.
+3. End to end: ``iam_analyzer.collect.cloudtrail.pipeline.run`` on the same files.
 
 Prints events per second for both, the ratio (target >= 85%), peak memory of the workers,
 and checks that 1 and N workers give identical output. ``--memory-check`` also runs on four
@@ -116,7 +116,7 @@ def _gen_file(args) -> int:
     idx, out_dir, n_records, seed = args
     from isal import igzip
 
-    from iam_analyzer.usage.synth import Caller, record
+    from iam_analyzer.collect.cloudtrail.synth import Caller, record
 
     rng = random.Random(seed + idx)
     weights = [w for w, *_ in OPS]
@@ -163,8 +163,8 @@ def generate(corpus: Path, events: int, per_file: int = 1000) -> None:
 
 def _decoded(path: str) -> list:
     """Decompress (ISA-L) and decode with the pipeline's own typed structs: nothing else."""
-    from iam_analyzer.usage.records import decode_file
-    from iam_analyzer.usage.sources import decode_bytes
+    from iam_analyzer.collect.cloudtrail.records import decode_file
+    from iam_analyzer.collect.cloudtrail.sources import decode_bytes
 
     with open(path, "rb") as fh:
         return decode_file(decode_bytes(fh.read(), path))
@@ -196,7 +196,7 @@ def _floor_two_fields(path: str) -> int:
 def _floor_raw_key(path: str) -> int:
     """Reference + counting each record by the pipeline's raw key within its own file: the
     count a correct result needs, without merging across files or folding to IAM actions."""
-    from iam_analyzer.usage.aggregate import RAW_KEY
+    from iam_analyzer.collect.cloudtrail.aggregate import RAW_KEY
 
     recs = _decoded(path)
     Counter(map(RAW_KEY, recs))
@@ -204,8 +204,8 @@ def _floor_raw_key(path: str) -> int:
 
 
 def pipeline_run(corpus: Path, workers: int):
-    from iam_analyzer.usage.pipeline import Window, run, to_document
-    from iam_analyzer.usage.sources import FolderSource
+    from iam_analyzer.collect.cloudtrail.pipeline import Window, run, to_document
+    from iam_analyzer.collect.cloudtrail.sources import FolderSource
 
     src = FolderSource(corpus)
     units = list(src.units())
@@ -248,7 +248,7 @@ def main() -> None:
     args = ap.parse_args()
     corpus = Path(args.corpus) / str(args.events)
     generate(corpus, args.events)
-    from iam_analyzer.usage.sources import FolderSource
+    from iam_analyzer.collect.cloudtrail.sources import FolderSource
 
     files = [u.location for u in FolderSource(corpus).units()]
 

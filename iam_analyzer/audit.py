@@ -9,15 +9,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from . import report as report_mod
-from .aws.inventory import ScanOptions, scan
-from .aws.session import Clients
-from .checks import Model, analyze
-from .emit import FORMATS, safe_name
-from .generate import Options, generate_all
-from .rules_engine import Config, load_rules
-from .usage.pipeline import Window, default_workers, run, to_document
-from .usage.sources import FolderSource
+from iam_analyzer.emit import report as report_mod
+from iam_analyzer.collect.aws.inventory import ScanOptions, scan
+from iam_analyzer.collect.aws.session import Clients
+from iam_analyzer.analyze.checks.detect import Model, analyze
+from iam_analyzer.emit.policy_formats import FORMATS, safe_name
+from iam_analyzer.analyze.generate.deployed import Options, generate_all
+from iam_analyzer.analyze.checks.engine import Config, load_rules
+from iam_analyzer.collect.cloudtrail.pipeline import Window, default_workers, run, to_document
+from iam_analyzer.collect.cloudtrail.sources import FolderSource
 
 log = logging.getLogger("iam_analyzer.audit")
 
@@ -73,7 +73,7 @@ def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
             opt.lookup_events = True
     window = Window(_iso(opt.since), _iso(opt.until))
     units, sources, s3_factory = [], [], None
-    from .aws.cloudtrail import LookupEventsSource, S3Source, s3_reader_factory
+    from iam_analyzer.collect.aws.cloudtrail import LookupEventsSource, S3Source, s3_reader_factory
 
     for loc in locations:
         if loc.startswith("s3://"):
@@ -100,7 +100,7 @@ def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
     rules = load_rules(opt.rule_dirs)
     cfg = Config.load(opt.config)
     reported, suppressed, notes = analyze(snapshot, usage, rules, cfg)
-    from .cli import _findings_document
+    from iam_analyzer.cli import _findings_document
 
     (out_dir / "findings.json").write_text(json.dumps(
         _findings_document(reported, suppressed, notes, rules, {"snapshot": "snapshot.json", "usage": "usage.json"}),

@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from .usage.synth import Caller, record
+from iam_analyzer.collect.cloudtrail.synth import Caller, record
 
 REGION = "us-east-1"
 TRUST = {"Version": "2012-10-17", "Statement": [

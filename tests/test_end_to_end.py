@@ -9,12 +9,12 @@ from click.testing import CliRunner
 
 from iam_analyzer.cli import main
 from iam_analyzer.demo import provision, write_trail
-from iam_analyzer.generate import INLINE_LIMIT
+from iam_analyzer.analyze.generate.deployed import INLINE_LIMIT
 from iam_analyzer.iam.compare import new_access
 from iam_analyzer.iam.evaluate import Request, Result, evaluate
 from iam_analyzer.iam.policy import parse_policy
-from iam_analyzer.inventory_view import role_policies
-from iam_analyzer.lambda_needs import requirements
+from iam_analyzer.emit.inventory_view import role_policies
+from iam_analyzer.analyze.needs import requirements
 from iam_analyzer.model import Snapshot
 
 ACCOUNT = "123456789012"

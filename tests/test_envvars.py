@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iam_analyzer.envvars import ResourceIndex, inspect
+from iam_analyzer.collect.envvars import ResourceIndex, inspect
 
 INDEX = ResourceIndex()
 INDEX.add("orders", "arn:aws:dynamodb:us-east-1:111122223333:table/orders")

@@ -8,12 +8,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iam_analyzer.generate import INLINE_LIMIT, Options, generate_all
+from iam_analyzer.analyze.generate.deployed import INLINE_LIMIT, Options, generate_all
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.compare import allowed_actions, new_access
 from iam_analyzer.iam.evaluate import Request, Result, evaluate
 from iam_analyzer.iam.policy import parse_policy
-from iam_analyzer.lambda_needs import requirements
+from iam_analyzer.analyze.needs import requirements
 from iam_analyzer.model import (Account, EnvVar, EventInvokeConfig, EventSourceMapping, Function, InlinePolicy,
                                 ManagedPolicy, Role, Snapshot)
 

@@ -1,4 +1,4 @@
-from iam_analyzer.invokers import invokers_from_policy
+from iam_analyzer.collect.invokers import invokers_from_policy
 
 
 def test_resource_policy_statements_become_invokers():

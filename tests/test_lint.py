@@ -3,7 +3,7 @@
 import json
 
 
-from iam_analyzer.lint import checks, lint_document, lint_file, lint_text
+from iam_analyzer.analyze.lint import checks, lint_document, lint_file, lint_text
 
 
 def ids(doc, kind="auto"):

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from iam_analyzer.iam.policy import parse_policy
-from iam_analyzer.lint import lint_document
+from iam_analyzer.analyze.lint import lint_document
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from iam_analyzer import report
-from iam_analyzer.checks import analyze
+from iam_analyzer.emit import report
+from iam_analyzer.analyze.checks.detect import analyze
 from iam_analyzer.model import Account, EnvVar, Function, FunctionUrl, InlinePolicy, Invoker, Role, Snapshot
-from iam_analyzer.rules_engine import Config, load_rules
+from iam_analyzer.analyze.checks.engine import Config, load_rules
 
 A = "111122223333"
 EVIL = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\">'\""

@@ -9,11 +9,11 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from iam_analyzer.checks import analyze
+from iam_analyzer.analyze.checks.detect import analyze
 from iam_analyzer.cli import main
 from iam_analyzer.model import (Account, EnvVar, Function, FunctionUrl, InlinePolicy, Invoker, Role,
                                 Snapshot)
-from iam_analyzer.rules_engine import Config, RuleError, load_rules
+from iam_analyzer.analyze.checks.engine import Config, RuleError, load_rules
 
 A = "111122223333"
 R = "us-east-1"
@@ -208,11 +208,11 @@ def test_user_rules_folder_adds_a_rule_without_python(tmp_path):
 def test_rule_docs_are_generated_and_current():
     from pathlib import Path
 
-    from iam_analyzer.rules_docs import render_all
+    from iam_analyzer.emit.rules_docs import render_all
 
     folder = Path(__file__).resolve().parent.parent / "docs" / "rules"
     for name, text in render_all().items():
-        assert (folder / name).read_text() == text, f"docs/rules/{name} is stale: run python -m iam_analyzer.rules_docs"
+        assert (folder / name).read_text() == text, f"docs/rules/{name} is stale: run python -m iam_analyzer.emit.rules_docs"
 
 
 def test_rules_commands():

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from click.testing import CliRunner
 
 from iam_analyzer.cli import main
-from iam_analyzer.usage.synth import Caller, record, write_log_file
+from iam_analyzer.collect.cloudtrail.synth import Caller, record, write_log_file
 
 from .aws_account import ACCOUNT, TRUST, code_zip
 

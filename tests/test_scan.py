@@ -170,8 +170,8 @@ def test_unknown_profile_is_a_usage_error(tmp_path, monkeypatch):
 
 
 def test_default_scan_makes_three_calls_per_function_and_still_sees_public_urls(aws, tmp_path):
-    from iam_analyzer.aws.inventory import ScanOptions, scan
-    from iam_analyzer.aws.session import Clients
+    from iam_analyzer.collect.aws.inventory import ScanOptions, scan
+    from iam_analyzer.collect.aws.session import Clients
 
     build_account(aws)
     clients = Clients(aws.session, endpoint_url=aws.endpoint_url)

@@ -10,8 +10,8 @@ import boto3
 import botocore.awsrequest
 from botocore.stub import Stubber
 
-from iam_analyzer.aws.inventory import AccountScanner, ScanOptions, scan
-from iam_analyzer.aws.session import Clients
+from iam_analyzer.collect.aws.inventory import AccountScanner, ScanOptions, scan
+from iam_analyzer.collect.aws.session import Clients
 from iam_analyzer.iam.api_actions import actions_for
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.evaluate import Request, Result, evaluate
@@ -172,8 +172,8 @@ def test_organization_accounts_are_scanned_through_the_org_role(aws, tmp_path):
 def test_configuration_fields_moto_does_not_return_are_read():
     """moto drops DeadLetterConfig and has no MSK/MQ/DocumentDB mappings: the parsers are
     checked here on responses shaped as the Lambda API documents them."""
-    from iam_analyzer.aws.inventory import _esm
-    from iam_analyzer.envvars import ResourceIndex
+    from iam_analyzer.collect.aws.inventory import _esm
+    from iam_analyzer.collect.envvars import ResourceIndex
 
     scanner = AccountScanner(Clients(boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x",
                                                             region_name="us-east-1")), ["us-east-1"], ScanOptions())

@@ -14,12 +14,12 @@ from click.testing import CliRunner
 
 from iam_analyzer.cli import main
 from iam_analyzer.iam.api_actions import actions_for
-from iam_analyzer.usage.aggregate import OBJECT_LIMIT, Aggregate, Folder, Pending
-from iam_analyzer.usage.extract import from_params
-from iam_analyzer.usage.pipeline import Window, run, to_document
-from iam_analyzer.usage.records import decode_file
-from iam_analyzer.usage.sources import FolderSource
-from iam_analyzer.usage.synth import Caller, record, write_log_file
+from iam_analyzer.collect.cloudtrail.aggregate import OBJECT_LIMIT, Aggregate, Folder, Pending
+from iam_analyzer.collect.cloudtrail.extract import from_params
+from iam_analyzer.collect.cloudtrail.pipeline import Window, run, to_document
+from iam_analyzer.collect.cloudtrail.records import decode_file
+from iam_analyzer.collect.cloudtrail.sources import FolderSource
+from iam_analyzer.collect.cloudtrail.synth import Caller, record, write_log_file
 
 ACCOUNT = "123456789012"
 TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"
@@ -162,7 +162,7 @@ def test_usage_per_role_and_function(corpus):
     assert ("ssm:GetParameters", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/a") in api
     # one stream per container: usage names the group's streams, so it does not grow per call
     assert ("logs:CreateLogStream", f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/api-handler:log-stream:*") in api
-    from iam_analyzer.usage.extract import coarsen
+    from iam_analyzer.collect.cloudtrail.extract import coarsen
 
     assert coarsen(f"arn:aws:states:us-east-1:{ACCOUNT}:execution:flow:run-123") == f"arn:aws:states:us-east-1:{ACCOUNT}:execution:flow:*"
     assert coarsen(TABLE_ARN) == TABLE_ARN
@@ -391,8 +391,8 @@ def test_s3_source_lists_only_the_window_and_reads_objects(aws, corpus, tmp_path
     s3.put_object(Bucket="trail-bucket", Key=f"org/AWSLogs/{ACCOUNT}/CloudTrail-Digest/us-east-1/2026/11/01/d.json.gz",
                   Body=gzip.compress(b'{"digest": true}'))
     listed: list = []
-    from iam_analyzer.aws.cloudtrail import S3Source
-    from iam_analyzer.aws.session import Clients
+    from iam_analyzer.collect.aws.cloudtrail import S3Source
+    from iam_analyzer.collect.aws.session import Clients
 
     clients = Clients(aws.session, endpoint_url=aws.endpoint_url)
     clients.add_hook(lambda svc, op, params: listed.append(params.get("Prefix")) if op == "ListObjectsV2" else None)
@@ -416,8 +416,8 @@ def test_lookup_events_is_paginated_and_rate_limited():
     """moto does not implement LookupEvents: botocore's Stubber plays the API here."""
     import boto3
 
-    from iam_analyzer.aws.cloudtrail import LookupEventsSource, RateLimiter
-    from iam_analyzer.aws.session import Clients
+    from iam_analyzer.collect.aws.cloudtrail import LookupEventsSource, RateLimiter
+    from iam_analyzer.collect.aws.session import Clients
 
     clock = [0.0]
     sleeps: list[float] = []

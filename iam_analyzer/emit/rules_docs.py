@@ -1,6 +1,6 @@
 """Generate ``docs/rules/<ID>.md`` (and an index) from the rule files.
 
-    python -m iam_analyzer.rules_docs [DOCS_DIR]
+    python -m iam_analyzer.emit.rules_docs [DOCS_DIR]
 
 A test fails when the committed pages differ from what this writes.
 """
@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from .rules_engine import Rule, load_rules
+from iam_analyzer.analyze.checks.engine import Rule, load_rules
 
 
 def page(rule: Rule) -> str:
@@ -33,7 +33,7 @@ def page(rule: Rule) -> str:
 
 
 def index(rules: dict[str, Rule]) -> str:
-    lines = ["# Rules", "", "Generated from `rules/*.yaml` by `python -m iam_analyzer.rules_docs`.", "",
+    lines = ["# Rules", "", "Generated from `rules/*.yaml` by `python -m iam_analyzer.emit.rules_docs`.", "",
              "| id | title | severity | category | default |", "| --- | --- | --- | --- | --- |"]
     for r in sorted(rules.values(), key=lambda r: r.id):
         lines.append(f"| [{r.id}]({r.id}.md) | {r.title} | {r.severity} | {r.category} | {'on' if r.enabled else 'off'} |")

@@ -19,11 +19,11 @@ from functools import lru_cache
 import networkx as nx
 import yaml
 
-from .iam.catalog import default_catalog
-from .iam.evaluate import Request, Result, evaluate, statement_applies
-from .iam.policy import Policy, parse_policy_lenient
-from .model import Account, Snapshot
-from .resources import rules_dir
+from iam_analyzer.iam.catalog import default_catalog
+from iam_analyzer.iam.evaluate import Request, Result, evaluate, statement_applies
+from iam_analyzer.iam.policy import Policy, parse_policy_lenient
+from iam_analyzer.model import Account, Snapshot
+from iam_analyzer.resources import rules_dir
 
 ADMIN_PROBES = ("iam:CreateUser", "s3:DeleteBucket", "ec2:TerminateInstances", "lambda:UpdateFunctionCode",
                 "kms:ScheduleKeyDeletion", "dynamodb:DeleteTable", "sts:AssumeRole")
@@ -223,7 +223,7 @@ class Analyzer:
 
 def _action_only(st, key: str) -> bool:
     """The statement covers the action (resource ignored): for the quick filter."""
-    from .iam.evaluate import action_matches
+    from iam_analyzer.iam.evaluate import action_matches
 
     if st.actions is not None:
         return action_matches(st.actions, key)
@@ -231,7 +231,7 @@ def _action_only(st, key: str) -> bool:
 
 
 def _pattern_covers(pattern: str, action: str) -> bool:
-    from .iam import wildcard
+    from iam_analyzer.iam import wildcard
 
     return wildcard.matches(pattern, action, ignore_case=True)
 
@@ -551,7 +551,7 @@ def _dot_escape(text: str) -> str:
 
 def snapshot_from_gaad(doc: dict) -> Snapshot:
     """A snapshot (IAM only) from ``aws iam get-account-authorization-details`` output."""
-    from .gaad import account_id_of, fill_account
+    from iam_analyzer.collect.gaad import account_id_of, fill_account
 
     if not isinstance(doc, dict) or not any(k in doc for k in ("RoleDetailList", "UserDetailList", "Policies")):
         raise ValueError("not a get-account-authorization-details document (no RoleDetailList, UserDetailList or Policies)")

@@ -1,7 +1,7 @@
 """Detection: declarative matchers and the checks written in Python, over one model.
 
 ``analyze(snapshot, usage, rules, config)`` returns findings. Every IAM question goes to
-``iam_analyzer.iam`` (catalog, evaluator) or ``iam_analyzer.graph``; nothing here matches
+``iam_analyzer.iam`` (catalog, evaluator) or ``iam_analyzer.analyze.graph.analyzer``; nothing here matches
 action strings by itself except through those.
 """
 
@@ -15,16 +15,16 @@ from typing import Callable
 
 import yaml
 
-from .graph import Analyzer, Escalations
-from .iam import arn as arnlib
-from .iam import wildcard
-from .iam.catalog import default_catalog
-from .iam.compare import allowed_actions
-from .iam.policy import Policy, Statement, parse_policy_lenient
-from .lambda_needs import requirements
-from .model import Function, Role, Snapshot
-from .resources import rules_dir
-from .rules_engine import Config, Finding, Rule, apply_config, fingerprint
+from iam_analyzer.analyze.graph.analyzer import Analyzer, Escalations
+from iam_analyzer.iam import arn as arnlib
+from iam_analyzer.iam import wildcard
+from iam_analyzer.iam.catalog import default_catalog
+from iam_analyzer.iam.compare import allowed_actions
+from iam_analyzer.iam.policy import Policy, Statement, parse_policy_lenient
+from iam_analyzer.analyze.needs import requirements
+from iam_analyzer.model import Function, Role, Snapshot
+from iam_analyzer.resources import rules_dir
+from iam_analyzer.analyze.checks.engine import Config, Finding, Rule, apply_config, fingerprint
 
 INLINE_LIMIT = 10_240
 
@@ -293,7 +293,7 @@ def _unused_role(model: Model, rule: Rule) -> list[Finding]:
 
 @check("unverifiable_access")
 def _unverifiable(model: Model, rule: Rule) -> list[Finding]:
-    from .iam.trail_coverage import is_data_plane
+    from iam_analyzer.iam.trail_coverage import is_data_plane
 
     seen = (model.usage or {}).get("data_events", {}).get("by_service", {})
     out = []

@@ -28,15 +28,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .iam import arn as arnlib
-from .iam.catalog import Catalog, default_catalog
-from .iam.compare import Reference, allowed_actions
-from .iam.evaluate import Request, Result, evaluate
-from .iam.minimize import minimize_actions
-from .iam.policy import Condition, Policy, Statement, parse_policy_lenient
-from .iam.trail_coverage import CORE_DATA_PLANE, NEVER_LOGGED, is_data_plane
-from .lambda_needs import referenced_resources, requirements
-from .model import Function, Role, Snapshot
+from iam_analyzer.iam import arn as arnlib
+from iam_analyzer.iam.catalog import Catalog, default_catalog
+from iam_analyzer.iam.compare import Reference, allowed_actions
+from iam_analyzer.iam.evaluate import Request, Result, evaluate
+from iam_analyzer.iam.minimize import minimize_actions
+from iam_analyzer.iam.policy import Condition, Policy, Statement, parse_policy_lenient
+from iam_analyzer.iam.trail_coverage import CORE_DATA_PLANE, NEVER_LOGGED, is_data_plane
+from iam_analyzer.analyze.needs import referenced_resources, requirements
+from iam_analyzer.model import Function, Role, Snapshot
 
 INLINE_LIMIT = 10_240  # characters, whitespace excluded, for an inline role policy
 

@@ -6,14 +6,14 @@ import json
 from collections import Counter
 from datetime import datetime, timezone
 
-from . import __version__
-from .iam.catalog import default_catalog
-from .iam.compare import allowed_actions
-from .inventory_view import role_policies
-from .lambda_needs import requirements
-from .model import Snapshot
-from .render import render_template
-from .rules_engine import SEVERITIES, Finding, Rule
+from iam_analyzer import __version__
+from iam_analyzer.iam.catalog import default_catalog
+from iam_analyzer.iam.compare import allowed_actions
+from iam_analyzer.emit.inventory_view import role_policies
+from iam_analyzer.analyze.needs import requirements
+from iam_analyzer.model import Snapshot
+from iam_analyzer.emit.render import render_template
+from iam_analyzer.analyze.checks.engine import SEVERITIES, Finding, Rule
 
 MARKDOWN_LIMIT = 65_000
 
@@ -35,7 +35,7 @@ def build(snapshot: Snapshot, usage: dict | None, findings: list[Finding], rules
         granted = allowed_actions(role_policies(snapshot, role), cat) if role else set()
         boundary = snapshot.find_policy(role.permissions_boundary_arn) if role and role.permissions_boundary_arn else None
         if boundary is not None:
-            from .iam.policy import parse_policy_lenient
+            from iam_analyzer.iam.policy import parse_policy_lenient
 
             granted &= allowed_actions(parse_policy_lenient(boundary.document)[0], cat)
         used = {a["action"].lower() for a in usage_by.get(fn.arn, {}).get("actions", []) if a.get("count")}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .graph import Analyzer, Escalations
-from .iam.catalog import default_catalog
-from .iam.compare import allowed_actions
-from .iam.evaluate import Result
-from .model import Snapshot
+from iam_analyzer.analyze.graph.analyzer import Analyzer, Escalations
+from iam_analyzer.iam.catalog import default_catalog
+from iam_analyzer.iam.compare import allowed_actions
+from iam_analyzer.iam.evaluate import Result
+from iam_analyzer.model import Snapshot
 
 
 def blast_radius(snapshot: Snapshot, target: str) -> dict:
@@ -50,7 +50,7 @@ def blast_radius(snapshot: Snapshot, target: str) -> dict:
 def who_can(snapshot: Snapshot, action: str, resource: str | None) -> list[dict]:
     """IAM principals whose policies allow it, and, for invoking a function, the principals
     its resource policy names (services, accounts, everyone)."""
-    from .iam import wildcard
+    from iam_analyzer.iam import wildcard
 
     an = Analyzer(snapshot)
     by_role = defaultdict(list)

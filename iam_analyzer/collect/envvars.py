@@ -13,8 +13,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .iam import arn as arnlib
-from .model import EnvVar
+from iam_analyzer.iam import arn as arnlib
+from iam_analyzer.model import EnvVar
 
 # (pattern name, regex on the value)
 _VALUE_PATTERNS = (

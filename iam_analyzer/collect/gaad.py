@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from .iam.policy import loads_document
-from .model import Account, Group, InlinePolicy, ManagedPolicy, Role, User
+from iam_analyzer.iam.policy import loads_document
+from iam_analyzer.model import Account, Group, InlinePolicy, ManagedPolicy, Role, User
 
 
 def document(value: Any) -> dict:

@@ -8,9 +8,9 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterator
 
-from ..usage.records import decode_record
-from ..usage.sources import LOG_SUFFIXES, NOT_LOGS, Unit
-from .session import Clients
+from iam_analyzer.collect.cloudtrail.records import decode_record
+from iam_analyzer.collect.cloudtrail.sources import LOG_SUFFIXES, NOT_LOGS, Unit
+from iam_analyzer.collect.aws.session import Clients
 
 _YEAR = re.compile(r"/CloudTrail/[a-z0-9-]+/(\d{4})/$")
 _MONTH = re.compile(r"/CloudTrail/[a-z0-9-]+/(\d{4})/(\d{2})/$")
@@ -84,7 +84,7 @@ def s3_reader_factory(endpoint_url: str | None, region: str, profile: str | None
     def factory() -> Callable[[str], bytes]:
         import boto3
 
-        from .session import DEFAULT_CONFIG
+        from iam_analyzer.collect.aws.session import DEFAULT_CONFIG
 
         client = boto3.session.Session(profile_name=profile).client("s3", region_name=region,
                                                                     endpoint_url=endpoint_url, config=DEFAULT_CONFIG)

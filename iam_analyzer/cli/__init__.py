@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from iam_analyzer import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -62,8 +62,8 @@ def lint(policy_files: tuple[str, ...], fmt: str, kind: str, fail_on: str) -> No
 
     Exit codes: 0 no finding, 1 findings, 2 a file could not be read.
     """
-    from .iam.catalog import default_catalog
-    from .lint import SEVERITIES, FileResult, lint_file, make_finding
+    from iam_analyzer.iam.catalog import default_catalog
+    from iam_analyzer.analyze.lint import SEVERITIES, FileResult, lint_file, make_finding
 
     cat = default_catalog()
     results: list[FileResult] = []
@@ -88,7 +88,7 @@ def lint(policy_files: tuple[str, ...], fmt: str, kind: str, fail_on: str) -> No
     if fmt == "json":
         _echo_json({"catalog": cat.info.as_dict(), "files": [r.as_dict() for r in results]})
     elif fmt == "markdown":
-        from .render import render_template
+        from iam_analyzer.emit.render import render_template
 
         click.echo(render_template("lint.md.j2", results=results, catalog=cat.info, version=__version__), nl=False)
     else:
@@ -117,7 +117,7 @@ def actions(patterns: tuple[str, ...], fmt: str, levels: tuple[str, ...]) -> Non
     Shows each action with its access level and the resource types it can be scoped to
     ("*" only when it has none). Exits 1 when a pattern matches no action.
     """
-    from .iam.catalog import default_catalog
+    from iam_analyzer.iam.catalog import default_catalog
 
     cat = default_catalog()
     wanted = {lv.lower() for lv in levels}
@@ -165,7 +165,7 @@ def catalog(fmt: str) -> None:
     """Show the IAM action catalog in use: source, version, date and counts."""
     from collections import Counter
 
-    from .iam.catalog import default_catalog
+    from iam_analyzer.iam.catalog import default_catalog
 
     cat = default_catalog()
     levels = Counter(a.access_level for a in cat.actions.values())
@@ -219,7 +219,7 @@ def _setup_logging(verbose: int) -> None:
 
 def _clients(profile, regions, endpoint_url, verbose: int = 0):
     """Logging, a boto3 session from the standard chain (or a profile), and clients for it."""
-    from .aws.session import Clients, UsageError, make_session
+    from iam_analyzer.collect.aws.session import Clients, UsageError, make_session
 
     _setup_logging(verbose)
     try:
@@ -261,8 +261,8 @@ def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push
     """
     import botocore.exceptions
 
-    from .aws.inventory import ScanOptions
-    from .aws.inventory import scan as run_scan
+    from iam_analyzer.collect.aws.inventory import ScanOptions
+    from iam_analyzer.collect.aws.inventory import scan as run_scan
 
     clients = _clients(profile, regions, endpoint_url, verbose)
     opts = ScanOptions(regions=list(regions) or [clients.session.region_name or "us-east-1"], all_regions=all_regions,
@@ -289,7 +289,7 @@ def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push
 
 
 def _load_snapshot(path: str):
-    from .model import Snapshot, SnapshotError
+    from iam_analyzer.model import Snapshot, SnapshotError
 
     try:
         return Snapshot.load(path)
@@ -302,7 +302,7 @@ def _load_snapshot(path: str):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def inventory(snapshot_path: str, fmt: str) -> None:
     """List the functions of a snapshot with their role, triggers and granted actions."""
-    from .inventory_view import inventory_rows
+    from iam_analyzer.emit.inventory_view import inventory_rows
 
     snap = _load_snapshot(snapshot_path)
     rows = inventory_rows(snap)
@@ -371,8 +371,8 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
     """
     import botocore.exceptions
 
-    from .usage.pipeline import Window, default_workers, run, to_document
-    from .usage.sources import FolderSource
+    from iam_analyzer.collect.cloudtrail.pipeline import Window, default_workers, run, to_document
+    from iam_analyzer.collect.cloudtrail.sources import FolderSource
 
     _setup_logging(verbose)
     if not locations and not lookup_events:
@@ -396,7 +396,7 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
     try:
         for loc in locations:
             if loc.startswith("s3://"):
-                from .aws.cloudtrail import S3Source, s3_reader_factory
+                from iam_analyzer.collect.aws.cloudtrail import S3Source, s3_reader_factory
 
                 region = regions[0] if regions else (clients.session.region_name or "us-east-1")
                 src = S3Source(clients, loc, region, start.date(), end.date() if end else None)
@@ -408,7 +408,7 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
             outside += src.outside_window
             sources.append(src.describe())
         if lookup_events:
-            from .aws.cloudtrail import LookupEventsSource
+            from iam_analyzer.collect.aws.cloudtrail import LookupEventsSource
 
             src = LookupEventsSource(clients, list(regions) or [clients.session.region_name or "us-east-1"], start, end)
             units.extend(src.units())
@@ -465,8 +465,8 @@ def generate(snapshot_path, usage_path, functions, since, fmt, unverified, out_d
     """
     from pathlib import Path
 
-    from .emit import FORMATS, safe_name
-    from .generate import Options, generate_all, role_union
+    from iam_analyzer.emit.policy_formats import FORMATS, safe_name
+    from iam_analyzer.analyze.generate.deployed import Options, generate_all, role_union
 
     snap = _load_snapshot(snapshot_path)
     usage_doc = _load_usage(usage_path)
@@ -520,7 +520,7 @@ def _load_model(snapshot_path: str | None, gaad_path: str | None):
         raise click.UsageError("give exactly one of --snapshot or --gaad")
     if snapshot_path:
         return _load_snapshot(snapshot_path)
-    from .graph import snapshot_from_gaad
+    from iam_analyzer.analyze.graph.analyzer import snapshot_from_gaad
 
     try:
         doc = json.loads(Path(gaad_path).read_text(encoding="utf-8"))
@@ -554,7 +554,7 @@ def graph_export(snapshot_path, gaad_path, usage_path, fmt, output) -> None:
     """Write the graph as GraphML, node-link JSON or Graphviz dot."""
     from pathlib import Path
 
-    from .graph import build_graph, export
+    from iam_analyzer.analyze.graph.analyzer import build_graph, export
 
     snap = _load_model(snapshot_path, gaad_path)
     usage_doc = json.loads(Path(usage_path).read_text()) if usage_path else None
@@ -574,8 +574,8 @@ def graph_escalations(snapshot_path, gaad_path, fmt) -> None:
     is found and an Allow cancelled by a Deny is not. Unknown conditions are marked
     conditional. Methods are defined in rules/escalation.yaml.
     """
-    from .graph import Analyzer, Escalations
-    from .iam.catalog import default_catalog
+    from iam_analyzer.analyze.graph.analyzer import Analyzer, Escalations
+    from iam_analyzer.iam.catalog import default_catalog
 
     snap = _load_model(snapshot_path, gaad_path)
     found, _ = Escalations(Analyzer(snap)).find()
@@ -596,7 +596,7 @@ def graph_escalations(snapshot_path, gaad_path, fmt) -> None:
 def graph_blast_radius(target, snapshot_path, gaad_path, fmt) -> None:
     """What a function (or role) can reach: its role's actions and resources, directly and
     through escalation paths."""
-    from .blast import blast_radius
+    from iam_analyzer.analyze.graph.blast import blast_radius
 
     snap = _load_model(snapshot_path, gaad_path)
     try:
@@ -620,7 +620,7 @@ def graph_blast_radius(target, snapshot_path, gaad_path, fmt) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def graph_who_can(action, resource, snapshot_path, gaad_path, fmt) -> None:
     """Every principal (and the functions running as it) allowed ACTION on RESOURCE."""
-    from .blast import who_can
+    from iam_analyzer.analyze.graph.blast import who_can
 
     snap = _load_model(snapshot_path, gaad_path)
     rows = who_can(snap, action, resource)
@@ -639,7 +639,7 @@ def graph_who_can(action, resource, snapshot_path, gaad_path, fmt) -> None:
 def _findings_document(reported, suppressed, notes, rules, source: dict) -> dict:
     from collections import Counter
 
-    from .iam.catalog import default_catalog
+    from iam_analyzer.iam.catalog import default_catalog
 
     return {
         "schema_version": 1,
@@ -685,8 +685,8 @@ def analyze(snapshot_path, gaad_path, usage_path, config_path, rule_dirs, fail_o
     """Run the rule pack over a snapshot (or GAAD file) and report findings."""
     from pathlib import Path
 
-    from .checks import analyze as run_rules
-    from .rules_engine import SEVERITIES, Config, RuleError, load_rules
+    from iam_analyzer.analyze.checks.detect import analyze as run_rules
+    from iam_analyzer.analyze.checks.engine import SEVERITIES, Config, RuleError, load_rules
 
     snap = _load_model(snapshot_path, gaad_path)
     usage_doc = _load_usage(usage_path)
@@ -719,7 +719,7 @@ def rules_group() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_list(rule_dirs, fmt) -> None:
     """Every rule with its id, severity, category and whether it is on by default."""
-    from .rules_engine import RuleError, load_rules
+    from iam_analyzer.analyze.checks.engine import RuleError, load_rules
 
     try:
         rules = load_rules(rule_dirs)
@@ -738,8 +738,8 @@ def rules_list(rule_dirs, fmt) -> None:
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False))
 def rules_show(rule_id, rule_dirs) -> None:
     """A rule's documentation: what, why, example, fix."""
-    from .rules_docs import page
-    from .rules_engine import RuleError, load_rules
+    from iam_analyzer.emit.rules_docs import page
+    from iam_analyzer.analyze.checks.engine import RuleError, load_rules
 
     try:
         rules = load_rules(rule_dirs)
@@ -798,8 +798,8 @@ def audit(profile, regions, all_regions, org_role, endpoint_url, locations, look
 
     import botocore.exceptions
 
-    from .audit import AuditOptions, run_audit
-    from .rules_engine import SEVERITIES, RuleError
+    from iam_analyzer.audit import AuditOptions, run_audit
+    from iam_analyzer.analyze.checks.engine import SEVERITIES, RuleError
 
     clients = _clients(profile, regions, endpoint_url, verbose)
     opt = AuditOptions(regions=list(regions), all_regions=all_regions, org_role=org_role, cloudtrail=list(locations),
@@ -844,9 +844,9 @@ def demo(out_dir, days) -> None:
 
     import boto3
 
-    from .audit import AuditOptions, run_audit
-    from .aws.session import Clients
-    from .demo import provision, write_trail
+    from iam_analyzer.audit import AuditOptions, run_audit
+    from iam_analyzer.collect.aws.session import Clients
+    from iam_analyzer.demo import provision, write_trail
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     start = time.perf_counter()

@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from .generate import Result_
+from iam_analyzer.analyze.generate.deployed import Result_
 
 
 def safe_name(text: str) -> str:

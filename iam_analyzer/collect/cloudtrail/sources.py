@@ -6,7 +6,7 @@ process handles it, so a folder of files and an S3 prefix parallelise the same w
 * ``FolderSource``: a folder exactly as CloudTrail delivers it
   (``AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz``), plain ``.json`` files, or
   a single file. Date folders outside the window are skipped without being opened.
-* ``S3Source`` (in ``iam_analyzer.aws.cloudtrail``): ``s3://bucket/prefix``, listing only the
+* ``S3Source`` (in ``iam_analyzer.collect.aws.cloudtrail``): ``s3://bucket/prefix``, listing only the
   date prefixes inside the window.
 * ``LookupEventsSource`` (same module): the CloudTrail API, management events only.
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .iam.catalog import default_catalog
-from .iam.compare import allowed_actions
-from .iam.policy import parse_policy_lenient
-from .model import Role, Snapshot
+from iam_analyzer.iam.catalog import default_catalog
+from iam_analyzer.iam.compare import allowed_actions
+from iam_analyzer.iam.policy import parse_policy_lenient
+from iam_analyzer.model import Role, Snapshot
 
 
 def role_policies(snapshot: Snapshot, role: Role) -> list:

@@ -15,12 +15,12 @@ from typing import Any
 
 import yaml
 
-from .iam import arn as arnlib
-from .iam import wildcard
-from .iam.catalog import Catalog, default_catalog
-from .iam.condition_keys import is_known_condition_key
-from .iam.policy import Policy, PolicyError, Statement, extract_document, parse_policy_lenient
-from .resources import rules_dir
+from iam_analyzer.iam import arn as arnlib
+from iam_analyzer.iam import wildcard
+from iam_analyzer.iam.catalog import Catalog, default_catalog
+from iam_analyzer.iam.condition_keys import is_known_condition_key
+from iam_analyzer.iam.policy import Policy, PolicyError, Statement, extract_document, parse_policy_lenient
+from iam_analyzer.resources import rules_dir
 
 SEVERITIES = ("error", "warning", "info")
 _SCOPED_LEVELS_WARN = ("Write", "Permissions management", "Tagging")

@@ -1,6 +1,6 @@
 """boto3 sessions and clients: credentials, retries, endpoint override, call recording.
 
-This package (``iam_analyzer.aws``) is the only code that imports boto3.
+This package (``iam_analyzer.collect.aws``) is the only code that imports boto3.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-log = logging.getLogger("iam_analyzer.aws")
+log = logging.getLogger("iam_analyzer.collect.aws")
 
 # Adaptive retries back off on throttling; the pool matches the scanner's thread count.
 DEFAULT_CONFIG = botocore.config.Config(

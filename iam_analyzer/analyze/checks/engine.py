@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from .resources import rules_dir
+from iam_analyzer.resources import rules_dir
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 CATEGORIES = ("privilege-escalation", "data-exfiltration", "resource-exposure", "credentials-exposure",

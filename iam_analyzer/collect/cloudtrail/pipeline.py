@@ -18,11 +18,11 @@ from typing import Callable, Iterable
 
 import msgspec
 
-from .. import __version__
-from ..iam.catalog import default_catalog
-from .aggregate import OBJECT_LIMIT, Aggregate, Folder, Pending
-from .records import decode_file
-from .sources import Unit, decode_bytes, read_file
+from iam_analyzer import __version__
+from iam_analyzer.iam.catalog import default_catalog
+from iam_analyzer.collect.cloudtrail.aggregate import OBJECT_LIMIT, Aggregate, Folder, Pending
+from iam_analyzer.collect.cloudtrail.records import decode_file
+from iam_analyzer.collect.cloudtrail.sources import Unit, decode_bytes, read_file
 
 USAGE_SCHEMA_VERSION = 1
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import jinja2
 
-from .resources import reports_dir
+from iam_analyzer.resources import reports_dir
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 

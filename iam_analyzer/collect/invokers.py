@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import re
 
-from .iam.policy import Condition, PolicyError, parse_policy_lenient
-from .model import Invoker
+from iam_analyzer.iam.policy import Condition, PolicyError, parse_policy_lenient
+from iam_analyzer.model import Invoker
 
 _KEY_FIELDS = {
     "aws:sourcearn": "source_arn",

@@ -24,11 +24,11 @@ from collections import _count_elements  # the C loop behind Counter.update
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..iam import arn as arnlib
-from ..iam.api_actions import S3_COPY_READS, actions_for, service_prefix, with_versions
-from ..iam.catalog import default_catalog
-from ..iam.trail_coverage import is_data_plane
-from .extract import copy_source_arn, resources_of
+from iam_analyzer.iam import arn as arnlib
+from iam_analyzer.iam.api_actions import S3_COPY_READS, actions_for, service_prefix, with_versions
+from iam_analyzer.iam.catalog import default_catalog
+from iam_analyzer.iam.trail_coverage import is_data_plane
+from iam_analyzer.collect.cloudtrail.extract import copy_source_arn, resources_of
 
 OBJECT_LIMIT = 64
 _DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation",

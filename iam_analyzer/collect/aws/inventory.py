@@ -23,20 +23,20 @@ from typing import Callable
 
 import botocore.exceptions
 
-from .. import __version__
-from ..envvars import ResourceIndex, inspect_all
-from ..gaad import document as _doc
-from ..gaad import fill_account
-from ..gaad import tags as _tags
-from ..iam.catalog import default_catalog
-from ..invokers import invokers_from_policy
-from ..model import (
+from iam_analyzer import __version__
+from iam_analyzer.collect.envvars import ResourceIndex, inspect_all
+from iam_analyzer.collect.gaad import document as _doc
+from iam_analyzer.collect.gaad import fill_account
+from iam_analyzer.collect.gaad import tags as _tags
+from iam_analyzer.iam.catalog import default_catalog
+from iam_analyzer.collect.invokers import invokers_from_policy
+from iam_analyzer.model import (
     Account, Alias, CoverageGap, EventInvokeConfig, EventSourceMapping, Function, FunctionUrl,
     ManagedPolicy, Snapshot, Trigger,
 )
-from .session import Clients, error_code
+from iam_analyzer.collect.aws.session import Clients, error_code
 
-log = logging.getLogger("iam_analyzer.aws")
+log = logging.getLogger("iam_analyzer.collect.aws")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 

@@ -1,0 +1,4 @@
+from iam_analyzer.cli import main
+
+if __name__ == "__main__":
+    main()
