@@ -16,6 +16,27 @@ import pytest
 REGION = "us-east-1"
 
 
+def pytest_sessionstart(session):
+    """Refuse to run where packages the project did not install can be imported.
+
+    A venv that sees the system's site-packages (or a run outside any venv) lets a test pass
+    on this machine and fail on a fresh one, where only the project's own install exists.
+    """
+    import site
+    import sys
+    import sysconfig
+
+    if sys.prefix == sys.base_prefix and not os.environ.get("IAM_ANALYZER_ALLOW_SYSTEM_SITE"):
+        pytest.exit("run the tests inside a virtual environment (see the README's test command); "
+                    "set IAM_ANALYZER_ALLOW_SYSTEM_SITE=1 to override", returncode=2)
+    system_sites = {p for p in site.getsitepackages([sys.base_prefix])} | {site.getusersitepackages()}
+    system_sites.discard(sysconfig.get_paths()["purelib"])
+    leaks = [p for p in sys.path if p in system_sites]
+    if leaks and not os.environ.get("IAM_ANALYZER_ALLOW_SYSTEM_SITE"):
+        pytest.exit(f"the test interpreter imports from outside its venv: {leaks}; a fresh machine would not "
+                    "have those packages", returncode=2)
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -21,9 +21,16 @@ def test_installed_wheel_reads_rules_and_report_templates(tmp_path):
     )
     (wheel,) = dist.glob("iam_analyzer-*.whl")
     env_dir = tmp_path / "venv"
-    # system site-packages provide the dependencies; the package itself comes from the wheel
-    venv.EnvBuilder(with_pip=False, system_site_packages=True).create(env_dir)
+    # A venv of its own, never the system's site-packages (which a fresh machine does not have).
+    # The dependencies come from the venv running the tests, added as a plain path: .pth files
+    # there (the editable install of the source tree) are not processed, so the package itself
+    # can only come from the wheel.
+    venv.EnvBuilder(with_pip=False, system_site_packages=False).create(env_dir)
     py = env_dir / "bin" / "python"
+    own_site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    deps = [p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()]
+    Path(own_site, "test-deps.pth").write_text("\n".join(deps) + "\n")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)]
                    if _pip_has_python_flag() else
                    [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--prefix", str(env_dir), str(wheel)],
