@@ -67,6 +67,18 @@ def from_dict(cls: type, data: dict) -> Any:
     return cls(**kwargs)
 
 
+# -- where a thing was read from (IaC templates, plans, handler code) ------------------------
+
+
+@dataclass
+class SourceLocation:
+    """A place in an input file: a template resource, a policy statement, a plan address."""
+
+    path: str
+    line: int | None = None
+    logical_id: str | None = None  # CloudFormation logical id or Terraform address
+
+
 # -- IAM -----------------------------------------------------------------------------------
 
 
@@ -74,6 +86,7 @@ def from_dict(cls: type, data: dict) -> Any:
 class InlinePolicy:
     name: str
     document: dict
+    location: SourceLocation | None = None
 
 
 @dataclass
@@ -84,6 +97,7 @@ class ManagedPolicy:
     default_version_id: str = ""
     aws_managed: bool = False
     path: str = "/"
+    location: SourceLocation | None = None
 
 
 @dataclass
@@ -100,6 +114,7 @@ class Role:
     last_used: str | None = None  # ISO date of the last use AWS recorded
     last_used_region: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    location: SourceLocation | None = None
 
 
 @dataclass
@@ -241,6 +256,7 @@ class Function:
     invokers: list[Invoker] = field(default_factory=list)
     event_source_mappings: list[EventSourceMapping] = field(default_factory=list)
     triggers: list[Trigger] = field(default_factory=list)
+    location: SourceLocation | None = None
 
     @property
     def log_group(self) -> str:
