@@ -249,3 +249,56 @@ def _materialise(params, resources, rng: random.Random, day: int, i: int):
     if params == "report-object":
         return {"bucketName": "demo-reports", "key": f"daily/{day:02d}.csv"}, None
     return params, resources
+
+
+# -- the whole demo: an emulator, the demo account, its trail, the audit ---------------------
+
+
+class DemoUnavailable(RuntimeError):
+    """The demo cannot run here (moto's server is not installed)."""
+
+
+def run_demo(out_dir, days: int = 30, say=lambda m: None) -> dict:
+    """Start moto's server on loopback, provision the demo account, write its trail, run the audit.
+
+    Returns what ``audit.run_audit`` returns. The emulator lives only for this call.
+    """
+    import logging
+    import os
+    import socket
+    from datetime import datetime, timedelta, timezone
+
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        raise DemoUnavailable("the demo needs moto's server: pip install 'iam-analyzer[demo]'") from None
+    import boto3
+
+    from iam_analyzer.audit import AuditOptions, run_audit
+    from iam_analyzer.collect.aws.session import Clients
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(k, None)
+        os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo", AWS_DEFAULT_REGION="us-east-1")
+        session = boto3.session.Session(region_name="us-east-1")
+        client = lambda svc: session.client(svc, endpoint_url=endpoint)  # noqa: E731
+        say(f"demo account on {endpoint} (moto): provisioning")
+        account = client("sts").get_caller_identity()["Account"]
+        demo_account = provision(client, account)
+        s3 = client("s3")
+        events = write_trail(demo_account, lambda k, b: s3.put_object(Bucket=demo_account.trail_bucket, Key=k, Body=b),
+                             days=days)
+        say(f"wrote {events} CloudTrail events ({days} days) to s3://{demo_account.trail_bucket}/")
+        opt = AuditOptions(regions=["us-east-1"], since=datetime.now(timezone.utc) - timedelta(days=days + 2))
+        return run_audit(Clients(session, endpoint_url=endpoint), out_dir, opt, say=say)
+    finally:
+        server.stop()
