@@ -15,6 +15,13 @@ import pytest
 
 REGION = "us-east-1"
 
+# Properties are about correctness, not speed: a per-example deadline only measures how busy a
+# two-core machine is. Speed is measured in benchmarks/.
+from hypothesis import settings as _hsettings  # noqa: E402
+
+_hsettings.register_profile("project", deadline=None)
+_hsettings.load_profile("project")
+
 
 def pytest_sessionstart(session):
     """Refuse to run where packages the project did not install can be imported.

@@ -1,0 +1,135 @@
+"""What every command shares: exit codes, failing cleanly, loading inputs, AWS clients, progress."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False))
+
+
+class Progress:
+    """A one-line progress display on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._last = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        line = f"\r{stage}: {done}/{total}"
+        if line != self._last:
+            click.echo(line.ljust(60), nl=False, err=True)
+            self._last = line
+
+    def close(self) -> None:
+        if self.enabled and self._last:
+            click.echo("", err=True)
+
+
+def setup_logging(verbose: int) -> None:
+    import logging
+
+    level = logging.DEBUG if verbose >= 1 else logging.WARNING
+    logging.basicConfig(level=level, format="iam-analyzer: %(levelname)s %(message)s", stream=sys.stderr)
+    if verbose < 2:
+        for noisy in ("botocore", "boto3", "urllib3"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def clients_for(profile, regions, endpoint_url, verbose: int = 0):
+    """Logging, a boto3 session from the standard chain (or a profile), and clients for it."""
+    from iam_analyzer.collect.aws.session import Clients, UsageError, make_session
+
+    setup_logging(verbose)
+    try:
+        session = make_session(profile, regions[0] if regions else None)
+    except UsageError as e:
+        fail(str(e))
+    return Clients(session, endpoint_url=endpoint_url)
+
+
+def fail(message: str) -> None:
+    click.echo(f"iam-analyzer: {message}", err=True)
+    sys.exit(EXIT_UNUSABLE)
+
+
+def load_snapshot(path: str):
+    from iam_analyzer.model import Snapshot, SnapshotError
+
+    try:
+        return Snapshot.load(path)
+    except SnapshotError as e:
+        fail(str(e))
+
+
+def parse_since(text: str, now=None):
+    """'90d', '12h', '2w' or an ISO date/time -> an aware UTC datetime."""
+    import re
+    from datetime import datetime, timedelta, timezone
+
+    now = now or datetime.now(timezone.utc)
+    m = re.fullmatch(r"(\d+)([dhw])", text.strip())
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        return now - {"d": timedelta(days=n), "h": timedelta(hours=n), "w": timedelta(weeks=n)}[unit]
+    try:
+        d = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: use a duration such as 90d, 12h, 2w, or a date such as 2024-05-01") from None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+def iso(d) -> str:
+    return d.astimezone(__import__("datetime").timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def load_model(snapshot_path: str | None, gaad_path: str | None):
+
+    if bool(snapshot_path) == bool(gaad_path):
+        raise click.UsageError("give exactly one of --snapshot or --gaad")
+    if snapshot_path:
+        return load_snapshot(snapshot_path)
+    from iam_analyzer.analyze.graph.analyzer import snapshot_from_gaad
+
+    try:
+        doc = json.loads(Path(gaad_path).read_text(encoding="utf-8"))
+        return snapshot_from_gaad(doc)
+    except FileNotFoundError:
+        fail(f"{gaad_path}: no such file")
+    except json.JSONDecodeError as e:
+        fail(f"{gaad_path}: line {e.lineno} column {e.colno}: invalid JSON: {e.msg}")
+    except (ValueError, KeyError, TypeError) as e:
+        fail(f"{gaad_path}: {e}")
+
+
+def model_options(f):
+    f = click.option("--gaad", "gaad_path", type=click.Path(dir_okay=False),
+                     help="Output of 'aws iam get-account-authorization-details' instead of a snapshot.")(f)
+    f = click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False), help="A snapshot from scan.")(f)
+    return f
+
+
+def load_usage(path: str | None):
+
+    if not path:
+        return None
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"{path}: no such file")
+    except json.JSONDecodeError as e:
+        fail(f"{path}: line {e.lineno} column {e.colno}: invalid JSON: {e.msg}")
+    if not isinstance(doc, dict) or doc.get("kind") != "iam-analyzer-usage":
+        fail(f"{path}: not a usage file from iam-analyzer usage")
+    return doc
+
+
