@@ -166,6 +166,7 @@ class Invoker:
     principal_org_id: str | None = None
     function_url_auth_type: str | None = None
     conditions: dict = field(default_factory=dict)
+    open_to_anyone: bool = False  # every caller of every account, no condition pins it (iam/exposure.py)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from iam_analyzer.analyze.checks.detect import analyze
 from iam_analyzer.cli import main
+from iam_analyzer.collect.invokers import invokers_from_policy
 from iam_analyzer.model import (Account, EnvVar, Function, FunctionUrl, InlinePolicy, Invoker, Role,
                                 Snapshot)
 from iam_analyzer.analyze.checks.engine import Config, RuleError, load_rules
@@ -61,6 +62,12 @@ def ids(snapshot, u=None, cfg=None):
     return {f.rule_id for f in reported}
 
 
+def invokers_of(condition: dict) -> list:
+    """The invokers of a resource policy letting Principal "*" invoke under ``condition``."""
+    st = {"Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": "*", "Condition": condition}
+    return invokers_from_policy({"Version": "2012-10-17", "Statement": [st]})[0]
+
+
 def inv(**kw):
     base = dict(principal="s3.amazonaws.com", principal_type="service", actions=["lambda:InvokeFunction"])
     base.update(kw)
@@ -99,9 +106,10 @@ CASES = {
     "IAM016": ((snap(), usage([("dynamodb:PutItem", TABLE)], denied=True)), (snap(), USED)),
     "LAM001": ((snap(fn_kw={"urls": [FunctionUrl("https://x.lambda-url.us-east-1.on.aws", "NONE")]}), None),
                (snap(fn_kw={"urls": [FunctionUrl("https://x.lambda-url.us-east-1.on.aws", "AWS_IAM")]}), None)),
-    "LAM002": ((snap(fn_kw={"invokers": [inv(principal="*", principal_type="everyone")]}), None),
-               (snap(fn_kw={"invokers": [inv(principal="*", principal_type="everyone", principal_org_id="o-1",
-                                             conditions={"StringEquals": {"aws:PrincipalOrgID": ["o-1"]}})]}), None)),
+    # read from real policy text: a condition the caller sets itself (User-Agent) pins nobody;
+    # an organisation condition does
+    "LAM002": ((snap(fn_kw={"invokers": invokers_of({"StringLike": {"aws:UserAgent": "curl*"}})}), None),
+               (snap(fn_kw={"invokers": invokers_of({"StringEquals": {"aws:PrincipalOrgID": "o-1"}})}), None)),
     "LAM003": ((snap(fn_kw={"invokers": [inv(principal="210987654321", principal_type="account")]}), None),
                (snap(fn_kw={"invokers": [inv(source_arn="arn:aws:s3:::b", source_account=A)]}), None)),
     "LAM004": ((snap(fn_kw={"invokers": [inv(source_arn="arn:aws:s3:::b")]}), None),

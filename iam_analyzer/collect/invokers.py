@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 
+from iam_analyzer.iam.exposure import open_to_anyone
 from iam_analyzer.iam.policy import Condition, PolicyError, parse_policy_lenient
 from iam_analyzer.model import Invoker
 
@@ -83,6 +84,7 @@ def invokers_from_policy(document: dict | str | None, qualifier: str | None = No
                 sid=st.sid,
                 qualifier=qualifier,
                 conditions=conditions,
+                open_to_anyone=open_to_anyone(st),
                 **fields,
             ))
     return out, errors
