@@ -371,7 +371,7 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
     """
     import botocore.exceptions
 
-    from iam_analyzer.collect.cloudtrail.pipeline import Window, default_workers, run, to_document
+    from iam_analyzer.collect.cloudtrail.pipeline import Window, default_workers, input_messages, run, to_document
     from iam_analyzer.collect.cloudtrail.sources import FolderSource
 
     _setup_logging(verbose)
@@ -391,7 +391,7 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
     if any(loc.startswith("s3://") for loc in locations) or lookup_events:
         clients = _clients(profile, regions, endpoint_url, verbose)
     units = []
-    outside = 0
+    outside, outside_days = 0, []
     progress = _Progress(sys.stderr.isatty() and not verbose)
     try:
         for loc in locations:
@@ -406,6 +406,8 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
                 src = FolderSource(loc, start.date(), end.date() if end else None)
                 units.extend(src.units())
             outside += src.outside_window
+            days = sorted(outside_days + src.outside_days)
+            outside_days = [days[0], days[-1]] if days else []
             sources.append(src.describe())
         if lookup_events:
             from iam_analyzer.collect.aws.cloudtrail import LookupEventsSource
@@ -427,10 +429,11 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
     doc = to_document(agg, window, sources, func_of, outside_window_files=outside)
     for item in doc["files"]["skipped"]:
         click.echo(f"iam-analyzer: warning: skipped {item['path']}: {item['reason']}", err=True)
-    if agg.files_read == 0 and units:
-        _fail("no CloudTrail file could be read")
-    if not units:
-        click.echo("iam-analyzer: warning: no CloudTrail files in the window", err=True)
+    messages, fatal = input_messages(len(units), agg, outside, outside_days, window)
+    if fatal:
+        _fail(messages[0])
+    for m in messages:
+        click.echo(f"iam-analyzer: warning: {m}", err=True)
     from pathlib import Path
 
     Path(output).write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")
