@@ -13,10 +13,11 @@ from iam_analyzer.emit import report as report_mod
 from iam_analyzer.collect.aws.inventory import ScanOptions, scan
 from iam_analyzer.collect.aws.session import Clients
 from iam_analyzer.analyze.checks.detect import Model, analyze
-from iam_analyzer.emit.policy_formats import FORMATS, safe_name
+from iam_analyzer.emit.policy_files import summary_lines, write_policies
+from iam_analyzer.analyze.evidence import DEFAULT_MIN_WINDOW_DAYS
 from iam_analyzer.analyze.generate.deployed import Options, generate_all
 from iam_analyzer.analyze.checks.engine import Config, load_rules
-from iam_analyzer.collect.cloudtrail.pipeline import Window, default_workers, run, to_document
+from iam_analyzer.collect.cloudtrail.pipeline import Window, default_workers, input_messages, run, to_document
 from iam_analyzer.collect.cloudtrail.sources import FolderSource
 
 log = logging.getLogger("iam_analyzer.audit")
@@ -36,6 +37,7 @@ class AuditOptions:
     rule_dirs: list[str] = field(default_factory=list)
     policy_format: str = "json"
     profile: str | None = None
+    min_window_days: float = DEFAULT_MIN_WINDOW_DAYS
 
 
 def _iso(d: datetime | None) -> str | None:
@@ -73,6 +75,7 @@ def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
             opt.lookup_events = True
     window = Window(_iso(opt.since), _iso(opt.until))
     units, sources, s3_factory = [], [], None
+    outside, outside_days = 0, []
     from iam_analyzer.collect.aws.cloudtrail import LookupEventsSource, S3Source, s3_reader_factory
 
     for loc in locations:
@@ -83,6 +86,9 @@ def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
             src = FolderSource(loc, opt.since.date() if opt.since else None, opt.until.date() if opt.until else None)
         units.extend(src.units())
         sources.append(src.describe())
+        outside += src.outside_window
+        days = sorted(outside_days + src.outside_days)
+        outside_days = [days[0], days[-1]] if days else []
     if opt.lookup_events:
         src = LookupEventsSource(clients, opt.regions or [home], opt.since, opt.until)
         try:
@@ -96,6 +102,8 @@ def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
     usage = to_document(agg, window, sources, lambda p, s: by_role_session.get((p, s)))
     (out_dir / "usage.json").write_text(json.dumps(usage, indent=1) + "\n")
     say(f"{usage['events']['total']} event(s), {len(usage['files']['skipped'])} file(s) skipped")
+    for m in input_messages(len(units), agg, outside, outside_days, window)[0]:
+        say(f"warning: {m}")
 
     rules = load_rules(opt.rule_dirs)
     cfg = Config.load(opt.config)
@@ -107,16 +115,10 @@ def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
         indent=1) + "\n")
     say(f"{len(reported)} finding(s)")
 
-    results = generate_all(snapshot, usage, Options())
-    pol_dir = out_dir / "policies"
-    pol_dir.mkdir(exist_ok=True)
-    ext, render = FORMATS[opt.policy_format]
-    for r in results:
-        if r.documents:
-            (pol_dir / f"{safe_name(r.function.name)}{ext}").write_text(render(r))
-        (pol_dir / f"{safe_name(r.function.name)}.explain.json").write_text(json.dumps(r.explanation(), indent=1) + "\n")
-    say(f"{sum(1 for r in results if r.documents)} policy(ies) generated, "
-        f"{sum(1 for r in results if r.verification.get('ok'))} verified")
+    results = generate_all(snapshot, usage, Options(min_window_days=opt.min_window_days))
+    summary = write_policies(results, out_dir / "policies", opt.policy_format)
+    for line in summary_lines(summary):
+        say(line)
 
     model = report_mod.build(snapshot, usage, reported, rules, results, Model(snapshot, usage).escalations, notes)
     paths = {}
@@ -124,4 +126,4 @@ def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
         name = {"md": "report.md", "sarif": "report.sarif"}.get(fmt, f"report.{fmt}")
         (out_dir / name).write_text(fn(model), encoding="utf-8")
         paths[fmt] = str(out_dir / name)
-    return {"paths": paths, "findings": reported, "model": model, "results": results}
+    return {"paths": paths, "findings": reported, "model": model, "results": results, "summary": summary}

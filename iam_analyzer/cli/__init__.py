@@ -449,66 +449,46 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
 @main.command()
 @click.option("--snapshot", "snapshot_path", required=True, type=click.Path(dir_okay=False), help="A snapshot from scan.")
 @click.option("--usage", "usage_path", type=click.Path(dir_okay=False),
-              help="Usage JSON from the usage command. Without it only required permissions are kept.")
+              help="Usage JSON from the usage command (required: without evidence nothing is tightened).")
 @click.option("--function", "functions", multiple=True, metavar="NAME", help="Only these functions (name or ARN; repeatable).")
 @click.option("--since", default=None, help="Ignore usage last seen before this (90d, 2w, or a date).")
+@click.option("--min-window", "min_window", type=click.FloatRange(min=0), default=14, show_default=True,
+              help="Days of evidence a function needs before anything is dropped as unused.")
 @click.option("--format", "fmt", type=click.Choice(["json", "cloudformation", "terraform"]), default="json", show_default=True)
 @click.option("--keep-unverified", "unverified", flag_value="keep",
-              help="Keep every grant CloudTrail could not have shown (data events off, never-logged actions).")
-@click.option("--drop-unverified", "unverified", flag_value="drop", help="Keep none of them, not even where the configuration points.")
+              help="Keep every grant CloudTrail could not have shown, unnarrowed (data events off, never-logged actions).")
+@click.option("--drop-unverified", "unverified", flag_value="drop",
+              help="Drop them all, even without proof they are unused (may break functions).")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the policies.")
-def generate(snapshot_path, usage_path, functions, since, fmt, unverified, out_dir) -> None:
+def generate(snapshot_path, usage_path, functions, since, min_window, fmt, unverified, out_dir) -> None:
     """Write a least-privilege policy per function, with the evidence for every permission.
 
-    Keeps what the function was seen using, what its configuration requires (logs, event
-    sources, VPC, X-Ray, KMS, destinations, EFS) and, by default, unverifiable data-plane
-    grants on resources its configuration names. Never grants what the role does not grant
-    today. Each policy is verified before it is written. Writes one policy file and one
+    Tightens a function only when the usage is evidence enough (its account and region read,
+    a window of at least --min-window days and two runs of its schedule, its role's last use
+    seen). Drops only what the evidence proves unused; keeps what it was seen using, what its
+    configuration requires, and everything CloudTrail could not have shown (narrowed to the
+    resources its configuration names). Never grants what the role does not grant today.
+    Each policy is verified before it is written. Writes one policy file and one
     .explain.json per function, a policy per shared role, and summary.json.
     """
     from pathlib import Path
 
-    from iam_analyzer.emit.policy_formats import FORMATS, safe_name
-    from iam_analyzer.analyze.generate.deployed import Options, generate_all, role_union
+    from iam_analyzer.analyze.generate.deployed import Options, generate_all
+    from iam_analyzer.emit.policy_files import summary_lines, write_policies
 
+    if not usage_path:
+        _fail("generate needs --usage (from `iam-analyzer usage`): without CloudTrail evidence no permission "
+              "can be shown unused, so no policy can be tightened safely")
     snap = _load_snapshot(snapshot_path)
     usage_doc = _load_usage(usage_path)
-    opts = Options(unverified=unverified or "referenced", since=_iso(parse_since(since)) if since else None)
+    opts = Options(unverified=unverified or "referenced", since=_iso(parse_since(since)) if since else None,
+                   min_window_days=min_window)
     results = generate_all(snap, usage_doc, opts, list(functions) or None)
     if functions and not results:
         _fail("no function of the snapshot matches " + ", ".join(functions))
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    ext, render = FORMATS[fmt]
-    summary = []
-    by_role: dict = {}
-    for r in results:
-        base = safe_name(r.function.name if len({x.function.name for x in results}) == len(results)
-                         else f"{r.function.region}-{r.function.name}")
-        if r.documents:
-            (out / f"{base}{ext}").write_text(render(r), encoding="utf-8")
-        (out / f"{base}.explain.json").write_text(json.dumps(r.explanation(), indent=1) + "\n", encoding="utf-8")
-        by_role.setdefault(r.function.role_arn, []).append(r)
-        summary.append({"function": r.function.arn, "role": r.function.role_arn, "file": f"{base}{ext}" if r.documents else None,
-                        "granted_actions_before": r.before, "granted_actions_after": r.after,
-                        "reduction_percent": r.reduction, "verified": r.verification.get("ok", False),
-                        "kept": len(r.entries), "not_granted_today": len(r.not_granted), "warnings": r.warnings})
-        status = "verified" if r.verification.get("ok") else "NOT VERIFIED"
-        click.echo(f"{r.function.name}: {r.before} -> {r.after} actions ({r.reduction:.0f}% fewer), {status}", err=True)
-    shared = []
-    for role_arn, rs in sorted(by_role.items()):
-        if len(rs) > 1:
-            union = role_union(rs)
-            (out / f"role-{safe_name(role_arn.rsplit('/', 1)[-1])}.json").write_text(json.dumps(union, indent=2) + "\n")
-            shared.append({"role": role_arn, "functions": [r.function.arn for r in rs],
-                           "note": "one role serves several functions: the union is written; a role per function "
-                                   "would let each keep only its own permissions"})
-    reductions = [s["reduction_percent"] for s in summary if s["granted_actions_before"]]
-    doc = {"functions": summary, "shared_roles": shared,
-           "average_reduction_percent": round(sum(reductions) / len(reductions), 1) if reductions else 0.0,
-           "all_verified": all(s["verified"] for s in summary if s["file"])}
-    (out / "summary.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-    click.echo(f"{out}: {len(results)} function(s), average reduction {doc['average_reduction_percent']}%", err=True)
+    doc = write_policies(results, Path(out_dir), fmt)
+    for line in summary_lines(doc):
+        click.echo(line, err=True)
     if not doc["all_verified"]:
         sys.exit(EXIT_FINDINGS)
 
@@ -786,12 +766,14 @@ def _print_top(result: dict) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Rule configuration.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule folders.")
 @click.option("--policy-format", type=click.Choice(["json", "cloudformation", "terraform"]), default="json", show_default=True)
+@click.option("--min-window", "min_window", type=click.FloatRange(min=0), default=14, show_default=True,
+              help="Days of evidence a function needs before anything is dropped as unused.")
 @click.option("--fail-on", type=click.Choice(["critical", "high", "medium", "low", "info"]), default=None,
               help="Exit 1 when a finding is at or above this severity.")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for everything.")
 @click.option("-v", "--verbose", count=True)
 def audit(profile, regions, all_regions, org_role, endpoint_url, locations, lookup_events, since, config_path, rule_dirs,
-          policy_format, fail_on, out_dir, verbose) -> None:
+          policy_format, min_window, fail_on, out_dir, verbose) -> None:
     """Audit an account in one command: scan, CloudTrail usage, rules, generated policies, reports.
 
     Writes snapshot.json, usage.json, findings.json, policies/ and report.html,
@@ -807,7 +789,7 @@ def audit(profile, regions, all_regions, org_role, endpoint_url, locations, look
     clients = _clients(profile, regions, endpoint_url, verbose)
     opt = AuditOptions(regions=list(regions), all_regions=all_regions, org_role=org_role, cloudtrail=list(locations),
                        lookup_events=lookup_events, since=parse_since(since), config=config_path, rule_dirs=list(rule_dirs),
-                       policy_format=policy_format, profile=profile)
+                       policy_format=policy_format, profile=profile, min_window_days=min_window)
     try:
         result = run_audit(clients, Path(out_dir), opt, say=lambda m: click.echo(f"iam-analyzer: {m}", err=True))
     except botocore.exceptions.NoCredentialsError:
