@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Callable
 
 from iam_analyzer import stages
+from iam_analyzer.analyze.evidence import DEFAULT_MIN_WINDOW_DAYS
+from iam_analyzer.analyze.generate.deployed import Options
 from iam_analyzer.collect.aws.inventory import ScanOptions
 from iam_analyzer.collect.aws.session import Clients
+from iam_analyzer.emit.policy_files import summary_lines
 
 log = logging.getLogger("iam_analyzer.audit")
 
@@ -30,6 +33,7 @@ class AuditOptions:
     rule_dirs: list[str] = field(default_factory=list)
     policy_format: str = "json"
     profile: str | None = None
+    min_window_days: float = DEFAULT_MIN_WINDOW_DAYS
 
 
 def trail_locations(clients: Clients, region: str) -> list[str]:
@@ -78,16 +82,19 @@ def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
     say(f"read {run.files_read} of {run.units} CloudTrail file(s)")
     (out_dir / "usage.json").write_text(json.dumps(usage, indent=1) + "\n")
     say(f"{usage['events']['total']} event(s), {len(usage['files']['skipped'])} file(s) skipped")
+    for m in run.messages:
+        say(f"warning: {m}")
 
     analysis = stages.analyze(snapshot, usage, opt.rule_dirs, opt.config)
     (out_dir / "findings.json").write_text(json.dumps(
         analysis.document({"snapshot": "snapshot.json", "usage": "usage.json"}), indent=1) + "\n")
     say(f"{len(analysis.reported)} finding(s)")
 
-    results = stages.generate(snapshot, usage)
-    stages.write_policies(results, out_dir / "policies", opt.policy_format)
-    say(f"{sum(1 for r in results if r.documents)} policy(ies) generated, "
-        f"{sum(1 for r in results if r.verification.get('ok'))} verified")
+    results = stages.generate(snapshot, usage, Options(min_window_days=opt.min_window_days))
+    summary = stages.write_policies(results, out_dir / "policies", opt.policy_format)
+    for line in summary_lines(summary):
+        say(line)
 
     paths = stages.report(snapshot, usage, analysis, results, out_dir)
-    return {"paths": paths, "findings": analysis.reported, "results": results, "analysis": analysis}
+    return {"paths": paths, "findings": analysis.reported, "results": results, "analysis": analysis,
+            "summary": summary}

@@ -13,7 +13,6 @@ and returns plain data; writing files is a separate, explicit step where a stage
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -62,6 +61,8 @@ class UsageRun:
     units: int  # files, objects or pages found in the window
     files_read: int
     outside_window: int  # files found but outside the window
+    messages: list[str] = field(default_factory=list)  # what a person must know about the input
+    fatal: bool = False  # nothing could be read at all
 
 
 def function_of(snapshot: Snapshot | None):
@@ -82,6 +83,7 @@ def usage(request: UsageRequest, clients=None, snapshot: Snapshot | None = None,
     from iam_analyzer.collect.cloudtrail.pipeline import (
         Window,
         default_workers,
+        input_messages,
         run,
         to_document,
     )
@@ -92,7 +94,7 @@ def usage(request: UsageRequest, clients=None, snapshot: Snapshot | None = None,
     last = request.until.date() if request.until else None
     home = request.regions[0] if request.regions else (
         (clients.session.region_name if clients else None) or "us-east-1")
-    units, sources, s3_factory, outside = [], [], None, 0
+    units, sources, s3_factory, outside, outside_days = [], [], None, 0, []
     for loc in request.locations:
         if loc.startswith("s3://"):
             from iam_analyzer.collect.aws.cloudtrail import S3Source, s3_reader_factory
@@ -103,6 +105,8 @@ def usage(request: UsageRequest, clients=None, snapshot: Snapshot | None = None,
             src = FolderSource(loc, first, last)
         units.extend(src.units())
         outside += src.outside_window
+        days = sorted(outside_days + src.outside_days)
+        outside_days = [days[0], days[-1]] if days else []
         sources.append(src.describe())
     if request.lookup_events:
         from iam_analyzer.collect.aws.cloudtrail import LookupEventsSource
@@ -113,7 +117,9 @@ def usage(request: UsageRequest, clients=None, snapshot: Snapshot | None = None,
     agg = run(units, window, workers=request.workers or default_workers(), s3_factory=s3_factory,
               progress=(lambda i: progress(i, len(units))) if progress else None)
     doc = to_document(agg, window, sources, function_of(snapshot), outside_window_files=outside)
-    return UsageRun(document=doc, units=len(units), files_read=agg.files_read, outside_window=outside)
+    messages, fatal = input_messages(len(units), agg, outside, outside_days, window)
+    return UsageRun(document=doc, units=len(units), files_read=agg.files_read, outside_window=outside,
+                    messages=messages, fatal=fatal)
 
 
 # -- analyze -------------------------------------------------------------------------------
@@ -169,43 +175,11 @@ def generate(snapshot: Snapshot, usage_doc: dict | None, options=None, functions
 
 
 def write_policies(results: list, out_dir: Path, fmt: str = "json") -> dict:
-    """Write each function's policy and explanation, shared-role unions, and summary.json.
+    """Write each function's policy and explanation, shared-role unions and summary.json
+    (emit/policy_files.py); returns the summary document."""
+    from iam_analyzer.emit.policy_files import write_policies as write
 
-    Returns the summary document.
-    """
-    from iam_analyzer.analyze.generate.deployed import role_union
-    from iam_analyzer.emit.policy_formats import FORMATS, safe_name
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ext, render = FORMATS[fmt]
-    unique_names = len({r.function.name for r in results}) == len(results)
-    summary, by_role = [], {}
-    for r in results:
-        base = safe_name(r.function.name if unique_names else f"{r.function.region}-{r.function.name}")
-        if r.documents:
-            (out_dir / f"{base}{ext}").write_text(render(r), encoding="utf-8")
-        (out_dir / f"{base}.explain.json").write_text(json.dumps(r.explanation(), indent=1) + "\n", encoding="utf-8")
-        by_role.setdefault(r.function.role_arn, []).append(r)
-        summary.append({"function": r.function.arn, "role": r.function.role_arn,
-                        "file": f"{base}{ext}" if r.documents else None,
-                        "granted_actions_before": r.before, "granted_actions_after": r.after,
-                        "reduction_percent": r.reduction, "verified": r.verification.get("ok", False),
-                        "kept": len(r.entries), "not_granted_today": len(r.not_granted), "warnings": r.warnings})
-    shared = []
-    for role_arn, rs in sorted(by_role.items()):
-        if len(rs) > 1:
-            union = role_union(rs)
-            name = f"role-{safe_name(role_arn.rsplit('/', 1)[-1])}.json"
-            (out_dir / name).write_text(json.dumps(union, indent=2) + "\n", encoding="utf-8")
-            shared.append({"role": role_arn, "functions": [r.function.arn for r in rs],
-                           "note": "one role serves several functions: the union is written; a role per function "
-                                   "would let each keep only its own permissions"})
-    reductions = [s["reduction_percent"] for s in summary if s["granted_actions_before"]]
-    doc = {"functions": summary, "shared_roles": shared,
-           "average_reduction_percent": round(sum(reductions) / len(reductions), 1) if reductions else 0.0,
-           "all_verified": all(s["verified"] for s in summary if s["file"])}
-    (out_dir / "summary.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-    return doc
+    return write(results, out_dir, fmt)
 
 
 # -- report --------------------------------------------------------------------------------

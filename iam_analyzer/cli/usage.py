@@ -69,10 +69,10 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
     doc = run.document
     for item in doc["files"]["skipped"]:
         click.echo(f"iam-analyzer: warning: skipped {item['path']}: {item['reason']}", err=True)
-    if run.files_read == 0 and run.units:
-        fail("no CloudTrail file could be read")
-    if not run.units:
-        click.echo("iam-analyzer: warning: no CloudTrail files in the window", err=True)
+    if run.fatal:
+        fail(run.messages[0])
+    for m in run.messages:
+        click.echo(f"iam-analyzer: warning: {m}", err=True)
     Path(output).write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     ev = doc["events"]
     click.echo(f"{output}: {run.files_read} file(s), {ev['total']} event(s), {ev['attributed']} attributed, "

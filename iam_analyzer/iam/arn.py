@@ -195,3 +195,18 @@ def pattern_applies_to_action(pattern: str, action_types: list[ResourceType]) ->
     if pattern == "*":
         return True
     return any(_type_matches(rt, pattern) for rt in action_types)
+
+
+def container(resource: str) -> str:
+    """The resource data events are recorded for: an S3 object's bucket, a DynamoDB index's
+    or stream's table; anything else is its own container."""
+    parsed = try_parse(resource)
+    if parsed is None:
+        return resource
+    if parsed.service == "s3" and not parsed.region and not parsed.account:
+        return f"arn:{parsed.partition}:s3:::{parsed.resource.split('/', 1)[0]}"
+    if parsed.service == "dynamodb":
+        for part in ("/index/", "/stream/"):
+            if part in parsed.resource:
+                return f"arn:{parsed.partition}:dynamodb:{parsed.region}:{parsed.account}:{parsed.resource.split(part, 1)[0]}"
+    return resource

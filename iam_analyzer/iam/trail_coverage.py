@@ -50,3 +50,49 @@ def is_data_plane(action: str) -> bool:
     """Is ``action`` (any casing) recorded by CloudTrail only as a data event?"""
     svc, _, name = action.lower().partition(":")
     return name in DATA_PLANE.get(svc, frozenset())
+
+
+# -- where and whether a management event shows up -------------------------------------------
+
+# Services whose management events CloudTrail delivers in us-east-1, whatever region the
+# caller ran in (their API has one global endpoint).
+GLOBAL_SERVICES = frozenset({"iam", "organizations", "cloudfront", "route53", "route53domains", "waf",
+                             "globalaccelerator", "shield", "account", "budgets", "ce", "health"})
+GLOBAL_REGION = "us-east-1"
+
+# STS has a global endpoint (events in us-east-1) and regional ones (events in the caller's
+# region): absence is proven only where both regions were read.
+BOTH_REGIONS = frozenset({"sts"})
+
+# Management event sources a trail may exclude (event selectors' ExcludeManagementEventSources):
+# their absence is evidence only where some event of theirs was read in that account and region.
+EXCLUDABLE_SOURCES = frozenset({"kms", "rds-data"})
+
+NEVER = "never"
+DATA = "data"
+MANAGEMENT = "management"
+
+
+def observability(action: str) -> str:
+    """How CloudTrail could show a call of ``action``: never, only as a data event, or as a
+    management event (logged by every trail that records management events)."""
+    key = action.lower()
+    if key in NEVER_LOGGED:
+        return NEVER
+    return DATA if is_data_plane(key) else MANAGEMENT
+
+
+def event_regions(action: str, region: str) -> tuple[str, ...]:
+    """The regions whose management events must have been read to prove ``action`` unused by
+    a caller running in ``region``."""
+    svc = action.lower().partition(":")[0]
+    if svc in GLOBAL_SERVICES:
+        return (GLOBAL_REGION,)
+    if svc in BOTH_REGIONS and region != GLOBAL_REGION:
+        return (region, GLOBAL_REGION)
+    return (region,)
+
+
+def needs_own_events(action: str) -> bool:
+    """Is the service one a trail can leave out of its management events?"""
+    return action.lower().partition(":")[0] in EXCLUDABLE_SOURCES

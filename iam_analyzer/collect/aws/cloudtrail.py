@@ -38,7 +38,8 @@ class S3Source:
         self.bucket, self.prefix = parse_s3_url(url)
         self.region = region
         self.since, self.until = since, until
-        self.outside_window = 0
+        self.outside_window = 0  # date folders left out
+        self.outside_days: list[date] = []  # first and last date of those folders
 
     def describe(self) -> dict:
         return {"type": "s3", "location": self.url}
@@ -74,6 +75,12 @@ class S3Source:
                     m = _DAY.search(probe) or _MONTH.search(probe) or _YEAR.search(probe)
                     if m and not self._in_window(*(int(g) for g in m.groups())):
                         self.outside_window += 1
+                        parts = [int(g) for g in m.groups()] + [1, 1]
+                        try:
+                            d = date(parts[0], parts[1], parts[2])
+                        except ValueError:
+                            continue
+                        self.outside_days = [min([d, *self.outside_days[:1]]), max([d, *self.outside_days[-1:]])]
                         continue
                     stack.append(sub)
 

@@ -63,6 +63,9 @@ class Aggregate:
     last_event: str | None = None
     files_read: int = 0
     skipped: list = field(default_factory=list)  # [path, reason]
+    # what was read per (account, region): [management events, data events, {UTC days},
+    # {services with management events}, log files named after it]
+    coverage: dict = field(default_factory=dict)
 
     # -- merging (commutative and associative) --------------------------------------------
     def merge(self, other: "Aggregate") -> "Aggregate":
@@ -86,7 +89,24 @@ class Aggregate:
         self.first_event = _min(self.first_event, other.first_event)
         self.last_event = _max(self.last_event, other.last_event)
         self.skipped.extend(other.skipped)
+        for k, c in other.coverage.items():
+            mine = self.coverage.get(k)
+            if mine is None:
+                self.coverage[k] = [c[0], c[1], set(c[2]), set(c[3]), c[4]]
+            else:
+                mine[0] += c[0]
+                mine[1] += c[1]
+                mine[2] |= c[2]
+                mine[3] |= c[3]
+                mine[4] += c[4]
         return self
+
+    def cell(self, account: str, region: str) -> list:
+        """The coverage record of one account and region."""
+        c = self.coverage.get((account, region))
+        if c is None:
+            c = self.coverage[(account, region)] = [0, 0, set(), set(), 0]
+        return c
 
 
 def _min(a, b):
@@ -215,7 +235,7 @@ class _Plan:
     """What every record with the same caller, operation and outcome contributes."""
 
     __slots__ = ("kind", "table", "principal", "session", "actions", "denied", "is_data", "svc", "source", "name",
-                 "object_actions", "other_actions", "_versioned")
+                 "object_actions", "other_actions", "_versioned", "cov", "cov_i")
 
     def __init__(self, kind, table=None, principal=None, session=None, actions=(), denied=False, is_data=False,
                  svc=None, source=None, name=None, object_actions=(), other_actions=()):
@@ -223,6 +243,8 @@ class _Plan:
         self.actions, self.denied, self.is_data, self.svc = actions, denied, is_data, svc
         self.source, self.name, self.object_actions, self.other_actions = source, name, object_actions, other_actions
         self._versioned = None
+        self.cov = None  # the coverage cell of the record's account and region
+        self.cov_i = 0  # 0: a management event, 1: a data event
 
     def versioned(self) -> "_Plan":
         """The same call on a specific S3 object version: each action with its Version twin."""
@@ -231,6 +253,7 @@ class _Plan:
                                         self.denied, self.is_data, self.svc, self.source, self.name,
                                         with_versions(self.object_actions), self.other_actions)
             v._versioned = v
+            v.cov, v.cov_i = self.cov, self.cov_i
         return self._versioned
 
 
@@ -262,6 +285,16 @@ class Folder:
         return _ObjectGroup(("s3", head) if plan.is_data else None, curs)
 
     def _plan(self, base: tuple) -> _Plan:
+        plan = self._plan_of(base)
+        _, _, source, _, category, management, _, _, region, account = base
+        plan.cov = self.agg.cell(account or "", region or "")
+        data = plan.is_data if plan.kind == "ok" else (category == "Data" or management is False)
+        plan.cov_i = 1 if data else 0
+        if not data and source:
+            plan.cov[3].add(service_prefix(source))
+        return plan
+
+    def _plan_of(self, base: tuple) -> _Plan:
         issuer, user_arn, source, name, category, management, error, event_type, region, account = base
         if event_type is not None and event_type != "AwsApiCall":
             return _Plan(kind="not_api_call")
@@ -288,11 +321,15 @@ class Folder:
         groups = self.object_groups
         for group in groups.values():
             group.events = 0
+        touched: dict = {}
         for key, count in counter.items():
             base = key[:_BASE]
             plan = plans.get(base)
             if plan is None:
                 plan = plans[base] = self._plan(base)
+            cov = plan.cov
+            cov[plan.cov_i] += count
+            touched[id(cov)] = cov
             kind = plan.kind
             if kind != "ok":
                 if kind == "unmapped":
@@ -366,6 +403,9 @@ class Folder:
         for group in groups.values():  # data events on objects, added once per bucket
             if group.events and group.data_key is not None:
                 agg.data_seen[group.data_key] = agg.data_seen.get(group.data_key, 0) + group.events
+        day = first[:10]
+        for cov in touched.values():
+            cov[2].add(day)
 
 
 def _container(resource: str) -> str:

@@ -11,6 +11,7 @@ import contextlib
 import gc
 import multiprocessing as mp
 import os
+import re
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,7 +23,7 @@ from iam_analyzer import __version__
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.collect.cloudtrail.aggregate import OBJECT_LIMIT, Aggregate, Folder, Pending
 from iam_analyzer.collect.cloudtrail.records import decode_file
-from iam_analyzer.collect.cloudtrail.sources import Unit, decode_bytes, read_file
+from iam_analyzer.collect.cloudtrail.sources import Unit, decode_bytes, outside_window_message, read_file
 
 USAGE_SCHEMA_VERSION = 1
 
@@ -57,7 +58,13 @@ def process_unit(unit: Unit, window: Window, agg: Aggregate, pending: Pending) -
         agg.skipped.append([unit.location, f"{type(e).__name__}: {e}"[:300]])
         return
     agg.files_read += 1
+    named = _NAMED.search(unit.location)
+    if named:  # AWSLogs/<account>/CloudTrail/<region>/...: the file says what it covers
+        agg.cell(named.group(1), named.group(2))[4] += 1
     pending.add(records, window.since, window.until)
+
+
+_NAMED = re.compile(r"AWSLogs/(?:o-[a-z0-9]+/)?(\d{12})/CloudTrail/([a-z0-9-]+)/")
 
 
 def _reason(e: BaseException) -> str:
@@ -138,9 +145,46 @@ def run(units: Iterable[Unit], window: Window, workers: int = 1, s3_factory=None
 # -- the usage document -------------------------------------------------------------------------
 
 
-def _stat_dict(action: str, resource: str, st: list) -> dict:
+def _stat_dict(action: str, resource: str, st: list, first: str | None, last: str | None) -> dict:
+    # the day bounds, clamped to the events read: never later than the last event
+    # (the end of today is in the future) nor earlier than the first
+    lo = st[2] if first is None or st[2] >= first else first
+    hi = st[3] if last is None or st[3] <= last else last
     return {"action": action, "resource": resource, "count": st[0], "denied": st[1],
-            "first_seen": st[2], "last_seen": st[3], "data_event": st[4]}
+            "first_seen": min(lo, hi), "last_seen": hi, "data_event": st[4]}
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        d = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+def window_dict(window: Window, first_event: str | None, last_event: str | None) -> dict:
+    """The window asked for and read: ``start`` is ``since`` (else the first event), ``end``
+    is ``until`` (else the last event read), ``days`` between them."""
+    start = window.since or first_event
+    end = window.until or last_event
+    a, b = _parse_time(start), _parse_time(end)
+    days = round(max(0.0, (b - a).total_seconds() / 86400), 1) if a and b else 0.0
+    return {"since": window.since, "until": window.until, "first_event": first_event, "last_event": last_event,
+            "start": start, "end": end, "days": days}
+
+
+def coverage_list(agg: Aggregate) -> list[dict]:
+    """Per account and region: the log files, management and data events read, on which days."""
+    out = []
+    for (account, region), (mgmt, data, days, services, files) in sorted(agg.coverage.items()):
+        ds = sorted(days)
+        out.append({"account": account or None, "region": region or None, "files": files,
+                    "management_events": mgmt, "data_events": data,
+                    "first_day": ds[0] if ds else None, "last_day": ds[-1] if ds else None, "days": len(ds),
+                    "services": sorted(services)})
+    return out
 
 
 def to_document(agg: Aggregate, window: Window, sources: list[dict], function_of: Callable | None = None,
@@ -162,7 +206,7 @@ def to_document(agg: Aggregate, window: Window, sources: list[dict], function_of
             "type": "role" if ":role/" in (principal or "") else "user" if ":user/" in (principal or "") else "other",
             "session": session,
             "function": function_of(principal, session) if function_of else None,
-            "actions": [_stat_dict(a, r, st) for (a, r), st in sorted(table.items())],
+            "actions": [_stat_dict(a, r, st, agg.first_event, agg.last_event) for (a, r), st in sorted(table.items())],
         })
     data_by_service: dict = {}
     for (svc, res), n in sorted(agg.data_seen.items()):
@@ -174,9 +218,9 @@ def to_document(agg: Aggregate, window: Window, sources: list[dict], function_of
         "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "tool": {"name": "iam-analyzer", "version": __version__},
         "catalog": cat.info.as_dict(),
-        "window": {"since": window.since, "until": window.until,
-                   "first_event": agg.first_event, "last_event": agg.last_event},
+        "window": window_dict(window, agg.first_event, agg.last_event),
         "sources": sources,
+        "coverage": coverage_list(agg),
         "files": {"read": agg.files_read, "skipped": [{"path": p, "reason": r} for p, r in sorted(agg.skipped)],
                   "outside_window": outside_window_files},
         "events": {"total": agg.events, "attributed": agg.attributed, "out_of_window": agg.out_of_window,
@@ -192,3 +236,22 @@ def to_document(agg: Aggregate, window: Window, sources: list[dict], function_of
 
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
+
+
+def input_messages(units: int, agg: Aggregate, outside: int, outside_days: list, window: Window) -> tuple[list[str], bool]:
+    """Warnings about what the sources gave, and whether nothing at all could be read.
+
+    No file in the window (an empty location, or every file outside the window) is a
+    warning: the usage document then says that no events were read, and the generator
+    tightens nothing for lack of evidence. Files that exist but none readable is fatal."""
+    if units and agg.files_read == 0:
+        return ["no CloudTrail file could be read"], True
+    since, until = (window.since or "")[:10] or None, (window.until or "")[:10] or None
+    if not units:
+        if outside:
+            return [outside_window_message(outside, outside_days, since, until)], False
+        return ["no CloudTrail files in the window: no events read, so no policy will be tightened"], False
+    if agg.events and agg.out_of_window == agg.events:
+        return [f"all {agg.events} event(s) of the {agg.files_read} file(s) read lie outside the window "
+                f"{since or 'the beginning'} to {until or 'now'}: no events read (widen --since or --until)"], False
+    return [], False

@@ -85,9 +85,14 @@ class FolderSource:
         self.since = since
         self.until = until
         self.outside_window = 0
+        self.outside_days: list[date] = []  # first and last date folder left out
 
     def describe(self) -> dict:
         return {"type": "folder", "location": str(self.path)}
+
+    def _outside(self, d: date, files: int) -> None:
+        self.outside_window += files
+        self.outside_days = [min([d, *self.outside_days[:1]]), max([d, *self.outside_days[-1:]])]
 
     def units(self) -> Iterator[Unit]:
         if self.path.is_file():
@@ -99,7 +104,7 @@ class FolderSource:
             dirs[:] = sorted(d for d in dirs if d not in NOT_LOGS)
             d = date_of(os.path.relpath(root, self.path) + "/")
             if d is not None and ((self.since and d < self.since) or (self.until and d > self.until)):
-                self.outside_window += len(files)
+                self._outside(d, sum(len(fs) for _, _, fs in os.walk(root)))
                 dirs[:] = []
                 continue
             for name in sorted(files):
@@ -110,6 +115,13 @@ class FolderSource:
 def read_file(path: str) -> bytes:
     with open(path, "rb") as fh:
         return fh.read()
+
+
+def outside_window_message(files: int, days: list, since: date | None, until: date | None) -> str:
+    """Every log file found lies outside the window: say how many, when, and the window."""
+    span = f" dated {days[0]} to {days[-1]}" if days else ""
+    return (f"all {files} CloudTrail file(s) found{span} lie outside the window "
+            f"{since or 'the beginning'} to {until or 'now'}: no events read (widen --since or --until)")
 
 
 def all_units(sources: Iterable[Source]) -> list[Unit]:
