@@ -298,7 +298,7 @@ def run_demo(out_dir, days: int = 30, say=lambda m: None) -> dict:
         events = write_trail(demo_account, lambda k, b: s3.put_object(Bucket=demo_account.trail_bucket, Key=k, Body=b),
                              days=days)
         say(f"wrote {events} CloudTrail events ({days} days) to s3://{demo_account.trail_bucket}/")
-        opt = AuditOptions(regions=["us-east-1"], since=datetime.now(timezone.utc) - timedelta(days=days + 2))
+        opt = AuditOptions(regions=["us-east-1"], since=datetime.now(timezone.utc) - timedelta(days=days, hours=1))
         return run_audit(Clients(session, endpoint_url=endpoint), out_dir, opt, say=say)
     finally:
         server.stop()

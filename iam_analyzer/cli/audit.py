@@ -24,11 +24,13 @@ def _print_top(result: dict) -> None:
         click.echo("Top findings:")
         for f in top:
             click.echo(f"  {f.severity:<8} {f.rule_id}  {f.message}")
-    gens = [r for r in result["results"] if r.documents]
-    if gens:
-        avg = sum(r.reduction for r in gens) / len(gens)
-        click.echo(f"Generated {len(gens)} least-privilege policies: {avg:.0f}% fewer granted actions on average, "
-                   f"{sum(1 for r in gens if r.verification.get('ok'))} verified never to widen or break.")
+    s = result["summary"]
+    if s["tightened"]:
+        click.echo(f"Generated {s['tightened']} least-privilege policies: {s['average_reduction_percent']:.0f}% fewer granted "
+                   f"actions on average, {sum(1 for f in s['functions'] if f['verified'])} verified never to widen or break.")
+    if s["not_tightened"]:
+        click.echo(f"Not tightened for lack of evidence: {s['not_tightened']} function(s); see the report's section "
+                   f"\"Not tightened\" for what to do.")
 
 
 @click.command()

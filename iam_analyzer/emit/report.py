@@ -42,6 +42,8 @@ def build(snapshot: Snapshot, usage: dict | None, findings: list[Finding], rules
         required = {r.action.lower() for r in requirements(fn, snapshot)}
         useful = (used | required) & granted
         g = gen_by_fn.get(fn.arn)
+        tightened = bool(g and g.tightened)
+        evidence = g.evidence_dict() if g else None
         resources = sorted({a["resource"] for a in usage_by.get(fn.arn, {}).get("actions", []) if a.get("count")})
         functions.append({
             "name": fn.name, "arn": fn.arn, "account": fn.account_id, "region": fn.region, "runtime": fn.runtime or "",
@@ -51,9 +53,11 @@ def build(snapshot: Snapshot, usage: dict | None, findings: list[Finding], rules
                                {f"{m.source_type}: {m.event_source_arn}" for m in fn.event_source_mappings}),
             "granted": len(granted), "used": len(used & granted), "required": len(required & granted),
             "score": round(len(useful) / len(granted), 3) if granted else 1.0,
-            "after": g.after if g else None,
-            "policy": g.documents if g else None,
-            "verified": g.verification.get("ok") if g else None,
+            "after": g.after if tightened else None,
+            "reduction": g.reduction if tightened else None,
+            "policy": g.documents if tightened else None,
+            "verified": g.verification.get("ok") if tightened else None,
+            "evidence": evidence,
             "resources": resources[:12],
             "findings": findings_by_subject.get(fn.arn, []) + findings_by_subject.get(fn.role_arn, []),
             "unverified": sum(1 for e in g.entries if e.origin == "unverified") if g else 0,
@@ -62,6 +66,11 @@ def build(snapshot: Snapshot, usage: dict | None, findings: list[Finding], rules
              "region": c.region, "resource": c.resource} for a in snapshot.accounts for c in a.coverage]
     data_events = (usage or {}).get("data_events", {})
     scores = [f["score"] for f in functions if f["granted"]]
+    reductions = [f["reduction"] for f in functions if f["reduction"] is not None and f["granted"]]
+    verdicts = [f["evidence"]["verdict"] for f in functions if f["evidence"]]
+    not_tightened = [{"name": f["name"], "arn": f["arn"], "region": f["region"], "reasons": f["evidence"]["reasons"],
+                      "what_to_do": f["evidence"]["what_to_do"]}
+                     for f in functions if f["evidence"] and f["evidence"]["verdict"] == "insufficient"]
     return {
         "schema_version": 1,
         "kind": "iam-analyzer-report",
@@ -76,6 +85,11 @@ def build(snapshot: Snapshot, usage: dict | None, findings: list[Finding], rules
             "by_severity": {s: n for s, n in sorted(Counter(f.severity for f in findings).items(), key=lambda kv: SEVERITIES.index(kv[0]))},
             "by_category": dict(sorted(Counter(f.category for f in findings).items())),
             "average_score": round(sum(scores) / len(scores), 3) if scores else None,
+            # over the functions a policy was generated for: the others were not tightened
+            "average_reduction_percent": round(sum(reductions) / len(reductions), 1) if reductions else None,
+            "tightened": len(reductions),
+            "evidence": {v: verdicts.count(v) for v in ("sufficient", "partial", "insufficient")},
+            "not_tightened": not_tightened,
             "coverage_gaps": gaps,
             "usage_window": (usage or {}).get("window"),
             "data_events": {"present": data_events.get("present", False),
@@ -138,6 +152,11 @@ def to_sarif(model: dict) -> str:
             "partialFingerprints": {"iamAnalyzerFingerprint/v1": f["fingerprint"]},
             "properties": {"severity": f["severity"], "category": f["category"]},
         })
+    notes = [{"level": "warning", "descriptor": {"id": "not-tightened"},
+              "message": {"text": f"{n['name']} ({n['region']}): not tightened, not enough evidence: "
+                                  + "; ".join(n["reasons"]) + (". To do: " + "; ".join(n["what_to_do"]) if n["what_to_do"] else "")},
+              "locations": [{"logicalLocations": [{"fullyQualifiedName": n["arn"], "kind": "resource"}]}]}
+             for n in model["summary"].get("not_tightened", [])]
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -145,7 +164,9 @@ def to_sarif(model: dict) -> str:
             "tool": {"driver": {"name": "iam-analyzer", "version": model["tool"]["version"], "semanticVersion": model["tool"]["version"],
                                 "informationUri": "https://github.com/iam-analyzer/iam-analyzer", "rules": rules}},
             "results": results,
-            "properties": {"catalog": model["catalog"]},
+            "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notes}],
+            "properties": {"catalog": model["catalog"],
+                           "evidence": {f["arn"]: f["evidence"]["verdict"] for f in model["functions"] if f.get("evidence")}},
         }],
     }
     return json.dumps(sarif, indent=1) + "\n"
