@@ -16,7 +16,7 @@ import argparse
 import random
 import time
 
-from iam_analyzer.analyze.graph.analyzer import Analyzer, Escalations, build_graph
+from iam_analyzer.analyze.graph import Analyzer, Escalations, build_graph
 from iam_analyzer.model import Account, Function, Group, InlinePolicy, ManagedPolicy, Role, Snapshot, User
 
 A = "111122223333"

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from iam_analyzer.cli import main
-from iam_analyzer.analyze.graph.analyzer import Analyzer, Escalations, build_graph, export, snapshot_from_gaad
+from iam_analyzer.analyze.graph import Analyzer, Escalations, build_graph, export, snapshot_from_gaad
 from iam_analyzer.model import Account, Function, Group, InlinePolicy, ManagedPolicy, Role, Snapshot, User
 
 A = "111122223333"
@@ -180,7 +180,7 @@ def test_gaad_input_and_cli(tmp_path, account):
 
 
 def test_every_escalation_method_names_real_actions_and_known_targets():
-    from iam_analyzer.analyze.graph.analyzer import escalation_methods
+    from iam_analyzer.analyze.graph.principals import escalation_methods
     from iam_analyzer.iam.catalog import default_catalog
 
     cat = default_catalog()

@@ -520,7 +520,7 @@ def _load_model(snapshot_path: str | None, gaad_path: str | None):
         raise click.UsageError("give exactly one of --snapshot or --gaad")
     if snapshot_path:
         return _load_snapshot(snapshot_path)
-    from iam_analyzer.analyze.graph.analyzer import snapshot_from_gaad
+    from iam_analyzer.analyze.graph.gaad import snapshot_from_gaad
 
     try:
         doc = json.loads(Path(gaad_path).read_text(encoding="utf-8"))
@@ -554,7 +554,7 @@ def graph_export(snapshot_path, gaad_path, usage_path, fmt, output) -> None:
     """Write the graph as GraphML, node-link JSON or Graphviz dot."""
     from pathlib import Path
 
-    from iam_analyzer.analyze.graph.analyzer import build_graph, export
+    from iam_analyzer.analyze.graph.build import build_graph, export
 
     snap = _load_model(snapshot_path, gaad_path)
     usage_doc = json.loads(Path(usage_path).read_text()) if usage_path else None
@@ -574,7 +574,7 @@ def graph_escalations(snapshot_path, gaad_path, fmt) -> None:
     is found and an Allow cancelled by a Deny is not. Unknown conditions are marked
     conditional. Methods are defined in rules/escalation.yaml.
     """
-    from iam_analyzer.analyze.graph.analyzer import Analyzer, Escalations
+    from iam_analyzer.analyze.graph import Analyzer, Escalations
     from iam_analyzer.iam.catalog import default_catalog
 
     snap = _load_model(snapshot_path, gaad_path)

@@ -1,7 +1,7 @@
 """Detection: declarative matchers and the checks written in Python, over one model.
 
 ``analyze(snapshot, usage, rules, config)`` returns findings. Every IAM question goes to
-``iam_analyzer.iam`` (catalog, evaluator) or ``iam_analyzer.analyze.graph.analyzer``; nothing here matches
+``iam_analyzer.iam`` (catalog, evaluator) or ``iam_analyzer.analyze.graph``; nothing here matches
 action strings by itself except through those.
 """
 
@@ -15,7 +15,8 @@ from typing import Callable
 
 import yaml
 
-from iam_analyzer.analyze.graph.analyzer import Analyzer, Escalations
+from iam_analyzer.analyze.graph.effective import Analyzer
+from iam_analyzer.analyze.graph.escalation import Escalations
 from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.catalog import default_catalog
