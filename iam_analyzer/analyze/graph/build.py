@@ -62,7 +62,14 @@ def build_graph(snapshot: Snapshot, usage: dict | None = None, analyzer: Analyze
             for h in esc.edges_from(p):
                 etype = {"AssumeRole": "can_assume", "UpdateFunctionCode": "can_modify_function",
                          "UpdateFunctionConfiguration": "can_modify_function"}.get(h.method, "can_pass_role" if h.method.startswith("PassRole") else "can_escalate")
-                g.add_edge(h.source, h.target, key=f"{etype}:{h.method}", type=etype, method=h.method, conditional=h.conditional)
+                g.add_edge(h.source, h.target, key=f"{etype}:{h.method}", type=etype, method=h.method,
+                           conditional=h.conditional or bool(h.needs), needs=h.needs or "")
+                if h.members and g.nodes[h.target].get("kind") != "class":
+                    # a class of principals (every role a service may assume, every user):
+                    # one edge from each principal that reaches all of them, one to each member
+                    g.nodes[h.target].update(kind="class", name=h.target, members=len(h.members))
+                    for m in h.members:
+                        g.add_edge(h.target, m, key="member", type="member")
     if usage:
         for p in usage.get("principals", []):
             if p.get("function"):

@@ -27,6 +27,7 @@ class Analyzer:
         self._eval_cache: dict = {}
         self._possible: dict[str, frozenset[str]] = {}
         self._policy_possible: dict[int, frozenset[str]] = {}
+        self._actions_relevant: dict[tuple, frozenset[str]] = {}
         self.relevant = frozenset(r["action"].lower() for m in escalation_methods() for r in m["requires"]) | frozenset(
             a.lower() for a in ADMIN_PROBES) | {"iam:passrole", "sts:assumerole"}
 
@@ -57,14 +58,17 @@ class Analyzer:
     def _policy_relevant(self, pol: Policy) -> frozenset[str]:
         got = self._policy_possible.get(id(pol))
         if got is None:
-            acc = set()
+            acc: set[str] = set()
             for st in pol.statements:
                 if not st.is_allow:
                     continue
-                for key in self.relevant:
-                    if statement_applies(st, Request(key, "*"), check_principal=False) is not False or \
-                            _action_only(st, key):
-                        acc.add(key)
+                # the filter reads only the action element: statements that list the same
+                # actions (common across roles) are answered once
+                akey = (st.actions, st.not_actions)
+                hit = self._actions_relevant.get(akey)
+                if hit is None:
+                    hit = self._actions_relevant[akey] = frozenset(k for k in self.relevant if _action_only(st, k))
+                acc |= hit
             got = self._policy_possible[id(pol)] = frozenset(acc)
         return got
 

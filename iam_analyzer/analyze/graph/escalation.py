@@ -1,16 +1,37 @@
-"""Escalation search: the steps each principal can take (edges), and the privileged principals
-it reaches through them."""
+"""Escalation steps: what each principal can do to gain permissions (edges of the escalation
+graph). ``reach.py`` turns the steps into findings by reachability.
+
+A step (``Hop``) goes from a principal to itself (it can grant itself any permission), to
+another principal whose permissions it can take, or to a *class* of principals (every role a
+service may assume, when the principal may pass any of them: one edge instead of thousands in
+accounts where deployer roles hold ``iam:PassRole`` on ``*``). A step that needs something the
+input cannot show (an existing function, credentials of a user) has ``needs`` set: it makes a
+*conditional* path, reported at a lower severity.
+"""
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
-from iam_analyzer.analyze.graph.effective import Analyzer
+from iam_analyzer.analyze.graph.effective import Analyzer, _action_only
 from iam_analyzer.analyze.graph.principals import Principal, escalation_methods
+from iam_analyzer.iam import arn as arnlib
+from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.evaluate import Result
+
+CLASS_PREFIX = "class:"
+METHOD_YIELDS = {m["id"]: m["yields"] for m in escalation_methods()}
+# Writing another principal's policies yields everything once one can also act as it.
+POLICY_WRITE = {"AttachUserPolicy", "PutUserPolicy", "AttachRolePolicy", "PutRolePolicy",
+                "AttachGroupPolicy", "PutGroupPolicy"}
+CONTROL = {"AssumeRole", "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy"}
+# What completes a path through a principal whose policies one can write but cannot act as.
+ACT_AS = {"user": "credentials of {name} (an access key or console password, e.g. leaked or issued by someone else)",
+          "role": "a way to act as {name}: a trust policy naming the principal, or code that runs as it",
+          "group": "credentials of a member of {name}"}
 
 
 @dataclass
@@ -20,10 +41,17 @@ class Hop:
     method: str
     requires: list[dict]  # [{action, resource, result, statements}]
     conditional: bool = False
+    needs: str | None = None  # what the input cannot show but the step needs (a conditional path)
+    members: tuple[str, ...] = field(default=(), repr=False)  # the principals of a class target
 
     def as_dict(self) -> dict:
-        return {"from": self.source, "to": self.target, "method": self.method, "conditional": self.conditional,
-                "requires": self.requires}
+        out = {"from": self.source, "to": self.target, "method": self.method, "conditional": self.conditional,
+               "requires": self.requires}
+        if self.needs:
+            out["needs"] = self.needs
+        if self.members:
+            out["targets"] = len(self.members)
+        return out
 
 
 def _statements(an: Analyzer, p: Principal, action: str, resource: str) -> list[dict]:
@@ -31,11 +59,23 @@ def _statements(an: Analyzer, p: Principal, action: str, resource: str) -> list[
     return [{"policy": m.policy, "sid": m.statement.sid, "statement": m.statement.index} for m in d.allows][:3]
 
 
-MAX_TARGETS = 5  # privileged principals reported per principal (nearest first)
-METHOD_YIELDS = {m["id"]: m["yields"] for m in escalation_methods()}
-# Writing another principal's policies yields everything once one can also act as it.
-POLICY_WRITE = {"AttachUserPolicy", "PutUserPolicy", "AttachRolePolicy", "PutRolePolicy"}
-CONTROL = {"AssumeRole", "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy"}
+def _uniform(p: Principal, action: str) -> bool:
+    """Every statement of the principal (and its boundary) that covers the action applies to
+    every resource: the decision is then the same for every target, so one evaluation
+    answers for all of them."""
+    pols = [pol for _, pol in p.policies] + ([p.boundary] if p.boundary is not None else [])
+    for pol in pols:
+        for st in pol.statements:
+            if not _action_only(st, action.lower()):
+                continue
+            if st.not_resources is not None or (st.resources is not None and tuple(st.resources) != ("*",)):
+                return False
+    return True
+
+
+def _in_account(resource: str, account: str) -> bool:
+    a = arnlib.try_parse(resource)
+    return resource == "*" or (a is not None and wildcard.matches(a.account or "*", account))
 
 
 class Escalations:
@@ -48,7 +88,9 @@ class Escalations:
         self.interesting = {a for a, p in self.an.principals.items()
                             if p.kind != "group" and (self.admin[a] or self.an.possible(p) & esc_actions)}
         self.trust_index: dict[str, list[str]] = {}
+        self.by_kind: dict[tuple[str, str], list[Principal]] = {}
         for a, p in self.an.principals.items():
+            self.by_kind.setdefault((p.account, p.kind), []).append(p)
             if p.kind != "role" or p.trust is None:
                 continue
             for st in p.trust.statements:
@@ -59,6 +101,33 @@ class Escalations:
                         continue
                     key = value.split(":")[4] if value.endswith(":root") else value
                     self.trust_index.setdefault(key, []).append(a)
+        self._service_roles: dict[tuple, Any] = {}
+        # without a function inventory (a GAAD file) a function's role is unknown: any role
+        # Lambda may assume could be behind an existing function (a conditional path)
+        self.has_functions = bool(self.an.functions)
+
+    def service_roles(self, account: str, service: str) -> list[Principal]:
+        """Interesting roles of the account that the service may assume (computed once)."""
+        key = (account, service)
+        got = self._service_roles.get(key)
+        if got is None:
+            got = self._service_roles[key] = [x for x in self.by_kind.get((account, "role"), [])
+                                              if x.arn in self.interesting and self.an.service_trusted(x, service)]
+        return got
+
+    def kind_members(self, account: str, kind: str) -> tuple[str, ...]:
+        key = ("kind", account, kind)
+        got = self._service_roles.get(key)
+        if got is None:
+            got = self._service_roles[key] = tuple(x.arn for x in self.by_kind.get((account, kind), []))
+        return got
+
+    def service_members(self, account: str, service: str) -> tuple[str, ...]:
+        key = ("members", account, service)
+        got = self._service_roles.get(key)
+        if got is None:
+            got = self._service_roles[key] = tuple(x.arn for x in self.service_roles(account, service))
+        return got
 
     def _req(self, p: Principal, action: str, resources: list[str], extra: dict | None = None):
         """The first resource on which the action is allowed (or conditionally allowed)."""
@@ -73,74 +142,110 @@ class Escalations:
                 best = (r, res)
         return best
 
+    def _trusting(self, p: Principal, possible: frozenset[str]) -> list[Hop]:
+        """Roles that name this principal; those that trust its whole account (or everyone)
+        only when its own policies allow sts:AssumeRole."""
+        an = self.an
+        out = []
+        named = set(self.trust_index.get(p.arn, []))  # always followed: chains go through plain roles
+        wide = set()
+        if "sts:assumerole" in possible:
+            wide = (set(self.trust_index.get(p.account, [])) | set(self.trust_index.get("*", []))) & self.interesting
+        for x in (an.principals[n] for n in sorted(named | wide)):
+            if x.arn == p.arn:
+                continue
+            t = an.trusts(x, p)
+            if t in (Result.ALLOW, Result.CONDITIONAL):
+                out.append(Hop(p.arn, x.arn, "AssumeRole", [{"action": "sts:AssumeRole", "resource": x.arn, "result": t.value,
+                                                             "statements": _statements(an, p, "sts:AssumeRole", x.arn)}],
+                               t is Result.CONDITIONAL))
+        return out
+
     def edges_from(self, p: Principal) -> list[Hop]:
-        """Every escalation step available to a principal: to itself (gaining any permission)
-        or to another principal whose permissions it can take."""
+        """Every escalation step available to a principal: to itself (gaining any permission),
+        to another principal whose permissions it can take or whose policies it can write, or
+        to a class of principals."""
         an = self.an
         out: list[Hop] = []
         if p.kind == "group":
             return out
-        users = [x for x in an.principals.values() if x.kind == "user" and x.account == p.account]
-        roles = [x for x in an.principals.values() if x.kind == "role" and x.account == p.account]
+        users = self.by_kind.get((p.account, "user"), [])
+        roles = self.by_kind.get((p.account, "role"), [])
         my_groups = [an.principals[g] for g in p.groups if g in an.principals]
-        all_groups = [x for x in an.principals.values() if x.kind == "group" and x.account == p.account]
+        all_groups = self.by_kind.get((p.account, "group"), [])
         my_policies = sorted(set(p.managed) | {m for g in my_groups for m in g.managed})
         customer = [a for a in my_policies if ":aws:policy/" not in a]
         possible = an.possible(p)
         # a principal whose policies p can write is worth reaching too (write, then act as it)
         writes_roles = bool(possible & {"iam:putrolepolicy", "iam:attachrolepolicy"})
         writes_users = bool(possible & {"iam:putuserpolicy", "iam:attachuserpolicy"})
-        interesting = self.interesting | (
-            {x.arn for x in roles} if writes_roles else set()) | ({x.arn for x in users} if writes_users else set())
+
+        def wanted(x: Principal) -> bool:
+            return x.arn in self.interesting or (writes_roles and x.kind == "role") or (writes_users and x.kind == "user")
+
         for m in escalation_methods():
             reqs = m["requires"]
             first = reqs[0]
             on = first["target"]
-            if first["action"].lower() not in possible and on != "trusting-role":
+            if on == "trusting-role":
+                out.extend(self._trusting(p, possible))
                 continue
-            targets: list[tuple[str, list[str]]] = []  # (target principal/function, resources for req 0)
+            if first["action"].lower() not in possible:
+                continue
+            # (destination, resources for requirement 0, needs); dest None: the principal itself
+            targets: list[tuple[str, list[str], str | None]] = []
+            klass: tuple[str, tuple[str, ...]] | None = None
             if on == "*":
-                targets = [(p.arn, an.candidates(p, first["action"]))]
+                targets = [(p.arn, an.candidates(p, first["action"]), None)]
             elif on == "policy":
-                targets = [(p.arn, customer)] if customer else []
+                targets = [(p.arn, customer, None)] if customer else []
             elif on in ("self-or-user", "self-or-role"):
                 kind = "user" if on == "self-or-user" else "role"
                 if p.kind == kind:
-                    targets.append((p.arn, [p.arn]))
-                targets += [(x.arn, [x.arn]) for x in (users if kind == "user" else roles)
-                            if x.arn != p.arn and x.arn in interesting]
+                    targets.append((p.arn, [p.arn], None))
+                others = users if kind == "user" else roles
+                if len(others) > 1 and _uniform(p, first["action"]):
+                    # the same answer for every principal of the kind: one edge to all of them
+                    members = self.kind_members(p.account, kind)
+                    klass = (f"{CLASS_PREFIX}{kind}s:{p.account}", members)
+                    sample = next(a for a in members if a != p.arn)
+                    targets.append((klass[0], [sample], None))
+                else:
+                    targets += [(x.arn, [x.arn], None) for x in others if x.arn != p.arn and wanted(x)]
             elif on == "other-user":
-                targets = [(x.arn, [x.arn]) for x in users if x.arn != p.arn and x.arn in interesting]
+                targets = [(x.arn, [x.arn], None) for x in users if x.arn != p.arn and x.arn in self.interesting]
             elif on == "other-role":
-                targets = [(x.arn, [x.arn]) for x in roles if x.arn != p.arn and x.arn in interesting]
+                targets = [(x.arn, [x.arn], None) for x in roles if x.arn != p.arn and x.arn in self.interesting]
             elif on == "group":
-                groups = all_groups if m["id"] == "AddUserToGroup" else my_groups
-                targets = [(g.arn, [g.arn]) for g in groups]
+                if m["id"] == "AddUserToGroup":
+                    targets = [(g.arn, [g.arn], None) for g in all_groups]
+                else:  # a policy on one's own group is one's own; on another group, its members'
+                    mine = {g.arn for g in my_groups}
+                    targets = [(p.arn, [g.arn], None) for g in my_groups]
+                    targets += [(g.arn, [g.arn], None) for g in all_groups if g.arn not in mine]
             elif on == "passable-role":
-                targets = [(x.arn, [x.arn]) for x in roles
-                           if x.arn in interesting and an.service_trusted(x, first.get("service", ""))]
+                cands = self.service_roles(p.account, first.get("service", ""))
+                if cands and _uniform(p, first["action"]):
+                    members = self.service_members(p.account, first["service"])
+                    klass = (f"{CLASS_PREFIX}passable:{first['service']}", members)
+                    targets = [(klass[0], [members[0]], None)]
+                else:
+                    targets = [(x.arn, [x.arn], None) for x in cands]
             elif on == "function":
-                targets = [(f.role_arn, [f.arn]) for f in an.functions.values() if f.role_arn in interesting]
-            elif on == "trusting-role":
-                # roles that name this principal; those that trust its whole account (or everyone)
-                # only when its own policies allow sts:AssumeRole
-                named = set(self.trust_index.get(p.arn, []))  # always followed: chains go through plain roles
-                wide = set()
-                if "sts:assumerole" in possible:
-                    wide = (set(self.trust_index.get(p.account, [])) | set(self.trust_index.get("*", []))) & interesting
-                for x in (an.principals[n] for n in sorted(named | wide)):
-                    if x.arn == p.arn:
-                        continue
-                    t = an.trusts(x, p)
-                    if t in (Result.ALLOW, Result.CONDITIONAL):
-                        out.append(Hop(p.arn, x.arn, m["id"], [{"action": "sts:AssumeRole", "resource": x.arn,
-                                                                "result": t.value,
-                                                                "statements": _statements(an, p, "sts:AssumeRole", x.arn)}],
-                                       t is Result.CONDITIONAL))
-                continue
-            for target, resources in targets:
+                if self.has_functions:
+                    # a function running as the principal itself gives it nothing new
+                    targets = [(f.role_arn, [f.arn], None) for f in an.functions.values()
+                               if f.role_arn in self.interesting and f.role_arn != p.arn]
+                else:
+                    # the unknown function is in the principal's account: patterns naming other
+                    # accounts exclude it
+                    res = [r for r in an.candidates(p, first["action"]) if _in_account(r, p.account)]
+                    targets = [(x.arn, res, f"an existing Lambda function that runs as {x.name} (the input has no "
+                                            "function inventory)")
+                               for x in self.service_roles(p.account, "lambda.amazonaws.com") if x.arn != p.arn]
+            for target, resources, needs in targets:
                 got = []
-                conditional = False
+                conditional = needs is not None
                 ok = True
                 for i, r in enumerate(reqs):
                     if i == 0:
@@ -157,60 +262,11 @@ class Escalations:
                     got.append({"action": r["action"], "resource": hit[0], "result": hit[1].value,
                                 "statements": _statements(an, p, r["action"], hit[0])})
                 if ok:
-                    dest = p.arn if on in ("*", "policy", "group") and m["id"] != "AddUserToGroup" else target
-                    if m["id"] == "AddUserToGroup":
-                        dest = target
-                    out.append(Hop(p.arn, dest, m["id"], got, conditional))
+                    out.append(Hop(p.arn, target, m["id"], got, conditional, needs,
+                                   klass[1] if klass and target == klass[0] else ()))
         return out
 
-    def privileged(self, arn: str, self_escalators: set[str]) -> bool:
-        return self.admin.get(arn, False) or arn in self_escalators
-
     def find(self) -> tuple[list[dict], nx.MultiDiGraph]:
-        an = self.an
-        g = nx.MultiDiGraph()
-        hops_by: dict[str, list[Hop]] = {}
-        for arn, p in an.principals.items():
-            hops_by[arn] = [] if self.admin.get(arn) else self.edges_from(p)
-            for h in hops_by[arn]:
-                g.add_edge(h.source, h.target, key=h.method, hop=h)
-        # a principal that can grant itself any permission is as good as an administrator
-        self_escalators = {arn for arn, hops in hops_by.items()
-                           if any(h.target == arn and h.method not in ("AssumeRole",) for h in hops)}
-        findings = []
-        for arn, p in sorted(an.principals.items()):
-            if p.kind == "group" or self.admin.get(arn):
-                continue
-            for h in hops_by[arn]:
-                if h.target == arn:
-                    findings.append(_finding(p, [h], METHOD_YIELDS.get(h.method, "any permission"), h.conditional))
-            # principals whose policies this one can rewrite: worth everything once it can act as them
-            writable = {h.target: h for h in hops_by[arn] if h.method in POLICY_WRITE and h.target != arn}
-            # shortest paths to privileged principals through others (the nearest few)
-            seen = {arn}
-            queue = deque([(arn, [])])
-            reached = 0
-            while queue and reached < MAX_TARGETS:
-                node, path = queue.popleft()
-                for h in hops_by.get(node, []):
-                    if h.target in seen or h.target == node or h.method in POLICY_WRITE:
-                        continue  # writing a principal's policies does not make one that principal
-                    seen.add(h.target)
-                    npath = path + [h]
-                    if h.target in writable and h.method in CONTROL:
-                        full = [writable[h.target]] + npath
-                        findings.append(_finding(p, full, f"any permission: it can rewrite the policies of {h.target} "
-                                                          "and act as it", any(x.conditional for x in full)))
-                        reached += 1
-                    elif self.privileged(h.target, self_escalators):
-                        yields = "administrator" if self.admin.get(h.target) else "a principal that can escalate itself"
-                        findings.append(_finding(p, npath, f"{yields}: {h.target}", any(x.conditional for x in npath)))
-                        reached += 1
-                    elif len(npath) < 5:
-                        queue.append((h.target, npath))
-        return findings, g
+        from iam_analyzer.analyze.graph.reach import find
 
-
-def _finding(p: Principal, path: list[Hop], yields: str, conditional: bool) -> dict:
-    return {"principal": p.arn, "principal_type": p.kind, "method": path[-1].method if len(path) == 1 else "+".join(h.method for h in path),
-            "path": [h.as_dict() for h in path], "yields": yields, "conditional": conditional, "hops": len(path)}
+        return find(self)

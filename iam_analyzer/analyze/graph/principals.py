@@ -28,8 +28,16 @@ class Principal:
     trust: Policy | None = None  # roles
     managed: list[str] = field(default_factory=list)
 
+    _context: dict | None = field(default=None, repr=False, compare=False)
+
     @property
     def context(self) -> dict:
+        """The request context (a fresh copy; computed once: "now" is the time of the analysis)."""
+        if self._context is None:
+            self._context = self._make_context()
+        return dict(self._context)
+
+    def _make_context(self) -> dict:
         now = datetime.now(timezone.utc)
         stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         # what is known of a request an attacker makes now: who, and when (credentials they
