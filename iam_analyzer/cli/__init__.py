@@ -584,7 +584,9 @@ def graph_escalations(snapshot_path, gaad_path, fmt) -> None:
         return
     for f in found:
         steps = " -> ".join(f"{h['method']} -> {h['to'].rsplit('/', 1)[-1]}" for h in f["path"])
-        cond = " (conditional)" if f["conditional"] else ""
+        cond = (f" (conditional: requires {f['requires']})" if f.get("requires") else " (conditional)") if f["conditional"] else ""
+        if f.get("targets", 1) > 1:
+            cond += f" [{f['targets']} targets]"
         click.echo(f"{f['principal']}: {steps}; yields {f['yields']}{cond}")
     click.echo(f"{len(found)} escalation path(s)", err=True)
 
