@@ -1,6 +1,6 @@
 """Graph build and escalation analysis on synthetic accounts of 1,000, 5,000 and 10,000 roles.
 
-    python benchmarks/graph.py [--sizes 1000 5000 10000]
+    python benchmarks/graph.py [--sizes 1000 5000 10000] [--shapes sparse dense]
 
 Each account: N roles (most are Lambda execution roles with inline and shared managed
 policies, a tenth with a permissions boundary, a few administrators and a few with
@@ -8,6 +8,14 @@ escalation actions), a function per Lambda role, N/20 users in N/100 groups, som
 able to assume roles. Prints seconds for building the graph and for the full escalation
 analysis, and the growth between sizes. Target (issue 5): 10,000 roles in under 30 s,
 growth close to linear.
+
+The *dense* shape (issue 18): half the roles are deployers holding iam:PassRole,
+lambda:CreateFunction and lambda:InvokeFunction on "*", every role is trusted by Lambda, and
+each role trusts the previous one (an assume-role chain through the account). Target: 10,000
+roles in under 30 s and 2 GB (peak resident memory printed), growth close to linear.
+
+A last line times `who-can` over a role whose policy has a pathological resource pattern
+(`arn:aws:s3:::a*a*a*...b`): target under 1 s (matching is bounded, issue 18).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import argparse
 import random
 import time
 
-from iam_analyzer.analyze.graph.analyzer import Analyzer, Escalations, build_graph
+from iam_analyzer.analyze.graph import Analyzer, Escalations, build_graph
 from iam_analyzer.model import Account, Function, Group, InlinePolicy, ManagedPolicy, Role, Snapshot, User
 
 A = "111122223333"
@@ -69,13 +77,65 @@ def account(n: int, seed: int = 1) -> Snapshot:
                                       policies=shared + [boundary])])
 
 
+def dense_account(n: int) -> Snapshot:
+    roles, users = [], []
+    for i in range(n):
+        name = f"role-{i:05d}"
+        if i % 1000 == 0:
+            inline = doc({"Effect": "Allow", "Action": "*", "Resource": "*"})
+        elif i % 2:
+            inline = doc({"Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+                          "Resource": "*"})
+        else:
+            inline = doc({"Effect": "Allow", "Action": ["s3:GetObject", "logs:*"], "Resource": "*"})
+        t = trust("lambda.amazonaws.com")
+        if i:
+            t["Statement"].append({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:role/role-{i - 1:05d}"},
+                                   "Action": "sts:AssumeRole"})
+        roles.append(Role(arn=f"arn:aws:iam::{A}:role/{name}", name=name, trust_policy=t,
+                          inline_policies=[InlinePolicy("inline", inline)]))
+    for i in range(max(1, n // 50)):
+        users.append(User(arn=f"arn:aws:iam::{A}:user/u{i}", name=f"u{i}", inline_policies=[InlinePolicy("u", doc(
+            {"Effect": "Allow", "Action": "iam:AttachRolePolicy" if i % 5 == 0 else "s3:ListAllMyBuckets", "Resource": "*"}))]))
+    return Snapshot(accounts=[Account(account_id=A, roles=roles, users=users)], source={"kind": "gaad"})
+
+
+def _peak_mb() -> float:
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def who_can_pathological() -> float:
+    from iam_analyzer.analyze.graph.blast import who_can
+
+    bad = "arn:aws:s3:::" + "a*" * 40 + "b"
+    snap = Snapshot(accounts=[Account(account_id=A, roles=[
+        Role(arn=f"arn:aws:iam::{A}:role/r{i}", name=f"r{i}", trust_policy=trust("lambda.amazonaws.com"),
+             inline_policies=[InlinePolicy("p", doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": bad}))])
+        for i in range(20)])])
+    t = time.perf_counter()
+    who_can(snap, "s3:GetObject", "arn:aws:s3:::" + "a" * 3000)
+    return time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
+    ap.add_argument("--shapes", nargs="+", default=["sparse", "dense"], choices=["sparse", "dense"])
     args = ap.parse_args()
+    for shape in args.shapes:
+        print(f"-- {shape} accounts")
+        run(account if shape == "sparse" else dense_account, args.sizes)
+    print(f"who-can over a pattern with 40 wildcards: {who_can_pathological():.3f} s   (target < 1 s)")
+
+
+def run(make, sizes) -> None:
     prev = None
-    for n in args.sizes:
-        snap = account(n)
+    for n in sizes:
+        snap = make(n)
         t = time.perf_counter()
         an = Analyzer(snap)
         g = build_graph(snap, analyzer=an, with_escalation=False)
@@ -87,7 +147,7 @@ def main() -> None:
         growth = f", x{total / prev[1]:.1f} time for x{n / prev[0]:.1f} roles" if prev else ""
         print(f"{n:>6} roles: graph {build:5.1f} s ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges), "
               f"escalation analysis {esc:5.1f} s, {len(found)} paths, total {total:5.1f} s{growth}"
-              + ("   (target < 30 s)" if n >= 10000 else ""))
+              + f", peak RSS {_peak_mb():.0f} MB" + ("   (target < 30 s, < 2 GB)" if n >= 10000 else ""))
         prev = (n, total)
 
 

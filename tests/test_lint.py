@@ -20,7 +20,7 @@ def P(*sts, version="2012-10-17"):
 
 def test_every_check_is_defined_as_data():
     defs = checks()
-    assert set(defs) == {f"PL{n:03d}" for n in range(1, 16)}
+    assert set(defs) == {f"PL{n:03d}" for n in range(1, 19)}
     for c in defs.values():
         assert c.severity in ("error", "warning", "info") and c.title and c.why and c.fix
 
@@ -111,7 +111,7 @@ def test_missing_version():
 def test_principal_in_the_wrong_kind_of_policy():
     trust = P({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})
     assert ids(trust) == []
-    assert ids(trust, kind="identity") == ["PL014"]
+    assert ids(trust, kind="identity") == ["PL014", "PL016"]  # and an identity statement needs a Resource
     mixed = P({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
               {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})
     assert "PL014" in ids(mixed)

@@ -19,7 +19,8 @@ from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.catalog import Catalog, default_catalog
 from iam_analyzer.iam.condition_keys import is_known_condition_key
-from iam_analyzer.iam.policy import Policy, PolicyError, Statement, extract_document, parse_policy_lenient
+from iam_analyzer.iam.policy import (Policy, PolicyError, Statement, condition_value_error, extract_document,
+                                     parse_policy_lenient)
 from iam_analyzer.resources import rules_dir
 
 SEVERITIES = ("error", "warning", "info")
@@ -113,11 +114,14 @@ def lint_policy(policy: Policy, catalog: Catalog | None = None, kind: str = "aut
     kind = detect_kind(policy) if kind == "auto" else kind
     if policy.version != "2012-10-17":
         uses_vars = any("${" in json.dumps(s.to_json()) for s in policy.statements)
+        # IAM refuses identity policies without Version 2012-10-17; resource and trust
+        # policies in the 2008 language are still accepted (many services' defaults use it)
         findings.append(make_finding(
             "PL013",
-            "no Version: IAM reads it as 2008-10-17" if policy.version is None else "Version 2008-10-17 is the old policy language",
+            ("no Version: IAM reads it as 2008-10-17" if policy.version is None else "Version 2008-10-17 is the old policy language")
+            + ("; IAM requires 2012-10-17 in an identity policy" if kind == "identity" else ""),
             "Version",
-            "warning" if uses_vars or policy.version is None else "info",
+            "error" if kind == "identity" else "warning" if uses_vars or policy.version is None else "info",
         ))
     sids: dict[str, int] = {}
     for st in policy.statements:
@@ -131,6 +135,9 @@ def lint_policy(policy: Policy, catalog: Catalog | None = None, kind: str = "aut
             findings.append(make_finding("PL014", "an identity policy may not have Principal or NotPrincipal", _loc(st, "Principal")))
         elif kind in ("resource", "trust") and not has_principal:
             findings.append(make_finding("PL014", f"every statement of a {kind} policy needs a Principal", _loc(st)))
+        if kind != "trust" and st.resources is None and st.not_resources is None:
+            findings.append(make_finding("PL016", f"a statement of {'an' if kind == 'identity' else 'a'} {kind} policy needs "
+                                                  "Resource or NotResource", _loc(st)))
         findings.extend(_check_actions(st, cat))
         findings.extend(_check_resources(st, cat))
         findings.extend(_check_conditions(st, cat))
@@ -241,6 +248,11 @@ def _check_star_resource(st: Statement, cat: Catalog) -> list[Finding]:
 def _check_conditions(st: Statement, cat: Catalog) -> list[Finding]:
     out = []
     for c in st.conditions:
+        for i, v in enumerate(c.values):
+            why = condition_value_error(c.operator, v)
+            if why:
+                out.append(make_finding("PL017", f"{why} ({c.operator.text})",
+                                        _loc(st, f"Condition.{c.operator.text}.{c.key}") + (f"[{i}]" if len(c.values) > 1 else "")))
         if not is_known_condition_key(c.key, cat):
             out.append(make_finding("PL012", f"condition key {c.key!r} is not a known global or service key", _loc(st, f"Condition.{c.operator.text}.{c.key}")))
     return out
@@ -294,12 +306,40 @@ def _grammar_finding(e: PolicyError) -> Finding:
 def lint_document(doc: Any, catalog: Catalog | None = None, kind: str = "auto") -> tuple[list[Finding], str | None]:
     doc = extract_document(doc)
     policy, errors = parse_policy_lenient(doc)
-    findings = [_grammar_finding(e) for e in errors]
+    findings = [_grammar_finding(e) for e in errors] + _check_raw(doc)
     resolved_kind = None
     if policy.statements or not errors:
         resolved_kind = detect_kind(policy) if kind == "auto" else kind
         findings.extend(lint_policy(policy, catalog, resolved_kind))
     return findings, resolved_kind
+
+
+def _check_raw(doc: Any) -> list[Finding]:
+    """What only the document as written shows: an empty Statement list (rejected by IAM), and
+    the nulls and empty condition blocks the parser reads as absent (accepted by IAM)."""
+    out: list[Finding] = []
+    if not isinstance(doc, dict):
+        return out
+    raw = doc.get("Statement")
+    if raw == []:
+        out.append(make_finding("PL002", "Statement must not be an empty list", "Statement"))
+    single = isinstance(raw, dict)
+    for i, st in enumerate([raw] if single else raw if isinstance(raw, list) else []):
+        if not isinstance(st, dict):
+            continue
+        base = "Statement" if single else f"Statement[{i}]"
+        for element in ("Resource", "NotResource"):
+            vals = st.get(element)
+            if isinstance(vals, list):
+                for j, v in enumerate(vals):
+                    if v is None:
+                        out.append(make_finding("PL018", f"null in {element}: IAM ignores it", f"{base}.{element}[{j}]"))
+        cond = st.get("Condition")
+        if isinstance(cond, dict):
+            for op, block in cond.items():
+                if block == {}:
+                    out.append(make_finding("PL018", f"empty {op} block: it restricts nothing", f"{base}.Condition.{op}"))
+    return out
 
 
 def lint_text(text: str, catalog: Catalog | None = None, kind: str = "auto") -> tuple[list[Finding], str | None]:

@@ -98,7 +98,7 @@ def load_model(snapshot_path: str | None, gaad_path: str | None):
         raise click.UsageError("give exactly one of --snapshot or --gaad")
     if snapshot_path:
         return load_snapshot(snapshot_path)
-    from iam_analyzer.analyze.graph.analyzer import snapshot_from_gaad
+    from iam_analyzer.analyze.graph.gaad import snapshot_from_gaad
 
     try:
         doc = json.loads(Path(gaad_path).read_text(encoding="utf-8"))

@@ -28,7 +28,7 @@ def graph() -> None:
 def graph_export(snapshot_path, gaad_path, usage_path, fmt, output) -> None:
     """Write the graph as GraphML, node-link JSON or Graphviz dot."""
 
-    from iam_analyzer.analyze.graph.analyzer import build_graph, export
+    from iam_analyzer.analyze.graph.build import build_graph, export
 
     snap = load_model(snapshot_path, gaad_path)
     usage_doc = json.loads(Path(usage_path).read_text()) if usage_path else None
@@ -48,7 +48,7 @@ def graph_escalations(snapshot_path, gaad_path, fmt) -> None:
     is found and an Allow cancelled by a Deny is not. Unknown conditions are marked
     conditional. Methods are defined in rules/escalation.yaml.
     """
-    from iam_analyzer.analyze.graph.analyzer import Analyzer, Escalations
+    from iam_analyzer.analyze.graph import Analyzer, Escalations
     from iam_analyzer.iam.catalog import default_catalog
 
     snap = load_model(snapshot_path, gaad_path)
@@ -58,7 +58,9 @@ def graph_escalations(snapshot_path, gaad_path, fmt) -> None:
         return
     for f in found:
         steps = " -> ".join(f"{h['method']} -> {h['to'].rsplit('/', 1)[-1]}" for h in f["path"])
-        cond = " (conditional)" if f["conditional"] else ""
+        cond = (f" (conditional: requires {f['requires']})" if f.get("requires") else " (conditional)") if f["conditional"] else ""
+        if f.get("targets", 1) > 1:
+            cond += f" [{f['targets']} targets]"
         click.echo(f"{f['principal']}: {steps}; yields {f['yields']}{cond}")
     click.echo(f"{len(found)} escalation path(s)", err=True)
 

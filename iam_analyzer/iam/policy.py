@@ -69,6 +69,72 @@ class ConditionOperator:
         return "Not" in self.base and self.base != "Null"
 
 
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?"
+                   r"(Z|[+-](\d{2}):?(\d{2}))?)?")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_EPOCH_MAX = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def _date_error(v: str) -> str | None:
+    if re.fullmatch(r"[+-]?\d+", v):
+        n = int(v)
+        return None if 0 <= n <= _EPOCH_MAX else f"{v!r} is out of range for a date (epoch seconds)"
+    m = _DATE.fullmatch(v)
+    if not m:
+        return f"{v!r} is not a date (want ISO 8601, such as 2026-01-31T00:00:00Z, or epoch seconds)"
+    y, mo, d, hh, mi, ss, tz, tzh, tzm = m.groups()
+    from datetime import date
+
+    try:
+        date(int(y), int(mo), int(d))
+    except ValueError:
+        return f"{v!r} is not a valid calendar date"
+    if hh is not None and (int(hh) > 23 or int(mi) > 59 or (ss is not None and int(ss) > 59)):
+        return f"{v!r} has an invalid time of day"
+    if tzh is not None and (int(tzh) > 14 or int(tzm) > 59):
+        return f"{v!r} has an invalid time zone offset"
+    return None
+
+
+def condition_value_error(op: "ConditionOperator", value: str) -> str | None:
+    """Why a condition value cannot be read for its operator (IAM rejects such a policy), or
+    None. Values with policy variables are not judged (they are resolved at request time)."""
+    if "${" in value:
+        return None
+    base = op.base
+    if base.startswith("Date"):
+        return _date_error(value)
+    if base.startswith("Numeric"):
+        if not _NUMBER.fullmatch(value):
+            return f"{value!r} is not a number"
+        if abs(float(value)) > 2 ** 63:
+            return f"{value!r} is out of range for a number"
+        return None
+    if base in ("Bool", "Null"):
+        return None if value.lower() in ("true", "false") else f"{value!r} is not true or false"
+    if base.endswith("IpAddress"):
+        import ipaddress
+
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            return f"{value!r} is not an IP address or CIDR range"
+        return None
+    if base.startswith("Arn"):
+        if value == "*" or (value.startswith("arn:") and value.count(":") >= 5):
+            return None
+        return f"{value!r} is not an ARN (want arn:partition:service:region:account:resource)"
+    if base == "BinaryEquals":
+        import base64
+        import binascii
+
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            return f"{value!r} is not base64"
+    return None
+
+
 @dataclass(frozen=True)
 class Condition:
     operator: ConditionOperator
@@ -208,11 +274,12 @@ def _scalar(value: Any, loc: str) -> str:
     raise PolicyError(f"expected a string, got {type(value).__name__}", loc)
 
 
-def _string_list(value: Any, loc: str, *, allow_empty: bool = False) -> tuple[str, ...]:
+def _string_list(value: Any, loc: str, *, allow_empty: bool = False, skip_null: bool = False) -> tuple[str, ...]:
     if isinstance(value, str):
         items = [value]
     elif isinstance(value, list):
-        items = value
+        # IAM accepts (and ignores) a null in a Resource list; lint warns about it
+        items = [v for v in value if v is not None] if skip_null and any(v is not None for v in value) else value
     else:
         raise PolicyError(f"expected a string or a list of strings, got {type(value).__name__}", loc)
     if not items and not allow_empty:
@@ -260,8 +327,9 @@ def _parse_conditions(value: Any, loc: str) -> tuple[Condition, ...]:
             op = ConditionOperator.parse(op_text)
         except PolicyError as e:
             raise PolicyError(e.message, op_loc) from None
-        if not isinstance(block, dict) or not block:
-            raise PolicyError("expected a non-empty object of condition key -> values", op_loc)
+        if not isinstance(block, dict):
+            raise PolicyError("expected an object of condition key -> values", op_loc)
+        # an empty block ({"DateGreaterThan": {}}) is accepted by IAM and tests nothing
         for key, raw in block.items():
             key_loc = f"{op_loc}.{key}"
             if isinstance(raw, list):
@@ -299,8 +367,9 @@ def parse_statement(raw: Any, index: int, loc: str | None = None) -> Statement:
         sid=sid,
         actions=_parse_actions(raw["Action"], f"{loc}.Action") if "Action" in raw else None,
         not_actions=_parse_actions(raw["NotAction"], f"{loc}.NotAction") if "NotAction" in raw else None,
-        resources=_string_list(raw["Resource"], f"{loc}.Resource") if "Resource" in raw else None,
-        not_resources=_string_list(raw["NotResource"], f"{loc}.NotResource") if "NotResource" in raw else None,
+        resources=_string_list(raw["Resource"], f"{loc}.Resource", skip_null=True) if "Resource" in raw else None,
+        not_resources=_string_list(raw["NotResource"], f"{loc}.NotResource", skip_null=True)
+        if "NotResource" in raw else None,
         principal=_parse_principal(raw["Principal"], f"{loc}.Principal") if "Principal" in raw else None,
         not_principal=_parse_principal(raw["NotPrincipal"], f"{loc}.NotPrincipal") if "NotPrincipal" in raw else None,
         conditions=_parse_conditions(raw["Condition"], f"{loc}.Condition") if "Condition" in raw else (),

@@ -14,7 +14,6 @@ and never appears in user input.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 SEGMENT_STAR = "\x00"  # a star that does not cross "/"; only built from catalog formats
@@ -25,32 +24,112 @@ def has_wildcard(pattern: str) -> bool:
     return "*" in pattern or "?" in pattern or SEGMENT_STAR in pattern
 
 
+class Matcher:
+    """A compiled pattern. Matching is bounded: O(len(pattern) * len(text)) at worst, with no
+    backtracking, so a policy pattern like ``a*a*a*a*...b`` cannot hang the analysis (a
+    translated regular expression would backtrack exponentially on it)."""
+
+    __slots__ = ("pattern", "ignore_case", "_parts", "_nfa")
+
+    def __init__(self, pattern: str, ignore_case: bool = False):
+        self.pattern = pattern
+        self.ignore_case = ignore_case
+        p = pattern.lower() if ignore_case else pattern
+        self._nfa = SEGMENT_STAR in p
+        self._parts = p if self._nfa else p.split("*")
+
+    def fullmatch(self, text: str) -> bool:
+        if self.ignore_case:
+            text = text.lower()
+        if self._nfa:
+            return _nfa_match(self._parts, text)
+        return _glob_match(self._parts, text)
+
+
+def _seg_at(seg: str, text: str, pos: int) -> bool:
+    if "?" not in seg:
+        return text.startswith(seg, pos)
+    if pos + len(seg) > len(text):
+        return False
+    return all(c == "?" or c == text[pos + i] for i, c in enumerate(seg))
+
+
+def _find(seg: str, text: str, start: int, end: int) -> int:
+    if "?" not in seg:
+        return text.find(seg, start, end)
+    for i in range(start, end - len(seg) + 1):
+        if _seg_at(seg, text, i):
+            return i
+    return -1
+
+
+def _glob_match(parts: list[str], text: str) -> bool:
+    """``*`` and ``?`` only: the pieces between stars are matched leftmost-first, which is
+    exact for globs (a later piece can always use whatever an earlier one left)."""
+    if len(parts) == 1:
+        return len(parts[0]) == len(text) and _seg_at(parts[0], text, 0)
+    first, last = parts[0], parts[-1]
+    if len(first) + len(last) > len(text):
+        return False
+    if not _seg_at(first, text, 0) or not _seg_at(last, text, len(text) - len(last)):
+        return False
+    pos, end = len(first), len(text) - len(last)
+    for seg in parts[1:-1]:
+        if seg:
+            i = _find(seg, text, pos, end)
+            if i < 0:
+                return False
+            pos = i + len(seg)
+    return True
+
+
+def _nfa_match(p: str, text: str) -> bool:
+    """Patterns with segment stars: a set-of-states simulation, O(len(p) * len(text))."""
+    m = len(p)
+
+    def close(states: set[int]) -> set[int]:
+        out = set(states)
+        stack = list(states)
+        while stack:
+            s = stack.pop()
+            if s < m and p[s] in _STARS and s + 1 not in out:
+                out.add(s + 1)
+                stack.append(s + 1)
+        return out
+
+    states = close({0})
+    for ch in text:
+        nxt = set()
+        for s in states:
+            if s >= m:
+                continue
+            tok = p[s]
+            if tok == "*" or (tok == SEGMENT_STAR and ch != "/"):
+                nxt.add(s)
+            elif tok == "?" or tok == ch:
+                nxt.add(s + 1)
+        if not nxt:
+            return False
+        states = close(nxt)
+    return m in states
+
+
 @lru_cache(maxsize=65536)
-def _compile(pattern: str, ignore_case: bool) -> re.Pattern:
-    out = []
-    for ch in pattern:
-        if ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        elif ch == SEGMENT_STAR:
-            out.append("[^/]*")
-        else:
-            out.append(re.escape(ch))
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile("".join(out), flags)
+def _compile(pattern: str, ignore_case: bool) -> Matcher:
+    return Matcher(pattern, ignore_case)
 
 
 def matches(pattern: str, text: str, ignore_case: bool = False) -> bool:
-    """True when ``pattern`` matches the whole of ``text``."""
+    """True when ``pattern`` matches the whole of ``text`` (bounded time, see ``Matcher``)."""
     if pattern == "*":
         return True
     if not has_wildcard(pattern):
         return pattern.lower() == text.lower() if ignore_case else pattern == text
-    return _compile(pattern, ignore_case).fullmatch(text) is not None
+    return _compile(pattern, ignore_case).fullmatch(text)
 
 
-def compile_pattern(pattern: str, ignore_case: bool = False) -> re.Pattern:
+def compile_pattern(pattern: str, ignore_case: bool = False) -> Matcher:
+    """A reusable matcher with a ``fullmatch(text) -> bool`` method."""
     return _compile(pattern, ignore_case)
 
 

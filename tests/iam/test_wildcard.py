@@ -67,3 +67,41 @@ def test_contains_examples():
     assert wildcard.contains("a?c", "abc")
     assert not wildcard.contains("abc", "a?c")
     assert wildcard.contains("a*", "a?")
+
+
+# -- adversarial patterns: matching must stay bounded (no backtracking over policy text) -------
+
+
+def test_many_wildcards_do_not_hang():
+    import time
+
+    pattern = "arn:aws:s3:::" + "a*" * 60 + "b"
+    text = "arn:aws:s3:::" + "a" * 5000
+    t0 = time.perf_counter()
+    assert not wildcard.matches(pattern, text)
+    assert not wildcard.matches("*a" * 200 + "?" * 50 + "c", "a" * 20000)
+    assert wildcard.matches(pattern, text + "b")
+    # a translated regex takes minutes on the first one; the bound is loose because the test
+    # machine may be busy (benchmarks/ measures the real time)
+    assert time.perf_counter() - t0 < 10.0
+
+
+@settings(max_examples=200, deadline=5000)
+@given(st.integers(min_value=1, max_value=80), st.integers(min_value=1, max_value=4000),
+       st.sampled_from(["a*", "*a", "a?*", "?*a*", "*" + wildcard.SEGMENT_STAR + "a"]))
+def test_adversarial_patterns_are_bounded(stars, length, piece):
+    # hypothesis' deadline fails the test when one example takes more than 5 s (a backtracking
+    # matcher takes minutes; the linear one about a millisecond, see benchmarks/)
+    pattern = piece * stars + "b"
+    assert not wildcard.matches(pattern, "a" * length)
+    assert not wildcard.matches(pattern, "a" * length, ignore_case=True)
+
+
+SEG_ALPHA = "ab/"
+
+
+@given(st.text(alphabet=SEG_ALPHA + "*?" + wildcard.SEGMENT_STAR, max_size=7), st.text(alphabet=SEG_ALPHA, max_size=7))
+def test_segment_star_agrees_with_a_reference_regex(p, t):
+    rx = "".join(".*" if c == "*" else "." if c == "?" else "[^/]*" if c == wildcard.SEGMENT_STAR else re.escape(c)
+                 for c in p)
+    assert wildcard.matches(p, t) == (re.fullmatch(rx, t, re.DOTALL) is not None)

@@ -1,7 +1,7 @@
 """Detection: declarative matchers and the checks written in Python, over one model.
 
 ``analyze(snapshot, usage, rules, config)`` returns findings. Every IAM question goes to
-``iam_analyzer.iam`` (catalog, evaluator) or ``iam_analyzer.analyze.graph.analyzer``; nothing here matches
+``iam_analyzer.iam`` (catalog, evaluator) or ``iam_analyzer.analyze.graph``; nothing here matches
 action strings by itself except through those.
 """
 
@@ -15,7 +15,8 @@ from typing import Callable
 
 import yaml
 
-from iam_analyzer.analyze.graph.analyzer import Analyzer, Escalations
+from iam_analyzer.analyze.graph.effective import Analyzer
+from iam_analyzer.analyze.graph.escalation import Escalations
 from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.catalog import default_catalog
@@ -212,9 +213,14 @@ def _escalation(model: Model, rule: Rule) -> list[Finding]:
             continue
         sev = "medium" if e["conditional"] else rule.severity
         steps = " -> ".join(f"{h['method']} ({h['to'].rsplit('/', 1)[-1]})" for h in e["path"])
+        if e.get("complete", True):
+            tail = " (under conditions that could not be evaluated)" if e["conditional"] else ""
+        else:
+            tail = f" (one step short: requires {e['requires']})"
         out.append(_finding(rule, e["principal"], f"{e['principal'].rsplit('/', 1)[-1]} can escalate: {steps}; "
-                            f"yields {e['yields']}" + (" (under conditions that could not be evaluated)" if e["conditional"] else ""),
-                            {"path": e["path"], "yields": e["yields"], "conditional": e["conditional"]},
+                            f"yields {e['yields']}" + tail,
+                            {"path": e["path"], "yields": e["yields"], "conditional": e["conditional"],
+                             "requires": e.get("requires"), "targets": e.get("targets"), "target": e.get("target")},
                             [e["method"], [h["to"] for h in e["path"]]], sev))
     return out
 

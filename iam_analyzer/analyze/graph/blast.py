@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from iam_analyzer.analyze.graph.analyzer import Analyzer, Escalations
+from iam_analyzer.analyze.graph.effective import Analyzer
+from iam_analyzer.analyze.graph.escalation import Escalations
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.compare import allowed_actions
 from iam_analyzer.iam.evaluate import Result

@@ -1,0 +1,170 @@
+"""Effective permissions of a principal: every question goes to the one evaluator
+(``iam.evaluate``) with the principal's inline, managed and group policies, explicit Deny, the
+permissions boundary, and conditions evaluated where the context is known (the principal's own
+ARN, account, name, the current time), otherwise reported as conditional."""
+
+from __future__ import annotations
+
+import re
+
+from iam_analyzer.analyze.graph.principals import ADMIN_PROBES, Principal, escalation_methods, principals_from_account
+from iam_analyzer.iam.catalog import default_catalog
+from iam_analyzer.iam.evaluate import Request, Result, evaluate, statement_applies
+from iam_analyzer.iam.policy import Policy
+from iam_analyzer.model import Snapshot
+
+
+class Analyzer:
+    """Effective permissions and escalation analysis over one snapshot."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+        self.cat = default_catalog()
+        self.principals: dict[str, Principal] = {}
+        for acct in snapshot.accounts:
+            self.principals.update(principals_from_account(acct))
+        self.functions = {f.arn: f for f in snapshot.functions()}
+        self._eval_cache: dict = {}
+        self._possible: dict[str, frozenset[str]] = {}
+        self._policy_possible: dict[int, frozenset[str]] = {}
+        self._actions_relevant: dict[tuple, frozenset[str]] = {}
+        self.relevant = frozenset(r["action"].lower() for m in escalation_methods() for r in m["requires"]) | frozenset(
+            a.lower() for a in ADMIN_PROBES) | {"iam:passrole", "sts:assumerole"}
+
+    # -- effective permissions ---------------------------------------------------------------
+    def decide(self, p: Principal, action: str, resource: str, extra: dict | None = None) -> Result:
+        key = (p.arn, action.lower(), resource, tuple(sorted((extra or {}).items())))
+        hit = self._eval_cache.get(key)
+        if hit is None:
+            ctx = dict(p.context, **(extra or {}))
+            hit = evaluate(Request(action, resource, context=ctx), p.policies, boundary=p.boundary).result
+            self._eval_cache[key] = hit
+        return hit
+
+    def decision(self, p: Principal, action: str, resource: str, extra: dict | None = None):
+        ctx = dict(p.context, **(extra or {}))
+        return evaluate(Request(action, resource, context=ctx), p.policies, boundary=p.boundary)
+
+    def possible(self, p: Principal) -> frozenset[str]:
+        """Relevant action keys some Allow statement of the principal covers (a quick filter)."""
+        got = self._possible.get(p.arn)
+        if got is None:
+            acc: set[str] = set()
+            for _, pol in p.policies:
+                acc |= self._policy_relevant(pol)
+            got = self._possible[p.arn] = frozenset(acc)
+        return got
+
+    def _policy_relevant(self, pol: Policy) -> frozenset[str]:
+        got = self._policy_possible.get(id(pol))
+        if got is None:
+            acc: set[str] = set()
+            for st in pol.statements:
+                if not st.is_allow:
+                    continue
+                # the filter reads only the action element: statements that list the same
+                # actions (common across roles) are answered once
+                akey = (st.actions, st.not_actions)
+                hit = self._actions_relevant.get(akey)
+                if hit is None:
+                    hit = self._actions_relevant[akey] = frozenset(k for k in self.relevant if _action_only(st, k))
+                acc |= hit
+            got = self._policy_possible[id(pol)] = frozenset(acc)
+        return got
+
+    def candidates(self, p: Principal, action: str) -> list[str]:
+        """Resources to test an 'on any resource' requirement with: the principal's own
+        patterns for the action, and the action's resource types instantiated in its account."""
+        out = []
+        act = self.cat.get(action)
+        for _, pol in p.policies:
+            for st in pol.statements:
+                if st.is_allow and st.resources is not None and any(
+                        _pattern_covers(a, action) for a in st.action_patterns if st.actions is not None):
+                    out.extend(r for r in st.resources if r != "*" or not (act and act.resource_types))
+        if act and act.resource_types:
+            for rt in self.cat.action_resource_types(act):
+                out.append(_instantiate(rt.arn_format, p.account))
+        else:
+            out.append("*")
+        return list(dict.fromkeys(out))
+
+    def allowed_somewhere(self, p: Principal, action: str) -> Result:
+        best = Result.IMPLICIT_DENY
+        for r in self.candidates(p, action):
+            d = self.decide(p, action, r)
+            if d is Result.ALLOW:
+                return d
+            if d is Result.CONDITIONAL:
+                best = d
+        return best
+
+    def is_admin(self, p: Principal) -> bool:
+        """Administrator-level policies (for a group: what joining it gives)."""
+        return all(self.allowed_somewhere(p, a) is Result.ALLOW for a in ADMIN_PROBES)
+
+    def trusts(self, role: Principal, caller: Principal) -> Result:
+        """Does the role's trust policy let the caller assume it (same account: trust naming the
+        caller suffices; naming the account needs the caller's own sts:AssumeRole too)?"""
+        if role.trust is None:
+            return Result.IMPLICIT_DENY
+        req = Request("sts:AssumeRole", role.arn, principal=caller.arn, context=caller.context)
+        allow_named = False
+        allow_account = False
+        conditional = False
+        for st in role.trust.statements:
+            if not st.is_allow or st.principal is None:
+                continue
+            hit = statement_applies(st, req, check_principal=True)
+            if hit is False:
+                continue
+            if hit is None:
+                conditional = True
+            named = caller.arn in [v for k, v in st.principal.all_values()]
+            allow_named |= hit is True and named
+            allow_account |= hit is True and not named
+        denied = any(not st.is_allow and statement_applies(st, req, check_principal=True) is True
+                     for st in role.trust.statements)
+        if denied:
+            return Result.EXPLICIT_DENY
+        identity = self.decide(caller, "sts:AssumeRole", role.arn)
+        if allow_named and identity is not Result.EXPLICIT_DENY:
+            return Result.ALLOW
+        if allow_account and identity is Result.ALLOW:
+            return Result.ALLOW
+        if (allow_account or conditional) and identity in (Result.ALLOW, Result.CONDITIONAL):
+            return Result.CONDITIONAL
+        return Result.IMPLICIT_DENY
+
+    def service_trusted(self, role: Principal, service: str) -> bool:
+        if role.trust is None:
+            return False
+        for st in role.trust.statements:
+            if st.is_allow and st.principal is not None and any(
+                    k == "Service" and v == service for k, v in st.principal.all_values()):
+                if any(a.lower() in ("sts:assumerole", "sts:*", "*") for a in st.actions or ()):
+                    return True
+        return False
+
+
+def _action_only(st, key: str) -> bool:
+    """The statement covers the action (resource ignored): for the quick filter."""
+    from iam_analyzer.iam.evaluate import action_matches
+
+    if st.actions is not None:
+        return action_matches(st.actions, key)
+    return not action_matches(st.not_actions or (), key)
+
+
+def _pattern_covers(pattern: str, action: str) -> bool:
+    from iam_analyzer.iam import wildcard
+
+    return wildcard.matches(pattern, action, ignore_case=True)
+
+
+_VAR = re.compile(r"\$\{([^}]*)\}")
+
+
+def _instantiate(arn_format: str, account: str) -> str:
+    values = {"Partition": "aws", "Region": "us-east-1", "Account": account, "AccountId": account}
+    return _VAR.sub(lambda m: values.get(m.group(1), "*"), arn_format)

@@ -1,0 +1,272 @@
+"""Escalation steps: what each principal can do to gain permissions (edges of the escalation
+graph). ``reach.py`` turns the steps into findings by reachability.
+
+A step (``Hop``) goes from a principal to itself (it can grant itself any permission), to
+another principal whose permissions it can take, or to a *class* of principals (every role a
+service may assume, when the principal may pass any of them: one edge instead of thousands in
+accounts where deployer roles hold ``iam:PassRole`` on ``*``). A step that needs something the
+input cannot show (an existing function, credentials of a user) has ``needs`` set: it makes a
+*conditional* path, reported at a lower severity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from iam_analyzer.analyze.graph.effective import Analyzer, _action_only
+from iam_analyzer.analyze.graph.principals import Principal, escalation_methods
+from iam_analyzer.iam import arn as arnlib
+from iam_analyzer.iam import wildcard
+from iam_analyzer.iam.evaluate import Result
+
+CLASS_PREFIX = "class:"
+METHOD_YIELDS = {m["id"]: m["yields"] for m in escalation_methods()}
+# Writing another principal's policies yields everything once one can also act as it.
+POLICY_WRITE = {"AttachUserPolicy", "PutUserPolicy", "AttachRolePolicy", "PutRolePolicy",
+                "AttachGroupPolicy", "PutGroupPolicy"}
+CONTROL = {"AssumeRole", "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy"}
+# What completes a path through a principal whose policies one can write but cannot act as.
+ACT_AS = {"user": "credentials of {name} (an access key or console password, e.g. leaked or issued by someone else)",
+          "role": "a way to act as {name}: a trust policy naming the principal, or code that runs as it",
+          "group": "credentials of a member of {name}"}
+
+
+@dataclass
+class Hop:
+    source: str
+    target: str
+    method: str
+    requires: list[dict]  # [{action, resource, result, statements}]
+    conditional: bool = False
+    needs: str | None = None  # what the input cannot show but the step needs (a conditional path)
+    members: tuple[str, ...] = field(default=(), repr=False)  # the principals of a class target
+
+    def as_dict(self) -> dict:
+        out = {"from": self.source, "to": self.target, "method": self.method, "conditional": self.conditional,
+               "requires": self.requires}
+        if self.needs:
+            out["needs"] = self.needs
+        if self.members:
+            out["targets"] = len(self.members)
+        return out
+
+
+def _statements(an: Analyzer, p: Principal, action: str, resource: str) -> list[dict]:
+    d = an.decision(p, action, resource)
+    return [{"policy": m.policy, "sid": m.statement.sid, "statement": m.statement.index} for m in d.allows][:3]
+
+
+def _uniform(p: Principal, action: str) -> bool:
+    """Every statement of the principal (and its boundary) that covers the action applies to
+    every resource: the decision is then the same for every target, so one evaluation
+    answers for all of them."""
+    pols = [pol for _, pol in p.policies] + ([p.boundary] if p.boundary is not None else [])
+    for pol in pols:
+        for st in pol.statements:
+            if not _action_only(st, action.lower()):
+                continue
+            if st.not_resources is not None or (st.resources is not None and tuple(st.resources) != ("*",)):
+                return False
+    return True
+
+
+def _in_account(resource: str, account: str) -> bool:
+    a = arnlib.try_parse(resource)
+    return resource == "*" or (a is not None and wildcard.matches(a.account or "*", account))
+
+
+class Escalations:
+    def __init__(self, analyzer: Analyzer):
+        self.an = analyzer
+        self.admin = {a: self.an.is_admin(p) for a, p in self.an.principals.items()}
+        esc_actions = {r["action"].lower() for m in escalation_methods() for r in m["requires"]}
+        # A principal is worth reaching when it is an administrator or holds some escalation
+        # action; ordinary roles (most Lambda roles) are pruned from the target lists.
+        self.interesting = {a for a, p in self.an.principals.items()
+                            if p.kind != "group" and (self.admin[a] or self.an.possible(p) & esc_actions)}
+        self.trust_index: dict[str, list[str]] = {}
+        self.by_kind: dict[tuple[str, str], list[Principal]] = {}
+        for a, p in self.an.principals.items():
+            self.by_kind.setdefault((p.account, p.kind), []).append(p)
+            if p.kind != "role" or p.trust is None:
+                continue
+            for st in p.trust.statements:
+                if not st.is_allow or st.principal is None:
+                    continue
+                for kind, value in st.principal.all_values():
+                    if kind != "AWS":
+                        continue
+                    key = value.split(":")[4] if value.endswith(":root") else value
+                    self.trust_index.setdefault(key, []).append(a)
+        self._service_roles: dict[tuple, Any] = {}
+        # without a function inventory (a GAAD file) a function's role is unknown: any role
+        # Lambda may assume could be behind an existing function (a conditional path)
+        self.has_functions = bool(self.an.functions)
+
+    def service_roles(self, account: str, service: str) -> list[Principal]:
+        """Interesting roles of the account that the service may assume (computed once)."""
+        key = (account, service)
+        got = self._service_roles.get(key)
+        if got is None:
+            got = self._service_roles[key] = [x for x in self.by_kind.get((account, "role"), [])
+                                              if x.arn in self.interesting and self.an.service_trusted(x, service)]
+        return got
+
+    def kind_members(self, account: str, kind: str) -> tuple[str, ...]:
+        key = ("kind", account, kind)
+        got = self._service_roles.get(key)
+        if got is None:
+            got = self._service_roles[key] = tuple(x.arn for x in self.by_kind.get((account, kind), []))
+        return got
+
+    def service_members(self, account: str, service: str) -> tuple[str, ...]:
+        key = ("members", account, service)
+        got = self._service_roles.get(key)
+        if got is None:
+            got = self._service_roles[key] = tuple(x.arn for x in self.service_roles(account, service))
+        return got
+
+    def _req(self, p: Principal, action: str, resources: list[str], extra: dict | None = None):
+        """The first resource on which the action is allowed (or conditionally allowed)."""
+        if action.lower() not in self.an.possible(p) and action.lower() in self.an.relevant:
+            return None
+        best = None
+        for r in resources:
+            res = self.an.decide(p, action, r, extra)
+            if res is Result.ALLOW:
+                return (r, res)
+            if res is Result.CONDITIONAL and best is None:
+                best = (r, res)
+        return best
+
+    def _trusting(self, p: Principal, possible: frozenset[str]) -> list[Hop]:
+        """Roles that name this principal; those that trust its whole account (or everyone)
+        only when its own policies allow sts:AssumeRole."""
+        an = self.an
+        out = []
+        named = set(self.trust_index.get(p.arn, []))  # always followed: chains go through plain roles
+        wide = set()
+        if "sts:assumerole" in possible:
+            wide = (set(self.trust_index.get(p.account, [])) | set(self.trust_index.get("*", []))) & self.interesting
+        for x in (an.principals[n] for n in sorted(named | wide)):
+            if x.arn == p.arn:
+                continue
+            t = an.trusts(x, p)
+            if t in (Result.ALLOW, Result.CONDITIONAL):
+                out.append(Hop(p.arn, x.arn, "AssumeRole", [{"action": "sts:AssumeRole", "resource": x.arn, "result": t.value,
+                                                             "statements": _statements(an, p, "sts:AssumeRole", x.arn)}],
+                               t is Result.CONDITIONAL))
+        return out
+
+    def edges_from(self, p: Principal) -> list[Hop]:
+        """Every escalation step available to a principal: to itself (gaining any permission),
+        to another principal whose permissions it can take or whose policies it can write, or
+        to a class of principals."""
+        an = self.an
+        out: list[Hop] = []
+        if p.kind == "group":
+            return out
+        users = self.by_kind.get((p.account, "user"), [])
+        roles = self.by_kind.get((p.account, "role"), [])
+        my_groups = [an.principals[g] for g in p.groups if g in an.principals]
+        all_groups = self.by_kind.get((p.account, "group"), [])
+        my_policies = sorted(set(p.managed) | {m for g in my_groups for m in g.managed})
+        customer = [a for a in my_policies if ":aws:policy/" not in a]
+        possible = an.possible(p)
+        # a principal whose policies p can write is worth reaching too (write, then act as it)
+        writes_roles = bool(possible & {"iam:putrolepolicy", "iam:attachrolepolicy"})
+        writes_users = bool(possible & {"iam:putuserpolicy", "iam:attachuserpolicy"})
+
+        def wanted(x: Principal) -> bool:
+            return x.arn in self.interesting or (writes_roles and x.kind == "role") or (writes_users and x.kind == "user")
+
+        for m in escalation_methods():
+            reqs = m["requires"]
+            first = reqs[0]
+            on = first["target"]
+            if on == "trusting-role":
+                out.extend(self._trusting(p, possible))
+                continue
+            if first["action"].lower() not in possible:
+                continue
+            # (destination, resources for requirement 0, needs); dest None: the principal itself
+            targets: list[tuple[str, list[str], str | None]] = []
+            klass: tuple[str, tuple[str, ...]] | None = None
+            if on == "*":
+                targets = [(p.arn, an.candidates(p, first["action"]), None)]
+            elif on == "policy":
+                targets = [(p.arn, customer, None)] if customer else []
+            elif on in ("self-or-user", "self-or-role"):
+                kind = "user" if on == "self-or-user" else "role"
+                if p.kind == kind:
+                    targets.append((p.arn, [p.arn], None))
+                others = users if kind == "user" else roles
+                if len(others) > 1 and _uniform(p, first["action"]):
+                    # the same answer for every principal of the kind: one edge to all of them
+                    members = self.kind_members(p.account, kind)
+                    klass = (f"{CLASS_PREFIX}{kind}s:{p.account}", members)
+                    sample = next(a for a in members if a != p.arn)
+                    targets.append((klass[0], [sample], None))
+                else:
+                    targets += [(x.arn, [x.arn], None) for x in others if x.arn != p.arn and wanted(x)]
+            elif on == "other-user":
+                targets = [(x.arn, [x.arn], None) for x in users if x.arn != p.arn and x.arn in self.interesting]
+            elif on == "other-role":
+                targets = [(x.arn, [x.arn], None) for x in roles if x.arn != p.arn and x.arn in self.interesting]
+            elif on == "group":
+                if m["id"] == "AddUserToGroup":
+                    targets = [(g.arn, [g.arn], None) for g in all_groups]
+                else:  # a policy on one's own group is one's own; on another group, its members'
+                    mine = {g.arn for g in my_groups}
+                    targets = [(p.arn, [g.arn], None) for g in my_groups]
+                    targets += [(g.arn, [g.arn], None) for g in all_groups if g.arn not in mine]
+            elif on == "passable-role":
+                cands = self.service_roles(p.account, first.get("service", ""))
+                if cands and _uniform(p, first["action"]):
+                    members = self.service_members(p.account, first["service"])
+                    klass = (f"{CLASS_PREFIX}passable:{first['service']}", members)
+                    targets = [(klass[0], [members[0]], None)]
+                else:
+                    targets = [(x.arn, [x.arn], None) for x in cands]
+            elif on == "function":
+                if self.has_functions:
+                    # a function running as the principal itself gives it nothing new
+                    targets = [(f.role_arn, [f.arn], None) for f in an.functions.values()
+                               if f.role_arn in self.interesting and f.role_arn != p.arn]
+                else:
+                    # the unknown function is in the principal's account: patterns naming other
+                    # accounts exclude it
+                    res = [r for r in an.candidates(p, first["action"]) if _in_account(r, p.account)]
+                    targets = [(x.arn, res, f"an existing Lambda function that runs as {x.name} (the input has no "
+                                            "function inventory)")
+                               for x in self.service_roles(p.account, "lambda.amazonaws.com") if x.arn != p.arn]
+            for target, resources, needs in targets:
+                got = []
+                conditional = needs is not None
+                ok = True
+                for i, r in enumerate(reqs):
+                    if i == 0:
+                        extra = {"iam:PassedToService": r["service"]} if r["action"].lower() == "iam:passrole" else None
+                        hit = self._req(p, r["action"], resources, extra)
+                    elif r["target"] == "other-role":
+                        hit = self._req(p, r["action"], [target])
+                    else:
+                        hit = self._req(p, r["action"], an.candidates(p, r["action"]))
+                    if hit is None:
+                        ok = False
+                        break
+                    conditional |= hit[1] is Result.CONDITIONAL
+                    got.append({"action": r["action"], "resource": hit[0], "result": hit[1].value,
+                                "statements": _statements(an, p, r["action"], hit[0])})
+                if ok:
+                    out.append(Hop(p.arn, target, m["id"], got, conditional, needs,
+                                   klass[1] if klass and target == klass[0] else ()))
+        return out
+
+    def find(self) -> tuple[list[dict], nx.MultiDiGraph]:
+        from iam_analyzer.analyze.graph.reach import find
+
+        return find(self)

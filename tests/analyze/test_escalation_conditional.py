@@ -1,0 +1,156 @@
+"""Conditional escalation paths: principals one step short of administrator are reported with
+`conditional` and `requires`; Deny, resource constraints and impossible conditions still clear them."""
+
+from __future__ import annotations
+
+from iam_analyzer.analyze.graph import Analyzer, Escalations, snapshot_from_gaad
+from iam_analyzer.model import Account, Function, InlinePolicy, Role, Snapshot, User
+
+A = "111122223333"
+ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def pol(*sts):
+    return {"Version": "2012-10-17", "Statement": list(sts)}
+
+
+def allow(actions, resource="*", **extra):
+    return dict({"Effect": "Allow", "Action": actions, "Resource": resource}, **extra)
+
+
+def deny(actions, resource="*"):
+    return {"Effect": "Deny", "Action": actions, "Resource": resource}
+
+
+def trust(service=None, aws=None):
+    principal = {"Service": service} if service else {"AWS": aws}
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}
+
+
+def role(name, *docs, service="ec2.amazonaws.com", aws=None):
+    return Role(arn=f"arn:aws:iam::{A}:role/{name}", name=name, trust_policy=trust(None if aws else service, aws),
+                inline_policies=[InlinePolicy(f"p{i}", d) for i, d in enumerate(docs)])
+
+
+def user(name, *docs):
+    return User(arn=f"arn:aws:iam::{A}:user/{name}", name=name, inline_policies=[InlinePolicy(f"p{i}", d) for i, d in enumerate(docs)])
+
+
+def findings(roles=(), users=(), functions=()):
+    snap = Snapshot(accounts=[Account(account_id=A, roles=list(roles), users=list(users), functions=list(functions))])
+    return Escalations(Analyzer(snap)).find()[0]
+
+
+def of(found, name):
+    return [f for f in found if f["principal"].endswith(f"/{name}")]
+
+
+def test_role_that_can_write_user_policies_is_one_step_short():
+    found = findings(roles=[role("writer", pol(allow(["iam:AttachUserPolicy", "iam:PutUserPolicy"])))],
+                     users=[user("alice")])
+    got = of(found, "writer")
+    assert {f["method"] for f in got} == {"AttachUserPolicy", "PutUserPolicy"}
+    for f in got:
+        assert f["conditional"] is True and f["complete"] is False
+        assert "credentials of alice" in f["requires"]
+        assert f["targets"] == 1 and f["target"].endswith("user/alice")
+
+
+def test_role_that_can_write_group_policies_of_other_groups():
+    from iam_analyzer.model import Group
+
+    snap = Snapshot(accounts=[Account(account_id=A, roles=[role("gw", pol(allow("iam:PutGroupPolicy")))],
+                                      users=[User(arn=f"arn:aws:iam::{A}:user/bob", name="bob", groups=["devs"])],
+                                      groups=[Group(arn=f"arn:aws:iam::{A}:group/devs", name="devs")])])
+    got = of(Escalations(Analyzer(snap)).find()[0], "gw")
+    assert [f["method"] for f in got] == ["PutGroupPolicy"]
+    assert got[0]["conditional"] and "member of devs" in got[0]["requires"]
+
+
+def test_user_that_can_write_role_policies_but_assume_none():
+    found = findings(roles=[role("app", pol(allow("s3:GetObject")))],
+                     users=[user("rw", pol(allow(["iam:AttachRolePolicy"])))])
+    got = of(found, "rw")
+    assert [f["method"] for f in got] == ["AttachRolePolicy"]
+    assert got[0]["conditional"] and "a way to act as app" in got[0]["requires"]
+
+
+def test_writing_and_assuming_is_a_complete_path():
+    found = findings(roles=[role("app", pol(allow("s3:GetObject")), aws=f"arn:aws:iam::{A}:user/rw")],
+                     users=[user("rw", pol(allow(["iam:AttachRolePolicy"])))])
+    got = of(found, "rw")
+    assert any(f["method"] == "AttachRolePolicy+AssumeRole" and not f["conditional"] and f["requires"] is None for f in got)
+
+
+def test_update_function_code_without_function_inventory_is_conditional():
+    roles = [role("fn-admin", ADMIN, service="lambda.amazonaws.com"),
+             role("dev", pol(allow(["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"])))]
+    got = of(findings(roles=roles), "dev")
+    assert {f["method"] for f in got} == {"UpdateFunctionCode", "UpdateFunctionConfiguration"}
+    for f in got:
+        assert f["conditional"] and "existing Lambda function that runs as fn-admin" in f["requires"]
+        assert f["yields"].startswith("administrator")
+    # with an inventory that has no function running as the administrator role: nothing
+    fn = Function(arn=f"arn:aws:lambda:us-east-1:{A}:function:other", name="other", account_id=A, region="us-east-1",
+                  role_arn=f"arn:aws:iam::{A}:role/dev")
+    assert not of(findings(roles=roles, functions=[fn]), "dev")
+
+
+def test_update_function_code_from_a_gaad_file():
+    gaad = {"RoleDetailList": [
+        {"RoleName": "fn-admin", "Arn": f"arn:aws:iam::{A}:role/fn-admin", "Path": "/",
+         "AssumeRolePolicyDocument": trust("lambda.amazonaws.com"),
+         "RolePolicyList": [{"PolicyName": "a", "PolicyDocument": ADMIN}], "AttachedManagedPolicies": []},
+        {"RoleName": "dev", "Arn": f"arn:aws:iam::{A}:role/dev", "Path": "/", "AssumeRolePolicyDocument": trust("ec2.amazonaws.com"),
+         "RolePolicyList": [{"PolicyName": "d", "PolicyDocument": pol(allow("lambda:UpdateFunctionCode"))}],
+         "AttachedManagedPolicies": []}]}
+    got = of(Escalations(Analyzer(snapshot_from_gaad(gaad))).find()[0], "dev")
+    assert [f["method"] for f in got] == ["UpdateFunctionCode"] and got[0]["conditional"]
+
+
+def test_deny_constraint_and_impossible_condition_still_clear():
+    roles = [role("fn-admin", ADMIN, service="lambda.amazonaws.com"),
+             role("denied", pol(allow(["iam:AttachUserPolicy", "lambda:UpdateFunctionCode"])),
+                  pol(deny(["iam:AttachUserPolicy", "lambda:UpdateFunctionCode"]))),
+             role("scoped", pol(allow("iam:AttachUserPolicy", f"arn:aws:iam::{A}:user/nobody-*"),
+                                allow("lambda:UpdateFunctionCode", f"arn:aws:lambda:us-east-1:999999999999:function:*"))),
+             role("never", pol(allow(["iam:PutUserPolicy", "lambda:UpdateFunctionConfiguration"], "*",
+                                     Condition={"DateLessThan": {"aws:CurrentTime": "2001-01-01T00:00:00Z"}})))]
+    found = findings(roles=roles, users=[user("alice")])
+    for name in ("denied", "scoped", "never"):
+        assert not of(found, name), name
+
+
+def test_complete_paths_keep_their_fields_and_gain_new_ones():
+    found = findings(roles=[role("lam-admin", ADMIN, service="lambda.amazonaws.com")],
+                     users=[user("deployer", pol(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"])))])
+    f = next(f for f in of(found, "deployer") if f["method"] == "PassRoleLambdaInvoke")
+    assert f["conditional"] is False and f["requires"] is None and f["complete"] is True
+    assert f["hops"] == 1 and f["path"][0]["method"] == "PassRoleLambdaInvoke" and f["yields"].startswith("administrator")
+    assert f["target"].endswith("role/lam-admin") and f["targets"] == 1
+
+
+def dense(n: int) -> Snapshot:
+    """n roles: half are deployers (PassRole + CreateFunction on *), each trusts the previous one."""
+    roles = []
+    for i in range(n):
+        docs = [ADMIN] if i == 0 else [pol(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]))] \
+            if i % 2 else [pol(allow("s3:GetObject"))]
+        r = role(f"r{i}", *docs, service="lambda.amazonaws.com")
+        if i:
+            r.trust_policy["Statement"].append({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:role/r{i - 1}"},
+                                                "Action": "sts:AssumeRole"})
+        roles.append(r)
+    return Snapshot(accounts=[Account(account_id=A, roles=roles)])
+
+
+def test_dense_account_reports_one_finding_per_principal_and_method():
+    n = 200
+    found = Escalations(Analyzer(dense(n))).find()[0]
+    passers = [f for f in found if f["method"].startswith("PassRoleLambdaInvoke")]
+    assert len({f["principal"] for f in passers}) == n // 2
+    assert len(passers) == n // 2  # one per principal and method, not one per target
+    f = passers[0]
+    assert f["targets"] >= n // 2 - 1 and f["target"].endswith("role/r0") and f["yields"].startswith("administrator")
+    assert f["path"][0]["targets"] == f["targets"]  # the step to every passable role, as one edge
+
