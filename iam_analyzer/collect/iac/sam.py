@@ -24,6 +24,7 @@ from typing import Any
 from iam_analyzer.iam import managed_policies
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+SAR_PLACEHOLDER = "serverless-application"  # TemplateURL given to applications from the repository
 _CACHE: dict[str, Any] = {}
 _CACHE_MAX = 4096
 _LOCK = threading.Lock()
@@ -72,7 +73,7 @@ def _prepare(template: dict) -> dict:
             props = res.get("Properties") or {}
             loc = props.get("Location")
             res["Type"] = "AWS::CloudFormation::Stack"
-            res["Properties"] = {"TemplateURL": loc if isinstance(loc, str) else "serverless-application",
+            res["Properties"] = {"TemplateURL": loc if isinstance(loc, str) else SAR_PLACEHOLDER,
                                  "Parameters": props.get("Parameters") or {}}
     return t
 
