@@ -28,8 +28,12 @@ _MODULE_KEYS = re.compile(r"\[[^\]]*\]")
 
 
 def is_plan(data: Any) -> bool:
-    return isinstance(data, dict) and "format_version" in data and (
-        "planned_values" in data or "resource_changes" in data or "terraform_version" in data)
+    """``terraform show -json`` of a plan (or of a state: ``values.root_module``)."""
+    if not isinstance(data, dict):
+        return False
+    if isinstance(data.get("planned_values"), dict) or isinstance(data.get("resource_changes"), list):
+        return True
+    return "format_version" in data and "terraform_version" in data and isinstance(data.get("values"), dict)
 
 
 class Instance:
@@ -61,7 +65,8 @@ class Plan:
             if isinstance(rc, dict) and isinstance(rc.get("change"), dict):
                 unknown[str(rc.get("address"))] = rc["change"].get("after_unknown") or {}
         self.instances: list[Instance] = []
-        self._walk((data.get("planned_values") or {}).get("root_module"), unknown)
+        planned = data.get("planned_values") if isinstance(data.get("planned_values"), dict) else data.get("values")
+        self._walk((planned if isinstance(planned, dict) else {}).get("root_module"), unknown)
         seen = {i.address for i in self.instances}
         prior = ((data.get("prior_state") or {}).get("values") or {}).get("root_module")
         for inst in self._collect(prior, {}):

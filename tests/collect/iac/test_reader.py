@@ -229,3 +229,49 @@ def test_managed_policy_data_is_dated_and_looked_up_by_arn_or_name():
     assert "logs:PutLogEvents" in json.dumps(p.document)
     assert managed_policies.get("arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole") is None  # wrong path
     assert managed_policies.get("arn:aws-cn:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole") is p
+
+
+def test_local_includes_and_image_functions_as_sam_build_sees_them(tmp_path):
+    (tmp_path / "template.yaml").write_text("""Transform: AWS::Serverless-2016-10-31
+Resources:
+  ImgFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+      Events:
+        Get: {Type: Api, Properties: {Path: /x, Method: get, RestApiId: !Ref MyApi}}
+    Metadata: {DockerContext: ./app, Dockerfile: Dockerfile}
+  MyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        Fn::Transform: {Name: AWS::Include, Parameters: {Location: ./api.yaml}}
+""")
+    (tmp_path / "api.yaml").write_text("""openapi: 3.0.1
+info: {title: x, version: '1'}
+paths:
+  /x:
+    get:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ImgFn.Arn}/invocations
+""")
+    r = read_paths([tmp_path / "template.yaml"])
+    assert r.inputs[0].errors == []
+    (fn,) = r.snapshot.functions()
+    assert fn.package_type == "Image"
+    assert [(t.type, t.details["path"]) for t in fn.triggers] == [("apigateway-rest", "/x")]
+
+
+def test_terraform_state_json_is_read_too(tmp_path):
+    state = {"format_version": "1.0", "terraform_version": "1.9.5", "values": {"root_module": {"resources": [
+        {"address": "aws_lambda_function.f", "mode": "managed", "type": "aws_lambda_function", "name": "f",
+         "values": {"function_name": "f", "arn": "arn:aws:lambda:us-east-1:123456789012:function:f",
+                    "role": "arn:aws:iam::123456789012:role/r"}}]}}}
+    p = tmp_path / "state.json"
+    p.write_text(json.dumps(state))
+    r = read_paths([p])
+    assert r.inputs[0].kind == "terraform-plan"
+    assert [f.role_arn for f in r.snapshot.functions()] == ["arn:aws:iam::123456789012:role/r"]
