@@ -1,0 +1,77 @@
+"""Local files a template pulls in, inlined before it is read (as ``sam build``/``package`` do).
+
+- ``Fn::Transform: {Name: AWS::Include, Parameters: {Location: ./api.yaml}}`` with a local
+  ``Location`` is replaced by that file's content;
+- a SAM ``DefinitionUri`` (Api, HttpApi, StateMachine) naming a local file becomes the inline
+  ``DefinitionBody``/``Definition`` (so API routes and state machine policies are seen);
+- a SAM image function without ``ImageUri`` (``sam build`` fills it from ``Metadata``) gets a
+  stand-in image URI, since the image does not change permissions.
+
+Inlining happens before translation so the translation cache key covers the included content.
+Remote locations (``s3://``, ``https://``) are left alone and noted by the resolver.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from .loader import LoadError, load_file, plain
+
+MAX_INCLUDES = 100
+
+
+def inline_local(template: dict, base: Path, notes: list[str]) -> dict:
+    """A copy of ``template`` with local includes inlined; problems are appended to ``notes``."""
+    budget = [MAX_INCLUDES]
+    out = _walk(template, base, notes, budget, 0)
+    res = out.get("Resources") if isinstance(out, dict) else None
+    for logical, r in (res.items() if isinstance(res, dict) else ()):
+        if not isinstance(r, dict) or not isinstance(r.get("Properties"), dict):
+            continue
+        props = r["Properties"]
+        rtype = r.get("Type")
+        if rtype in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi", "AWS::Serverless::StateMachine"):
+            uri = props.get("DefinitionUri")
+            body_key = "Definition" if rtype == "AWS::Serverless::StateMachine" else "DefinitionBody"
+            if isinstance(uri, str) and not uri.startswith(("s3://", "http://", "https://")) and body_key not in props:
+                doc = _load(base, uri, notes, budget)
+                if isinstance(doc, dict):
+                    props = r["Properties"] = dict(props)
+                    props.pop("DefinitionUri")
+                    props[body_key] = doc
+        if rtype == "AWS::Serverless::Function" and props.get("PackageType") == "Image" and "ImageUri" not in props:
+            r["Properties"] = dict(props, ImageUri=f"000000000000.dkr.ecr.us-east-1.amazonaws.com/{str(logical).lower()}:local")
+    return out
+
+
+def _load(base: Path, location: str, notes: list[str], budget: list[int]) -> Any:
+    if budget[0] <= 0:
+        notes.append(f"more than {MAX_INCLUDES} included files: {location} not read")
+        return None
+    budget[0] -= 1
+    path = (base / location).resolve()
+    try:
+        return plain(load_file(path))
+    except (LoadError, OSError) as e:
+        notes.append(f"included file {location}: {e}")
+        return None
+
+
+def _walk(node: Any, base: Path, notes: list[str], budget: list[int], depth: int) -> Any:
+    if depth > 200:
+        return node
+    if isinstance(node, dict):
+        tr = node.get("Fn::Transform") if len(node) == 1 else None
+        if isinstance(tr, dict) and tr.get("Name") == "AWS::Include":
+            loc = (tr.get("Parameters") or {}).get("Location") if isinstance(tr.get("Parameters"), dict) else None
+            if isinstance(loc, str) and not loc.startswith(("s3://", "http://", "https://")):
+                doc = _load(base, loc, notes, budget)
+                if doc is not None:
+                    return copy.deepcopy(doc)
+            return node
+        return {k: _walk(v, base, notes, budget, depth + 1) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_walk(v, base, notes, budget, depth + 1) for v in node]
+    return node
