@@ -361,30 +361,80 @@ def _iso(d) -> str:
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: one per core).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="Where to write usage JSON.")
 @click.option("-v", "--verbose", count=True, help="Log each skipped file and each API call.")
-def usage(locations, lookup_events, since, until, snapshot_path, profile, regions, endpoint_url, workers, output, verbose) -> None:
+@click.option("--engine", type=click.Choice(["files", "duckdb"]), default="files", show_default=True,
+              help="How local --cloudtrail folders are aggregated: the built-in reader, or the project's SQL on DuckDB.")
+@click.option("--athena", metavar="DATABASE.TABLE", help="Aggregate in Athena over this CloudTrail table (docs/organisation.md).")
+@click.option("--athena-workgroup", metavar="WG", help="Athena workgroup (default: primary).")
+@click.option("--athena-output", metavar="S3_URL", help="Where Athena writes results (when the workgroup sets none).")
+@click.option("--cloudtrail-lake", "lake", metavar="EVENT_DATA_STORE_ID", help="Aggregate in this CloudTrail Lake event data store.")
+@click.option("--max-scan-gb", type=click.FloatRange(min=0), default=None,
+              help="Stop (or do not start) a SQL query that scans more than this many GB.")
+@click.option("--account", "accounts", multiple=True, metavar="ACCOUNT_ID",
+              help="Only events of this account (repeatable; SQL engines filter in the query).")
+@click.option("--event-region", "event_regions", multiple=True, metavar="REGION",
+              help="Only events of this region (repeatable; SQL engines filter in the query).")
+def usage(locations, lookup_events, since, until, snapshot_path, profile, regions, endpoint_url, workers, output, verbose,
+          engine, athena, athena_workgroup, athena_output, lake, max_scan_gb, accounts, event_regions) -> None:
     """Learn from CloudTrail which actions each role and function really used, on what.
 
     Reads CloudTrail log files from folders or S3 (only the date folders inside the window)
-    and/or the LookupEvents API. A corrupt or truncated file is reported and skipped; the
-    rest is processed. Exit code 0 (with a warning when files were skipped), or 2 when
-    nothing could be read.
+    and/or the LookupEvents API; or lets Athena or CloudTrail Lake aggregate the trail and
+    reads only the aggregate (--athena, --cloudtrail-lake). A corrupt or truncated file is
+    reported and skipped; the rest is processed. Exit code 0 (with a warning when files
+    were skipped), or 2 when nothing could be read.
     """
     import botocore.exceptions
 
     from iam_analyzer.collect.cloudtrail.pipeline import Window, default_workers, run, to_document
     from iam_analyzer.collect.cloudtrail.sources import FolderSource
+    from iam_analyzer.collect.cloudtrail.sql import GB, Filters, ScanLimitExceeded
 
     _setup_logging(verbose)
-    if not locations and not lookup_events:
-        raise click.UsageError("give at least one --cloudtrail location or --lookup-events")
+    sql_source = athena or lake
+    if athena and lake:
+        raise click.UsageError("give --athena or --cloudtrail-lake, not both")
+    if sql_source and (locations or lookup_events):
+        raise click.UsageError("--athena and --cloudtrail-lake aggregate the whole trail: give no --cloudtrail or --lookup-events")
+    if not locations and not lookup_events and not sql_source:
+        raise click.UsageError("give at least one --cloudtrail location, --lookup-events, --athena or --cloudtrail-lake")
+    if (accounts or event_regions) and engine == "files" and not sql_source:
+        raise click.UsageError("--account and --event-region filter in SQL: use them with --engine duckdb, --athena "
+                               "or --cloudtrail-lake")
+    if engine == "duckdb" and any(loc.startswith("s3://") for loc in locations):
+        raise click.UsageError("--engine duckdb reads local folders; for logs in S3 use --athena")
     start = parse_since(since)
     end = parse_since(until) if until else None
     window = Window(since=_iso(start), until=_iso(end) if end else None)
+    max_scan = int(max_scan_gb * GB) if max_scan_gb is not None else None
+    try:
+        filters = Filters(since=window.since, until=window.until, accounts=accounts, regions=event_regions)
+    except ValueError as e:
+        raise click.UsageError(str(e))
     func_of = None
     if snapshot_path:
         snap = _load_snapshot(snapshot_path)
         by_role_session = {(f.role_arn, f.name): f.arn for f in snap.functions()}
         func_of = lambda principal, session: by_role_session.get((principal, session))  # noqa: E731
+    if sql_source:
+        from iam_analyzer.collect.aws.athena import QueryFailed, usage_from_sql
+
+        clients = _clients(profile, regions, endpoint_url, verbose)
+        say = lambda m: click.echo(f"iam-analyzer: {m}", err=True)  # noqa: E731
+        try:
+            agg, described = usage_from_sql(clients, regions[0] if regions else (clients.session.region_name or "us-east-1"),
+                                            filters, athena=athena, lake=lake, workgroup=athena_workgroup,
+                                            output=athena_output, max_scan_bytes=max_scan, say=say)
+        except KeyboardInterrupt:
+            click.echo("iam-analyzer: interrupted: the query was stopped", err=True)
+            sys.exit(130)
+        except (ScanLimitExceeded, QueryFailed, ValueError) as e:
+            _fail(str(e))
+        except botocore.exceptions.NoCredentialsError:
+            _fail("no AWS credentials found for Athena or CloudTrail Lake")
+        except botocore.exceptions.ClientError as e:
+            _fail(f"{'Athena' if athena else 'CloudTrail Lake'}: {e}")
+        _write_usage(to_document(agg, window, [described], func_of), output, agg)
+        return
     sources = []
     clients = None
     s3_factory = None
@@ -421,8 +471,18 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
         _fail("no AWS credentials found for S3 or LookupEvents")
     except botocore.exceptions.ClientError as e:
         _fail(f"cannot list CloudTrail logs: {e}")
-    agg = run(units, window, workers=workers or default_workers(), s3_factory=s3_factory,
-              progress=lambda i: progress("files", i, len(units)))
+    if engine == "duckdb":
+        try:
+            from iam_analyzer.collect.cloudtrail import duckdb_engine
+        except ImportError:
+            _fail("--engine duckdb needs DuckDB: pip install 'iam-analyzer[sql]'")
+        try:
+            agg = duckdb_engine.run(units, window, filters, threads=workers, max_scan_bytes=max_scan)
+        except ScanLimitExceeded as e:
+            _fail(str(e))
+    else:
+        agg = run(units, window, workers=workers or default_workers(), s3_factory=s3_factory,
+                  progress=lambda i: progress("files", i, len(units)))
     progress.close()
     doc = to_document(agg, window, sources, func_of, outside_window_files=outside)
     for item in doc["files"]["skipped"]:
@@ -431,6 +491,10 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
         _fail("no CloudTrail file could be read")
     if not units:
         click.echo("iam-analyzer: warning: no CloudTrail files in the window", err=True)
+    _write_usage(doc, output, agg)
+
+
+def _write_usage(doc: dict, output: str, agg) -> None:
     from pathlib import Path
 
     Path(output).write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")

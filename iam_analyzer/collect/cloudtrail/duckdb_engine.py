@@ -18,10 +18,12 @@ import os
 import zlib
 from dataclasses import dataclass
 
+import duckdb
+
 from iam_analyzer.collect.cloudtrail.aggregate import Aggregate, Folder, Pending
 from iam_analyzer.collect.cloudtrail.pipeline import Window, process_unit
 from iam_analyzer.collect.cloudtrail.sources import Unit
-from iam_analyzer.collect.cloudtrail.sql import PARAM_FIELDS, Filters, RowFolder, build_query, quote
+from iam_analyzer.collect.cloudtrail.sql import PARAM_FIELDS, Filters, RowFolder, ScanLimitExceeded, build_query, quote
 
 # Only the fields the query reads; DuckDB skips the rest of each record while parsing.
 _RECORD = ("STRUCT(eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, awsRegion VARCHAR, "
@@ -67,9 +69,21 @@ def estimate(units: list[Unit]) -> Estimate:
     return Estimate(files=len(sizes), bytes=sum(sizes))
 
 
-def _connect(threads: int | None):
-    import duckdb
+class _Filtered(Pending):
+    """The file path's counting, keeping only the accounts and regions the query keeps."""
 
+    def __init__(self, folder: Folder, filters: Filters):
+        super().__init__(folder)
+        self.accounts, self.regions = set(filters.accounts), set(filters.regions)
+
+    def add(self, records: list, since: str | None, until: str | None) -> None:
+        if self.accounts or self.regions:
+            records = [r for r in records if (not self.accounts or r.recipientAccountId in self.accounts)
+                       and (not self.regions or r.awsRegion in self.regions)]
+        super().add(records, since, until)
+
+
+def _connect(threads: int | None):
     con = duckdb.connect(":memory:")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
@@ -99,9 +113,14 @@ def _reason(message: str) -> str:
 
 
 def run(units: list[Unit], window: Window, filters: Filters | None = None, threads: int | None = None,
-        batch: int = 50_000) -> Aggregate:
-    """Aggregate the files of ``units`` with DuckDB (other units through the file path)."""
+        max_scan_bytes: int | None = None, batch: int = 50_000) -> Aggregate:
+    """Aggregate the files of ``units`` with DuckDB (other units through the file path).
+    Refuses (``ScanLimitExceeded``) before reading when the files weigh more than the cap."""
     filters = filters or Filters(since=window.since, until=window.until)
+    if max_scan_bytes is not None:
+        size = estimate(units).bytes
+        if size > max_scan_bytes:
+            raise ScanLimitExceeded(size, max_scan_bytes, estimated=True)
     files = [u.location for u in units if u.kind == "file"]
     delivered = [f for f in files if _is_delivered_shape(f)]
     in_sql = set(delivered)
@@ -132,8 +151,8 @@ def run(units: list[Unit], window: Window, filters: Filters | None = None, threa
             pending_files = [f for f in pending_files if f not in dropped]
     rows.flush()
     agg.files_read += len(pending_files)
-    if others:  # other shapes: the file path's reader, into the same aggregate
-        pending = Pending(Folder(agg))
+    if others:  # other shapes: the file path's reader, into the same aggregate and filters
+        pending = _Filtered(Folder(agg), filters)
         for u in others:
             process_unit(u, window, agg, pending)
         pending.flush()

@@ -45,6 +45,19 @@ KEY_COLUMNS = ("day", "issuer", "user_arn", "event_source", "event_name", "event
                *(f"p_{name}" for name, _ in PARAM_FIELDS), "resources", "in_window")
 COLUMNS = KEY_COLUMNS + ("n", "first_time", "last_time")
 
+GB = 1024 ** 3
+
+
+class ScanLimitExceeded(Exception):
+    """A query would scan, or has scanned, more than ``--max-scan-gb``."""
+
+    def __init__(self, scanned: int, cap: int, query_id: str | None = None, estimated: bool = False):
+        what = "would scan" if estimated else "scanned"
+        super().__init__(f"the query {what} {scanned / GB:.2f} GB, over --max-scan-gb {cap / GB:g}"
+                         + (f": stopped ({query_id})" if query_id else ": not started"))
+        self.scanned, self.cap, self.query_id = scanned, cap, query_id
+
+
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
