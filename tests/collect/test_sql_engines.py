@@ -100,6 +100,11 @@ TABLE_METADATA = {"TableMetadata": {
                    "projection.timestamp.format": "yyyy/MM/dd"}}}
 
 
+class _MetadataOnly:
+    def get_table_metadata(self, **_kw):
+        return TABLE_METADATA
+
+
 def _stub_athena(stub: Stubber, rows: list[tuple], page_size: int = 7, scanned: int = 5 * 1024 ** 2) -> None:
     stub.add_response("get_table_metadata", TABLE_METADATA,
                       {"CatalogName": "AwsDataCatalog", "DatabaseName": "trail", "TableName": "cloudtrail_logs_pp"})
@@ -121,14 +126,43 @@ def _stub_athena(stub: Stubber, rows: list[tuple], page_size: int = 7, scanned: 
                           {"QueryExecutionId": "q-1", "MaxResults": 1000, **({"NextToken": f"page{i}"} if i else {})})
 
 
+def _athena_sql_rows_on_duckdb(root, window: Window, sql: str) -> list[tuple]:
+    """Athena's SQL text itself, run on DuckDB over a table shaped as the CloudTrail console
+    makes it (lower-case columns, requestparameters a JSON string, resources rows with arn,
+    partition column "timestamp"). Trino's functions are shimmed: json_extract_scalar and
+    json_format as DuckDB macros, and two spellings rewritten (JSON path '$["k"]' as
+    '$."k"', transform as list_transform). What is left to trust is Trino's own functions."""
+    files = [u.location for u in FolderSource(root).units() if u.location.endswith(".json.gz")]
+    con = duckdb.connect()
+    con.execute("SET lambda_syntax = 'ENABLE_SINGLE_ARROW'")
+    con.execute("CREATE MACRO json_extract_scalar(j, p) AS CASE WHEN json_type(j, p) IN "
+                "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN') THEN json_extract_string(j, p) END")
+    con.execute("CREATE MACRO json_format(j) AS CAST(j AS VARCHAR)")
+    con.execute("CREATE SCHEMA trail")
+    listed = ", ".join("'" + f + "'" for f in files)
+    con.execute(
+        "CREATE TABLE trail.cloudtrail_logs_pp AS SELECT r.eventTime AS eventtime, r.eventSource AS eventsource, "
+        "r.eventName AS eventname, r.awsRegion AS awsregion, r.userIdentity AS useridentity, r.errorCode AS errorcode, "
+        "r.eventCategory AS eventcategory, r.eventType AS eventtype, r.recipientAccountId AS recipientaccountid, "
+        "CAST(r.requestParameters AS VARCHAR) AS requestparameters, "
+        "list_transform(r.resources, x -> {'arn': x.ARN, 'accountid': NULL, 'type': NULL}) AS resources, "
+        "replace(substr(r.eventTime, 1, 10), '-', '/') AS \"timestamp\" "
+        f"FROM (SELECT unnest(Records) AS r FROM read_json([{listed}], "
+        f"columns={{'Records': '{duckdb_engine._RECORD}[]'}}, format='unstructured'))")
+    shimmed = sql.replace("'$[\"", "'$.\"").replace("\"]'", "\"'").replace("transform(", "list_transform(")
+    return con.execute(shimmed).fetchall()
+
+
 def test_athena_result_pages_give_the_file_paths_document(trail):
-    rows = _sql_rows(trail, WINDOW)
+    filters = Filters(WINDOW.since, WINDOW.until)
+    layout = athena.table_layout(_MetadataOnly(), "trail.cloudtrail_logs_pp")
+    rows = _athena_sql_rows_on_duckdb(trail, WINDOW, build_query("athena", "trail.cloudtrail_logs_pp", filters, layout))
     assert len(rows) > 14  # several pages
     client = _athena_client()
     said = []
     with Stubber(client) as stub:
         _stub_athena(stub, rows)
-        agg, info = athena.usage_from_athena(client, "trail.cloudtrail_logs_pp", Filters(WINDOW.since, WINDOW.until),
+        agg, info = athena.usage_from_athena(client, "trail.cloudtrail_logs_pp", filters,
                                              say=said.append, sleep=lambda _s: None)
         stub.assert_no_pending_responses()
     doc = comparable(to_document(agg, WINDOW, [info.describe("trail.cloudtrail_logs_pp")]))
