@@ -158,3 +158,39 @@ def test_the_report_survives_the_snapshot(tmp_path):
 @pytest.mark.parametrize("code", ["Throttling", "ThrottlingException"])
 def test_throttling_codes_are_known(code):
     assert code in access_advisor.THROTTLED
+
+
+def test_scan_with_access_advisor_fills_execution_roles(aws):
+    # the account lives on moto's server; moto has no Access Advisor, so the IAM client
+    # answers those two operations itself (same before-call hook as the Stubber), the rest
+    # goes to moto
+    from iam_analyzer.collect.aws.inventory import ScanOptions, scan
+    from iam_analyzer.collect.aws.session import Clients
+    from tests.aws_account import build_account
+
+    build_account(aws)
+    clients = Clients(aws.session, endpoint_url=aws.endpoint_url)
+    asked = []
+
+    def respond(model, params, **_kw):
+        if model.name == "GenerateServiceLastAccessedDetails":
+            asked.append(params["body"]["Arn"])
+            return AWSResponse(None, 200, {}, None), {"JobId": f"{len(asked):036d}"}
+        if model.name == "GetServiceLastAccessedDetails":
+            if params["body"]["JobId"] == f"{1:036d}":
+                return AWSResponse(None, 403, {}, None), {"Error": {"Code": "AccessDenied", "Message": "no"}}
+            return AWSResponse(None, 200, {}, None), {**COMPLETED, "ServicesLastAccessed": [
+                {"ServiceName": "Amazon S3", "ServiceNamespace": "s3", "LastAuthenticated": _when(2)}]}
+        return None
+
+    clients.client("iam", "us-east-1").meta.events.register_first("before-call.iam.*", respond)
+    snap = scan(clients, ScanOptions(regions=["us-east-1"], access_advisor=True))
+    execution = {f.role_arn for f in snap.functions()}
+    assert sorted(asked) == sorted(execution)  # every execution role, and no other role
+    by_arn = {r.arn: r for r in snap.roles()}
+    reports = [by_arn[a].access_advisor for a in execution]
+    assert sum(1 for r in reports if r.error) == 1  # the denied one: recorded, the scan went on
+    assert all(r.services[0].service_namespace == "s3" for r in reports if not r.error)
+    assert any(g.operation == "generate_service_last_accessed_details" and g.error_code == "AccessDenied"
+               for g in snap.accounts[0].coverage)
+    assert all(r.access_advisor is None for r in snap.roles() if r.arn not in execution)
