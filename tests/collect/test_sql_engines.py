@@ -126,6 +126,12 @@ def _stub_athena(stub: Stubber, rows: list[tuple], page_size: int = 7, scanned: 
                           {"QueryExecutionId": "q-1", "MaxResults": 1000, **({"NextToken": f"page{i}"} if i else {})})
 
 
+ATHENA_RECORD = ("STRUCT(eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, awsRegion VARCHAR, "
+                 "userIdentity STRUCT(arn VARCHAR, sessionContext STRUCT(sessionIssuer STRUCT(arn VARCHAR))), "
+                 "errorCode VARCHAR, eventCategory VARCHAR, eventType VARCHAR, recipientAccountId VARCHAR, "
+                 "requestParameters JSON, resources STRUCT(ARN VARCHAR)[])")
+
+
 def _athena_sql_rows_on_duckdb(root, window: Window, sql: str) -> list[tuple]:
     """Athena's SQL text itself, run on DuckDB over a table shaped as the CloudTrail console
     makes it (lower-case columns, requestparameters a JSON string, resources rows with arn,
@@ -148,7 +154,7 @@ def _athena_sql_rows_on_duckdb(root, window: Window, sql: str) -> list[tuple]:
         "list_transform(r.resources, x -> {'arn': x.ARN, 'accountid': NULL, 'type': NULL}) AS resources, "
         "replace(substr(r.eventTime, 1, 10), '-', '/') AS \"timestamp\" "
         f"FROM (SELECT unnest(Records) AS r FROM read_json([{listed}], "
-        f"columns={{'Records': '{duckdb_engine._RECORD}[]'}}, format='unstructured'))")
+        f"columns={{'Records': '{ATHENA_RECORD}[]'}}, format='unstructured', maximum_object_size=1073741824))")
     shimmed = sql.replace("'$[\"", "'$.\"").replace("\"]'", "\"'").replace("transform(", "list_transform(")
     return con.execute(shimmed).fetchall()
 

@@ -203,7 +203,7 @@ def build_query(dialect: str, source: str, filters: Filters, layout: AthenaLayou
         time_col = "eventtime"
         day = "substr(eventtime, 1, 10)"
         params = [_duck_param(i, n) for i, (n, _) in enumerate(PARAM_FIELDS)]
-        resources = "to_json(list_transform(resources, lambda r: r.arn))"
+        resources = "to_json(resources)"  # duckdb_engine.relation: already the list of ARNs
         management = "CAST(managementevent AS VARCHAR)"
         category = "eventcategory"
         in_window = _window(time_col, filters, quote)
