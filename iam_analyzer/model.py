@@ -101,6 +101,40 @@ class ManagedPolicy:
 
 
 @dataclass
+class ActionLastAccessed:
+    """One action of a service, as IAM Access Advisor tracks it (ACTION_LEVEL granularity;
+    IAM tracks actions for a few services only, e.g. S3, EC2, IAM, Lambda)."""
+
+    action: str  # IAM action name, e.g. "s3:GetObject"
+    last_accessed: str | None = None  # ISO time; None: not used in the tracking period
+    last_accessed_region: str | None = None
+    last_accessed_entity: str | None = None
+
+
+@dataclass
+class ServiceLastAccessed:
+    """When a role last authenticated to a service (IAM Access Advisor,
+    GetServiceLastAccessedDetails). ``last_authenticated`` None: not used in the tracking
+    period (400 days), which the trail's 90 days cannot show."""
+
+    service_namespace: str  # the IAM service prefix, e.g. "s3"
+    service_name: str = ""
+    last_authenticated: str | None = None
+    last_authenticated_region: str | None = None
+    last_authenticated_entity: str | None = None
+    actions: list[ActionLastAccessed] = field(default_factory=list)
+
+
+@dataclass
+class AccessAdvisor:
+    """Access Advisor's report for one role (``scan --access-advisor``)."""
+
+    generated_at: str | None = None  # the job's completion time
+    services: list[ServiceLastAccessed] = field(default_factory=list)
+    error: str | None = None  # why there is no report (AccessDenied, job failed, ...)
+
+
+@dataclass
 class Role:
     arn: str
     name: str
@@ -115,6 +149,7 @@ class Role:
     last_used_region: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     location: SourceLocation | None = None
+    access_advisor: AccessAdvisor | None = None  # None: not collected (scan without --access-advisor)
 
 
 @dataclass

@@ -53,6 +53,20 @@ class UsageRequest:
     regions: list[str] = field(default_factory=list)  # for LookupEvents and the S3 client
     profile: str | None = None
     workers: int | None = None
+    engine: str = "files"  # files | duckdb: how local folders are aggregated
+    athena: str | None = None  # DATABASE.TABLE: aggregate in Athena instead of reading files
+    athena_workgroup: str | None = None
+    athena_output: str | None = None
+    lake: str | None = None  # CloudTrail Lake event data store id
+    max_scan_bytes: int | None = None  # SQL engines: refuse or stop a query scanning more
+    accounts: tuple[str, ...] = ()  # SQL engines: only these accounts' events
+    event_regions: tuple[str, ...] = ()  # SQL engines: only these regions' events
+
+    def sql_filters(self):
+        from iam_analyzer.collect.cloudtrail.sql import Filters
+
+        return Filters(since=_iso(self.since), until=_iso(self.until), accounts=self.accounts,
+                       regions=self.event_regions)
 
 
 @dataclass
@@ -74,11 +88,12 @@ def function_of(snapshot: Snapshot | None):
 
 
 def usage(request: UsageRequest, clients=None, snapshot: Snapshot | None = None,
-          progress: Callable[[int, int], None] | None = None) -> UsageRun:
+          progress: Callable[[int, int], None] | None = None, say: Say = lambda m: None) -> UsageRun:
     """Read CloudTrail into the usage document (docs/usage.md).
 
-    ``clients`` is needed only for s3:// locations and LookupEvents. Raises FileNotFoundError
-    or ValueError for a location that cannot be used, and botocore errors for AWS failures.
+    ``clients`` is needed only for s3:// locations, LookupEvents, Athena and CloudTrail Lake.
+    Raises FileNotFoundError or ValueError for a location that cannot be used, sql.ScanLimitExceeded
+    past ``max_scan_bytes``, athena.QueryFailed, and botocore errors for AWS failures.
     """
     from iam_analyzer.collect.cloudtrail.pipeline import (
         Window,
@@ -90,6 +105,15 @@ def usage(request: UsageRequest, clients=None, snapshot: Snapshot | None = None,
     from iam_analyzer.collect.cloudtrail.sources import FolderSource
 
     window = Window(since=_iso(request.since), until=_iso(request.until))
+    if request.athena or request.lake:
+        from iam_analyzer.collect.aws.athena import usage_from_sql
+
+        region = request.regions[0] if request.regions else (clients.session.region_name or "us-east-1")
+        agg, described = usage_from_sql(clients, region, request.sql_filters(), athena=request.athena,
+                                        lake=request.lake, workgroup=request.athena_workgroup,
+                                        output=request.athena_output, max_scan_bytes=request.max_scan_bytes, say=say)
+        doc = to_document(agg, window, [described], function_of(snapshot))
+        return UsageRun(document=doc, units=1, files_read=agg.files_read, outside_window=0)
     first = request.since.date() if request.since else None
     last = request.until.date() if request.until else None
     home = request.regions[0] if request.regions else (
@@ -114,8 +138,14 @@ def usage(request: UsageRequest, clients=None, snapshot: Snapshot | None = None,
         src = LookupEventsSource(clients, request.regions or [home], request.since, request.until)
         units.extend(src.units())
         sources.append(src.describe())
-    agg = run(units, window, workers=request.workers or default_workers(), s3_factory=s3_factory,
-              progress=(lambda i: progress(i, len(units))) if progress else None)
+    if request.engine == "duckdb":
+        from iam_analyzer.collect.cloudtrail import duckdb_engine
+
+        agg = duckdb_engine.run(units, window, request.sql_filters(), threads=request.workers,
+                                max_scan_bytes=request.max_scan_bytes)
+    else:
+        agg = run(units, window, workers=request.workers or default_workers(), s3_factory=s3_factory,
+                  progress=(lambda i: progress(i, len(units))) if progress else None)
     doc = to_document(agg, window, sources, function_of(snapshot), outside_window_files=outside)
     messages, fatal = input_messages(len(units), agg, outside, outside_days, window)
     return UsageRun(document=doc, units=len(units), files_read=agg.files_read, outside_window=outside,

@@ -237,3 +237,9 @@ def _actions_for(cat: Catalog, prefix: str, op: str) -> Mapping:
         if act is not None:
             out.append(act.full_name)
     return Mapping(tuple(dict.fromkeys(out)), bool(out))
+
+
+def action_service(action: str) -> str:
+    """The service prefix of an IAM action (``s3:GetObject`` -> ``s3``), lower-cased as IAM
+    compares it; Access Advisor names services by the same prefix (its ServiceNamespace)."""
+    return action.split(":", 1)[0].lower()

@@ -53,6 +53,8 @@ class ScanOptions:
     # Also read every function's URL configuration (not only where its resource policy grants
     # lambda:InvokeFunctionUrl) and its reserved concurrency: two more calls per function.
     thorough: bool = False
+    # IAM Access Advisor for every execution role (collect.aws.access_advisor).
+    access_advisor: bool = False
 
 
 def _source_type(arn: str | None, esm: dict) -> str:
@@ -139,8 +141,23 @@ class AccountScanner:
                 self.progress("regions", i + 1, len(self.regions))
         if self.opt.push_sources and buckets:
             self._attach_s3_triggers(acct, home, buckets)
+        if self.opt.access_advisor:
+            self._access_advisor(acct, home)
         acct.coverage = self.gaps
         return acct
+
+    def _access_advisor(self, acct: Account, region: str) -> None:
+        from iam_analyzer.collect.aws.access_advisor import collect, execution_roles
+
+        roles = execution_roles(acct)
+        collect(self.c.client("iam", region), roles, progress=self.progress)
+        for r in roles:
+            if r.access_advisor and r.access_advisor.error:
+                code, _, message = r.access_advisor.error.partition(": ")
+                with self._lock:
+                    self.gaps.append(CoverageGap(service="iam", operation="generate_service_last_accessed_details",
+                                                 error_code=code, message=message[:500], region=None,
+                                                 account_id=self.account_id or None, resource=r.arn))
 
     # -- IAM --------------------------------------------------------------------------------
 

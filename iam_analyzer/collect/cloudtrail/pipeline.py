@@ -57,11 +57,16 @@ def process_unit(unit: Unit, window: Window, agg: Aggregate, pending: Pending) -
     except Exception as e:  # noqa: BLE001 - one bad file must never stop the rest
         agg.skipped.append([unit.location, f"{type(e).__name__}: {e}"[:300]])
         return
+    note_file_read(agg, unit.location)
+    pending.add(records, window.since, window.until)
+
+
+def note_file_read(agg: Aggregate, location: str) -> None:
+    """Count a file read, and the account and region its path names (every engine calls this)."""
     agg.files_read += 1
-    named = _NAMED.search(unit.location)
+    named = _NAMED.search(location)
     if named:  # AWSLogs/<account>/CloudTrail/<region>/...: the file says what it covers
         agg.cell(named.group(1), named.group(2))[4] += 1
-    pending.add(records, window.since, window.until)
 
 
 _NAMED = re.compile(r"AWSLogs/(?:o-[a-z0-9]+/)?(\d{12})/CloudTrail/([a-z0-9-]+)/")
