@@ -1,0 +1,138 @@
+"""The CI gate's findings: policy lint and the rule pack, pointed at template lines.
+
+Everything here is pure: a snapshot read from templates (with its statement lines), the
+rule pack's findings, and the lint module give one list of ``GateFinding`` with a file and
+a line. ``stages.check`` composes these with ``analyze.diff``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from iam_analyzer.analyze.checks.engine import SEVERITIES, fingerprint
+from iam_analyzer.model import Role, Snapshot, SourceLocation
+
+# lint severities on the rule pack's scale, so one --fail-on applies to both
+LINT_SEVERITY = {"error": "high", "warning": "medium", "info": "info"}
+_STATEMENT = re.compile(r"^Statement\[(\d+)\]")
+
+# (location, policy name, statement index) -> line
+LineOf = Callable[[SourceLocation | None, str, int], "int | None"]
+
+
+@dataclass
+class GateFinding:
+    rule: str
+    severity: str
+    title: str
+    category: str
+    message: str
+    subject: str
+    path: str | None
+    line: int | None
+    fingerprint: str
+    source: str  # lint | rules | input
+    evidence: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "severity": self.severity, "title": self.title, "category": self.category,
+                "message": self.message, "subject": self.subject,
+                "location": {"path": self.path, "line": self.line}, "fingerprint": self.fingerprint,
+                "source": self.source}
+
+
+def at_or_above(severity: str, threshold: str) -> bool:
+    return SEVERITIES.index(severity) <= SEVERITIES.index(threshold)
+
+
+def _policy_index(snap: Snapshot) -> dict[str, tuple[SourceLocation | None, str]]:
+    """The rule pack's policy labels (``inline:ROLE/NAME`` or a managed ARN) -> (where, name)."""
+    out: dict[str, tuple[SourceLocation | None, str]] = {}
+    for r in snap.roles():
+        for p in r.inline_policies:
+            out[f"inline:{r.name}/{p.name}"] = (p.location, p.name)
+    for a in snap.accounts:
+        for p in a.policies:
+            out[p.arn] = (p.location, p.name)
+    return out
+
+
+def locate_rule_findings(snap: Snapshot, findings: list, line_of: LineOf) -> list[GateFinding]:
+    """Rule pack findings with the file and line of the statement, else of the role or function."""
+    policies = _policy_index(snap)
+    subjects: dict[str, tuple[SourceLocation | None, str]] = {}
+    for r in snap.roles():
+        subjects[r.arn] = (r.location, r.location.logical_id if r.location and r.location.logical_id else r.name)
+    for f in snap.functions():
+        subjects[f.arn] = (f.location, f.name)
+    out = []
+    for f in findings:
+        loc, label = subjects.get(f.subject, (None, f.subject))
+        path, line = (loc.path, loc.line) if loc else (None, None)
+        ev = f.evidence or {}
+        pol = policies.get(ev.get("policy")) if isinstance(ev.get("policy"), str) else None
+        if pol and pol[0] is not None and isinstance(ev.get("statement"), int):
+            path = pol[0].path
+            line = line_of(pol[0], pol[1], ev["statement"]) or pol[0].line
+        out.append(GateFinding(f.rule_id, f.severity, f.title, f.category, f.message, label, path, line,
+                               f.fingerprint, "rules", ev))
+    return out
+
+
+def lint_roles(snap: Snapshot, line_of: LineOf) -> list[GateFinding]:
+    """``lint`` on every policy a template declares: inline, customer-managed, trust.
+    AWS-managed policies are AWS's to fix and are left out. Each policy is linted once."""
+    from iam_analyzer.analyze.lint import lint_document
+
+    out: list[GateFinding] = []
+    done: set[str] = set()
+
+    def run(role_label: str, name: str, doc: dict, kind: str, loc: SourceLocation | None, key: str) -> None:
+        if key in done:
+            return
+        done.add(key)
+        findings, _ = lint_document(doc, kind=kind)
+        for lf in findings:
+            m = _STATEMENT.match(lf.location)
+            idx = int(m.group(1)) if m else None
+            line = (line_of(loc, name, idx) if idx is not None else None) or (loc.line if loc else None)
+            sev = LINT_SEVERITY.get(lf.severity, "info")
+            msg = f"{name}: {lf.location}: {lf.message}"
+            out.append(GateFinding(lf.id, sev, lf.title, "policy-lint", msg, role_label,
+                                   loc.path if loc else None, line,
+                                   fingerprint(lf.id, key, lf.message), "lint"))
+
+    for r in snap.roles():
+        label = _label(r)
+        for p in r.inline_policies:
+            run(label, p.name, p.document, "identity", p.location or r.location, f"inline:{r.name}/{p.name}")
+        if r.trust_policy:
+            from iam_analyzer.collect.iac import TRUST_POLICY
+
+            run(label, TRUST_POLICY, r.trust_policy, "trust", r.location, f"trust:{r.name}")
+    for a in snap.accounts:
+        for p in a.policies:
+            if not p.aws_managed and p.location is not None:
+                run(p.location.logical_id or p.name, p.name, p.document, "identity", p.location, p.arn)
+    return out
+
+
+def _label(r: Role) -> str:
+    return r.location.logical_id if r.location and r.location.logical_id else r.name
+
+
+def input_findings(inputs) -> list[GateFinding]:
+    """A file that could not be read is a finding too, critical: the gate cannot vouch for it,
+    so it blocks at any --fail-on."""
+    out = []
+    for i in inputs:
+        for e in i.errors:
+            out.append(GateFinding("IA-INPUT", "critical", "input could not be read", "input", e, i.path, i.path, None,
+                                   fingerprint("IA-INPUT", i.path, e), "input"))
+    return out
+
+
+def sort_findings(findings: list[GateFinding]) -> list[GateFinding]:
+    return sorted(findings, key=lambda f: (SEVERITIES.index(f.severity), f.path or "", f.line or 0, f.rule, f.message))
