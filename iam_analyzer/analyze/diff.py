@@ -286,14 +286,40 @@ def access_changes(base: Snapshot | None, head: Snapshot, pairing: Pairing | Non
 # -- would break -----------------------------------------------------------------------------
 
 
-def _owner(p: dict, fns: list[Function]) -> Function | None:
-    fn_arn, role, session = p.get("function"), p.get("arn") or "", p.get("session") or ""
-    for f in fns:
-        if fn_arn and arnlib.matches(f.arn, fn_arn):
-            return f
-        if session and arnlib.matches(f.role_arn, role) and wildcard.matches(f.name, session):
-            return f
-    return None
+class _Owners:
+    """Which function of a snapshot a usage principal belongs to (indexed once)."""
+
+    def __init__(self, fns: list[Function]):
+        self.by_name: dict[str, list[Function]] = defaultdict(list)
+        self.patterns: list[Function] = []
+        for f in fns:
+            (self.by_name[f.name] if _concrete(f.name) else self.patterns).append(f)
+        self.fns = fns
+
+    def __call__(self, p: dict) -> Function | None:
+        fn_arn, role, session = p.get("function"), p.get("arn") or "", p.get("session") or ""
+        if fn_arn:
+            parsed = arnlib.try_parse(fn_arn)
+            name = parsed.resource.split(":")[1] if parsed and parsed.resource.count(":") >= 1 else ""
+            for f in self.by_name.get(name, []) + self.patterns:
+                if arnlib.matches(f.arn, fn_arn):
+                    return f
+        if not session:
+            return None
+        # a function's name is unique in its account and region and its role session carries
+        # it; the role's name depends on the stack name, which a template does not fix
+        for f in self.by_name.get(session, []):
+            if _same_account(f.role_arn, role):
+                return f
+        for f in self.patterns:
+            if arnlib.matches(f.role_arn, role) and wildcard.matches(f.name, session):
+                return f
+        return None
+
+
+def _same_account(a: str, b: str) -> bool:
+    pa, pb = arnlib.try_parse(a), arnlib.try_parse(b)
+    return pa is None or pb is None or pa.account == pb.account
 
 
 def usage_for_snapshot(usage: dict | None, snap: Snapshot) -> dict | None:
@@ -304,10 +330,10 @@ def usage_for_snapshot(usage: dict | None, snap: Snapshot) -> dict | None:
     and its session is named after the function. Other principals are kept as they are."""
     if not usage:
         return usage
-    fns = snap.functions()
+    owner = _Owners(snap.functions())
     principals = []
     for p in usage.get("principals", []):
-        f = _owner(p, fns)
+        f = owner(p)
         principals.append(p if f is None else {**p, "arn": f.role_arn, "function": f.arn, "session": f.name})
     return {**usage, "principals": principals}
 
@@ -317,9 +343,9 @@ def attribute_usage(usage: dict | None, snap: Snapshot) -> dict[str, list[dict]]
     out: dict[str, list[dict]] = defaultdict(list)
     if not usage:
         return out
-    fns = snap.functions()
+    owner = _Owners(snap.functions())
     for p in usage.get("principals", []):
-        f = _owner(p, fns)
+        f = owner(p)
         if f is not None:
             out[f.arn].extend(a for a in p.get("actions", []) if a.get("count"))
     return out
