@@ -89,7 +89,11 @@ class StackReader:
             rtype = str(res.get("Type", ""))
             kind = ab.CFN.get(rtype)
             if kind is not None and kind.ref != "id":
-                self.parts.names.setdefault(self.s.physical_name(logical), self.arn(logical))
+                arn = self.arn(logical)
+                self.parts.names.setdefault(self.s.physical_name(logical), arn)
+                ref = self.s.ref(logical, None)  # a queue's URL names it too
+                if isinstance(ref, str) and ref != arn:
+                    self.parts.names.setdefault(ref, arn)
             if rtype in handlers:
                 handlers[rtype](logical)
             else:

@@ -15,6 +15,7 @@ as ``LoadError`` with a one-line message naming the line.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -175,18 +176,31 @@ def loads(text: str, *, json_fallback: bool = True, max_depth: int = MAX_DEPTH,
     return data
 
 
+# Parsed documents by content: a CI check reads the base and the head of a change, mostly the
+# same files. Callers treat the result as read-only.
+_CACHE: dict[tuple, Any] = {}
+
+
 def load_file(path: str | Path, *, max_bytes: int = MAX_BYTES, **kw: Any) -> Any:
-    """Read and parse one file. Raises ``LoadError`` (size, encoding, syntax) or ``OSError``."""
+    """Read and parse one file (cached by content). Raises ``LoadError`` or ``OSError``."""
     p = Path(path)
     size = p.stat().st_size
     if size > max_bytes:
         raise LoadError(f"file is {size} bytes, over the {max_bytes}-byte limit: refused")
     raw = p.read_bytes()
+    key = (hashlib.sha256(raw).hexdigest(), tuple(sorted(kw.items())))
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise LoadError(f"not UTF-8 text (byte {e.start})") from None
-    return loads(text, **kw)
+    data = loads(text, **kw)
+    if len(_CACHE) >= 4096:
+        _CACHE.clear()
+    _CACHE[key] = data
+    return data
 
 
 def plain(node: Any) -> Any:

@@ -91,7 +91,9 @@ class Stack:
         }
 
     def _parameters(self) -> dict[str, Any]:
+        """Parameter values; one that is not known offline is noted where it is used."""
         out: dict[str, Any] = {}
+        self._param_notes: dict[str, tuple[int | None, str]] = {}
         defs = self.template.get("Parameters") or {}
         if not isinstance(defs, dict):
             return out
@@ -102,12 +104,12 @@ class Stack:
             if name in self.overrides:
                 value: Any = self.overrides[name]
             elif ptype.startswith("AWS::SSM::Parameter::Value"):
-                self.note(line, f"parameter {name} is read from SSM at deploy time")
+                self._param_notes[name] = (line, f"parameter {name} is read from SSM at deploy time")
                 value = WILDCARD
             elif "Default" in spec:
                 value = spec["Default"]
             else:
-                self.note(line, f"parameter {name} has no default and no value was given")
+                self._param_notes[name] = (line, f"parameter {name} has no default and no value was given")
                 value = WILDCARD
             if ("List" in ptype or ptype == "CommaDelimitedList") and isinstance(value, str):
                 value = [v.strip() for v in value.split(",")] if value != WILDCARD else [WILDCARD]
@@ -201,6 +203,8 @@ class Stack:
 
     def ref(self, target: str, line: int | None) -> Any:
         if target in self.params:
+            if target in self._param_notes:
+                self.note(line or self._param_notes[target][0], self._param_notes[target][1])
             return self.params[target]
         pseudo = self.pseudo()
         if target in pseudo:

@@ -90,12 +90,12 @@ def read_template(path: str, data: dict, stack_name: str, parts: Parts, *, accou
     locate = _Locator(path, source, kind == "sam")
     reader = StackReader(stack, locate, parts)
     reader.read()
-    _nested(path, stack, parts, account=account, region=region, partition=partition, depth=depth)
+    _nested(path, stack, parts, locate, account=account, region=region, partition=partition, depth=depth)
     parts.unresolved.extend(stack.unresolved)
     return kind
 
 
-def _nested(path: str, stack: Stack, parts: Parts, *, account: str, region: str, partition: str, depth: int) -> None:
+def _nested(path: str, stack: Stack, parts: Parts, locate: _Locator, *, account: str, region: str, partition: str, depth: int) -> None:
     for logical, res in stack.resources.items():
         if not isinstance(res, dict) or res.get("Type") != "AWS::CloudFormation::Stack":
             continue
@@ -105,7 +105,10 @@ def _nested(path: str, stack: Stack, parts: Parts, *, account: str, region: str,
         url = stack.resolve(props.get("TemplateURL"), line_of(props, "TemplateURL"))
         if child is None and isinstance(url, str) and not url.startswith(("http://", "https://", "s3://", "*")):
             child = url
-        line = line_of(stack.resources, logical)
+        line = locate(logical).line
+        if url == sam.SAR_PLACEHOLDER:
+            stack.note(line, f"serverless application {logical} comes from the Serverless Application Repository: not read")
+            continue
         if child is None:
             stack.note(line, f"nested stack {logical} ({url}) is not available locally")
             continue

@@ -74,7 +74,7 @@ class Plan:
                 raw = dict(rc, values=ch.get("after") or {})
                 self.instances.append(Instance(raw, str(rc.get("module_address", "")), ch.get("after_unknown")))
         self.by_address = {i.address: i for i in self.instances}
-        self.config = _config_index((data.get("configuration") or {}).get("root_module"), "")
+        self.config, self.module_calls = _config_index((data.get("configuration") or {}).get("root_module"), "")
 
     def _collect(self, module: Any, unknown: dict, out: list | None = None) -> list[Instance]:
         out = [] if out is None else out
@@ -102,7 +102,7 @@ class Plan:
     def get(self, inst: Instance, attr: str, default: Any = None) -> Any:
         """A known value, or what the configuration's references give, or ``*`` (recorded)."""
         if attr in inst.values and inst.values[attr] is not None and inst.unknown.get(attr) is not True:
-            return inst.values[attr]
+            return inst.values[attr]  # known (blocks with some unknown parts: the known parts)
         if inst.unknown.get(attr) is True or _partially_unknown(inst.unknown.get(attr)):
             v = self.from_reference(inst, attr)
             if v is not None:
@@ -117,14 +117,37 @@ class Plan:
         e = exprs.get(attr)
         return e if isinstance(e, dict) else {}
 
-    def from_reference(self, inst: Instance, attr: str) -> Any:
-        for ref in self.expression(inst, attr).get("references") or []:
-            v = self.resolve_reference(inst, str(ref))
+    def from_reference(self, inst: Instance, attr: str, expr: dict | None = None) -> Any:
+        want = _wanted_attribute(inst.type, attr)
+        refs = [str(r) for r in (expr if expr is not None else self.expression(inst, attr)).get("references") or []]
+        # Terraform lists "a.b.attr" and then "a.b": the bare form adds nothing, unless it is
+        # the only one (an index known at apply, "a.b[each.key].arn", drops the attribute).
+        with_attr = {r.rsplit(".", 1)[0] for r in refs if _REF.match(r) and _REF.match(r).group(5)}
+        for ref in refs:
+            if ref in with_attr:
+                continue
+            v = self.resolve_reference(inst, ref, want=want)
             if v is not None:
                 return v
         return None
 
-    def resolve_reference(self, inst: Instance, ref: str) -> Any:
+    def block_value(self, inst: Instance, block: str, index: int, key: str) -> Any:
+        """A value inside a nested block (``lambda_function[0].lambda_function_arn``)."""
+        blocks = [b for b in (inst.values.get(block) or []) if isinstance(b, dict)] if isinstance(inst.values.get(block), list) else []
+        if index < len(blocks) and blocks[index].get(key) not in (None, ""):
+            return blocks[index][key]
+        cfg = self.config.get(inst.config_address) or {}
+        exprs = (cfg.get("expressions") or {}).get(block)
+        if isinstance(exprs, list) and index < len(exprs) and isinstance(exprs[index], dict) and isinstance(exprs[index].get(key), dict):
+            v = self.from_reference(inst, key, exprs[index][key])
+            if v is not None:
+                return v
+        self.note(inst, f"{block}.{key} is known only after apply")
+        return WILDCARD
+
+    def resolve_reference(self, inst: Instance, ref: str, depth: int = 0, want: str = "arn") -> Any:
+        if ref.startswith("var.") and inst.module and depth < 8:
+            return self._variable(inst, ref[4:].split(".", 1)[0].split("[", 1)[0], depth)
         m = _REF.match(ref)
         if not m or m.group(2) in ("var", "local", "module", "each", "count", "path", "terraform", "self"):
             return None
@@ -137,12 +160,32 @@ class Plan:
             cands = [i for i in cands if i.address == prefix + base + idx] or cands
         if len(cands) > 1 and inst.index is not None:
             cands = [i for i in cands if i.index == inst.index] or cands
-        if len(cands) != 1 or not attr:
+        if len(cands) != 1:
             return None
         target = cands[0]
+        # "aws_iam_role.fn[each.key].arn" is referenced as "aws_iam_role.fn": the attribute is implied
+        attr = attr or (None if target.type == "aws_iam_policy_document" else want)
+        if not attr:
+            attr = "json"
         if target.type == "aws_iam_policy_document" and attr == "json":
             return json.dumps(tf_map.policy_document(self, target))
         return self.attribute(target, attr)
+
+    def _variable(self, inst: Instance, var: str, depth: int) -> Any:
+        """A module input: the module call's expression, resolved in the calling module."""
+        parent, _, call = inst.module.rpartition(".module.") if ".module." in inst.module else ("", "", inst.module)
+        call_name = _MODULE_KEYS.sub("", call.removeprefix("module."))
+        parent_cfg = _MODULE_KEYS.sub("", parent)
+        expr = ((self.module_calls.get(f"{parent_cfg}.module.{call_name}" if parent_cfg else f"module.{call_name}") or {})
+                .get("expressions") or {}).get(var) or {}
+        if "constant_value" in expr:
+            return expr["constant_value"]
+        caller = Instance({"address": "", "index": None}, parent, None)
+        for ref in expr.get("references") or []:
+            v = self.resolve_reference(caller, str(ref), depth + 1)
+            if v is not None:
+                return v
+        return None
 
     def attribute(self, inst: Instance, attr: str) -> Any:
         if attr in inst.values and inst.unknown.get(attr) is not True and inst.values[attr] is not None:
@@ -157,6 +200,9 @@ class Plan:
             name = WILDCARD
         if attr in (name_attr, "name", "id") and name != WILDCARD and kind.ref != "arn":
             return name
+        if attr == "invoke_arn" and inst.type == "aws_lambda_function":
+            fn_arn = self.attribute(inst, "arn")
+            return ab.lambda_invoke_arn(fn_arn, self.region, self.partition) if isinstance(fn_arn, str) else None
         if attr == "arn":
             if kind.path_prop:
                 name = ab.iam_name_with_path(name, inst.values.get("path"))
@@ -168,11 +214,18 @@ class Plan:
         return None
 
     def arn_of(self, inst: Instance) -> str:
-        v = self.get(inst, "arn")
-        if isinstance(v, str) and v != WILDCARD:
+        v = inst.values.get("arn")
+        if isinstance(v, str) and v and inst.unknown.get("arn") is not True:
             return v
         built = self.attribute(inst, "arn")
         return built if isinstance(built, str) else WILDCARD
+
+
+def _wanted_attribute(rtype: str, attr: str) -> str:
+    """What an attribute holds when its reference names no attribute: an ARN or a name."""
+    if attr.endswith("arn") or (attr == "role" and rtype == "aws_lambda_function"):
+        return "arn"
+    return "name"
 
 
 def _partially_unknown(u: Any) -> bool:
@@ -183,8 +236,10 @@ def _partially_unknown(u: Any) -> bool:
     return False
 
 
-def _config_index(module: Any, prefix: str) -> dict[str, dict]:
+def _config_index(module: Any, prefix: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Configuration resources by address, and module calls by module path (without keys)."""
     out: dict[str, dict] = {}
+    calls: dict[str, dict] = {}
     stack = [(module, prefix)]
     while stack:
         m, pre = stack.pop()
@@ -195,8 +250,10 @@ def _config_index(module: Any, prefix: str) -> dict[str, dict]:
                 out[f"{pre}.{r['address']}" if pre else str(r["address"])] = r
         for name, call in (m.get("module_calls") or {}).items():
             if isinstance(call, dict):
-                stack.append((call.get("module"), f"{pre}.module.{name}" if pre else f"module.{name}"))
-    return out
+                path = f"{pre}.module.{name}" if pre else f"module.{name}"
+                calls[path] = call
+                stack.append((call.get("module"), path))
+    return out, calls
 
 
 def read_plan(path: str, data: dict, parts: Parts, *, account: str, region: str, partition: str) -> None:

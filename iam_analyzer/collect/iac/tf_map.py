@@ -102,8 +102,9 @@ def _statement_refs(plan: "Plan", inst: "Instance", index: int, key: str) -> lis
             out.append(v)
         elif isinstance(v, list):
             out.extend(str(x) for x in v)
-    # "${aws_s3_bucket.b.arn}/*": the reference gives the prefix; keep the suffix as a wildcard
-    return sorted({o if o.endswith("*") else o for o in out} | {f"{o}/*" for o in out if o.startswith("arn:aws:s3")})
+    # The reference gives only a prefix of the value ("${aws_s3_bucket.b.arn}/*" has the same
+    # references as the bare ARN): read every such item as the prefix followed by "*".
+    return sorted({o if o.endswith("*") else o + "*" for o in out})
 
 
 def read(plan: "Plan", parts: Parts) -> None:
@@ -158,6 +159,9 @@ def _function(plan: "Plan", inst: "Instance", parts: Parts) -> None:
         location=plan.location(inst),
     )
     env = _b(g("environment")).get("variables")
+    unknown_env = _b(inst.unknown.get("environment")).get("variables")
+    if isinstance(unknown_env, dict):  # names known, values only after apply: keep the names
+        env = dict(env or {}, **{k: WILDCARD for k, v in unknown_env.items() if v is True})
     parts.env.append((fn, {str(k): v if isinstance(v, str) else "" for k, v in (env or {}).items()} if isinstance(env, dict) else {}))
     parts.functions.append(fn)
 
@@ -323,9 +327,11 @@ def _schedule(plan: "Plan", inst: "Instance", parts: Parts) -> None:
 def _bucket_notification(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     bucket = _s(plan.get(inst, "bucket")) or WILDCARD
     barn = ab.build(ab.CFN["AWS::S3::Bucket"], bucket, plan.partition, plan.region, plan.account) or WILDCARD
-    for c in _l(plan.get(inst, "lambda_function")):
+    for i, c in enumerate(_l(plan.get(inst, "lambda_function"))):
         if not isinstance(c, dict):
             continue
+        if not _s(c.get("lambda_function_arn")):
+            c = dict(c, lambda_function_arn=plan.block_value(inst, "lambda_function", i, "lambda_function_arn"))
         rules = [{"Name": n, "Value": c[k]} for n, k in (("Prefix", "filter_prefix"), ("Suffix", "filter_suffix")) if _s(c.get(k))]
         _trigger(parts, Trigger("s3", barn, _s(c.get("lambda_function_arn")) or "", {
             "events": [str(e) for e in _l(c.get("events"))], "filter": {"Key": {"FilterRules": rules}} if rules else None}))
