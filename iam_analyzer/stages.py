@@ -266,6 +266,7 @@ class CheckResult:
     would_break: list  # analyze.diff.WouldBreak
     suggestions: dict  # function name -> {"documents", "before", "after", "reduction_percent", "verified"}
     notes: list[str]
+    timings: dict = field(default_factory=dict)  # phase -> seconds (for benchmarks)
 
     def blocking(self, fail_on: str = "high", fail_on_new_access: bool = False) -> list[str]:
         """Why the gate blocks (empty: it passes)."""
@@ -315,6 +316,16 @@ def check(req: CheckRequest) -> CheckResult:
     from iam_analyzer.analyze import diff, gate
     from iam_analyzer.collect.iac import read_paths
 
+    import time
+
+    clock = [time.perf_counter()]
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
+
     managed = {p.arn: p for a in req.snapshot.accounts for p in a.policies} if req.snapshot else None
     paths = [p if os.path.isabs(p) or req.cwd == "." else os.path.join(req.cwd, p) for p in req.paths]
     head = read_paths(paths, req.params, req.account, req.region, managed)
@@ -324,7 +335,9 @@ def check(req: CheckRequest) -> CheckResult:
     notes = []
     if head.unresolved:
         notes.append(f"{len(head.unresolved)} value(s) known only at deployment were read as \"*\" (see --param)")
+    lap("read_head")
     base_res, base_roots, base_kind = _read_base(req, managed, read_paths)
+    lap("read_base")
     snap, base = head.snapshot, base_res.snapshot if base_res else None
     pairing = None
     if base is not None:
@@ -333,11 +346,13 @@ def check(req: CheckRequest) -> CheckResult:
         for i in base_res.inputs:
             notes.extend(f"base: {e}" for e in i.errors)
     usage_doc = diff.usage_for_snapshot(req.usage, snap) if req.usage else None
+    lap("match")
 
     head_rules = analyze(snap, usage_doc, req.rule_dirs, req.config_path)
     found = (gate.input_findings(head.inputs) + gate.lint_roles(snap, head.statement_line)
              + gate.locate_rule_findings(snap, head_rules.reported, head.statement_line))
     notes.extend(head_rules.notes)
+    lap("rules_head")
     existing = 0
     if base is not None:
         base_rules = analyze(base, usage_doc, req.rule_dirs, req.config_path)
@@ -345,8 +360,10 @@ def check(req: CheckRequest) -> CheckResult:
             base, base_rules.reported, base_res.statement_line)
         found, old = diff.new_by_fingerprint(base_found, found)
         existing = len(old)
+        lap("rules_base")
         new_access, removed = diff.access_changes(base, snap, pairing)
         breaks = diff.would_break(base, snap, pairing, usage_doc)
+        lap("access_diff")
     else:
         new_access, removed, breaks = [], [], []
     for ch in new_access:
@@ -356,8 +373,9 @@ def check(req: CheckRequest) -> CheckResult:
         if base_kind == "git" and ch.location is not None:  # the temporary folder is gone: say where in the repo
             ch.location = _in_repo(ch.location, base_roots, paths)
     suggestions = _suggest(snap, usage_doc, notes) if usage_doc else {}
+    lap("suggest")
     return CheckResult(head, base_res, req.base, base_kind, gate.sort_findings(found), existing,
-                       len(head_rules.suppressed), new_access, removed, breaks, suggestions, notes)
+                       len(head_rules.suppressed), new_access, removed, breaks, suggestions, notes, timings)
 
 
 def _in_repo(loc, roots: list[str], paths: list[str]):
