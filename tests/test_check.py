@@ -247,3 +247,28 @@ def test_suppressions_come_from_the_configuration(tmp_path):
     _, doc2 = check_json(head, "--config", cfg)
     assert not {f["rule"] for f in doc2["findings"] if f["source"] == "rules"}
     assert doc2["summary"]["suppressed"] >= len(rules)
+
+
+IAC = Path(__file__).parent / "data" / "iac"
+FORMS = {"sam": IAC / "sam" / "template.yaml", "cfn-yaml": IAC / "cfn" / "shop.yaml", "cfn-json": IAC / "cfn" / "shop.json",
+         "cdk": IAC / "cdk" / "cdk.out", "terraform": IAC / "terraform" / "shop.plan.json"}
+
+
+@pytest.mark.parametrize("form", ["cfn-yaml", "cfn-json", "cdk"])
+def test_the_shop_in_another_form_grants_nothing_new_over_sam(form):
+    code, doc = check_json(FORMS[form], "--base", FORMS["sam"], "--fail-on-new-access")
+    assert doc["new_access"] == [] and doc["removed_access"] == [] and code == 0
+    assert {f["name"] for f in doc["functions"]} == {"orders-api", "thumbnail", "nightly-report"}
+    assert all(f["file"] and f["line"] for f in doc["functions"])
+
+
+def test_the_terraform_shop_has_the_same_functions_and_compares_with_itself_cleanly(tmp_path):
+    copy = shutil.copy(FORMS["terraform"], tmp_path / "other.plan.json")
+    code, doc = check_json(FORMS["terraform"], "--base", copy, "--fail-on-new-access")
+    assert code == 0 and doc["new_access"] == [] and doc["findings"] == []
+    assert {f["name"] for f in doc["functions"]} == {"orders-api", "thumbnail", "nightly-report"}
+    assert {i["kind"] for i in doc["inputs"]} == {"terraform-plan"}
+    # against the SAM form every function is paired: nothing is "removed" wholesale
+    _, vs_sam = check_json(FORMS["terraform"], "--base", FORMS["sam"])
+    removed_subjects = {c["subject"] for c in vs_sam["removed_access"]}
+    assert not any("logs:CreateLogStream" in c["actions"] for c in vs_sam["removed_access"]), removed_subjects
