@@ -41,8 +41,10 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Configuration and suppressions (default: .iam-analyzer.yaml in the current folder).")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Add a folder of your own rules.")
+@click.option("--skip-unrecognised", is_flag=True,
+              help="Skip files that are not templates or plans instead of reporting them (for pre-commit).")
 def check(paths, base, usage_path, snapshot_path, param_values, account, region, fmt, output, fail_on,
-          fail_on_new_access, config_path, rule_dirs) -> None:
+          fail_on_new_access, config_path, rule_dirs, skip_unrecognised) -> None:
     """Judge the IAM of CloudFormation, SAM, CDK output and Terraform plans before they ship.
 
     PATH is a template, a plan (terraform show -json), a cdk.out folder, or a folder of them.
@@ -55,8 +57,14 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
     from iam_analyzer.analyze.checks.engine import RuleError
     from iam_analyzer.emit import check_report
 
+    paths = list(paths)
+    if skip_unrecognised:
+        paths = stages.template_like(paths)
+        if not paths:
+            click.echo("iam-analyzer: no template or plan among the files given: nothing to check", err=True)
+            sys.exit(EXIT_OK)
     req = stages.CheckRequest(
-        paths=list(paths), base=base, usage=load_usage(usage_path),
+        paths=paths, base=base, usage=load_usage(usage_path),
         snapshot=load_snapshot(snapshot_path) if snapshot_path else None, params=_params(param_values),
         account=account, region=region, config_path=config_path, rule_dirs=tuple(rule_dirs), cwd=".")
     try:
