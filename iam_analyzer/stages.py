@@ -358,10 +358,14 @@ def check(req: CheckRequest) -> CheckResult:
     usage_doc = diff.usage_for_snapshot(req.usage, snap) if req.usage else None
     lap("match")
 
+    from iam_analyzer.analyze.checks.engine import Config
+
+    cfg = Config.load(req.config_path)
     head_rules = analyze(snap, usage_doc, req.rule_dirs, req.config_path)
-    found = (gate.input_findings(head.inputs) + gate.lint_roles(snap, head.statement_line)
-             + gate.locate_rule_findings(snap, head_rules.reported, head.statement_line))
-    notes.extend(head_rules.notes)
+    found, gate_suppressed, cfg_notes = gate.apply_config(
+        gate.input_findings(head.inputs) + gate.lint_roles(snap, head.statement_line)
+        + gate.locate_rule_findings(snap, head_rules.reported, head.statement_line), cfg)
+    notes.extend(head_rules.notes + cfg_notes)
     lap("rules_head")
     existing = 0
     if base is not None:
@@ -385,7 +389,7 @@ def check(req: CheckRequest) -> CheckResult:
     suggestions = _suggest(snap, usage_doc, notes) if usage_doc else {}
     lap("suggest")
     return CheckResult(head, base_res, req.base, base_kind, gate.sort_findings(found), existing,
-                       len(head_rules.suppressed), new_access, removed, breaks, suggestions, notes, timings)
+                       len(head_rules.suppressed) + gate_suppressed, new_access, removed, breaks, suggestions, notes, timings)
 
 
 def _in_repo(loc, roots: list[str], paths: list[str]):

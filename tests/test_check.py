@@ -272,3 +272,17 @@ def test_the_terraform_shop_has_the_same_functions_and_compares_with_itself_clea
     _, vs_sam = check_json(FORMS["terraform"], "--base", FORMS["sam"])
     removed_subjects = {c["subject"] for c in vs_sam["removed_access"]}
     assert not any("logs:CreateLogStream" in c["actions"] for c in vs_sam["removed_access"]), removed_subjects
+
+
+def test_lint_ids_and_gate_subjects_obey_the_configuration(tmp_path):
+    head = write(tmp_path / "head.yaml", CFN.replace("            Version: '2012-10-17'\n            Statement:\n              - Effect: Allow\n                Action: [sqs",
+                                                   "            Statement:\n              - Effect: Allow\n                Action: [sqs"))
+    _, doc = check_json(head)
+    assert "PL013" in {f["rule"] for f in doc["findings"]}  # no Version
+    cfg = write(tmp_path / "cfg.yaml", "ignore: [PL013]\n")
+    _, doc2 = check_json(head, "--config", cfg)
+    assert "PL013" not in {f["rule"] for f in doc2["findings"]}
+    cfg = write(tmp_path / "cfg2.yaml", "suppressions:\n  - rule: PL013\n    subject: WorkerRole\n    reason: legacy\n"
+                "  - rule: PL013\n    subject: Other*\n    reason: x\n    expires: 2020-01-01\n")
+    _, doc3 = check_json(head, "--config", cfg)
+    assert "PL013" not in {f["rule"] for f in doc3["findings"]} and doc3["summary"]["suppressed"] >= 1

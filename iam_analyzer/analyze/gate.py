@@ -136,3 +136,44 @@ def input_findings(inputs) -> list[GateFinding]:
 
 def sort_findings(findings: list[GateFinding]) -> list[GateFinding]:
     return sorted(findings, key=lambda f: (SEVERITIES.index(f.severity), f.path or "", f.line or 0, f.rule, f.message))
+
+
+def apply_config(findings: list[GateFinding], cfg, today=None) -> tuple[list[GateFinding], int, list[str]]:
+    """The configuration for what the rule engine does not see: lint and input findings, and
+    suppressions written against what the gate shows (a role's logical id, a function's name,
+    or a file path), besides the ARNs the engine already matched. Returns (kept, suppressed, notes)."""
+    import fnmatch
+    from datetime import date
+
+    today = today or date.today()
+    kept, suppressed, notes = [], 0, []
+    floor = SEVERITIES.index(cfg.min_severity)
+    for f in findings:
+        if f.source != "rules":
+            if f.rule in cfg.ignore or f.category in cfg.ignore:
+                continue
+            if cfg.select and f.source == "lint" and f.rule not in cfg.select and f.category not in cfg.select:
+                continue
+            if f.rule in cfg.severity:
+                f.severity = cfg.severity[f.rule]
+            if SEVERITIES.index(f.severity) > floor:
+                continue
+        match = None
+        for s in cfg.suppressions:
+            if s.get("rule") and s["rule"] != f.rule:
+                continue
+            pat = s.get("subject")
+            if pat and not any(fnmatch.fnmatchcase(x, pat) for x in (f.subject, f.path or "") if x):
+                continue
+            match = s
+            break
+        if match is not None:
+            expires = match.get("expires")
+            if expires and date.fromisoformat(str(expires)) < today:
+                notes.append(f"suppression of {match.get('rule') or '*'} for {match.get('subject') or '*'} expired on "
+                             f"{expires}: {f.rule} on {f.subject} is reported again")
+            else:
+                suppressed += 1
+                continue
+        kept.append(f)
+    return kept, suppressed, notes
