@@ -286,3 +286,20 @@ def test_lint_ids_and_gate_subjects_obey_the_configuration(tmp_path):
                 "  - rule: PL013\n    subject: Other*\n    reason: x\n    expires: 2020-01-01\n")
     _, doc3 = check_json(head, "--config", cfg)
     assert "PL013" not in {f["rule"] for f in doc3["findings"]} and doc3["summary"]["suppressed"] >= 1
+
+
+ESCALATE = CFN.replace("Action: dynamodb:PutItem\n                Resource: !Sub arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/results",
+                       "Action: [iam:PutRolePolicy]\n                Resource: !Sub arn:aws:iam::${AWS::AccountId}:role/*")
+
+
+def test_a_new_escalation_path_is_reported_once_and_blocks(tmp_path):
+    base, head = write(tmp_path / "base.yaml", CFN), write(tmp_path / "head.yaml", ESCALATE)
+    code, doc = check_json(head, "--base", base)
+    assert code == 1
+    (esc,) = [e for e in doc["escalations"] if e["subject"] == "WorkerRole"]
+    assert esc["path"][0]["method"] and esc["location"] == {"path": str(head), "line": 20}
+    md = run(head, "--base", base, "--format", "markdown")[1]
+    assert "### New escalation paths" in md
+    # already on the base: not new
+    _, same = check_json(head, "--base", write(tmp_path / "copy.yaml", ESCALATE))
+    assert same["escalations"] == [] and same["summary"]["existing_findings"] > 0

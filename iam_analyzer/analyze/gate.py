@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from iam_analyzer.analyze.checks.engine import SEVERITIES, fingerprint
+from iam_analyzer.iam import wildcard
 from iam_analyzer.model import Role, Snapshot, SourceLocation
 
 # lint severities on the rule pack's scale, so one --fail-on applies to both
@@ -59,6 +60,20 @@ def _policy_index(snap: Snapshot) -> dict[str, tuple[SourceLocation | None, str]
     return out
 
 
+def _statement_of(ev: dict) -> tuple[str | None, int | None]:
+    """(policy label, statement index) a finding's evidence names: its own, or for an escalation
+    path the first statement that allows the first hop."""
+    if isinstance(ev.get("policy"), str) and isinstance(ev.get("statement"), int):
+        return ev["policy"], ev["statement"]
+    path = ev.get("path")
+    if isinstance(path, list) and path and isinstance(path[0], dict):
+        for req in path[0].get("requires") or []:
+            for st in (req.get("statements") if isinstance(req, dict) else None) or []:
+                if isinstance(st, dict) and isinstance(st.get("policy"), str) and isinstance(st.get("statement"), int):
+                    return st["policy"], st["statement"]
+    return None, None
+
+
 def locate_rule_findings(snap: Snapshot, findings: list, line_of: LineOf) -> list[GateFinding]:
     """Rule pack findings with the file and line of the statement, else of the role or function."""
     policies = _policy_index(snap)
@@ -66,16 +81,18 @@ def locate_rule_findings(snap: Snapshot, findings: list, line_of: LineOf) -> lis
     for r in snap.roles():
         subjects[r.arn] = (r.location, r.location.logical_id if r.location and r.location.logical_id else r.name)
     for f in snap.functions():
-        subjects[f.arn] = (f.location, f.name)
+        generated = wildcard.has_wildcard(f.name) and f.location and f.location.logical_id
+        subjects[f.arn] = (f.location, f.location.logical_id if generated else f.name)
     out = []
     for f in findings:
         loc, label = subjects.get(f.subject, (None, f.subject))
         path, line = (loc.path, loc.line) if loc else (None, None)
         ev = f.evidence or {}
-        pol = policies.get(ev.get("policy")) if isinstance(ev.get("policy"), str) else None
-        if pol and pol[0] is not None and isinstance(ev.get("statement"), int):
+        label_, index = _statement_of(ev)
+        pol = policies.get(label_) if label_ else None
+        if pol and pol[0] is not None and index is not None:
             path = pol[0].path
-            line = line_of(pol[0], pol[1], ev["statement"]) or pol[0].line
+            line = line_of(pol[0], pol[1], index) or pol[0].line
         out.append(GateFinding(f.rule_id, f.severity, f.title, f.category, f.message, label, path, line,
                                f.fingerprint, "rules", ev))
     return out

@@ -63,6 +63,19 @@ def _change(ch) -> dict:
     return d
 
 
+def _escalations(findings) -> list[dict]:
+    """Escalation paths among the (new, with a base) findings: who, through which hops, to what."""
+    out = []
+    for f in findings:
+        ev = f.evidence or {}
+        if f.category == "privilege-escalation" and isinstance(ev.get("path"), list):
+            out.append({"subject": f.subject, "rule": f.rule, "severity": f.severity, "yields": ev.get("yields"),
+                        "conditional": bool(ev.get("conditional")),
+                        "path": [{"method": h.get("method"), "to": h.get("to")} for h in ev["path"] if isinstance(h, dict)],
+                        "location": _loc(f.path, f.line)})
+    return out
+
+
 def document(result, fail_on: str = "high", fail_on_new_access: bool = False) -> dict:
     from iam_analyzer.iam.catalog import default_catalog
 
@@ -91,11 +104,13 @@ def document(result, fail_on: str = "high", fail_on_new_access: bool = False) ->
         "findings": [{**f.as_dict(), "location": _loc(f.path, f.line)} for f in result.findings],
         "new_access": [_change(c) for c in result.new_access],
         "removed_access": [_change(c) for c in result.removed_access],
+        "escalations": _escalations(result.findings),
         "would_break": [{**w.as_dict(), "location": _loc(w.location.path, w.location.line) if w.location else None}
                         for w in result.would_break],
         "summary": {"functions": len(snap.functions()), "roles": len(snap.roles()), "findings": len(result.findings),
                     "existing_findings": result.existing_findings, "suppressed": result.suppressed,
                     "new_access": len(result.new_access), "removed_access": len(result.removed_access),
+                    "escalations": sum(1 for f in result.findings if f.category == "privilege-escalation"),
                     "would_break": len(result.would_break)},
         "notes": list(result.notes),
     }
@@ -205,6 +220,12 @@ def _md(doc: dict, rows: int) -> str:
             res = ", ".join(c["resources"][:3]) + (f" +{len(c['resources']) - 3}" if len(c["resources"]) > 3 else "")
             out.append(f"| {md_escape(c['subject'])} | {md_escape(acts)} | {md_escape(res)} | {_where(c['location'])} |")
         out += _more(len(doc["new_access"]), rows)
+    if doc["escalations"]:
+        out += ["", "### New escalation paths" if doc.get("base") else "### Escalation paths", ""]
+        for e in doc["escalations"][:rows]:
+            hops = " → ".join(f"{md_escape(h['method'])} ({md_escape(str(h['to']).rsplit('/', 1)[-1])})" for h in e["path"])
+            out.append(f"- **{md_escape(e['subject'])}**: {hops}; yields {md_escape(e['yields'])} ({_where(e['location'])})")
+        out += _more(len(doc["escalations"]), rows)
     if doc["findings"]:
         out += ["", "### Findings" if not doc.get("base") else "### New findings", "",
                 "| severity | rule | subject | finding | where |", "| --- | --- | --- | --- | --- |"]
