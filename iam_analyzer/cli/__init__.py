@@ -18,15 +18,16 @@ def main() -> None:
       iam-analyzer demo                      the whole audit on an embedded demo account
       iam-analyzer audit -o DIR              the whole audit on your account (read-only)
       iam-analyzer lint policy.json          validate IAM policies
+      iam-analyzer check template.yaml --base origin/main   the CI gate
       iam-analyzer actions 's3:Get*'         expand action patterns
     """
 
 
 def _register() -> None:
-    from iam_analyzer.cli import analyze, audit, generate, graph, policy, scan, usage
+    from iam_analyzer.cli import analyze, audit, check, generate, graph, policy, scan, usage
 
     for command in (policy.lint, policy.actions, policy.catalog, scan.scan, scan.inventory, usage.usage,
-                    generate.generate, graph.graph, analyze.analyze, analyze.rules_group, audit.audit, audit.demo):
+                    generate.generate, graph.graph, analyze.analyze, analyze.rules_group, check.check, audit.audit, audit.demo):
         main.add_command(command)
 
 

@@ -1,0 +1,196 @@
+"""The CI gate's findings: policy lint and the rule pack, pointed at template lines.
+
+Everything here is pure: a snapshot read from templates (with its statement lines), the
+rule pack's findings, and the lint module give one list of ``GateFinding`` with a file and
+a line. ``stages.check`` composes these with ``analyze.diff``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from iam_analyzer.analyze.checks.engine import SEVERITIES, fingerprint
+from iam_analyzer.iam import wildcard
+from iam_analyzer.model import Role, Snapshot, SourceLocation
+
+# lint severities on the rule pack's scale, so one --fail-on applies to both
+LINT_SEVERITY = {"error": "high", "warning": "medium", "info": "info"}
+_STATEMENT = re.compile(r"^Statement\[(\d+)\]")
+
+# (location, policy name, statement index) -> line
+LineOf = Callable[[SourceLocation | None, str, int], "int | None"]
+
+
+@dataclass
+class GateFinding:
+    rule: str
+    severity: str
+    title: str
+    category: str
+    message: str
+    subject: str
+    path: str | None
+    line: int | None
+    fingerprint: str
+    source: str  # lint | rules | input
+    evidence: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "severity": self.severity, "title": self.title, "category": self.category,
+                "message": self.message, "subject": self.subject,
+                "location": {"path": self.path, "line": self.line}, "fingerprint": self.fingerprint,
+                "source": self.source}
+
+
+def at_or_above(severity: str, threshold: str) -> bool:
+    return SEVERITIES.index(severity) <= SEVERITIES.index(threshold)
+
+
+def _policy_index(snap: Snapshot) -> dict[str, tuple[SourceLocation | None, str]]:
+    """The rule pack's policy labels (``inline:ROLE/NAME`` or a managed ARN) -> (where, name)."""
+    out: dict[str, tuple[SourceLocation | None, str]] = {}
+    for r in snap.roles():
+        for p in r.inline_policies:
+            out[f"inline:{r.name}/{p.name}"] = (p.location, p.name)
+    for a in snap.accounts:
+        for p in a.policies:
+            out[p.arn] = (p.location, p.name)
+    return out
+
+
+def _statement_of(ev: dict) -> tuple[str | None, int | None]:
+    """(policy label, statement index) a finding's evidence names: its own, or for an escalation
+    path the first statement that allows the first hop."""
+    if isinstance(ev.get("policy"), str) and isinstance(ev.get("statement"), int):
+        return ev["policy"], ev["statement"]
+    path = ev.get("path")
+    if isinstance(path, list) and path and isinstance(path[0], dict):
+        for req in path[0].get("requires") or []:
+            for st in (req.get("statements") if isinstance(req, dict) else None) or []:
+                if isinstance(st, dict) and isinstance(st.get("policy"), str) and isinstance(st.get("statement"), int):
+                    return st["policy"], st["statement"]
+    return None, None
+
+
+def locate_rule_findings(snap: Snapshot, findings: list, line_of: LineOf) -> list[GateFinding]:
+    """Rule pack findings with the file and line of the statement, else of the role or function."""
+    policies = _policy_index(snap)
+    subjects: dict[str, tuple[SourceLocation | None, str]] = {}
+    for r in snap.roles():
+        subjects[r.arn] = (r.location, r.location.logical_id if r.location and r.location.logical_id else r.name)
+    for f in snap.functions():
+        generated = wildcard.has_wildcard(f.name) and f.location and f.location.logical_id
+        subjects[f.arn] = (f.location, f.location.logical_id if generated else f.name)
+    out = []
+    for f in findings:
+        loc, label = subjects.get(f.subject, (None, f.subject))
+        path, line = (loc.path, loc.line) if loc else (None, None)
+        ev = f.evidence or {}
+        label_, index = _statement_of(ev)
+        pol = policies.get(label_) if label_ else None
+        if pol and pol[0] is not None and index is not None:
+            path = pol[0].path
+            line = line_of(pol[0], pol[1], index) or pol[0].line
+        out.append(GateFinding(f.rule_id, f.severity, f.title, f.category, f.message, label, path, line,
+                               f.fingerprint, "rules", ev))
+    return out
+
+
+def lint_roles(snap: Snapshot, line_of: LineOf) -> list[GateFinding]:
+    """``lint`` on every policy a template declares: inline, customer-managed, trust.
+    AWS-managed policies are AWS's to fix and are left out. Each policy is linted once."""
+    from iam_analyzer.analyze.lint import lint_document
+
+    out: list[GateFinding] = []
+    done: set[str] = set()
+
+    def run(role_label: str, name: str, doc: dict, kind: str, loc: SourceLocation | None, key: str) -> None:
+        if key in done:
+            return
+        done.add(key)
+        findings, _ = lint_document(doc, kind=kind)
+        for lf in findings:
+            m = _STATEMENT.match(lf.location)
+            idx = int(m.group(1)) if m else None
+            line = (line_of(loc, name, idx) if idx is not None else None) or (loc.line if loc else None)
+            sev = LINT_SEVERITY.get(lf.severity, "info")
+            msg = f"{name}: {lf.location}: {lf.message}"
+            out.append(GateFinding(lf.id, sev, lf.title, "policy-lint", msg, role_label,
+                                   loc.path if loc else None, line,
+                                   fingerprint(lf.id, key, lf.message), "lint"))
+
+    for r in snap.roles():
+        label = _label(r)
+        for p in r.inline_policies:
+            run(label, p.name, p.document, "identity", p.location or r.location, f"inline:{r.name}/{p.name}")
+        if r.trust_policy:
+            from iam_analyzer.collect.iac import TRUST_POLICY
+
+            run(label, TRUST_POLICY, r.trust_policy, "trust", r.location, f"trust:{r.name}")
+    for a in snap.accounts:
+        for p in a.policies:
+            if not p.aws_managed and p.location is not None:
+                run(p.location.logical_id or p.name, p.name, p.document, "identity", p.location, p.arn)
+    return out
+
+
+def _label(r: Role) -> str:
+    return r.location.logical_id if r.location and r.location.logical_id else r.name
+
+
+def input_findings(inputs) -> list[GateFinding]:
+    """A file that could not be read is a finding too, critical: the gate cannot vouch for it,
+    so it blocks at any --fail-on."""
+    out = []
+    for i in inputs:
+        for e in i.errors:
+            out.append(GateFinding("IA-INPUT", "critical", "input could not be read", "input", e, i.path, i.path, None,
+                                   fingerprint("IA-INPUT", i.path, e), "input"))
+    return out
+
+
+def sort_findings(findings: list[GateFinding]) -> list[GateFinding]:
+    return sorted(findings, key=lambda f: (SEVERITIES.index(f.severity), f.path or "", f.line or 0, f.rule, f.message))
+
+
+def apply_config(findings: list[GateFinding], cfg, today=None) -> tuple[list[GateFinding], int, list[str]]:
+    """The configuration for what the rule engine does not see: lint and input findings, and
+    suppressions written against what the gate shows (a role's logical id, a function's name,
+    or a file path), besides the ARNs the engine already matched. Returns (kept, suppressed, notes)."""
+    import fnmatch
+    from datetime import date
+
+    today = today or date.today()
+    kept, suppressed, notes = [], 0, []
+    floor = SEVERITIES.index(cfg.min_severity)
+    for f in findings:
+        if f.source != "rules":
+            if f.rule in cfg.ignore or f.category in cfg.ignore:
+                continue
+            if cfg.select and f.source == "lint" and f.rule not in cfg.select and f.category not in cfg.select:
+                continue
+            if f.rule in cfg.severity:
+                f.severity = cfg.severity[f.rule]
+            if SEVERITIES.index(f.severity) > floor:
+                continue
+        match = None
+        for s in cfg.suppressions:
+            if s.get("rule") and s["rule"] != f.rule:
+                continue
+            pat = s.get("subject")
+            if pat and not any(fnmatch.fnmatchcase(x, pat) for x in (f.subject, f.path or "") if x):
+                continue
+            match = s
+            break
+        if match is not None:
+            expires = match.get("expires")
+            if expires and date.fromisoformat(str(expires)) < today:
+                notes.append(f"suppression of {match.get('rule') or '*'} for {match.get('subject') or '*'} expired on "
+                             f"{expires}: {f.rule} on {f.subject} is reported again")
+            else:
+                suppressed += 1
+                continue
+        kept.append(f)
+    return kept, suppressed, notes

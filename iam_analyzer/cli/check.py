@@ -1,0 +1,89 @@
+"""check: the CI gate over templates and plans (issue #13)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from iam_analyzer.cli.common import EXIT_FINDINGS, EXIT_OK, fail, load_snapshot, load_usage
+
+
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        key, sep, value = v.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{v!r}: use KEY=VALUE", param_hint="--param")
+        out[key] = value
+    return out
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--base", help="What the change is compared with: a folder, a file, or a git ref (read with "
+              "git archive; the working tree is never touched).")
+@click.option("--usage", "usage_path", type=click.Path(dir_okay=False),
+              help="Usage JSON from the deployed account: removed permissions that were used block the change.")
+@click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False),
+              help="A snapshot of the deployed account: documents of customer-managed policies the templates attach.")
+@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
+              help="A template parameter (CloudFormation/SAM); repeatable.")
+@click.option("--account", default="123456789012", show_default=True, help="Account id for AWS::AccountId and ARNs.")
+@click.option("--region", default="us-east-1", show_default=True, help="Region for AWS::Region and ARNs.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]), default="text",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the output here.")
+@click.option("--fail-on", type=click.Choice(["critical", "high", "medium", "low", "info"]), default="high",
+              show_default=True, help="Block (exit 1) on a finding at or above this severity.")
+@click.option("--fail-on-new-access", is_flag=True, help="Block (exit 1) when any role gains access against --base.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration and suppressions (default: .iam-analyzer.yaml in the current folder).")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Add a folder of your own rules.")
+@click.option("--skip-unrecognised", is_flag=True,
+              help="Skip files that are not templates or plans instead of reporting them (for pre-commit).")
+def check(paths, base, usage_path, snapshot_path, param_values, account, region, fmt, output, fail_on,
+          fail_on_new_access, config_path, rule_dirs, skip_unrecognised) -> None:
+    """Judge the IAM of CloudFormation, SAM, CDK output and Terraform plans before they ship.
+
+    PATH is a template, a plan (terraform show -json), a cdk.out folder, or a folder of them.
+    With --base, only what the change adds is reported: new access per role, new findings,
+    and, with --usage, permissions it removes that a function used in production.
+
+    Exit codes: 0 pass, 1 blocked, 2 the input cannot be used.
+    """
+    from iam_analyzer import stages
+    from iam_analyzer.analyze.checks.engine import RuleError
+    from iam_analyzer.emit import check_report
+
+    paths = list(paths)
+    if skip_unrecognised:
+        paths = stages.template_like(paths)
+        if not paths:
+            click.echo("iam-analyzer: no template or plan among the files given: nothing to check", err=True)
+            sys.exit(EXIT_OK)
+    req = stages.CheckRequest(
+        paths=paths, base=base, usage=load_usage(usage_path),
+        snapshot=load_snapshot(snapshot_path) if snapshot_path else None, params=_params(param_values),
+        account=account, region=region, config_path=config_path, rule_dirs=tuple(rule_dirs), cwd=".")
+    try:
+        result = stages.check(req)
+    except stages.CheckInputError as e:
+        fail(str(e))
+    except RuleError as e:
+        fail(str(e))
+    for i in result.head.inputs:
+        for e in i.errors:
+            click.echo(f"iam-analyzer: {e}", err=True)
+    for n in result.notes:
+        click.echo(f"iam-analyzer: note: {n}", err=True)
+    doc = check_report.document(result, fail_on, fail_on_new_access)
+    text = check_report.render(fmt, doc)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        if fmt != "text":
+            click.echo(check_report.to_text(doc).splitlines()[-1], err=True)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(EXIT_FINDINGS if doc["verdict"]["reasons"] else EXIT_OK)

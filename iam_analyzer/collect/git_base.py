@@ -1,0 +1,94 @@
+"""The base of a pull request, read from a git ref without touching the working tree.
+
+``export_ref(ref, paths)`` writes the files of ``paths`` as they are at ``ref`` into a new
+temporary folder (``git archive`` piped into tar: no checkout, no index change, no worktree
+metadata) and returns that folder and the same paths inside it. The caller removes the
+folder (``shutil.rmtree``) when done; ``exported`` does it as a context manager.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class GitError(ValueError):
+    pass
+
+
+def _git(args: list[str], cwd: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=300)
+    except FileNotFoundError:
+        raise GitError("git is not installed") from None
+
+
+def toplevel(start: str = ".") -> str | None:
+    r = _git(["rev-parse", "--show-toplevel"], start)
+    return r.stdout.decode().strip() if r.returncode == 0 else None
+
+
+def is_ref(ref: str, cwd: str = ".") -> bool:
+    return _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd).returncode == 0
+
+
+def _safe_extract(data: bytes, dest: str) -> None:
+    root = os.path.realpath(dest)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        for m in tar.getmembers():
+            target = os.path.realpath(os.path.join(root, m.name))
+            if not (target == root or target.startswith(root + os.sep)):
+                continue  # never write outside the folder
+            if m.issym() or m.islnk():
+                continue  # a template is a file: links are not followed
+            if m.isdir():
+                os.makedirs(target, exist_ok=True)
+            elif m.isfile():
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                src = tar.extractfile(m)
+                with open(target, "wb") as out:
+                    shutil.copyfileobj(src, out)
+
+
+def export_ref(ref: str, paths: list[str], cwd: str = ".") -> tuple[str, list[str]]:
+    """Files of ``paths`` (relative to ``cwd`` or absolute, inside the repository) at ``ref``,
+    in a new temporary folder. Returns (folder, the paths inside it, in the same order).
+    A path that did not exist at ``ref`` is simply absent there (everything in it is new)."""
+    top = toplevel(cwd)
+    if top is None:
+        raise GitError(f"{os.path.abspath(cwd)} is not inside a git repository")
+    if not is_ref(ref, top):
+        raise GitError(f"{ref!r} is not a commit, branch or tag of {top}")
+    rels = []
+    for p in paths:
+        rel = os.path.relpath(os.path.realpath(os.path.join(cwd, p)), os.path.realpath(top))
+        if rel.startswith(".."):
+            raise GitError(f"{p} lies outside the repository {top}")
+        rels.append("." if rel == "." else rel.replace(os.sep, "/"))
+    tmp = tempfile.mkdtemp(prefix="iam-analyzer-base-")
+    try:
+        for rel in sorted(set(rels)):
+            spec = [] if rel == "." else ["--", rel]
+            r = _git(["archive", "--format=tar", ref, *spec], top)
+            if r.returncode != 0:
+                continue  # not there at the base
+            _safe_extract(r.stdout, tmp)
+    except Exception:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp, [str(Path(tmp) / rel) if rel != "." else tmp for rel in rels]
+
+
+@contextmanager
+def exported(ref: str, paths: list[str], cwd: str = "."):
+    tmp, inside = export_ref(ref, paths, cwd)
+    try:
+        yield tmp, inside
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
