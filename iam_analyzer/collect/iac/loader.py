@@ -1,0 +1,198 @@
+"""Load YAML and JSON into nodes that remember their line, with CloudFormation's short-form tags.
+
+Every mapping becomes a ``LDict`` and every sequence a ``LList``; both carry ``line`` (1-based,
+the line where the node starts) and ``LDict`` also ``key_lines`` (key -> line of the key). Scalars
+stay plain ``str``/``int``/... so the rest of the reader works on ordinary Python values.
+
+JSON is read with the same loader (JSON is, for templates and plans, valid YAML), through
+libyaml when it is available. A file that YAML refuses but ``json`` accepts (tabs in odd places,
+exotic escapes) is still read, without lines.
+
+Untrusted input is bounded: the file size, the nesting depth and the number of nodes once
+aliases are expanded (a "billion laughs" document is refused, not walked). Problems are raised
+as ``LoadError`` with a one-line message naming the line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 128
+MAX_NODES = 5_000_000
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LoadError(ValueError):
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+    def __str__(self) -> str:
+        msg = self.args[0]
+        return f"line {self.line}: {msg}" if self.line else msg
+
+
+class LDict(dict):
+    __slots__ = ("line", "key_lines")
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.line: int | None = None
+        self.key_lines: dict = {}
+
+
+class LList(list):
+    __slots__ = ("line",)
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.line: int | None = None
+
+
+def line_of(node: Any, key: Any = None) -> int | None:
+    """The line of a node, or of one key of a mapping node (falling back to the node's line)."""
+    if key is not None and isinstance(node, LDict):
+        return node.key_lines.get(key) or node.line
+    return getattr(node, "line", None)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    pass
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> LDict:
+    out = LDict()
+    out.line = node.start_mark.line + 1
+    loader.flatten_mapping(node)
+    for knode, vnode in node.value:
+        key = loader.construct_object(knode, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise LoadError("a mapping key is not a plain value", knode.start_mark.line + 1) from None
+        if key in out:
+            raise LoadError(f"duplicate key {key!r}", knode.start_mark.line + 1)
+        out[key] = loader.construct_object(vnode, deep=True)
+        out.key_lines[key] = knode.start_mark.line + 1
+    return out
+
+
+def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LList:
+    out = LList(loader.construct_object(v, deep=True) for v in node.value)
+    out.line = node.start_mark.line + 1
+    return out
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
+# Dates stay text, as CloudFormation reads them ("2012-10-17" must not become a date).
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+
+# Short-form intrinsic functions: !Ref x -> {"Ref": x}, !GetAtt a.b -> {"Fn::GetAtt": ["a", "b"]}.
+_SHORT = ("Base64", "Cidr", "FindInMap", "GetAZs", "ImportValue", "Join", "Select", "Split", "Sub",
+          "Transform", "If", "Equals", "And", "Or", "Not", "Length", "ToJsonString", "ForEach", "GetAtt")
+
+
+def _intrinsic(name: str):
+    key = "Ref" if name == "Ref" else "Condition" if name == "Condition" else f"Fn::{name}"
+
+    def construct(loader: _Loader, node: yaml.Node) -> LDict:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if name == "GetAtt" and isinstance(value, str):
+                first, _, rest = value.partition(".")
+                value = [first, rest] if rest else [first]
+        elif isinstance(node, yaml.SequenceNode):
+            value = _sequence(loader, node)
+        else:
+            value = _mapping(loader, node)
+        out = LDict({key: value})
+        out.line = node.start_mark.line + 1
+        out.key_lines[key] = out.line
+        return out
+
+    return construct
+
+
+for _name in _SHORT + ("Ref", "Condition"):
+    _Loader.add_constructor(f"!{_name}", _intrinsic(_name))
+
+
+def _unknown_tag(loader: _Loader, suffix: str, node: yaml.Node) -> Any:
+    raise LoadError(f"unknown tag !{suffix}", node.start_mark.line + 1)
+
+
+_Loader.add_multi_constructor("!", _unknown_tag)
+
+
+def _check_bounds(data: Any, max_depth: int, max_nodes: int) -> None:
+    """Walk without recursion: refuse deep nesting and alias bombs before anyone recurses."""
+    stack = [(data, 1)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > max_nodes:
+            raise LoadError(f"more than {max_nodes} values (after expanding aliases): refused")
+        if depth > max_depth:
+            raise LoadError(f"nested deeper than {max_depth} levels: refused", getattr(node, "line", None))
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+
+
+def loads(text: str, *, json_fallback: bool = True, max_depth: int = MAX_DEPTH,
+          max_nodes: int = MAX_NODES) -> Any:
+    """Parse YAML or JSON text into line-aware nodes. Raises ``LoadError``."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except LoadError:
+        raise
+    except RecursionError:
+        raise LoadError(f"nested too deeply (over {max_depth} levels): refused") from None
+    except yaml.MarkedYAMLError as e:
+        if json_fallback and text.lstrip().startswith(("{", "[")):
+            try:
+                data = json.loads(text)
+            except RecursionError:
+                raise LoadError(f"nested too deeply (over {max_depth} levels): refused") from None
+            except ValueError as je:
+                raise LoadError(f"invalid JSON: {je.msg} (column {je.colno})", je.lineno) from None
+        else:
+            mark = e.problem_mark or e.context_mark
+            what = " ".join(x for x in (e.context, e.problem) if x) or "invalid YAML"
+            raise LoadError(f"invalid YAML: {what}", mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as e:
+        raise LoadError(f"invalid YAML: {e}") from None
+    _check_bounds(data, max_depth, max_nodes)
+    return data
+
+
+def load_file(path: str | Path, *, max_bytes: int = MAX_BYTES, **kw: Any) -> Any:
+    """Read and parse one file. Raises ``LoadError`` (size, encoding, syntax) or ``OSError``."""
+    p = Path(path)
+    size = p.stat().st_size
+    if size > max_bytes:
+        raise LoadError(f"file is {size} bytes, over the {max_bytes}-byte limit: refused")
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise LoadError(f"not UTF-8 text (byte {e.start})") from None
+    return loads(text, **kw)
+
+
+def plain(node: Any) -> Any:
+    """A deep copy as plain dicts and lists (for libraries that check exact types)."""
+    if isinstance(node, dict):
+        return {k: plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    return node

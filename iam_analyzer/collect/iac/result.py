@@ -1,0 +1,82 @@
+"""What reading templates and plans gives back, and the parts each reader hands to the linker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from iam_analyzer.model import (
+    Function, Group, ManagedPolicy, Role, Snapshot, SourceLocation, User,
+)
+
+from .resolve import Unresolved
+
+KINDS = ("cloudformation", "sam", "cdk", "terraform-plan", "unknown")
+
+# (path, logical id or Terraform address, policy name, statement index) -> line
+StatementKey = tuple[str, str, str, int]
+TRUST_POLICY = "AssumeRolePolicyDocument"  # the policy name used for a role's trust policy
+
+
+@dataclass
+class InputReport:
+    """One input file: what kind it is and what went wrong reading it (one line each)."""
+
+    path: str
+    kind: str
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stacks: list[str] = field(default_factory=list)  # stack names (CloudFormation) read from it
+
+
+@dataclass
+class IacResult:
+    snapshot: Snapshot
+    inputs: list[InputReport] = field(default_factory=list)
+    # Line of each policy statement: key (path, logical_id, policy name, statement index), where
+    # path and logical_id are those of the policy's SourceLocation (an InlinePolicy's or a
+    # ManagedPolicy's ``location``, or the role's for its trust policy, named TRUST_POLICY).
+    statement_lines: dict[StatementKey, int] = field(default_factory=dict)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. managed policies whose document is unknown
+    unknown_managed_policies: list[str] = field(default_factory=list)
+
+    def statement_line(self, location: SourceLocation | None, policy_name: str, index: int) -> int | None:
+        """The line of statement ``index`` of a policy read at ``location``, else the policy's line."""
+        if location is None:
+            return None
+        line = self.statement_lines.get((location.path, location.logical_id or "", policy_name, index))
+        return line or location.line
+
+    @property
+    def ok(self) -> bool:
+        """Was anything usable read?"""
+        return any(not i.errors for i in self.inputs if i.kind != "unknown")
+
+
+@dataclass
+class Parts:
+    """What one template or plan declares, before functions and roles are linked across files."""
+
+    functions: list[Function] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    policies: list[ManagedPolicy] = field(default_factory=list)
+    # (principal kind role|user|group, principal name, "inline"|"managed", payload, line-key info)
+    attachments: list[tuple[str, str, str, Any]] = field(default_factory=list)
+    # (function reference as written: name, ARN or qualified ARN; action on the Function)
+    links: list[tuple[str, Callable[[Function], None]]] = field(default_factory=list)
+    # function -> environment variables resolved (values kept in memory only until inspected)
+    env: list[tuple[Function, dict[str, str]]] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # resource name -> ARN (for env var references)
+    statement_lines: dict[StatementKey, int] = field(default_factory=dict)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def extend(self, other: "Parts") -> None:
+        for f in ("functions", "roles", "users", "groups", "policies", "attachments", "links", "env",
+                  "unresolved", "warnings"):
+            getattr(self, f).extend(getattr(other, f))
+        self.names.update(other.names)
+        self.statement_lines.update(other.statement_lines)

@@ -1,0 +1,130 @@
+"""SAM templates, transformed offline by the real translator (``aws-sam-translator``).
+
+The translator is given everything it would otherwise ask AWS for: the region and partition
+(a stand-in session), the AWS managed policy names -> ARNs (from the shipped data, so
+``Policies: [AmazonS3ReadOnlyAccess]`` works), and parameter values (defaults, then overrides).
+Serverless applications (``AWS::Serverless::Application``) would make the translator call the
+Serverless Application Repository: they are turned into plain nested stacks first.
+
+Translation is the slow step (tens of milliseconds per template), so results are cached per
+(template content, parameters, region, account) for the life of the process: a CI check that
+reads the base and the head of a pull request translates each unchanged template once.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import threading
+from types import SimpleNamespace
+from typing import Any
+
+from iam_analyzer.iam import managed_policies
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+_CACHE: dict[str, Any] = {}
+_CACHE_MAX = 4096
+_LOCK = threading.Lock()
+
+
+class SamError(ValueError):
+    pass
+
+
+def is_sam(template: dict) -> bool:
+    t = template.get("Transform")
+    names = t if isinstance(t, list) else [t]
+    if any(isinstance(n, str) and n.startswith("AWS::Serverless") for n in names):
+        return True
+    res = template.get("Resources")
+    return isinstance(res, dict) and any(
+        isinstance(r, dict) and str(r.get("Type", "")).startswith("AWS::Serverless::") for r in res.values())
+
+
+class _PolicyMap:
+    """What the translator calls for AWS managed policy names: answered from shipped data."""
+
+    def __init__(self, partition: str):
+        self.partition = partition
+
+    def load(self) -> dict[str, str]:
+        return managed_policies.names_to_arns(self.partition)
+
+
+def _prepare(template: dict) -> dict:
+    t = copy.deepcopy(template)
+    # SAM accepts the transform as a list with other (macro) transforms: keep only SAM's.
+    tr = t.get("Transform")
+    if isinstance(tr, list):
+        t["Transform"] = SAM_TRANSFORM
+    elif tr is None:
+        t["Transform"] = SAM_TRANSFORM
+    glob = t.get("Globals")
+    for section in (glob.values() if isinstance(glob, dict) else ()):
+        if isinstance(section, dict):
+            _local_uris(section)
+    for logical, res in list((t.get("Resources") or {}).items()):
+        if isinstance(res, dict) and isinstance(res.get("Properties"), dict):
+            _local_uris(res["Properties"])
+        if isinstance(res, dict) and res.get("Type") == "AWS::Serverless::Application":
+            props = res.get("Properties") or {}
+            loc = props.get("Location")
+            res["Type"] = "AWS::CloudFormation::Stack"
+            res["Properties"] = {"TemplateURL": loc if isinstance(loc, str) else "serverless-application",
+                                 "Parameters": props.get("Parameters") or {}}
+    return t
+
+
+_URI_PROPS = ("CodeUri", "ContentUri", "DefinitionUri")
+
+
+def _local_uris(props: dict) -> None:
+    """``CodeUri: src/`` is a local folder that ``sam package`` uploads: the translator wants an
+    S3 URI, and the code's location does not change permissions, so stand one in."""
+    for key in _URI_PROPS:
+        v = props.get(key)
+        if isinstance(v, str) and not v.startswith("s3://"):
+            props[key] = "s3://iam-analyzer-local/" + (v.strip("./") or "code")
+
+
+def transform(template: dict, params: dict[str, Any], region: str, partition: str, account: str) -> dict:
+    """The CloudFormation template SAM would deploy. Raises ``SamError`` with the translator's message."""
+    key_src = json.dumps([template, params, region, partition, account], sort_keys=True, default=str)
+    key = hashlib.sha256(key_src.encode()).hexdigest()
+    with _LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return copy.deepcopy(hit)
+    out = _translate(_prepare(template), params, region, partition, account)
+    with _LOCK:
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[key] = out
+    return copy.deepcopy(out)
+
+
+def _translate(template: dict, params: dict[str, Any], region: str, partition: str, account: str) -> dict:
+    try:
+        from samtranslator.model.exceptions import InvalidDocumentException
+        from samtranslator.parser.parser import Parser
+        from samtranslator.translator.translator import Translator
+    except ImportError as e:  # pragma: no cover - install_requires has it
+        raise SamError(f"the SAM translator is not installed ({e})") from None
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)
+    values = dict(params)
+    values.setdefault("AWS::Region", region)
+    values.setdefault("AWS::Partition", partition)
+    values.setdefault("AWS::AccountId", account)
+    session = SimpleNamespace(region_name=region)  # the translator only reads region_name
+    policy_map = _PolicyMap(partition)
+    translator = Translator(None, Parser(), boto_session=session)  # type: ignore[arg-type]
+    try:
+        return translator.translate(template, parameter_values=values,
+                                    get_managed_policy_map=policy_map.load)
+    except InvalidDocumentException as e:
+        msgs = sorted({getattr(c, "message", str(c)) for c in getattr(e, "causes", [])}) or [str(e)]
+        raise SamError("SAM translator: " + "; ".join(m.replace("\n", " ") for m in msgs)) from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        raise SamError(f"SAM translator failed: {type(e).__name__}: {e}") from None

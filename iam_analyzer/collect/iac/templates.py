@@ -1,0 +1,129 @@
+"""One CloudFormation, SAM or CDK template (with its nested stacks) -> ``Parts``.
+
+SAM templates go through the translator first; what it generates is located back in the
+source: a generated resource points at the SAM resource whose logical id prefixes its own
+(``FnRole`` -> ``Fn``), and the inline policy ``FnRolePolicy<i>`` at item ``i`` of the
+function's ``Policies`` (each of its statements at their own line when written inline).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from iam_analyzer.model import SourceLocation
+
+from . import sam
+from .cfn import StackReader
+from .loader import LDict, LoadError, line_of, load_file, plain
+from .resolve import Stack
+from .result import Parts
+
+MAX_NESTING = 5
+
+
+class TemplateError(ValueError):
+    pass
+
+
+class _Locator:
+    def __init__(self, path: str, source: dict, translated: bool):
+        self.path = path
+        res = source.get("Resources")
+        self.res = res if isinstance(res, dict) else {}
+        self.translated = translated
+        self._ids = sorted(self.res, key=len, reverse=True)
+
+    def owner(self, logical: str) -> str | None:
+        if logical in self.res:
+            return logical
+        if self.translated:
+            return next((s for s in self._ids if logical.startswith(s)), None)
+        return None
+
+    def __call__(self, logical: str) -> SourceLocation:
+        own = self.owner(logical)
+        return SourceLocation(self.path, line_of(self.res, own) if own else None, logical)
+
+    def source_policy(self, role_logical: str, policy_name: str) -> Any:
+        """The source node of a SAM-generated inline policy (item i of the function's Policies)."""
+        if not self.translated or not role_logical.endswith("Role") or not policy_name.startswith(role_logical + "Policy"):
+            return None
+        owner = role_logical[: -len("Role")]
+        idx = policy_name[len(role_logical) + len("Policy"):]
+        src = self.res.get(owner)
+        props = src.get("Properties") if isinstance(src, dict) else None
+        pols = props.get("Policies") if isinstance(props, dict) else None
+        if not idx.isdigit() or pols is None:
+            return None
+        pols = pols if isinstance(pols, list) else [pols]
+        i = int(idx)
+        return pols[i] if i < len(pols) else None
+
+
+def template_kind(data: Any) -> str | None:
+    """cloudformation | sam, or None when the document is not a template."""
+    if not isinstance(data, dict):
+        return None
+    res = data.get("Resources")
+    if not isinstance(res, dict) or not res:
+        return None
+    if not any(isinstance(r, dict) and isinstance(r.get("Type"), str) for r in res.values()):
+        return None
+    return "sam" if sam.is_sam(data) else "cloudformation"
+
+
+def read_template(path: str, data: dict, stack_name: str, parts: Parts, *, account: str, region: str,
+                  partition: str, params: dict[str, Any], depth: int = 0) -> str:
+    """Read one template into ``parts``; returns its kind. Raises ``TemplateError``/``SamError``."""
+    kind = template_kind(data)
+    if kind is None:
+        raise TemplateError("no Resources with a Type: not a CloudFormation template")
+    source = data
+    if kind == "sam":
+        declared = data.get("Parameters") if isinstance(data.get("Parameters"), dict) else {}
+        sam_params = {k: v for k, v in params.items() if k in declared}
+        data = sam.transform(plain(data), sam_params, region, partition, account)
+    declared = data.get("Parameters") if isinstance(data.get("Parameters"), dict) else {}
+    stack = Stack(path=path, name=stack_name, template=data, account=account, region=region, partition=partition,
+                  overrides={k: v for k, v in params.items() if k in declared or k == "AWS::StackName"})
+    locate = _Locator(path, source, kind == "sam")
+    reader = StackReader(stack, locate, parts)
+    reader.read()
+    _nested(path, stack, parts, account=account, region=region, partition=partition, depth=depth)
+    parts.unresolved.extend(stack.unresolved)
+    return kind
+
+
+def _nested(path: str, stack: Stack, parts: Parts, *, account: str, region: str, partition: str, depth: int) -> None:
+    for logical, res in stack.resources.items():
+        if not isinstance(res, dict) or res.get("Type") != "AWS::CloudFormation::Stack":
+            continue
+        meta = res.get("Metadata") if isinstance(res.get("Metadata"), dict) else {}
+        props = stack.props(logical)
+        child = meta.get("aws:asset:path") if isinstance(meta.get("aws:asset:path"), str) else None
+        url = stack.resolve(props.get("TemplateURL"), line_of(props, "TemplateURL"))
+        if child is None and isinstance(url, str) and not url.startswith(("http://", "https://", "s3://", "*")):
+            child = url
+        line = line_of(stack.resources, logical)
+        if child is None:
+            stack.note(line, f"nested stack {logical} ({url}) is not available locally")
+            continue
+        child_path = (Path(path).parent / child)
+        if depth >= MAX_NESTING:
+            parts.warnings.append(f"{path}: line {line}: nested stack {logical} is nested more than {MAX_NESTING} deep: not read")
+            continue
+        if not child_path.is_file():
+            parts.warnings.append(f"{path}: line {line}: nested stack {logical}: {child} not found")
+            continue
+        values = stack.resolve(props.get("Parameters") or {}, line)
+        child_params = {str(k): v for k, v in values.items()} if isinstance(values, dict) else {}
+        try:
+            data = load_file(child_path)
+            read_template(str(child_path), data, f"{stack.name}-{logical}-*", parts, account=account, region=region,
+                          partition=partition, params=child_params, depth=depth + 1)
+        except (LoadError, TemplateError, sam.SamError, OSError) as e:
+            parts.warnings.append(f"{child_path}: {e}")
+
+
+__all__ = ["LDict", "read_template", "template_kind", "TemplateError"]
