@@ -879,5 +879,8 @@ def demo(out_dir, days) -> None:
     click.echo(f"Done in {time.perf_counter() - start:.0f} s. Open {result['paths']['html']} in a browser.")
 
 
+from iam_analyzer.cli.new_role import new_role_command  # noqa: E402
+main.add_command(new_role_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

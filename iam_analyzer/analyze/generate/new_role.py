@@ -27,6 +27,9 @@ from iam_analyzer.iam.policy import parse_policy_lenient
 from iam_analyzer.iam.resource_params import PLACEHOLDER, Scope, Value, resolve
 from iam_analyzer.model import CodeCall, Function, Snapshot
 
+# Stand-ins the template is read with when no --account / --region is given; they become
+# <ACCOUNT_ID> / <REGION> in the output (CloudFormation, SAM and Terraform fill those in).
+UNSET_ACCOUNT, UNSET_REGION = "000000000000", "zz-unset-1"
 INLINE_LIMIT = 10_240  # characters, whitespace excluded, of an inline role policy
 ORDER = {"code": 0, "intent": 1, "template": 2}
 _NAMES = {"dynamodb": "DynamoDB", "s3": "S3", "sqs": "SQS", "sns": "SNS", "kms": "KMS", "ssm": "SSM", "ec2": "EC2",
@@ -95,6 +98,10 @@ class Builder:
 
     def add(self, action: str, resource: str, evidence: dict, placeholders: tuple[str, ...] = ()) -> None:
         action = self.cat.canonical(action)
+        if self.scope.account is None:  # the template was read with a stand-in account
+            resource = resource.replace(f":{UNSET_ACCOUNT}:", ":<ACCOUNT_ID>:")
+        if self.scope.region is None:
+            resource = resource.replace(f":{UNSET_REGION}:", ":<REGION>:")
         g = self.grants.setdefault((action, resource), Grant(action, resource, [], placeholders))
         if evidence not in g.evidence:
             g.evidence.append(evidence)
