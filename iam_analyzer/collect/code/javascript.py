@@ -267,7 +267,7 @@ class FileAnalyzer:
             return DocClient("js-v2")
         if kind in ("v3command", "v3doccmd"):
             args = self._args(n)
-            return ("command", c[1], c[2], args[0] if args and isinstance(args[0], Obj) else Obj())
+            return ("command", c[1], c[2], args[0] if args and isinstance(args[0], Obj) else Obj(), _t(ctor).split(".")[-1])
         if kind == "upload":
             args = self._args(n)
             opts = args[0] if args and isinstance(args[0], Obj) else Obj()
@@ -340,7 +340,7 @@ class FileAnalyzer:
         if method == "send" and args:
             cmd = args[0]
             if isinstance(cmd, tuple) and cmd[0] == "command":
-                self._emit(cmd[1], cmd[2], n, f"{text}({cmd[2]}Command)", cmd[3].items)
+                self._emit(cmd[1], cmd[2], n, f"{text}({cmd[4]})", cmd[3].items)
             return
         params = args[0].items if args and isinstance(args[0], Obj) else {}
         if isinstance(base, DocClient):

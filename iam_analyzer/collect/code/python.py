@@ -400,6 +400,11 @@ class Analyzer:
         has = svc.get("has", {}).get(name)
         if has:
             return _make_resobj(r.service, has["resource"], args, kwargs, ())
+        spec = model.get("resources", {}).get(name)
+        if spec is not None:  # every resource class is a constructor taking its identifiers
+            ids = [i["name"] for i in spec.get("identifiers", [])]
+            vals = _positional(ids, args, kwargs)
+            return ResObj(r.service, name, tuple((i, vals.get(i) if isinstance(vals.get(i), Str) else None) for i in ids))
         for aname, action in svc.get("actions", {}).items():
             if _snake(aname) == name:
                 self._emit(u, r.service, action["request"]["operation"], line, call_text, kwargs)
