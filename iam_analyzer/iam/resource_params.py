@@ -144,7 +144,12 @@ def resolve(service: str, operation: str, action: str, args: dict[str, list[Valu
             by_var.setdefault(var, []).extend(values)
     # a parameter holding an ARN (literal or through an environment variable) may be the resource itself
     best: list[Resolved] = []
-    for rt in sorted(types, key=lambda t: (t.name.lower() not in required, -t.literal_weight)):
+    def filled(t: ResourceType) -> int:
+        return sum(1 for v in _fmt_vars(t.arn_format) if v in by_var)
+
+    # the type whose variables the call fills most (Query with IndexName: the index), then a
+    # required one, then the most specific
+    for rt in sorted(types, key=lambda t: (-filled(t), t.name.lower() not in required, -t.literal_weight)):
         got = _fill(service, rt, by_var, env_refs, scope)
         if got:
             if not any(r.unresolved for r in got):
@@ -189,9 +194,10 @@ def _fill(service: str, rt: ResourceType, by_var: dict[str, list[Value]], env_re
                         direct.append(Resolved(t, via=via))
                     elif rt.service == "s3" and var == "BucketName" and ":s3:::" in t:
                         opts.append((t.split(":::", 1)[1].split("/", 1)[0], (), via))
-                    elif var in ("TopicName", "StateMachineName", "StreamName", "FunctionName", "KeyId",
-                                 "RoleNameWithPath") and arnlib.is_arn(t):
-                        opts.append((_last_name(t, var), (), via))
+                    else:
+                        part = _extract(t, var)
+                        if part is not None:
+                            opts.append((part, (), via))
                     continue
                 if service == "sqs" and var == "QueueName" and _sqs_account(t):
                     opts.append((_var_value(service, var, t), (), via + f" (account {_sqs_account(t)})"))
@@ -223,17 +229,21 @@ def _fill(service: str, rt: ResourceType, by_var: dict[str, list[Value]], env_re
     return _unique(out)
 
 
-def _last_name(arn_text: str, var: str) -> str:
-    a = arnlib.try_parse(arn_text)
-    if a is None:
-        return arn_text
-    res = a.resource
-    if var == "RoleNameWithPath":
-        return res.split("/", 1)[1] if "/" in res else res
-    for sep in (":", "/"):
-        if sep in res:
-            return res.rsplit(sep, 1)[-1] if var != "FunctionName" else res.split(sep)[1]
-    return res
+def _extract(arn_text: str, var: str) -> str | None:
+    """The value of ``var`` in a concrete ARN (a table ARN gives ``TableName``), read through
+    the ARN format of the resource type the ARN is."""
+    rt = arnlib.identify(arn_text)
+    if rt is None or "${" + var + "}" not in rt.arn_format:
+        return None
+    pattern = ""
+    for piece in re.split(r"(\$\{[^}]*\})", rt.arn_format):
+        if piece.startswith("${"):
+            name = piece[2:-1]
+            pattern += f"(?P<{name}>.+?)" if name == var else ".*?"
+        else:
+            pattern += re.escape(piece)
+    m = re.fullmatch(pattern, arn_text)
+    return m.group(var) if m else None
 
 
 def _arn_fits(text: str, rt: ResourceType) -> bool:

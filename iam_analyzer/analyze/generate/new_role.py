@@ -30,6 +30,7 @@ from iam_analyzer.model import CodeCall, Function, Snapshot
 # Stand-ins the template is read with when no --account / --region is given; they become
 # <ACCOUNT_ID> / <REGION> in the output (CloudFormation, SAM and Terraform fill those in).
 UNSET_ACCOUNT, UNSET_REGION = "000000000000", "zz-unset-1"
+MINIMISE_OVER = 8  # a statement with more actions lists them as exact prefixes (never one more action)
 INLINE_LIMIT = 10_240  # characters, whitespace excluded, of an inline role policy
 ORDER = {"code": 0, "intent": 1, "template": 2}
 _NAMES = {"dynamodb": "DynamoDB", "s3": "S3", "sqs": "SQS", "sns": "SNS", "kms": "KMS", "ssm": "SSM", "ec2": "EC2",
@@ -183,7 +184,7 @@ class Builder:
                 sid = f"{origin.title()}{_NAMES.get(svc) or re.sub(r'[^A-Za-z0-9]', '', svc.title())}{kind}"
                 used[sid] += 1
                 sid = sid if used[sid] == 1 else f"{sid}{used[sid]}"
-                pats = minimize_actions(acts, self.cat, min_prefix=3)
+                pats = minimize_actions(acts, self.cat, min_prefix=3) if len(acts) > MINIMISE_OVER else sorted(acts)
                 statements.append({"Sid": sid, "Effect": "Allow", "Action": pats if len(pats) > 1 else pats[0],
                                    "Resource": list(resources) if len(resources) > 1 else resources[0]})
                 evidence = []
@@ -195,6 +196,11 @@ class Builder:
         doc = {"Version": "2012-10-17", "Statement": statements}
         if not statements:
             return [], explain
+        if _size(doc) > INLINE_LIMIT:  # too large: every statement's actions as exact prefixes
+            for st in statements:
+                acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+                pats = minimize_actions(acts, self.cat, min_prefix=3)
+                st["Action"] = pats if len(pats) > 1 else pats[0]
         if _size(doc) <= INLINE_LIMIT:
             return [doc], explain
         docs, cur = [], []
