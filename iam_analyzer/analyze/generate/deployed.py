@@ -35,6 +35,7 @@ from iam_analyzer.iam.evaluate import Request, Result, evaluate
 from iam_analyzer.iam.minimize import minimize_actions
 from iam_analyzer.iam.policy import Condition, Policy, Statement, parse_policy_lenient
 from iam_analyzer.iam.trail_coverage import CORE_DATA_PLANE, NEVER_LOGGED, is_data_plane
+from iam_analyzer.analyze.generate.code_evidence import narrow_to_code
 from iam_analyzer.analyze.needs import referenced_resources, requirements
 from iam_analyzer.model import Function, Role, Snapshot
 
@@ -248,6 +249,7 @@ class Generator:
                                     {"setting": r.setting, "reason": r.reason}))
         # 3. not observable
         candidates.extend(self._unverified(fn, original, ref, res))
+        candidates = narrow_to_code(fn, candidates, res, cat, self.opt.min_prefix)  # scan --code
 
         # intersect with today's grants
         denies = [s for p in original for s in p.statements if not s.is_allow]
@@ -437,7 +439,7 @@ def _group(entries: list[Entry], cat: Catalog) -> list[dict]:
         by[(e.origin, _service(e.action), e.conditions)][e.action].add(e.resource)
     out = []
     used: dict[str, int] = defaultdict(int)
-    order = {"observed": 0, "required": 1, "unverified": 2}
+    order = {"observed": 0, "required": 1, "unverified": 2, "code": 3}
     for (origin, svc, conds), actions in sorted(by.items(), key=lambda kv: (order[kv[0][0]], kv[0][1], str(kv[0][2]))):
         by_resources: dict[tuple, list[str]] = defaultdict(list)
         for action, resources in actions.items():
