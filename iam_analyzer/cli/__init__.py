@@ -249,10 +249,14 @@ def _fail(message: str) -> None:
 @click.option("--thorough", is_flag=True,
               help="Also read every function's URL configuration and reserved concurrency (2 more calls per "
                    "function). By default a URL is read where the resource policy grants lambda:InvokeFunctionUrl.")
+@click.option("--code", "read_code", is_flag=True,
+              help="Also read each function's deployment package for the SDK calls its code makes (streamed, "
+                   "size-capped, never stored: only the calls, with file and line). One GetFunction per function.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the snapshot (JSON).")
 @click.option("-v", "--verbose", count=True, help="-v logs each API call; -vv adds botocore's own logs.")
-def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push_sources, thorough, output, verbose) -> None:
+def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push_sources, thorough, read_code, output,
+         verbose) -> None:
     """Inventory Lambda functions, their roles and triggers into an offline snapshot.
 
     Read-only: the exact permissions needed are in docs/scanner-policy.json. Calls that
@@ -266,7 +270,7 @@ def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push
 
     clients = _clients(profile, regions, endpoint_url, verbose)
     opts = ScanOptions(regions=list(regions) or [clients.session.region_name or "us-east-1"], all_regions=all_regions,
-                       workers=workers, push_sources=not no_push_sources, thorough=thorough)
+                       workers=workers, push_sources=not no_push_sources, thorough=thorough, code=read_code)
     progress = _Progress(sys.stderr.isatty() and not verbose)
     try:
         snapshot = run_scan(clients, opts, org_role=org_role, progress=progress)
@@ -785,10 +789,12 @@ def _print_top(result: dict) -> None:
 @click.option("--policy-format", type=click.Choice(["json", "cloudformation", "terraform"]), default="json", show_default=True)
 @click.option("--fail-on", type=click.Choice(["critical", "high", "medium", "low", "info"]), default=None,
               help="Exit 1 when a finding is at or above this severity.")
+@click.option("--code", "read_code", is_flag=True,
+              help="Also read each function's deployment package for its SDK calls (see scan --code).")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for everything.")
 @click.option("-v", "--verbose", count=True)
 def audit(profile, regions, all_regions, org_role, endpoint_url, locations, lookup_events, since, config_path, rule_dirs,
-          policy_format, fail_on, out_dir, verbose) -> None:
+          policy_format, fail_on, read_code, out_dir, verbose) -> None:
     """Audit an account in one command: scan, CloudTrail usage, rules, generated policies, reports.
 
     Writes snapshot.json, usage.json, findings.json, policies/ and report.html,
@@ -804,7 +810,7 @@ def audit(profile, regions, all_regions, org_role, endpoint_url, locations, look
     clients = _clients(profile, regions, endpoint_url, verbose)
     opt = AuditOptions(regions=list(regions), all_regions=all_regions, org_role=org_role, cloudtrail=list(locations),
                        lookup_events=lookup_events, since=parse_since(since), config=config_path, rule_dirs=list(rule_dirs),
-                       policy_format=policy_format, profile=profile)
+                       policy_format=policy_format, profile=profile, code=read_code)
     try:
         result = run_audit(clients, Path(out_dir), opt, say=lambda m: click.echo(f"iam-analyzer: {m}", err=True))
     except botocore.exceptions.NoCredentialsError:
