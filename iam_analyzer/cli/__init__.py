@@ -877,7 +877,8 @@ def demo(out_dir, days) -> None:
         say(f"wrote {events} CloudTrail events ({days} days) to s3://{demo_account.trail_bucket}/")
         from datetime import datetime, timedelta, timezone
 
-        opt = AuditOptions(regions=["us-east-1"], since=datetime.now(timezone.utc) - timedelta(days=days + 2))
+        opt = AuditOptions(regions=["us-east-1"], since=datetime.now(timezone.utc) - timedelta(days=days + 2),
+                           code=True, code_fetch=demo_account.fetch_package)  # the emulator's code URLs name no host
         result = run_audit(Clients(session, endpoint_url=endpoint), Path(out_dir), opt, say=say)
     finally:
         server.stop()
