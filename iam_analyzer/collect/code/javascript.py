@@ -448,7 +448,8 @@ def _module_value(module: str, name: str | None):
         w = name[len("waitUntil"):] if name.startswith("waitUntil") else name[len("waitFor"):]
         op = sdk_names.waiter_operation(svc, w)
         return ("waiter", svc, op) if op else None
-    if sdk_names.service_for_js_client(name) == svc:
+    own = {svc.replace("-", ""), module.rsplit("client-", 1)[-1].replace("-", "")}
+    if name.lower() in own:  # the aggregated client: new S3().putObject(...)
         return ("v3agg", svc)
     return None
 
