@@ -81,3 +81,16 @@ def test_nothing_usable_exits_2_without_traceback(tmp_path):
     assert r.exit_code == 2
     r = run("--code", str(DATA), "--account", "12")
     assert r.exit_code == 2
+
+
+def test_kms_only_where_the_template_encrypts_with_a_customer_key():
+    r = run("--code", str(DATA / "python" / "nightly_report.py"), "--template", TEMPLATE, "--function", "nightly-report",
+            "--format", "sam")
+    assert r.exit_code == 0, r.output  # SAM fills the key's id in
+    (doc,) = yaml.safe_load(r.stdout)["Policies"]
+    kms = next(s for s in doc["Statement"] if s["Sid"].startswith("TemplateKMS"))
+    assert kms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]  # PutObject on an SSE-KMS bucket
+    assert kms["Resource"] == {"Fn::Sub": "arn:aws:kms:${AWS::Region}:${AWS::AccountId}:key/${ReportsKey.KeyId}"}
+    r = run("--code", str(DATA / "python" / "order_stream.py"), "--template", TEMPLATE, "--function", "order-stream",
+            "--format", "sam")
+    assert r.exit_code == 0 and "kms:" not in r.stdout  # alias/aws/sns: an AWS managed key needs nothing

@@ -35,6 +35,7 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
         calls = scan.calls
         usable = usable or bool(scan.files)
     fn = snapshot = None
+    keys: dict[str, str] = {}
     name = function or "new-function"
     if template:
         from iam_analyzer.collect.iac import read_paths
@@ -56,6 +57,10 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
         if fn is not None:
             name = fn.name
             usable = True
+        from iam_analyzer.collect.iac.encryption import customer_keys
+
+        keys, notes = customer_keys(template, account or UNSET_ACCOUNT, region or UNSET_REGION)
+        problems.extend(notes)
     intent = None
     if intent_path:
         intent = load_intent(intent_path)
@@ -63,7 +68,7 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
     if not usable:
         return None, problems
     role = new_role(calls, function=fn, snapshot=snapshot, intent=intent,
-                    scope=Scope(partition, region, account), name=name)
+                    scope=Scope(partition, region, account), name=name, keys=keys)
     return role, problems
 
 
@@ -115,9 +120,10 @@ def new_role_command(code, template, function, intent_path, account, region, fmt
         Path(explain).write_text(json.dumps(role.explanation(), indent=1) + "\n", encoding="utf-8")
     v = role.verification
     status = "verified" if v.get("ok") else "NOT VERIFIED"
+    unresolved = role.unresolved(fmt)
     actions = len({g.action for g in role.grants})
     click.echo(f"{role.name}: {role.calls} call(s), {actions} action(s) in {sum(len(d['Statement']) for d in role.documents)} "
-               f"statement(s), {status}; {len(role.placeholders)} unresolved resource(s), "
+               f"statement(s), {status}; {len(unresolved)} unresolved resource(s), "
                f"{sum(1 for f in role.lint if f['severity'] == 'error')} lint error(s)", err=True)
     pseudo = [p for p in ("<ACCOUNT_ID>", "<REGION>") if p in text]
     if fmt == "json" and pseudo:
@@ -125,4 +131,4 @@ def new_role_command(code, template, function, intent_path, account, region, fmt
                    "or use --format cloudformation, sam or terraform, which fill them in", err=True)
     if not role.documents:
         click.echo("iam-analyzer: no permission found: the code makes no SDK call this tool recognises", err=True)
-    sys.exit(EXIT_OK if role.ok and role.documents and not (fmt == "json" and pseudo) else EXIT_FINDINGS)
+    sys.exit(EXIT_OK if role.ok and role.documents and not unresolved and not (fmt == "json" and pseudo) else EXIT_FINDINGS)

@@ -74,12 +74,15 @@ def _cfn_value(v):
     """A resource naming the account or region becomes ``Fn::Sub`` of the pseudo parameters."""
     if isinstance(v, list):
         return [_cfn_value(x) for x in v]
-    if isinstance(v, str) and any(k in v for k in _CFN_PSEUDO):
+    if isinstance(v, str) and (any(k in v for k in _CFN_PSEUDO) or _ATTR.search(v)):
         text = v.replace("${", "${!")  # keep IAM policy variables literal inside Fn::Sub
         for k, sub in _CFN_PSEUDO.items():
             text = text.replace(k, sub)
-        return {"Fn::Sub": text}
+        return {"Fn::Sub": _ATTR.sub(lambda m: "${" + m.group(1) + "}", text)}
     return v
+
+
+_ATTR = re.compile(r"<([A-Za-z0-9]+\.[A-Za-z0-9.]+)>")  # <LogicalId.Attribute> of the template's own resources
 
 
 def _cfn_doc(doc: dict) -> dict:

@@ -62,10 +62,15 @@ class NewRole:
     lint: list[dict] = field(default_factory=list)
     calls: int = 0
 
+    def unresolved(self, fmt: str = "json") -> list[dict]:
+        """Placeholders the output format cannot fill (CloudFormation and SAM fill
+        ``<Logical.Attribute>`` of the template's own resources through Fn::Sub)."""
+        fills = fmt in ("cloudformation", "sam")
+        return [p for p in self.placeholders if not (fills and "." in p["placeholder"])]
+
     @property
     def ok(self) -> bool:
-        return bool(self.verification.get("ok")) and not self.placeholders and not any(
-            f["severity"] == "error" for f in self.lint)
+        return bool(self.verification.get("ok")) and not any(f["severity"] == "error" for f in self.lint)
 
     def explanation(self) -> dict:
         return {"role_for": self.name, "calls_found": self.calls, "statements": self.statements,
@@ -149,6 +154,21 @@ class Builder:
             self.add(g.action, g.resource, {"kind": "intent", "file": intent.path, "line": g.entry.line,
                                             "entry": f"{g.entry.verb}: {g.entry.text}"}, missing)
 
+    def add_encryption(self, keys: dict[str, str]) -> None:
+        """KMS actions where a granted resource is encrypted with a customer key (template)."""
+        from iam_analyzer.iam.encryption import kms_actions
+
+        for (action, resource), g in list(self.grants.items()):
+            needed = kms_actions(action)
+            if not needed:
+                continue
+            for res_arn, key in keys.items():
+                if resource == res_arn or resource.startswith(res_arn + "/"):
+                    missing = tuple(PLACEHOLDER.findall(key))
+                    for k in needed:
+                        self.add(k, key, {"kind": "template", "resource": res_arn, "setting": f"encrypted with {key}",
+                                          "reason": f"{action} on {resource} uses the customer key"}, missing)
+
     # -- the policy --
     def build(self, name: str) -> NewRole:
         out = NewRole(name=name, grants=sorted(self.grants.values(), key=lambda g: (ORDER[g.origin], g.action, g.resource)),
@@ -161,6 +181,10 @@ class Builder:
                     if entry not in out.placeholders:
                         out.placeholders.append(entry)
         for p in out.placeholders:
+            if "." in p["placeholder"]:
+                out.warnings.append(f"{p['at']}: {p['action']}: {p['placeholder']} is made at deployment: CloudFormation "
+                                    f"and SAM output fill it in; other formats leave it in {p['resource']}")
+                continue
             out.warnings.append(f"{p['at']}: {p['action']}: resource not resolved, left as {p['placeholder']} "
                                 f"in {p['resource']}")
         out.documents, out.statements = self._documents(out.grants)
@@ -244,13 +268,15 @@ def _size(doc: dict) -> int:
 
 def new_role(calls: list[CodeCall], *, function: Function | None = None, snapshot: Snapshot | None = None,
              intent: Intent | None = None, scope: Scope | None = None, name: str = "new-function",
-             catalog: Catalog | None = None) -> NewRole:
+             catalog: Catalog | None = None, keys: dict[str, str] | None = None) -> NewRole:
     """The policy for one function from what its code calls, its configuration and its intent."""
     b = Builder(scope or Scope(), catalog)
     b.add_calls(calls, function)
     if intent is not None:
         b.warnings.extend(intent.problems)
         b.add_intent(intent)
+    if keys:
+        b.add_encryption(keys)
     if function is not None:
         b.add_template(function, snapshot)
     return b.build(name)
