@@ -109,6 +109,8 @@ class Plan:
         if attr in inst.values and inst.values[attr] is not None and inst.unknown.get(attr) is not True:
             return inst.values[attr]  # known (blocks with some unknown parts: the known parts)
         if inst.unknown.get(attr) is True or _partially_unknown(inst.unknown.get(attr)):
+            if self.config and inst.config_address in self.config and not self.expression(inst, attr):
+                return default  # not set in the configuration: a value the provider computes
             v = self.from_reference(inst, attr)
             if v is not None:
                 return v
