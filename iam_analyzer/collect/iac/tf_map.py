@@ -305,10 +305,7 @@ def _event_target(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     if not is_lambda_arn(arn):
         return
     rule_name = _s(plan.get(inst, "rule"))
-    rule = next((i for i in plan.instances if i.type == "aws_cloudwatch_event_rule" and i.values.get("name") == rule_name), None)
-    if rule is None:
-        rule = next((i for i in plan.instances if i.type == "aws_cloudwatch_event_rule"
-                     and plan.from_reference(inst, "rule") == i.values.get("name")), None)
+    rule = plan.referenced(inst, "rule") or plan.by_type_name.get(("aws_cloudwatch_event_rule", rule_name or ""))
     rv = rule.values if rule else {}
     state = rv.get("state") or ("DISABLED" if rv.get("is_enabled") is False else "ENABLED")
     _trigger(parts, Trigger("eventbridge-rule", plan.arn_of(rule) if rule else WILDCARD, arn, {
