@@ -111,6 +111,8 @@ class Stack:
             else:
                 self._param_notes[name] = (line, f"parameter {name} has no default and no value was given")
                 value = WILDCARD
+            if isinstance(value, bool):  # YAML's true/false: CloudFormation passes text
+                value = "true" if value else "false"
             if ("List" in ptype or ptype == "CommaDelimitedList") and isinstance(value, str):
                 value = [v.strip() for v in value.split(",")] if value != WILDCARD else [WILDCARD]
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
