@@ -43,7 +43,10 @@ def _doc(plan: "Plan", inst: "Instance", attr: str) -> dict:
             d = loads_document(v)
             return d if isinstance(d, dict) else {}
         except ValueError:
-            plan.note(inst, f"{attr} is not valid JSON")
+            if inst.unknown.get(attr) is True:
+                plan.note(inst, f"{attr} is built at apply from values not known yet: its statements are not read")
+            else:
+                plan.note(inst, f"{attr} is not valid JSON: its statements are not read")
     return {}
 
 
