@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from iam_analyzer.iam import arn_builders as ab
@@ -370,4 +369,4 @@ def _http_integration(plan: "Plan", inst: "Instance", parts: Parts) -> None:
                                 {"api_name": None, "protocol": "HTTP"}))
 
 
-__all__ = ["read", "policy_document", "json"]
+__all__ = ["read", "policy_document"]
