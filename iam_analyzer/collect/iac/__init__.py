@@ -27,7 +27,7 @@ from iam_analyzer.model import ManagedPolicy, Snapshot
 
 from . import cdk, terraform
 from .link import link
-from .loader import LoadError, load_file
+from .loader import LoadError, load_file, read_bounded
 from .resolve import Unresolved
 from .result import TRUST_POLICY, IacResult, InputReport, Parts
 from .sam import SamError
@@ -163,7 +163,7 @@ def _looks_relevant(path: Path) -> bool:
     "format_version" or "planned_values": a byte search decides before any parsing, so files
     found by walking that are neither cost almost nothing and their syntax errors are not ours."""
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_bounded(path)
+    except (OSError, LoadError):
         return True  # let the reader report it
     return any(h in raw for h in _HINTS)

@@ -52,11 +52,22 @@ def _load(base: Path, location: str, notes: list[str], budget: list[int]) -> Any
         return None
     budget[0] -= 1
     path = (base / location).resolve()
+    if Path(location).is_absolute() or not (_inside(path, base.resolve()) or _inside(path, Path.cwd().resolve())):
+        notes.append(f"included file {location} is outside the template's folder and the working folder: not read")
+        return None
     try:
         return plain(load_file(path))
     except (LoadError, OSError) as e:
         notes.append(f"included file {location}: {e}")
         return None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
 
 
 def _walk(node: Any, base: Path, notes: list[str], budget: list[int], depth: int) -> Any:
@@ -79,7 +90,7 @@ def _walk(node: Any, base: Path, notes: list[str], budget: list[int], depth: int
 
 # -- AWS::LanguageExtensions: Fn::ForEach --------------------------------------------------
 
-MAX_EXPANSIONS = 10_000
+MAX_EXPANSIONS = 2_000
 
 
 def has_foreach(node: Any, depth: int = 0) -> bool:

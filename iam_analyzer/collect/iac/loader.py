@@ -21,6 +21,7 @@ import hashlib
 import json
 import json.scanner
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +221,22 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH,
     return data
 
 
+def read_bounded(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` (a FIFO, a device or a link to one
+    is refused, never read forever). Raises ``LoadError`` or ``OSError``."""
+    p = Path(path)
+    st = p.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise LoadError("not a regular file: refused")
+    if st.st_size > max_bytes:
+        raise LoadError(f"file is {st.st_size} bytes, over the {max_bytes}-byte limit: refused")
+    with open(p, "rb") as fh:
+        raw = fh.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise LoadError(f"file is over the {max_bytes}-byte limit: refused")
+    return raw
+
+
 # Parsed documents by content: a CI check reads the base and the head of a change, mostly the
 # same files. Callers treat the result as read-only.
 _CACHE: dict[tuple, Any] = {}
@@ -227,11 +244,7 @@ _CACHE: dict[tuple, Any] = {}
 
 def load_file(path: str | Path, *, max_bytes: int = MAX_BYTES, **kw: Any) -> Any:
     """Read and parse one file (cached by content). Raises ``LoadError`` or ``OSError``."""
-    p = Path(path)
-    size = p.stat().st_size
-    if size > max_bytes:
-        raise LoadError(f"file is {size} bytes, over the {max_bytes}-byte limit: refused")
-    raw = p.read_bytes()
+    raw = read_bounded(path, max_bytes)
     key = (hashlib.sha256(raw).hexdigest(), tuple(sorted(kw.items())))
     hit = _CACHE.get(key)
     if hit is not None:

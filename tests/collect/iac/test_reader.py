@@ -298,3 +298,23 @@ Resources:
     r = read_paths([t])
     assert r.inputs[0].errors == []
     assert sorted(f.name for f in r.snapshot.functions()) == ["worker-orders", "worker-refunds"]
+
+
+def test_special_files_and_outside_includes_are_refused(tmp_path):
+    import os
+    fifo = tmp_path / "template.yaml"
+    os.mkfifo(fifo)  # read naively, this would block forever
+    (tmp_path / "dev.yaml").symlink_to("/dev/zero")
+    r = read_paths([fifo, tmp_path / "dev.yaml"])
+    assert [("not a regular file" in i.errors[0]) for i in r.inputs] == [True, True]
+    sub = tmp_path / "app"
+    sub.mkdir()
+    (sub / "t.yaml").write_text("""Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        Fn::Transform: {Name: AWS::Include, Parameters: {Location: /etc/hostname}}
+""")
+    r = read_paths([sub / "t.yaml"])
+    assert any("outside" in w for w in r.inputs[0].warnings)
