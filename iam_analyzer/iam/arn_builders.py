@@ -174,6 +174,11 @@ def api_source_arn(api_id: str, region: str, partition: str, http: bool = False)
     return f"arn:{partition}:apigateway:{region}::/{'apis' if http else 'restapis'}/{api_id}"
 
 
+def lambda_invoke_arn(function_arn: str, region: str, partition: str = "aws") -> str:
+    """The URI API Gateway uses to invoke a function (Terraform's ``invoke_arn``)."""
+    return f"arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+
 def lambda_invocation_target(uri: str) -> str | None:
     """The function ARN inside an API Gateway integration URI (``.../functions/<arn>/invocations``)."""
     m = re.search(r"functions/(arn:[^/]+:lambda:[^/]+:[^/:]+:function:[^/]+)/invocations", uri or "")

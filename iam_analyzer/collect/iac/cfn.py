@@ -89,7 +89,11 @@ class StackReader:
             rtype = str(res.get("Type", ""))
             kind = ab.CFN.get(rtype)
             if kind is not None and kind.ref != "id":
-                self.parts.names.setdefault(self.s.physical_name(logical), self.arn(logical))
+                arn = self.arn(logical)
+                self.parts.names.setdefault(self.s.physical_name(logical), arn)
+                ref = self.s.ref(logical, None)  # a queue's URL names it too
+                if isinstance(ref, str) and ref != arn:
+                    self.parts.names.setdefault(ref, arn)
             if rtype in handlers:
                 handlers[rtype](logical)
             else:
@@ -185,7 +189,7 @@ class StackReader:
             doc = _doc(item.get("PolicyDocument"))
             raw = raw_list[i] if i < len(raw_list) else None
             src = source_policy(loc.logical_id or "", name) if source_policy else None
-            ploc = SourceLocation(loc.path, line_of(src) or line_of(raw) or line_of(item) or loc.line, loc.logical_id)
+            ploc = SourceLocation(loc.path, line_of(src) or line_of(item) or line_of(raw) or loc.line, loc.logical_id)
             self.statement_lines(ploc, name, doc)
             if src is not None:  # a SAM policy: statements written inline keep their lines
                 stmts = src.get("Statement") if isinstance(src, dict) else None

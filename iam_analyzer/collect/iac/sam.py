@@ -24,6 +24,7 @@ from typing import Any
 from iam_analyzer.iam import managed_policies
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+SAR_PLACEHOLDER = "serverless-application"  # TemplateURL given to applications from the repository
 _CACHE: dict[str, Any] = {}
 _CACHE_MAX = 4096
 _LOCK = threading.Lock()
@@ -72,7 +73,7 @@ def _prepare(template: dict) -> dict:
             props = res.get("Properties") or {}
             loc = props.get("Location")
             res["Type"] = "AWS::CloudFormation::Stack"
-            res["Properties"] = {"TemplateURL": loc if isinstance(loc, str) else "serverless-application",
+            res["Properties"] = {"TemplateURL": loc if isinstance(loc, str) else SAR_PLACEHOLDER,
                                  "Parameters": props.get("Parameters") or {}}
     return t
 
@@ -105,7 +106,29 @@ def transform(template: dict, params: dict[str, Any], region: str, partition: st
     return copy.deepcopy(out)
 
 
+_PATCHED = False
+
+
+def _reuse_policy_templates() -> None:
+    """The translator re-reads and re-validates its policy templates file (a JSON Schema
+    check, ~50 ms) on every template; the file is static, so build its processor once."""
+    global _PATCHED
+    if _PATCHED:
+        return
+    _PATCHED = True
+    try:
+        from samtranslator.plugins.policies.policy_templates_plugin import PolicyTemplatesForResourcePlugin
+        from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+        from samtranslator.translator import translator as tr
+    except ImportError:  # a translator without these internals: keep its own behaviour
+        return
+    processor = PolicyTemplatesProcessor(PolicyTemplatesProcessor.get_default_policy_templates_json())
+    if hasattr(tr, "make_policy_template_for_function_plugin"):
+        tr.make_policy_template_for_function_plugin = lambda: PolicyTemplatesForResourcePlugin(processor)
+
+
 def _translate(template: dict, params: dict[str, Any], region: str, partition: str, account: str) -> dict:
+    _reuse_policy_templates()
     try:
         from samtranslator.model.exceptions import InvalidDocumentException
         from samtranslator.parser.parser import Parser

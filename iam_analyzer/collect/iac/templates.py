@@ -15,6 +15,7 @@ from iam_analyzer.model import SourceLocation
 
 from . import sam
 from .cfn import StackReader
+from .includes import expand_foreach, has_foreach, inline_local
 from .loader import LDict, LoadError, line_of, load_file, plain
 from .resolve import Stack
 from .result import Parts
@@ -61,6 +62,20 @@ class _Locator:
         return pols[i] if i < len(pols) else None
 
 
+def _has_local_refs(data: dict) -> bool:
+    """Cheap test before copying: anything for ``inline_local`` to do?"""
+    res = data.get("Resources")
+    for r in (res.values() if isinstance(res, dict) else ()):
+        if not isinstance(r, dict):
+            continue
+        props = r.get("Properties") if isinstance(r.get("Properties"), dict) else {}
+        if isinstance(props.get("DefinitionUri"), str) or (props.get("PackageType") == "Image" and "ImageUri" not in props):
+            return True
+        if "Fn::Transform" in repr(props):
+            return True
+    return False
+
+
 def template_kind(data: Any) -> str | None:
     """cloudformation | sam, or None when the document is not a template."""
     if not isinstance(data, dict):
@@ -68,7 +83,8 @@ def template_kind(data: Any) -> str | None:
     res = data.get("Resources")
     if not isinstance(res, dict) or not res:
         return None
-    if not any(isinstance(r, dict) and isinstance(r.get("Type"), str) for r in res.values()):
+    if not any(isinstance(r, dict) and isinstance(r.get("Type"), str) or str(k).startswith("Fn::ForEach::")
+               for k, r in res.items()):
         return None
     return "sam" if sam.is_sam(data) else "cloudformation"
 
@@ -79,6 +95,14 @@ def read_template(path: str, data: dict, stack_name: str, parts: Parts, *, accou
     kind = template_kind(data)
     if kind is None:
         raise TemplateError("no Resources with a Type: not a CloudFormation template")
+    if has_foreach(data.get("Resources")) or has_foreach(data.get("Conditions")):
+        notes = []
+        data = expand_foreach(plain(data), params, notes)
+        parts.warnings.extend(f"{path}: {n}" for n in notes)
+    if _has_local_refs(data):
+        notes: list[str] = []
+        data = inline_local(plain(data), Path(path).parent, notes)
+        parts.warnings.extend(f"{path}: {n}" for n in notes)
     source = data
     if kind == "sam":
         declared = data.get("Parameters") if isinstance(data.get("Parameters"), dict) else {}
@@ -90,12 +114,12 @@ def read_template(path: str, data: dict, stack_name: str, parts: Parts, *, accou
     locate = _Locator(path, source, kind == "sam")
     reader = StackReader(stack, locate, parts)
     reader.read()
-    _nested(path, stack, parts, account=account, region=region, partition=partition, depth=depth)
+    _nested(path, stack, parts, locate, account=account, region=region, partition=partition, depth=depth)
     parts.unresolved.extend(stack.unresolved)
     return kind
 
 
-def _nested(path: str, stack: Stack, parts: Parts, *, account: str, region: str, partition: str, depth: int) -> None:
+def _nested(path: str, stack: Stack, parts: Parts, locate: _Locator, *, account: str, region: str, partition: str, depth: int) -> None:
     for logical, res in stack.resources.items():
         if not isinstance(res, dict) or res.get("Type") != "AWS::CloudFormation::Stack":
             continue
@@ -105,7 +129,10 @@ def _nested(path: str, stack: Stack, parts: Parts, *, account: str, region: str,
         url = stack.resolve(props.get("TemplateURL"), line_of(props, "TemplateURL"))
         if child is None and isinstance(url, str) and not url.startswith(("http://", "https://", "s3://", "*")):
             child = url
-        line = line_of(stack.resources, logical)
+        line = locate(logical).line
+        if url == sam.SAR_PLACEHOLDER:
+            stack.note(line, f"serverless application {logical} comes from the Serverless Application Repository: not read")
+            continue
         if child is None:
             stack.note(line, f"nested stack {logical} ({url}) is not available locally")
             continue

@@ -1,0 +1,138 @@
+"""Reading a monorepo of templates: 200 SAM/CloudFormation templates with 1,000 functions.
+
+    python benchmarks/iac_read.py [--templates 200] [--functions-per-template 5] [--sam-share 0.5]
+
+Generates the monorepo in a temporary folder (half SAM with policy templates, events and
+Globals, half plain CloudFormation with roles, inline policies, permissions and triggers),
+then times what ``iam-analyzer check`` does with it: read the base, then read the head (the
+same templates but one changed). The head read reuses SAM translations of unchanged templates.
+Target (issue 13): 200 templates / 1,000 functions checked against a base in under 20 s on
+2 cores; the reader's share must stay well inside that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from iam_analyzer.collect.iac import read_paths
+
+SAM = """AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage: {{Type: String, Default: prod}}
+Globals:
+  Function: {{Runtime: python3.12, Timeout: 10}}
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Sub 'svc{n}-${{Stage}}'
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{{AttributeName: id, AttributeType: S}}]
+      KeySchema: [{{AttributeName: id, KeyType: HASH}}]
+  Queue: {{Type: AWS::SQS::Queue}}
+  Bucket: {{Type: AWS::S3::Bucket, Properties: {{BucketName: !Sub 'svc{n}-uploads-${{Stage}}'}}}}
+{functions}"""
+
+SAM_FN = """  Fn{i}:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler{i}
+      CodeUri: src/
+      Environment: {{Variables: {{TABLE: !Ref Table, QUEUE: !Ref Queue}}}}
+      Policies:
+        - DynamoDBCrudPolicy: {{TableName: !Ref Table}}
+        - SQSSendMessagePolicy: {{QueueName: !GetAtt Queue.QueueName}}
+        - Statement: [{{Effect: Allow, Action: ['s3:GetObject'], Resource: !Sub 'arn:${{AWS::Partition}}:s3:::svc{n}-uploads-${{Stage}}/*'}}]
+      Events:
+        {event}
+"""
+SAM_EVENTS = ["Api: {{Type: Api, Properties: {{Path: /p{i}, Method: get}}}}",
+              "Q: {{Type: SQS, Properties: {{Queue: !GetAtt Queue.Arn}}}}",
+              "Cron: {{Type: Schedule, Properties: {{Schedule: 'rate(1 hour)'}}}}"]
+
+CFN = """AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Stage: {{Type: String, Default: prod}}
+Resources:
+  Topic: {{Type: AWS::SNS::Topic, Properties: {{TopicName: !Sub 'svc{n}-${{Stage}}'}}}}
+{functions}"""
+
+CFN_FN = """  Role{i}:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: sts:AssumeRole}}]
+      ManagedPolicyArns: [!Sub 'arn:${{AWS::Partition}}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']
+      Policies:
+        - PolicyName: work
+          PolicyDocument:
+            Statement:
+              - {{Effect: Allow, Action: [sns:Publish], Resource: !Ref Topic}}
+              - {{Effect: Allow, Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: !Sub 'arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/t{i}'}}
+  Fn{i}:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: !Sub 'svc{n}-fn{i}-${{Stage}}'
+      Role: !GetAtt Role{i}.Arn
+      Runtime: python3.12
+      Handler: app.handler
+      Code: {{ZipFile: 'def handler(e, c): return 1'}}
+      Environment: {{Variables: {{TOPIC: !Ref Topic}}}}
+  Sub{i}:
+    Type: AWS::SNS::Subscription
+    Properties: {{Protocol: lambda, TopicArn: !Ref Topic, Endpoint: !GetAtt Fn{i}.Arn}}
+  Perm{i}:
+    Type: AWS::Lambda::Permission
+    Properties: {{FunctionName: !Ref Fn{i}, Action: lambda:InvokeFunction, Principal: sns.amazonaws.com, SourceArn: !Ref Topic}}
+"""
+
+
+def generate(root: Path, templates: int, per: int, sam_share: float) -> None:
+    n_sam = int(templates * sam_share)
+    for n in range(templates):
+        d = root / f"services/svc{n}"
+        d.mkdir(parents=True)
+        if n < n_sam:
+            fns = "".join(SAM_FN.format(i=i, n=n, event=SAM_EVENTS[i % 3].format(i=i)) for i in range(per))
+            (d / "template.yaml").write_text(SAM.format(n=n, functions=fns))
+        else:
+            fns = "".join(CFN_FN.format(i=i, n=n) for i in range(per))
+            (d / "stack.yaml").write_text(CFN.format(n=n, functions=fns))
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--templates", type=int, default=200)
+    ap.add_argument("--functions-per-template", type=int, default=5)
+    ap.add_argument("--sam-share", type=float, default=0.5)
+    args = ap.parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="iac-bench-"))
+    try:
+        generate(root, args.templates, args.functions_per_template, args.sam_share)
+        t0, c0 = time.perf_counter(), time.process_time()
+        base = read_paths([root])
+        t1, c1 = time.perf_counter(), time.process_time()
+        changed = next(root.glob("services/svc0/*.yaml"))
+        changed.write_text(changed.read_text().replace("rate(1 hour)", "rate(2 hours)").replace("s3:GetObject", "s3:GetObject*"))
+        head = read_paths([root])
+        t2, c2 = time.perf_counter(), time.process_time()
+        errors = [e for r in (base, head) for i in r.inputs for e in i.errors]
+        fns = len(head.snapshot.functions())
+        print(f"templates: {args.templates} ({int(args.templates * args.sam_share)} SAM), functions: {fns}, errors: {len(errors)}")
+        print(f"read base (cold):        {t1 - t0:6.2f} s wall, {c1 - c0:6.2f} s CPU")
+        print(f"read head (one changed): {t2 - t1:6.2f} s wall, {c2 - c1:6.2f} s CPU")
+        print(f"base + head:             {t2 - t0:6.2f} s wall, {c2 - c0:6.2f} s CPU   "
+              "target for the whole check: < 20 s on 2 cores")
+        for e in errors[:5]:
+            print("  error:", e)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
