@@ -34,6 +34,8 @@ class AuditOptions:
     policy_format: str = "json"
     profile: str | None = None
     min_window_days: float = DEFAULT_MIN_WINDOW_DAYS
+    code: bool = False  # read deployment packages for SDK calls (scan --code)
+    code_fetch: object = None  # packages.Fetch instead of HTTPS (the demo, tests)
 
 
 def trail_locations(clients: Clients, region: str) -> list[str]:
@@ -53,8 +55,8 @@ def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
     out_dir.mkdir(parents=True, exist_ok=True)
     home = opt.regions[0] if opt.regions else (clients.session.region_name or "us-east-1")
     say("scanning the account (read-only)")
-    snapshot = stages.scan(clients, ScanOptions(regions=opt.regions or [home], all_regions=opt.all_regions),
-                           org_role=opt.org_role)
+    snapshot = stages.scan(clients, ScanOptions(regions=opt.regions or [home], all_regions=opt.all_regions,
+                                                code=opt.code, code_fetch=opt.code_fetch), org_role=opt.org_role)
     snapshot.save(out_dir / "snapshot.json")
     say(f"{len(snapshot.functions())} function(s) in {len(snapshot.accounts)} account(s)")
 

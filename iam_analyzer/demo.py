@@ -24,6 +24,98 @@ TRUST = {"Version": "2012-10-17", "Statement": [
 BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 PY_HANDLER = "import json, os, boto3\n\ndef handler(event, context):\n    return {'statusCode': 200, 'body': json.dumps('ok')}\n"
 JS_HANDLER = "exports.handler = async (event) => ({ statusCode: 200, body: 'ok' });\n"
+# What each function's code does (the calls ``_calls`` writes into the trail): deployed as
+# its package, so ``scan --code`` reads it.
+HANDLERS = {
+    "orders-api": ("app.py", """import json, os
+import boto3
+
+table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+ssm = boto3.client("ssm")
+
+
+def handler(event, context):
+    ssm.get_parameter(Name=os.environ["CONFIG_PARAM"])
+    if event.get("httpMethod") == "POST":
+        table.put_item(Item=json.loads(event["body"]))
+        return {"statusCode": 201}
+    item = table.get_item(Key={"id": event["pathParameters"]["id"]})
+    table.query(IndexName="by-customer", KeyConditionExpression="customer = :c")
+    return {"statusCode": 200, "body": json.dumps(item, default=str)}
+"""),
+    "image-upload": ("index.js", """const { S3Client, GetObjectCommand } = require("@aws-sdk/client-s3");
+const { SQSClient, SendMessageCommand } = require("@aws-sdk/client-sqs");
+const s3 = new S3Client({});
+const sqs = new SQSClient({});
+
+exports.handler = async (event) => {
+  for (const r of event.Records) {
+    const head = await s3.send(new GetObjectCommand({ Bucket: r.s3.bucket.name, Key: r.s3.object.key }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: process.env.JOBS_QUEUE_URL,
+      MessageBody: JSON.stringify({ key: r.s3.object.key, size: head.ContentLength }) }));
+  }
+};
+"""),
+    "thumbnail-worker": ("app.py", """import json
+import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    for record in event["Records"]:
+        key = json.loads(record["body"])["key"]
+        body = s3.get_object(Bucket="demo-uploads", Key=f"incoming/{key}")["Body"].read()
+        s3.put_object(Bucket="demo-uploads", Key=f"thumbnails/{key}", Body=body)
+"""),
+    "order-stream": ("app.py", """import json, os
+import boto3
+
+sns = boto3.client("sns")
+
+
+def handler(event, context):
+    for record in event["Records"]:
+        sns.publish(TopicArn=os.environ["TOPIC_ARN"], Message=json.dumps(record["dynamodb"]))
+"""),
+    "order-notifier": ("index.js", """const { DynamoDBClient, GetItemCommand } = require("@aws-sdk/client-dynamodb");
+const ddb = new DynamoDBClient({});
+
+exports.handler = async (event) => {
+  for (const r of event.Records) {
+    await ddb.send(new GetItemCommand({ TableName: "orders", Key: { id: { S: JSON.parse(r.Sns.Message).id } } }));
+  }
+};
+"""),
+    "nightly-report": ("app.py", """import os
+from datetime import date
+import boto3
+
+
+def handler(event, context):
+    rows = []
+    for page in boto3.client("dynamodb").get_paginator("scan").paginate(TableName="orders"):
+        rows.extend(page["Items"])
+    boto3.client("s3").put_object(Bucket=os.environ["REPORT_BUCKET"], Key=f"daily/{date.today()}.csv", Body=str(rows))
+"""),
+    "db-sync": ("app.py", """import os
+import boto3
+
+
+def handler(event, context):
+    boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["DB_SECRET"])
+    return boto3.client("rds").describe_db_instances()
+"""),
+    "public-status": ("index.js", """const { LambdaClient, ListFunctionsCommand } = require("@aws-sdk/client-lambda");
+const { STSClient, GetCallerIdentityCommand } = require("@aws-sdk/client-sts");
+
+exports.handler = async () => {
+  const who = await new STSClient({}).send(new GetCallerIdentityCommand({}));
+  const fns = await new LambdaClient({}).send(new ListFunctionsCommand({}));
+  return { statusCode: 200, body: JSON.stringify({ account: who.Account, functions: fns.Functions.length }) };
+};
+"""),
+}
 
 
 def code_zip(name: str, source: str) -> bytes:
@@ -45,6 +137,16 @@ class DemoAccount:
     trail_bucket: str = "demo-cloudtrail-logs"
     arns: dict = field(default_factory=dict)
     functions: dict = field(default_factory=dict)  # name -> (role name, role arn)
+    packages: dict = field(default_factory=dict)  # name -> deployment package (zip bytes)
+
+    def fetch_package(self, url: str, limit: int):
+        """Serve a package for the presigned URL the emulator returns (it names no real host):
+        its key starts with the function's name."""
+        key = url.rsplit("/", 1)[-1]
+        name = max((n for n in self.packages if key.startswith(n + "-")), key=len, default=None)
+        if name is None:
+            raise OSError(f"no package for {url}")
+        yield self.packages[name]
 
 
 def provision(client, account: str) -> DemoAccount:
@@ -95,9 +197,10 @@ def provision(client, account: str) -> DemoAccount:
 
     def function(name, role_name, runtime="python3.12", **kw):
         source, handler = (JS_HANDLER, "index.handler") if runtime.startswith("nodejs") else (PY_HANDLER, "app.handler")
+        file, source = HANDLERS.get(name, ("index.js" if runtime.startswith("nodejs") else "app.py", source))
+        demo.packages[name] = code_zip(file, source)
         arn = lam.create_function(FunctionName=name, Runtime=runtime, Role=roles[role_name], Handler=handler,
-                                  Code={"ZipFile": code_zip("index.js" if runtime.startswith("nodejs") else "app.py", source)},
-                                  **kw)["FunctionArn"]
+                                  Code={"ZipFile": demo.packages[name]}, **kw)["FunctionArn"]
         demo.functions[name] = (role_name, roles[role_name])
         return arn
 
@@ -298,7 +401,8 @@ def run_demo(out_dir, days: int = 30, say=lambda m: None) -> dict:
         events = write_trail(demo_account, lambda k, b: s3.put_object(Bucket=demo_account.trail_bucket, Key=k, Body=b),
                              days=days)
         say(f"wrote {events} CloudTrail events ({days} days) to s3://{demo_account.trail_bucket}/")
-        opt = AuditOptions(regions=["us-east-1"], since=datetime.now(timezone.utc) - timedelta(days=days, hours=1))
+        opt = AuditOptions(regions=["us-east-1"], since=datetime.now(timezone.utc) - timedelta(days=days, hours=1),
+                           code=True, code_fetch=demo_account.fetch_package)  # the emulator's code URLs name no host
         return run_audit(Clients(session, endpoint_url=endpoint), out_dir, opt, say=say)
     finally:
         server.stop()

@@ -173,6 +173,33 @@ class Group:
     managed_policy_arns: list[str] = field(default_factory=list)
 
 
+# -- handler code ----------------------------------------------------------------------------
+
+
+@dataclass
+class CodeArg:
+    """What one argument of an SDK call names. Only resource-naming parameters are kept, and
+    only as written: a literal (``*`` for the parts computed at run time) or the name of the
+    environment variable it is read from; never a value read at run time."""
+
+    param: str  # the API parameter: Bucket, Key, TableName, QueueUrl, TopicArn, CopySource ...
+    value: str | None = None  # literal text, with * for unknown parts
+    env: str | None = None  # environment variable the value comes from
+
+
+@dataclass
+class CodeCall:
+    """One AWS SDK call found in handler code, as the API operation it performs."""
+
+    service: str  # botocore service name: s3, dynamodb, stepfunctions ...
+    operation: str  # API operation: PutItem, GetObject ...
+    path: str  # file, relative to what was read
+    line: int
+    sdk: str  # boto3 | js-v3 | js-v2
+    call: str = ""  # the call as written, shortened: "table.put_item", "s3.send(PutObjectCommand)"
+    args: list[CodeArg] = field(default_factory=list)
+
+
 # -- Lambda --------------------------------------------------------------------------------
 
 
@@ -293,6 +320,7 @@ class Function:
     event_source_mappings: list[EventSourceMapping] = field(default_factory=list)
     triggers: list[Trigger] = field(default_factory=list)
     location: SourceLocation | None = None
+    code_calls: list[CodeCall] = field(default_factory=list)  # from its deployment package (scan --code)
 
     @property
     def log_group(self) -> str:

@@ -50,10 +50,14 @@ def test_only_the_cli_imports_the_cli():
 
 def test_only_collect_aws_talks_to_aws():
     # The CLI may name botocore's exception types to turn them into one-line messages, and the
-    # demo provisions its own emulator; no analysis or output code may touch AWS.
+    # demo provisions its own emulator; no analysis or output code may touch AWS. Reading
+    # botocore's service models from disk (iam/sdk_names.py: operation names, offline) is not
+    # talking to AWS.
     mods = {m: i for m, i in _modules().items()
             if not m.startswith(("collect/aws/", "cli/")) and m != "demo.py"}
-    assert _offending(mods, ("boto3", "botocore")) == []
+    talking = ("boto3", "botocore.session", "botocore.client", "botocore.credentials", "botocore.config",
+               "botocore.endpoint", "botocore.httpsession", "botocore.exceptions", "botocore.stub")
+    assert _offending(mods, talking) == []
 
 
 def test_modules_stay_small():

@@ -30,12 +30,15 @@ from iam_analyzer.cli.common import (
 @click.option("--thorough", is_flag=True,
               help="Also read every function's URL configuration and reserved concurrency (2 more calls per "
                    "function). By default a URL is read where the resource policy grants lambda:InvokeFunctionUrl.")
+@click.option("--code", "read_code", is_flag=True,
+              help="Also read each function's deployment package for the SDK calls its code makes (streamed, "
+                   "size-capped, never stored: only the calls, with file and line). One GetFunction per function.")
 @click.option("--access-advisor", is_flag=True,
               help="Also read IAM Access Advisor (services and actions last used, 400 days) for each execution role.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the snapshot (JSON).")
 @click.option("-v", "--verbose", count=True, help="-v logs each API call; -vv adds botocore's own logs.")
-def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push_sources, thorough, access_advisor, output,
+def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push_sources, thorough, read_code, access_advisor, output,
          verbose) -> None:
     """Inventory Lambda functions, their roles and triggers into an offline snapshot.
 
@@ -51,7 +54,7 @@ def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push
     clients = clients_for(profile, regions, endpoint_url, verbose)
     opts = ScanOptions(regions=list(regions) or [clients.session.region_name or "us-east-1"], all_regions=all_regions,
                        workers=workers, push_sources=not no_push_sources, thorough=thorough,
-                       access_advisor=access_advisor)
+                       access_advisor=access_advisor, code=read_code)
     progress = Progress(sys.stderr.isatty() and not verbose)
     try:
         snapshot = stages.scan(clients, opts, org_role=org_role, progress=progress)

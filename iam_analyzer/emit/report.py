@@ -61,6 +61,8 @@ def build(snapshot: Snapshot, usage: dict | None, findings: list[Finding], rules
             "resources": resources[:12],
             "findings": findings_by_subject.get(fn.arn, []) + findings_by_subject.get(fn.role_arn, []),
             "unverified": sum(1 for e in g.entries if e.origin == "unverified") if g else 0,
+            "code_calls": [{"file": c.path, "line": c.line, "operation": f"{c.service}:{c.operation}"} for c in fn.code_calls],
+            "code_kept": sum(1 for e in g.entries if e.origin == "code") if g else 0,
         })
     gaps = [{"account": a.account_id, "service": c.service, "operation": c.operation, "error": c.error_code,
              "region": c.region, "resource": c.resource} for a in snapshot.accounts for c in a.coverage]

@@ -146,6 +146,11 @@ OTHER_NAMES = {
     ("secretsmanager", "BatchGetSecretValue"): ["BatchGetSecretValue", "GetSecretValue"],
     ("states", "StartSyncExecution"): ["StartSyncExecution"],
     ("logs", "StartLiveTail"): ["StartLiveTail"],
+    ("bedrock", "Converse"): ["InvokeModel"],
+    ("bedrock", "ConverseStream"): ["InvokeModelWithResponseStream"],
+    ("execute-api", "PostToConnection"): ["ManageConnections"],
+    ("execute-api", "GetConnection"): ["ManageConnections"],
+    ("execute-api", "DeleteConnection"): ["ManageConnections"],
 }
 
 # Operations that are not authorised by an IAM action (or not API calls at all).

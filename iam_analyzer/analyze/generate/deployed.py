@@ -42,6 +42,7 @@ from iam_analyzer.iam.evaluate import Request, Result, evaluate
 from iam_analyzer.iam.minimize import minimize_actions
 from iam_analyzer.iam.policy import Condition, Policy, parse_policy_lenient
 from iam_analyzer.iam.trail_coverage import MANAGEMENT, observability
+from iam_analyzer.analyze.generate.code_evidence import narrow_to_code
 from iam_analyzer.model import Function, Role, Snapshot
 
 __all__ = ["INLINE_LIMIT", "Dropped", "Entry", "Generator", "Options", "Result_", "generate_all", "role_documents",
@@ -129,6 +130,7 @@ class Generator:
                                     {"setting": r.setting, "reason": r.reason}))
         # 3. not observable
         candidates.extend(self._unverified(fn, original, res))
+        candidates = narrow_to_code(fn, candidates, res, cat, self.opt.min_prefix)  # scan --code
 
         # intersect with today's grants
         denies = [s for p in original for s in p.statements if not s.is_allow]

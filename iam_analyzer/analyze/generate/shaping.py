@@ -81,7 +81,7 @@ def _group(entries: list[Entry], cat: Catalog) -> list[dict]:
         by[(e.origin, service_of(e.action), e.conditions)][e.action].add(e.resource)
     out = []
     used: dict[str, int] = defaultdict(int)
-    order = {"observed": 0, "required": 1, "unverified": 2}
+    order = {"observed": 0, "required": 1, "unverified": 2, "code": 3}
     for (origin, svc, conds), actions in sorted(by.items(), key=lambda kv: (order[kv[0][0]], kv[0][1], str(kv[0][2]))):
         by_resources: dict[tuple, list[str]] = defaultdict(list)
         for action, resources in actions.items():

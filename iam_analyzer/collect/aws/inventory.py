@@ -55,6 +55,10 @@ class ScanOptions:
     thorough: bool = False
     # IAM Access Advisor for every execution role (collect.aws.access_advisor).
     access_advisor: bool = False
+    # Read each function's deployment package (GetFunction's presigned URL, streamed and
+    # capped, never stored) for the SDK calls its code makes: Function.code_calls.
+    code: bool = False
+    code_fetch: object = None  # a packages.Fetch to use instead of HTTPS (tests, emulators)
 
 
 def _source_type(arn: str | None, esm: dict) -> str:
@@ -336,11 +340,33 @@ class AccountScanner:
                 on_success=(dest.get("OnSuccess") or {}).get("Destination"),
                 on_failure=(dest.get("OnFailure") or {}).get("Destination"),
             ))
+        if self.opt.code:
+            self._code_calls(fn, region)
         if self.opt.thorough:
             conc = self.call("lambda", region, "get_function_concurrency", FunctionName=fn.name, missing_ok=True,
                              resource=fn.arn)
             if conc:
                 fn.reserved_concurrency = conc.get("ReservedConcurrentExecutions")
+
+    def _code_calls(self, fn: Function, region: str) -> None:
+        """The SDK calls in the function's deployment package (only the calls are kept)."""
+        from iam_analyzer.collect.aws.packages import PackageError, package_calls
+
+        if fn.package_type != "Zip":
+            self._gap("lambda", "GetFunction", ValueError("container image: its code is not read"), region, fn.arn)
+            return
+        got = self.call("lambda", region, "get_function", FunctionName=fn.name, resource=fn.arn)
+        location = ((got or {}).get("Code") or {}).get("Location")
+        if not location:
+            return
+        try:
+            scan = package_calls(location, fetch=self.opt.code_fetch)
+        except (PackageError, OSError, ValueError) as e:
+            self._gap("lambda", "GetFunction", PackageError(f"deployment package not read: {e}"), region, fn.arn)
+            return
+        fn.code_calls = scan.calls
+        for p in scan.problems[:5]:
+            self._gap("lambda", "GetFunction", PackageError(f"deployment package: {p}"), region, fn.arn)
 
     def _code_signing(self, region: str) -> dict[str, str]:
         out = {}

@@ -15,7 +15,7 @@ from iam_analyzer.model import SourceLocation
 
 from . import sam
 from .cfn import StackReader
-from .includes import inline_local
+from .includes import expand_foreach, has_foreach, inline_local
 from .loader import LDict, LoadError, line_of, load_file, plain
 from .resolve import Stack
 from .result import Parts
@@ -83,7 +83,8 @@ def template_kind(data: Any) -> str | None:
     res = data.get("Resources")
     if not isinstance(res, dict) or not res:
         return None
-    if not any(isinstance(r, dict) and isinstance(r.get("Type"), str) for r in res.values()):
+    if not any(isinstance(r, dict) and isinstance(r.get("Type"), str) or str(k).startswith("Fn::ForEach::")
+               for k, r in res.items()):
         return None
     return "sam" if sam.is_sam(data) else "cloudformation"
 
@@ -94,6 +95,10 @@ def read_template(path: str, data: dict, stack_name: str, parts: Parts, *, accou
     kind = template_kind(data)
     if kind is None:
         raise TemplateError("no Resources with a Type: not a CloudFormation template")
+    if has_foreach(data.get("Resources")) or has_foreach(data.get("Conditions")):
+        notes = []
+        data = expand_foreach(plain(data), params, notes)
+        parts.warnings.extend(f"{path}: {n}" for n in notes)
     if _has_local_refs(data):
         notes: list[str] = []
         data = inline_local(plain(data), Path(path).parent, notes)

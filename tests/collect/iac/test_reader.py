@@ -275,3 +275,46 @@ def test_terraform_state_json_is_read_too(tmp_path):
     r = read_paths([p])
     assert r.inputs[0].kind == "terraform-plan"
     assert [f.role_arn for f in r.snapshot.functions()] == ["arn:aws:iam::123456789012:role/r"]
+
+
+def test_language_extensions_foreach_is_expanded(tmp_path):
+    t = tmp_path / "t.yaml"
+    t.write_text("""Transform: AWS::LanguageExtensions
+Parameters:
+  Queues: {Type: CommaDelimitedList, Default: 'orders,refunds'}
+Resources:
+  Fn::ForEach::Workers:
+    - Name
+    - !Ref Queues
+    - 'Worker&{Name}':
+        Type: AWS::Lambda::Function
+        Properties:
+          FunctionName: !Sub 'worker-${Name}'
+          Role: arn:aws:iam::123456789012:role/r
+          Handler: a.b
+          Runtime: python3.12
+          Code: {ZipFile: x}
+""")
+    r = read_paths([t])
+    assert r.inputs[0].errors == []
+    assert sorted(f.name for f in r.snapshot.functions()) == ["worker-orders", "worker-refunds"]
+
+
+def test_special_files_and_outside_includes_are_refused(tmp_path):
+    import os
+    fifo = tmp_path / "template.yaml"
+    os.mkfifo(fifo)  # read naively, this would block forever
+    (tmp_path / "dev.yaml").symlink_to("/dev/zero")
+    r = read_paths([fifo, tmp_path / "dev.yaml"])
+    assert [("not a regular file" in i.errors[0]) for i in r.inputs] == [True, True]
+    sub = tmp_path / "app"
+    sub.mkdir()
+    (sub / "t.yaml").write_text("""Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        Fn::Transform: {Name: AWS::Include, Parameters: {Location: /etc/hostname}}
+""")
+    r = read_paths([sub / "t.yaml"])
+    assert any("outside" in w for w in r.inputs[0].warnings)

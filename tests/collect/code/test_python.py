@@ -1,0 +1,88 @@
+"""boto3 calls found in the Python handlers of tests/data/handlers/python, each form once."""
+
+from pathlib import Path
+
+import pytest
+
+from iam_analyzer.collect.code import read_code, read_sources
+
+HANDLERS = Path(__file__).resolve().parents[2] / "data" / "handlers" / "python"
+
+
+@pytest.fixture(scope="module")
+def calls():
+    scan = read_code([HANDLERS])
+    assert scan.problems == []
+    return scan.calls
+
+
+def found(calls, name, line=None):
+    return {(c.service, c.operation, tuple((a.param, a.value, a.env) for a in c.args))
+            for c in calls if c.path.endswith(name) and (line is None or c.line == line)}
+
+
+def test_seed_orders_api_table_resource_and_module_globals(calls):
+    got = found(calls, "orders_api.py")
+    assert ("dynamodb", "PutItem", (("TableName", None, "TABLE_NAME"),)) in got
+    assert ("dynamodb", "GetItem", (("TableName", None, "TABLE_NAME"),)) in got
+    assert ("dynamodb", "Query", (("TableName", None, "TABLE_NAME"), ("IndexName", "by-customer", None))) in got
+    assert ("ssm", "GetParameter", (("Name", None, "CONFIG_PARAM"),)) in got
+    assert len(got) == 4
+
+
+def test_seed_thumbnail_worker_bucket_objects_with_key_prefixes(calls):
+    got = found(calls, "thumbnail_worker.py")
+    assert got == {("s3", "GetObject", (("Bucket", None, "UPLOADS_BUCKET"), ("Key", "incoming/*", None))),
+                   ("s3", "PutObject", (("Bucket", None, "UPLOADS_BUCKET"), ("Key", "thumbnails/*", None)))}
+
+
+def test_seed_sns_publish_and_cron_report(calls):
+    assert found(calls, "order_stream.py") == {("sns", "Publish", (("TopicArn", None, "TOPIC_ARN"),))}
+    assert found(calls, "nightly_report.py") == {
+        ("dynamodb", "Scan", (("TableName", "orders", None),)),
+        ("s3", "PutObject", (("Bucket", None, "REPORT_BUCKET"), ("Key", "daily/*.csv", None)))}
+
+
+def test_attributes_copy_paginator_waiter(calls):
+    assert ("dynamodb", "UpdateItem", (("TableName", None, "TABLE_NAME"),)) in found(calls, "forms.py", 19)
+    (copy,) = found(calls, "forms.py", 20)
+    assert copy[1] == "CopyObject" and ("CopySource.Bucket", "src-bucket", None) in copy[2]
+    assert found(calls, "forms.py", 25) == {("s3", "ListObjectsV2", (("Bucket", "listing-bucket", None), ("Prefix", "logs/", None)))}
+    assert found(calls, "forms.py", 27) == {("s3", "HeadObject", (("Bucket", "listing-bucket", None), ("Key", "logs/done", None)))}
+
+
+def test_managed_transfers_are_every_operation_they_make(calls):
+    ops = {op for _, op, _ in found(calls, "forms.py", 32)}
+    assert ops == {"PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "AbortMultipartUpload"}
+    assert {op for _, op, _ in found(calls, "forms.py", 33)} == {"HeadObject", "GetObject"}
+
+
+def test_resource_objects_collections_batch_writer_presign(calls):
+    ops = {(c.line, c.operation) for c in calls if c.path.endswith("forms.py")}
+    assert (39, "HeadObject") in ops  # obj.load()
+    assert (40, "ListObjects") in ops and (41, "DeleteObject") in ops
+    assert (44, "BatchWriteItem") in ops
+    assert (48, "SendMessage") in ops  # client from a module-level session
+    assert (52, "GetObject") in ops  # presigned URL: signed with the role's credentials
+    tables = {a.value or a.env for c in calls if c.path.endswith("forms.py") and c.line == 56 for a in c.args}
+    assert tables == {"audit", "TABLE_NAME"}  # RequestItems keys name tables
+
+
+def test_helpers_of_the_same_package_handed_a_client(calls):
+    got = found(calls, "helpers.py")
+    assert ("s3", "PutObject", (("Bucket", "archive-bucket", None), ("Key", "archive/*", None))) in got
+    assert ("s3", "DeleteObject", (("Bucket", "archive-bucket", None), ("Key", "inbox/*", None))) in got
+
+
+def test_unknown_receivers_and_non_sdk_methods_are_not_guessed():
+    src = "import boto3\ndef h(x):\n    x.put_item(Item={})\n    c = boto3.client('s3')\n    c.close()\n    c.can_paginate('x')\n"
+    scan = read_sources([("h.py", "h", src)])
+    assert scan.calls == []
+
+
+def test_a_file_that_does_not_parse_is_reported_and_the_others_still_read(tmp_path):
+    (tmp_path / "bad.py").write_text("def (:\n")
+    (tmp_path / "good.py").write_text("import boto3\nboto3.client('sqs').send_message(QueueUrl='q', MessageBody='')\n")
+    scan = read_code([tmp_path])
+    assert [c.operation for c in scan.calls] == ["SendMessage"]
+    assert len(scan.problems) == 1 and "bad.py:1" in scan.problems[0]

@@ -1,0 +1,96 @@
+"""The new-role command: exit codes, formats, --explain, problems as one line each."""
+
+import json
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from iam_analyzer.cli import main
+
+DATA = Path(__file__).resolve().parent / "data" / "handlers"
+TEMPLATE = str(DATA / "template.yaml")
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["new-role", *args])
+
+
+def test_json_verified_exit_0_and_explain_cites_file_line_and_template(tmp_path):
+    out, explain = tmp_path / "p.json", tmp_path / "e.json"
+    r = run("--code", str(DATA / "python" / "thumbnail_worker.py"), "--template", TEMPLATE, "--function", "thumbnail-worker",
+            "--account", "111122223333", "--region", "us-east-1", "-o", str(out), "--explain", str(explain))
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text())
+    assert doc["Version"] == "2012-10-17" and doc["Statement"]
+    ex = json.loads(explain.read_text())
+    assert ex["verification"]["ok"] is True
+    code = [e for s in ex["statements"] for e in s["evidence"] if e["kind"] == "code"]
+    assert {(Path(e["file"]).name, e["line"], e["operation"]) for e in code} == {
+        ("thumbnail_worker.py", 16, "s3:GetObject"), ("thumbnail_worker.py", 17, "s3:PutObject")}
+    tmpl = [e for s in ex["statements"] for e in s["evidence"] if e["kind"] == "template"]
+    assert {e["resource"] for e in tmpl} == {"ThumbnailWorker"} and all(e["line"] for e in tmpl)
+    assert any("event source mapping" in e["setting"] for e in tmpl)
+
+
+def test_sam_and_cloudformation_fill_account_and_region_from_the_stack():
+    args = ("--code", str(DATA / "python" / "order_stream.py"), "--template", TEMPLATE, "--function", "OrderStream")
+    r = run(*args, "--format", "sam")
+    assert r.exit_code == 0, r.output
+    body = yaml.safe_load(r.stdout)
+    (doc,) = body["Policies"]
+    pub = next(s for s in doc["Statement"] if s["Action"] == "sns:Publish")
+    assert pub["Resource"] == {"Fn::Sub": "arn:aws:sns:${AWS::Region}:${AWS::AccountId}:order-events"}
+    r = run(*args, "--format", "cloudformation")
+    assert r.exit_code == 0 and yaml.safe_load(r.stdout)["Policies"][0]["PolicyName"] == "order-stream-least-privilege"
+    r = run(*args, "--format", "terraform")
+    assert r.exit_code == 0 and 'data "aws_caller_identity" "current"' in r.stdout
+    assert "${data.aws_caller_identity.current.account_id}" in r.stdout
+    r = run(*args)  # json cannot fill them in: a warning and exit 1
+    assert r.exit_code == 1 and "<ACCOUNT_ID>" in r.stdout and "give --account" in r.stderr
+
+
+def test_unresolved_resource_exits_1_naming_file_and_line(tmp_path):
+    h = tmp_path / "h.py"
+    h.write_text("import os, boto3\nboto3.client('sns').publish(TopicArn=os.environ['T'], Message='m')\n")
+    r = run("--code", str(h), "--account", "111122223333", "--region", "eu-west-1")
+    assert r.exit_code == 1
+    assert f"{h}:2: sns:Publish: resource not resolved, left as <T>" in r.stderr
+    assert json.loads(r.stdout)["Statement"][0]["Resource"] == "arn:aws:sns:eu-west-1:111122223333:<T>"
+
+
+def test_intent_file_alone_with_a_bad_line_reported(tmp_path):
+    intent = tmp_path / "intent.yaml"
+    intent.write_text("reads:\n  - dynamodb:table/orders\ninvokes: [sqs:jobs]\nbogus: [x]\n")
+    r = run("--intent", str(intent), "--account", "111122223333", "--region", "us-east-1")
+    assert r.exit_code == 0, r.output
+    assert f"{intent}:3: " in r.stderr and "cannot be 'invokes'" in r.stderr
+    assert f"{intent}:4: unknown key 'bogus'" in r.stderr
+    actions = {a for s in json.loads(r.stdout)["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert "dynamodb:GetItem" in actions and not any(a.startswith("dynamodb:Put") for a in actions)
+
+
+def test_nothing_usable_exits_2_without_traceback(tmp_path):
+    r = run("--code", str(tmp_path / "missing.py"))
+    assert r.exit_code == 2 and "no such file" in r.stderr and "Traceback" not in r.output
+    r = run("--template", TEMPLATE)  # five functions, none chosen
+    assert r.exit_code == 2 and "choose one with --function" in r.stderr
+    r = run("--template", TEMPLATE, "--function", "nope")
+    assert r.exit_code == 2 and "no function 'nope'" in r.stderr
+    r = run()
+    assert r.exit_code == 2
+    r = run("--code", str(DATA), "--account", "12")
+    assert r.exit_code == 2
+
+
+def test_kms_only_where_the_template_encrypts_with_a_customer_key():
+    r = run("--code", str(DATA / "python" / "nightly_report.py"), "--template", TEMPLATE, "--function", "nightly-report",
+            "--format", "sam")
+    assert r.exit_code == 0, r.output  # SAM fills the key's id in
+    (doc,) = yaml.safe_load(r.stdout)["Policies"]
+    kms = next(s for s in doc["Statement"] if s["Sid"].startswith("TemplateKMS"))
+    assert kms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]  # PutObject on an SSE-KMS bucket
+    assert kms["Resource"] == {"Fn::Sub": "arn:aws:kms:${AWS::Region}:${AWS::AccountId}:key/${ReportsKey.KeyId}"}
+    r = run("--code", str(DATA / "python" / "order_stream.py"), "--template", TEMPLATE, "--function", "order-stream",
+            "--format", "sam")
+    assert r.exit_code == 0 and "kms:" not in r.stdout  # alias/aws/sns: an AWS managed key needs nothing
