@@ -51,6 +51,7 @@ def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
     say("scanning the account (read-only)")
     snapshot = stages.scan(clients, ScanOptions(regions=opt.regions or [home], all_regions=opt.all_regions),
                            org_role=opt.org_role)
+    stages.require_account(snapshot)  # no credentials or no endpoint: exit 2, never "0 policies generated"
     snapshot.save(out_dir / "snapshot.json")
     say(f"{len(snapshot.functions())} function(s) in {len(snapshot.accounts)} account(s)")
 

@@ -40,6 +40,38 @@ def scan(clients, options, org_role: str | None = None, progress=None) -> Snapsh
     return run_scan(clients, options, org_role=org_role, progress=progress)
 
 
+class AccountUnreachable(RuntimeError):
+    """The scan could not identify any account: no credentials, a wrong endpoint, or STS denied."""
+
+
+_HINTS = {
+    "NoCredentialsError": "no AWS credentials found: set a profile (--profile), environment variables, or SSO login",
+    "EndpointConnectionError": "cannot reach the endpoint: check --endpoint-url, --region and the network",
+    "ConnectTimeoutError": "cannot reach the endpoint: check --endpoint-url, --region and the network",
+    "ExpiredToken": "the AWS credentials have expired: log in again",
+    "InvalidClientTokenId": "the AWS credentials are not valid",
+    "UnrecognizedClientException": "the AWS credentials are not valid",
+}
+
+
+def account_problem(snapshot: Snapshot) -> str | None:
+    """Why the scan saw no account at all (what to do about it), or None when it saw one."""
+    if any(a.account_id for a in snapshot.accounts):
+        return None
+    gap = next((g for a in snapshot.accounts for g in a.coverage), None)
+    if gap is None:
+        return "could not identify the account"
+    hint = _HINTS.get(gap.error_code)
+    detail = f"{gap.service}.{gap.operation}: {gap.error_code}: {gap.message}"[:300]
+    return f"could not identify the account ({detail})" + (f": {hint}" if hint else "")
+
+
+def require_account(snapshot: Snapshot) -> None:
+    problem = account_problem(snapshot)
+    if problem:
+        raise AccountUnreachable(problem)
+
+
 # -- usage ---------------------------------------------------------------------------------
 
 

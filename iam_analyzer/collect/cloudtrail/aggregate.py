@@ -19,9 +19,11 @@ order gives the same result.
 from __future__ import annotations
 
 import operator
+import re
 from collections import Counter
 from collections import _count_elements  # the C loop behind Counter.update
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from iam_analyzer.iam import arn as arnlib
@@ -63,6 +65,7 @@ class Aggregate:
     last_event: str | None = None
     files_read: int = 0
     skipped: list = field(default_factory=list)  # [path, reason]
+    skipped_records: list = field(default_factory=list)  # [path, count, reason]: records skipped, file kept
 
     # -- merging (commutative and associative) --------------------------------------------
     def merge(self, other: "Aggregate") -> "Aggregate":
@@ -86,6 +89,7 @@ class Aggregate:
         self.first_event = _min(self.first_event, other.first_event)
         self.last_event = _max(self.last_event, other.last_event)
         self.skipped.extend(other.skipped)
+        self.skipped_records.extend(other.skipped_records)
         return self
 
 
@@ -379,6 +383,13 @@ def _container(resource: str) -> str:
     return resource
 
 
+# CloudTrail writes eventTime as 2024-05-01T12:00:00Z. Anything else, or a time past this
+# horizon (a day after the run started), is a value that is not what it claims: the record is
+# dropped and counted, so it can neither become the window's last event nor a day bucket.
+_EVENT_TIME = re.compile(r"\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-6]\d(?:\.\d{1,9})?Z").fullmatch
+HORIZON = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class Pending:
     """Stage 1 across files: raw-key counts per UTC day of event time, accumulated in C.
 
@@ -395,20 +406,31 @@ class Pending:
         self.buckets: dict[str, list] = {}  # day -> [counts, first, last]
         self.size = 0
 
-    def add(self, records: list, since: str | None, until: str | None) -> None:
+    def add(self, records: list, since: str | None, until: str | None) -> int:
+        """Count ``records`` in; returns how many were dropped for an eventTime that is not a
+        CloudTrail time (``garbage``) or lies in the future (``9999-12-31``)."""
         agg = self.folder.agg
         n = len(records)
-        agg.events += n
         if not n:
-            return
+            return 0
         times = list(map(_TIME, records))
         lo, hi = min(times), max(times)
+        bad = 0
+        if not (_EVENT_TIME(lo) and _EVENT_TIME(hi)) or hi > HORIZON:
+            keep = [r for r, t in zip(records, times) if _EVENT_TIME(t) and t <= HORIZON]
+            bad = n - len(keep)
+            n, records = len(keep), keep
+            if not n:
+                return bad
+            times = list(map(_TIME, records))
+            lo, hi = min(times), max(times)
+        agg.events += n
         if (since is not None and lo < since) or (until is not None and hi > until):
             keep = [r for r, t in zip(records, times)
                     if (since is None or t >= since) and (until is None or t <= until)]
             agg.out_of_window += n - len(keep)
             if not keep:
-                return
+                return bad
             records = keep
             times = list(map(_TIME, keep))
             lo, hi = min(times), max(times)
@@ -425,6 +447,7 @@ class Pending:
         self.size += len(bucket[0]) - before
         if self.size > self.max_keys:
             self.flush()
+        return bad
 
     def flush(self) -> None:
         for counts, first, last in self.buckets.values():
