@@ -184,8 +184,12 @@ def analyze(snapshot: Snapshot, usage_doc: dict | None, rule_dirs=(), config_pat
     from iam_analyzer.analyze.checks.detect import analyze as run_rules
     from iam_analyzer.analyze.checks.engine import Config, load_rules
 
+    from iam_analyzer.analyze.checks.engine import rule_error
+    from iam_analyzer.analyze.checks.validate import check_config_ids
+
     rules = load_rules(list(rule_dirs))
     cfg = Config.load(config_path)
+    check_config_ids(cfg, rules, cfg.path, rule_error)
     reported, suppressed, notes = run_rules(snapshot, usage_doc, rules, cfg)
     return Analysis(reported, suppressed, notes, rules)
 

@@ -65,7 +65,8 @@ def process_unit(unit: Unit, window: Window, agg: Aggregate, pending: Pending) -
     bad_time = pending.add(records, window.since, window.until)
     if bad_time:
         bad += bad_time
-        reason = reason or "eventTime is not a CloudTrail time, or lies in the future"
+        note = f"{bad_time} with an eventTime that is not a CloudTrail time or lies in the future"
+        reason = f"{reason}; {note}" if reason else note
     if bad:
         agg.skipped_records.append([unit.location, bad, reason or ""])
 
