@@ -209,3 +209,32 @@ def shipped_schema(name: str) -> dict:
 def describe_oserror(e: OSError) -> str:
     return {errno.ENOSPC: "no space left on device", errno.EROFS: "read-only file system",
             errno.EACCES: "permission denied", errno.EDQUOT: "disk quota exceeded"}.get(e.errno, e.strerror or str(e))
+
+
+# -- policy text, as lint reads it -----------------------------------------------------------------
+
+
+def loads_checked(text: str, path: str | os.PathLike = "(text)") -> tuple[Any, list[str]]:
+    """JSON text decoded within the bounds, refusing NaN and Infinity (not JSON, though Python
+    reads them) and noting duplicate keys (the last one wins here; other tools keep the first).
+    Returns (document, duplicate key names). Raises InputError, or json.JSONDecodeError."""
+    import json
+
+    check_bounds(text.encode("utf-8", "surrogatepass"), path)
+    duplicates: list[str] = []
+
+    def pairs(items):
+        seen: set = set()
+        for k, _ in items:
+            if k in seen:
+                duplicates.append(k)
+            seen.add(k)
+        return dict(items)
+
+    def constant(name):
+        raise InputError(path, f"invalid JSON: {name} is not a JSON number")
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant), duplicates
+    except RecursionError:
+        raise InputError(path, f"JSON nested more than {MAX_DEPTH} levels deep") from None

@@ -22,6 +22,7 @@ from typing import Callable
 
 from iam_analyzer import __version__
 from iam_analyzer.model import Snapshot
+from iam_analyzer.outputs import make_folder, write_text
 
 Say = Callable[[str], None]
 
@@ -212,15 +213,15 @@ def write_policies(results: list, out_dir: Path, fmt: str = "json") -> dict:
     from iam_analyzer.analyze.generate.deployed import role_union
     from iam_analyzer.emit.policy_formats import FORMATS, safe_name
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     ext, render = FORMATS[fmt]
     unique_names = len({r.function.name for r in results}) == len(results)
     summary, by_role = [], {}
     for r in results:
         base = safe_name(r.function.name if unique_names else f"{r.function.region}-{r.function.name}")
         if r.documents:
-            (out_dir / f"{base}{ext}").write_text(render(r), encoding="utf-8")
-        (out_dir / f"{base}.explain.json").write_text(json.dumps(r.explanation(), indent=1) + "\n", encoding="utf-8")
+            write_text(out_dir / f"{base}{ext}", render(r))
+        write_text(out_dir / f"{base}.explain.json", json.dumps(r.explanation(), indent=1) + "\n")
         by_role.setdefault(r.function.role_arn, []).append(r)
         summary.append({"function": r.function.arn, "role": r.function.role_arn,
                         "file": f"{base}{ext}" if r.documents else None,
@@ -232,7 +233,7 @@ def write_policies(results: list, out_dir: Path, fmt: str = "json") -> dict:
         if len(rs) > 1:
             union = role_union(rs)
             name = f"role-{safe_name(role_arn.rsplit('/', 1)[-1])}.json"
-            (out_dir / name).write_text(json.dumps(union, indent=2) + "\n", encoding="utf-8")
+            write_text(out_dir / name, json.dumps(union, indent=2) + "\n")
             shared.append({"role": role_arn, "functions": [r.function.arn for r in rs],
                            "note": "one role serves several functions: the union is written; a role per function "
                                    "would let each keep only its own permissions"})
@@ -240,7 +241,7 @@ def write_policies(results: list, out_dir: Path, fmt: str = "json") -> dict:
     doc = {"functions": summary, "shared_roles": shared,
            "average_reduction_percent": round(sum(reductions) / len(reductions), 1) if reductions else 0.0,
            "all_verified": all(s["verified"] for s in summary if s["file"])}
-    (out_dir / "summary.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    write_text(out_dir / "summary.json", json.dumps(doc, indent=1) + "\n")
     return doc
 
 
@@ -257,10 +258,10 @@ def report(snapshot: Snapshot, usage_doc: dict | None, analysis: Analysis, resul
 
     model = report_mod.build(snapshot, usage_doc, analysis.reported, analysis.rules, results,
                              Model(snapshot, usage_doc).escalations, analysis.notes)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     paths = {}
     for fmt in formats:
         path = out_dir / REPORT_FILES[fmt]
-        path.write_text(report_mod.RENDERERS[fmt](model), encoding="utf-8")
+        write_text(path, report_mod.RENDERERS[fmt](model))
         paths[fmt] = str(path)
     return paths

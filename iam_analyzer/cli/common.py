@@ -137,10 +137,19 @@ def load_usage(path: str | None):
         doc = load_json(path, "usage")
         if not isinstance(doc, dict) or doc.get("kind") != "iam-analyzer-usage":
             fail(f"{path}: not a usage file from iam-analyzer usage")
-        validate(doc, "usage", path)
+        validate(doc, usage_reader_schema(), path)
     except InputError as e:
         fail(str(e))
     return doc
+
+
+def usage_reader_schema() -> dict:
+    """The usage schema with only ``kind`` required at the top: every field present is checked
+    (type, shape, nested required fields), and a section a reader does not need may be absent
+    (hand-written usage for a test or a what-if)."""
+    from iam_analyzer.inputs import shipped_schema
+
+    return {**shipped_schema("usage"), "required": ["kind"]}
 
 
 def load_findings(path: str):

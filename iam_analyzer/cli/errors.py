@@ -11,12 +11,14 @@ the top (``InputError``, ``OutputError``) are exit 2 with their one-line message
 
 from __future__ import annotations
 
+import errno
 import sys
 import traceback
 
 import click
 
 EXIT_INTERNAL = 3
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
 ISSUES_URL = "https://github.com/iam-analyzer/iam-analyzer/issues"
 
 
@@ -69,6 +71,12 @@ def report_exception(e: BaseException, verbose: bool) -> int:
 
     if isinstance(e, (InputError, OutputError)):
         click.echo(f"iam-analyzer: {e}", err=True)
+        return 2
+    if isinstance(e, OSError) and e.errno in _WRITE_ERRNOS:
+        from iam_analyzer.outputs import reason
+
+        where = f" {e.filename}" if e.filename else ""
+        click.echo(f"iam-analyzer: cannot write{where}: {reason(e)}", err=True)
         return 2
     if isinstance(e, MemoryError):
         click.echo("iam-analyzer: out of memory: the input is too large for this machine", err=True)

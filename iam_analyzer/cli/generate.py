@@ -9,6 +9,7 @@ import click
 
 from iam_analyzer.cli.common import (
     EXIT_FINDINGS,
+    check_output_folder,
     fail,
     iso,
     load_snapshot,
@@ -40,6 +41,7 @@ def generate(snapshot_path, usage_path, functions, since, fmt, unverified, out_d
     from iam_analyzer import stages
     from iam_analyzer.analyze.generate.deployed import Options
 
+    check_output_folder(out_dir, ("summary.json",))
     snap = load_snapshot(snapshot_path)
     usage_doc = load_usage(usage_path)
     opts = Options(unverified=unverified or "referenced", since=iso(parse_since(since)) if since else None)
