@@ -203,7 +203,7 @@ def test_the_small_validator_agrees_with_jsonschema_on_the_shipped_schemas(tmp_p
     schema = load_schema("snapshot")
     cases = [SNAPSHOT] + [c for c, _ in BAD_SHAPES if isinstance(c, dict)]
     for doc in cases:
-        assert (first_error(doc, schema) is None) == jsonschema.Draft202012Validator(schema).is_valid(doc)
+        assert (first_error(doc, schema) is None) == jsonschema.Draft202012Validator(schema).is_valid(doc), doc
 
 
 # -- one bad file must not lose the good ones, nor one bad record its file --------------------------
