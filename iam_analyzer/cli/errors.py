@@ -44,8 +44,11 @@ class SafeGroup(click.Group):
             return super().main(args=argv, prog_name=prog_name, complete_var=complete_var,
                                 standalone_mode=standalone_mode, **extra)
         try:
-            return super().main(args=argv, prog_name=prog_name, complete_var=complete_var,
-                                standalone_mode=False, **extra)
+            rv = super().main(args=argv, prog_name=prog_name, complete_var=complete_var,
+                              standalone_mode=False, **extra)
+            # without standalone mode click returns ctx.exit(code)'s code (--help, --version) instead
+            # of exiting; a command itself returns None. Exit as click's standalone mode would.
+            sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
         except click.exceptions.Exit as e:
             sys.exit(e.exit_code)
         except click.ClickException as e:
