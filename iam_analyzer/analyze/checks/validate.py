@@ -74,12 +74,12 @@ def check_rule_data(data: dict, path: Path, error) -> None:
     if m.get("check") is not None:
         from iam_analyzer.analyze.checks.detect import CHECKS
 
-        if m["check"] not in CHECKS:
+        if not isinstance(m["check"], str) or m["check"] not in CHECKS:
             error(f"{path}: matcher.check: no check named {m['check']!r} (known: {', '.join(sorted(CHECKS))})")
         return
     subjects = _subjects()
     subject = m.get("subject")
-    if subject not in subjects:
+    if not isinstance(subject, str) or subject not in subjects:
         error(f"{path}: matcher.subject: {subject!r} is not one of {', '.join(subjects)}")
     fields, placeholders = subjects[subject]
     where = m.get("where", [])
@@ -89,7 +89,7 @@ def check_rule_data(data: dict, path: Path, error) -> None:
         at = f"{path}: matcher.where[{i}]"
         if not isinstance(cond, dict):
             error(f"{at}: a condition is a mapping with 'field' and one of {', '.join(OPERATORS)}")
-        if cond.get("field") not in fields:
+        if not isinstance(cond.get("field"), str) or cond["field"] not in fields:
             error(f"{at}: {subject} has no field {cond.get('field')!r} (fields: {', '.join(sorted(fields))})")
         ops = [k for k in cond if k != "field"]
         if len(ops) != 1 or ops[0] not in OPERATORS:

@@ -322,7 +322,7 @@ def _record_by_record(data: bytes) -> Decoded | None:
         items = got.Records if got is not None else None
     if items is None:  # JSON Lines: one record per line
         lines = [ln for ln in data.splitlines() if ln.strip()]
-        if len(lines) > 1 and lines[0].lstrip()[:1] == b"{":
+        if len(lines) > 1 and any(ln.lstrip()[:1] == b"{" for ln in lines[:2]):
             items, label = lines, "line"
     if items is None:
         return None
