@@ -15,6 +15,7 @@ from iam_analyzer.analyze.generate.deployed import Options
 from iam_analyzer.collect.aws.inventory import ScanOptions
 from iam_analyzer.collect.aws.session import Clients
 from iam_analyzer.emit.policy_files import summary_lines
+from iam_analyzer.outputs import make_folder, write_text
 
 log = logging.getLogger("iam_analyzer.audit")
 
@@ -52,11 +53,12 @@ def trail_locations(clients: Clients, region: str) -> list[str]:
 def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
               say: Callable[[str], None] = lambda m: None) -> dict:
     """scan -> usage -> analyze -> generate -> report, every stage through iam_analyzer.stages."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     home = opt.regions[0] if opt.regions else (clients.session.region_name or "us-east-1")
     say("scanning the account (read-only)")
     snapshot = stages.scan(clients, ScanOptions(regions=opt.regions or [home], all_regions=opt.all_regions,
                                                 code=opt.code, code_fetch=opt.code_fetch), org_role=opt.org_role)
+    stages.require_account(snapshot)  # no credentials or no endpoint: exit 2, never "0 policies generated"
     snapshot.save(out_dir / "snapshot.json")
     say(f"{len(snapshot.functions())} function(s) in {len(snapshot.accounts)} account(s)")
 
@@ -82,13 +84,13 @@ def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
         run = stages.usage(request, clients, snapshot)
     usage = run.document
     say(f"read {run.files_read} of {run.units} CloudTrail file(s)")
-    (out_dir / "usage.json").write_text(json.dumps(usage, indent=1) + "\n")
+    write_text(out_dir / "usage.json", json.dumps(usage, indent=1) + "\n")
     say(f"{usage['events']['total']} event(s), {len(usage['files']['skipped'])} file(s) skipped")
     for m in run.messages:
         say(f"warning: {m}")
 
     analysis = stages.analyze(snapshot, usage, opt.rule_dirs, opt.config)
-    (out_dir / "findings.json").write_text(json.dumps(
+    write_text(out_dir / "findings.json", json.dumps(
         analysis.document({"snapshot": "snapshot.json", "usage": "usage.json"}), indent=1) + "\n")
     say(f"{len(analysis.reported)} finding(s)")
 

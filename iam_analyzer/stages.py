@@ -22,6 +22,7 @@ from typing import Callable
 
 from iam_analyzer import __version__
 from iam_analyzer.model import Snapshot
+from iam_analyzer.outputs import make_folder, write_text
 
 Say = Callable[[str], None]
 
@@ -38,6 +39,38 @@ def scan(clients, options, org_role: str | None = None, progress=None) -> Snapsh
     from iam_analyzer.collect.aws.inventory import scan as run_scan
 
     return run_scan(clients, options, org_role=org_role, progress=progress)
+
+
+class AccountUnreachable(RuntimeError):
+    """The scan could not identify any account: no credentials, a wrong endpoint, or STS denied."""
+
+
+_HINTS = {
+    "NoCredentialsError": "no AWS credentials found: set a profile (--profile), environment variables, or SSO login",
+    "EndpointConnectionError": "cannot reach the endpoint: check --endpoint-url, --region and the network",
+    "ConnectTimeoutError": "cannot reach the endpoint: check --endpoint-url, --region and the network",
+    "ExpiredToken": "the AWS credentials have expired: log in again",
+    "InvalidClientTokenId": "the AWS credentials are not valid",
+    "UnrecognizedClientException": "the AWS credentials are not valid",
+}
+
+
+def account_problem(snapshot: Snapshot) -> str | None:
+    """Why the scan saw no account at all (what to do about it), or None when it saw one."""
+    if any(a.account_id for a in snapshot.accounts):
+        return None
+    gap = next((g for a in snapshot.accounts for g in a.coverage), None)
+    if gap is None:
+        return "could not identify the account"
+    hint = _HINTS.get(gap.error_code)
+    detail = f"{gap.service}.{gap.operation}: {gap.error_code}: {gap.message}"[:300]
+    return f"could not identify the account ({detail})" + (f": {hint}" if hint else "")
+
+
+def require_account(snapshot: Snapshot) -> None:
+    problem = account_problem(snapshot)
+    if problem:
+        raise AccountUnreachable(problem)
 
 
 # -- usage ---------------------------------------------------------------------------------
@@ -189,8 +222,12 @@ def analyze(snapshot: Snapshot, usage_doc: dict | None, rule_dirs=(), config_pat
     from iam_analyzer.analyze.checks.detect import analyze as run_rules
     from iam_analyzer.analyze.checks.engine import Config, load_rules
 
+    from iam_analyzer.analyze.checks.engine import rule_error
+    from iam_analyzer.analyze.checks.validate import check_config_ids
+
     rules = load_rules(list(rule_dirs))
     cfg = Config.load(config_path)
+    check_config_ids(cfg, rules, cfg.path, rule_error)
     reported, suppressed, notes = run_rules(snapshot, usage_doc, rules, cfg)
     return Analysis(reported, suppressed, notes, rules)
 
@@ -226,11 +263,11 @@ def report(snapshot: Snapshot, usage_doc: dict | None, analysis: Analysis, resul
 
     model = report_mod.build(snapshot, usage_doc, analysis.reported, analysis.rules, results,
                              Model(snapshot, usage_doc).escalations, analysis.notes)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     paths = {}
     for fmt in formats:
         path = out_dir / REPORT_FILES[fmt]
-        path.write_text(report_mod.RENDERERS[fmt](model), encoding="utf-8")
+        write_text(path, report_mod.RENDERERS[fmt](model))
         paths[fmt] = str(path)
     return paths
 

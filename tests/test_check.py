@@ -159,7 +159,7 @@ def test_a_new_template_in_the_change_is_all_new_access(tmp_path, monkeypatch):
 
 
 USAGE = {"schema_version": 1, "kind": "iam-analyzer-usage", "principals": [
-    {"arn": "arn:aws:iam::123456789012:role/prod-WorkerRole-X1Y2", "type": "AssumedRole", "session": "worker",
+    {"arn": "arn:aws:iam::123456789012:role/prod-WorkerRole-X1Y2", "type": "role", "session": "worker",
      "actions": [{"action": "sqs:ReceiveMessage", "resource": "arn:aws:sqs:us-east-1:123456789012:jobs", "count": 1200,
                   "denied": 0, "last_seen": "2026-11-29T23:59:59Z"},
                  {"action": "dynamodb:PutItem", "resource": "arn:aws:dynamodb:us-east-1:123456789012:table/results",

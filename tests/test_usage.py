@@ -323,7 +323,7 @@ def test_records_kept_in_other_shapes_are_read(tmp_path):
     for name, text in shapes.items():
         (tmp_path / name).write_text(text)
         doc = usage_doc(tmp_path / name)
-        assert doc["files"] == {"read": 1, "skipped": [], "outside_window": 0}, name
+        assert doc["files"] == {"read": 1, "skipped": [], "outside_window": 0, "skipped_records": []}, name
         docs[name] = by_session(doc)
     assert docs["array.json"] == docs["lines.jsonl"] == docs["lookup.json"] == docs["log.json"]
     table = docs["log.json"][(API.role_arn, API.function)]

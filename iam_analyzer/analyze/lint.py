@@ -310,7 +310,10 @@ def lint_document(doc: Any, catalog: Catalog | None = None, kind: str = "auto") 
     resolved_kind = None
     if policy.statements or not errors:
         resolved_kind = detect_kind(policy) if kind == "auto" else kind
-        findings.extend(lint_policy(policy, catalog, resolved_kind))
+        more = lint_policy(policy, catalog, resolved_kind)
+        if any(e.location == "Version" for e in errors):  # an invalid Version is said once, not as "no Version"
+            more = [f for f in more if f.id != "PL013"]
+        findings.extend(more)
     return findings, resolved_kind
 
 
@@ -343,18 +346,27 @@ def _check_raw(doc: Any) -> list[Finding]:
 
 
 def lint_text(text: str, catalog: Catalog | None = None, kind: str = "auto") -> tuple[list[Finding], str | None]:
+    from iam_analyzer.inputs import InputError, loads_checked
+
     try:
-        doc = json.loads(text)
+        doc, duplicates = loads_checked(text)
     except json.JSONDecodeError as e:
         return [make_finding("PL001", f"invalid JSON: {e.msg}", f"line {e.lineno} column {e.colno}")], None
-    return lint_document(doc, catalog, kind)
+    except InputError as e:
+        return [make_finding("PL001", e.detail, "(document)")], None
+    findings, resolved = lint_document(doc, catalog, kind)
+    dup = [make_finding("PL002", f"duplicate key {k!r}: tools disagree on which value counts (here the last)",
+                        "(document)") for k in dict.fromkeys(duplicates)]
+    return dup + findings, resolved
 
 
 def lint_file(path: str | Path, catalog: Catalog | None = None, kind: str = "auto") -> FileResult:
     """Lint one file. Unreadable or malformed files give findings, never an exception."""
-    p = Path(path)
+    from iam_analyzer.inputs import LIMITS, read_bytes
+
+    raw = read_bytes(path, LIMITS["policy"])  # regular files only, bounded: InputError otherwise
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         return FileResult(str(path), [make_finding("PL001", f"not UTF-8 text ({e.reason})", f"byte {e.start}")])
     findings, resolved = lint_text(text, catalog, kind)

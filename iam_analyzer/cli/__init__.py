@@ -6,9 +6,10 @@ from __future__ import annotations
 import click
 
 from iam_analyzer import __version__
+from iam_analyzer.cli.errors import SafeGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=SafeGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="iam-analyzer")
 def main() -> None:
     """Least-privilege AWS Lambda execution roles, with evidence.

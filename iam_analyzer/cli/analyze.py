@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
 from iam_analyzer.cli.common import (
     EXIT_FINDINGS,
+    check_output_file,
     echo_json,
     fail,
     load_model,
     load_usage,
     model_options,
+    write_output,
 )
 
 
@@ -32,6 +33,7 @@ def analyze(snapshot_path, gaad_path, usage_path, config_path, rule_dirs, fail_o
     from iam_analyzer import stages
     from iam_analyzer.analyze.checks.engine import SEVERITIES, RuleError
 
+    check_output_file(output)
     snap = load_model(snapshot_path, gaad_path)
     usage_doc = load_usage(usage_path)
     try:
@@ -40,7 +42,7 @@ def analyze(snapshot_path, gaad_path, usage_path, config_path, rule_dirs, fail_o
         fail(str(e))
     doc = result.document({"snapshot": snapshot_path, "gaad": gaad_path, "usage": usage_path})
     if output:
-        Path(output).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+        write_output(output, json.dumps(doc, indent=1) + "\n")
     for f in result.reported:
         click.echo(f"{f.severity:<8} {f.rule_id}  {f.subject}: {f.message}")
     for n in result.notes:

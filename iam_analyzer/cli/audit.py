@@ -7,12 +7,18 @@ from pathlib import Path
 
 import click
 
+from iam_analyzer.cli import params
 from iam_analyzer.cli.common import (
     EXIT_FINDINGS,
+    check_output_folder,
     clients_for,
     fail,
     parse_since,
 )
+
+# what audit writes into its folder: checked before any work
+AUDIT_FILES = ("snapshot.json", "usage.json", "findings.json", "report.html", "report.json", "report.sarif", "report.md")
+AUDIT_FOLDERS = ("policies",)
 
 
 def _print_top(result: dict) -> None:
@@ -35,14 +41,14 @@ def _print_top(result: dict) -> None:
 
 @click.command()
 @click.option("--profile", help="AWS profile (default: the standard credential chain).")
-@click.option("--region", "regions", multiple=True, metavar="REGION", help="Region to scan (repeatable).")
+@click.option("--region", "regions", multiple=True, metavar="REGION", callback=params.region, help="Region to scan (repeatable).")
 @click.option("--all-regions", is_flag=True, help="Scan every enabled region.")
 @click.option("--org-role", metavar="NAME", help="Scan every account of the Organization through this role.")
-@click.option("--endpoint-url", metavar="URL", help="Send every AWS call to this endpoint.")
+@click.option("--endpoint-url", metavar="URL", callback=params.endpoint_url, help="Send every AWS call to this endpoint.")
 @click.option("--cloudtrail", "locations", multiple=True, metavar="PATH_OR_S3_URL",
               help="CloudTrail logs (default: the S3 locations of the account's trails).")
 @click.option("--lookup-events", is_flag=True, help="Also read management events from LookupEvents.")
-@click.option("--since", default="90d", show_default=True, help="Usage window start: 90d, 2w, or a date.")
+@click.option("--since", default="90d", show_default=True, callback=params.since, help="Usage window start: 90d, 2w, or a date.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Rule configuration.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule folders.")
 @click.option("--policy-format", type=click.Choice(["json", "cloudformation", "terraform"]), default="json", show_default=True)
@@ -65,9 +71,11 @@ def audit(profile, regions, all_regions, org_role, endpoint_url, locations, look
 
     import botocore.exceptions
 
+    from iam_analyzer import stages
     from iam_analyzer.analyze.checks.engine import SEVERITIES, RuleError
     from iam_analyzer.audit import AuditOptions, run_audit
 
+    check_output_folder(out_dir, AUDIT_FILES, AUDIT_FOLDERS)
     clients = clients_for(profile, regions, endpoint_url, verbose)
     opt = AuditOptions(regions=list(regions), all_regions=all_regions, org_role=org_role, cloudtrail=list(locations),
                        lookup_events=lookup_events, since=parse_since(since), config=config_path, rule_dirs=list(rule_dirs),
@@ -79,6 +87,8 @@ def audit(profile, regions, all_regions, org_role, endpoint_url, locations, look
     except botocore.exceptions.EndpointConnectionError as e:
         fail(f"cannot reach AWS: {e}")
     except RuleError as e:
+        fail(str(e))
+    except stages.AccountUnreachable as e:
         fail(str(e))
     _print_top(result)
     if fail_on and any(SEVERITIES.index(f.severity) <= SEVERITIES.index(fail_on) for f in result["findings"]):
@@ -101,6 +111,7 @@ def demo(out_dir, days) -> None:
 
     from iam_analyzer.demo import DemoUnavailable, run_demo
 
+    check_output_folder(out_dir, AUDIT_FILES, AUDIT_FOLDERS)
     start = time.perf_counter()
     try:
         result = run_demo(Path(out_dir), days, say=lambda m: click.echo(f"iam-analyzer: {m}", err=True))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+from iam_analyzer.inputs import InputError, load_json, validate
+from iam_analyzer.outputs import OutputError, check_file, check_folder, write_text
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def echo_json(data) -> None:
@@ -40,6 +42,10 @@ def setup_logging(verbose: int) -> None:
 
     level = logging.DEBUG if verbose >= 1 else logging.WARNING
     logging.basicConfig(level=level, format="iam-analyzer: %(levelname)s %(message)s", stream=sys.stderr)
+    from iam_analyzer.redact import install
+
+    for handler in logging.getLogger().handlers:  # -vv prints botocore's responses: never their secrets
+        install(handler)
     if verbose < 2:
         for noisy in ("botocore", "boto3", "urllib3"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -63,11 +69,12 @@ def fail(message: str) -> None:
 
 
 def load_snapshot(path: str):
+    """A snapshot, validated at the door (iam_analyzer/schemas/snapshot.schema.json)."""
     from iam_analyzer.model import Snapshot, SnapshotError
 
     try:
         return Snapshot.load(path)
-    except SnapshotError as e:
+    except (SnapshotError, InputError) as e:
         fail(str(e))
 
 
@@ -77,13 +84,16 @@ def parse_since(text: str, now=None):
     from datetime import datetime, timedelta, timezone
 
     now = now or datetime.now(timezone.utc)
-    m = re.fullmatch(r"(\d+)([dhw])", text.strip())
+    m = re.fullmatch(r"(\d{1,9})([dhw])", text.strip())
     if m:
         n, unit = int(m.group(1)), m.group(2)
-        return now - {"d": timedelta(days=n), "h": timedelta(hours=n), "w": timedelta(weeks=n)}[unit]
+        try:
+            return now - {"d": timedelta(days=n), "h": timedelta(hours=n), "w": timedelta(weeks=n)}[unit]
+        except OverflowError:
+            raise click.BadParameter(f"{text!r} reaches before the year 1; use a shorter duration or a date") from None
     try:
         d = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise click.BadParameter(f"{text!r}: use a duration such as 90d, 12h, 2w, or a date such as 2024-05-01") from None
     return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
@@ -101,12 +111,12 @@ def load_model(snapshot_path: str | None, gaad_path: str | None):
     from iam_analyzer.analyze.graph.gaad import snapshot_from_gaad
 
     try:
-        doc = json.loads(Path(gaad_path).read_text(encoding="utf-8"))
+        doc = load_json(gaad_path, "gaad", "gaad")
         return snapshot_from_gaad(doc)
-    except FileNotFoundError:
-        fail(f"{gaad_path}: no such file")
-    except json.JSONDecodeError as e:
-        fail(f"{gaad_path}: line {e.lineno} column {e.colno}: invalid JSON: {e.msg}")
+    except InputError as e:
+        fail(str(e))
+    except RecursionError:
+        fail(f"{gaad_path}: a policy document nested too deeply")
     except (ValueError, KeyError, TypeError) as e:
         fail(f"{gaad_path}: {e}")
 
@@ -120,16 +130,75 @@ def model_options(f):
 
 def load_usage(path: str | None):
 
+    """A usage document, validated at the door (iam_analyzer/schemas/usage.schema.json)."""
     if not path:
         return None
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        fail(f"{path}: no such file")
-    except json.JSONDecodeError as e:
-        fail(f"{path}: line {e.lineno} column {e.colno}: invalid JSON: {e.msg}")
-    if not isinstance(doc, dict) or doc.get("kind") != "iam-analyzer-usage":
-        fail(f"{path}: not a usage file from iam-analyzer usage")
+        doc = load_json(path, "usage")
+        if not isinstance(doc, dict) or doc.get("kind") != "iam-analyzer-usage":
+            fail(f"{path}: not a usage file from iam-analyzer usage")
+        validate(doc, usage_reader_schema(), path)
+    except InputError as e:
+        fail(str(e))
     return doc
+
+
+def usage_reader_schema() -> dict:
+    """The usage schema with only ``kind`` required at the top: every field present is checked
+    (type, shape, nested required fields), and a section a reader does not need may be absent
+    (hand-written usage for a test or a what-if)."""
+    import copy
+
+    from iam_analyzer.inputs import shipped_schema
+
+    schema = copy.deepcopy(shipped_schema("usage"))
+    schema["required"] = ["kind"]
+    props = schema["properties"]
+    # what the readers use of each entry; the rest may be absent, and is checked when present
+    props["principals"]["items"]["required"] = ["arn", "actions"]
+    props["principals"]["items"]["properties"]["actions"]["items"]["required"] = ["action", "resource"]
+    for section in ("files", "data_events", "events", "window", "catalog"):
+        if section in props:
+            props[section].pop("required", None)
+    if "coverage" in props:
+        props["coverage"]["items"]["required"] = ["account", "region"]
+    return schema
+
+
+def load_findings(path: str):
+    """A findings document (analyze -o), validated at the door (schemas/findings.schema.json)."""
+    try:
+        doc = load_json(path, "findings")
+        if not isinstance(doc, dict) or doc.get("kind") != "iam-analyzer-findings":
+            fail(f"{path}: not a findings file from iam-analyzer analyze")
+        validate(doc, "findings", path)
+    except InputError as e:
+        fail(str(e))
+    return doc
+
+
+def check_output_file(path: str | None) -> None:
+    """Before any work: the -o file can be written (else exit 2 now, not after an hour)."""
+    if path:
+        try:
+            check_file(path)
+        except OutputError as e:
+            fail(str(e))
+
+
+def check_output_folder(path: str | None, files: tuple[str, ...] = (), folders: tuple[str, ...] = ()) -> None:
+    if path:
+        try:
+            check_folder(path, files, folders)
+        except OutputError as e:
+            fail(str(e))
+
+
+def write_output(path: str, text: str) -> None:
+    """Write atomically (temporary file, then rename); a failure is one line and exit 2."""
+    try:
+        write_text(path, text)
+    except OutputError as e:
+        fail(str(e))
 
 

@@ -9,6 +9,7 @@ import click
 
 from iam_analyzer.cli.common import (
     EXIT_FINDINGS,
+    check_output_folder,
     fail,
     iso,
     load_snapshot,
@@ -46,10 +47,11 @@ def generate(snapshot_path, usage_path, functions, since, min_window, fmt, unver
     from iam_analyzer.analyze.generate.deployed import Options
     from iam_analyzer.emit.policy_files import summary_lines
 
+    check_output_folder(out_dir, ("summary.json",))
+    snap = load_snapshot(snapshot_path)
     if not usage_path:
         fail("generate needs --usage (from `iam-analyzer usage`): without CloudTrail evidence no permission "
              "can be shown unused, so no policy can be tightened safely")
-    snap = load_snapshot(snapshot_path)
     usage_doc = load_usage(usage_path)
     opts = Options(unverified=unverified or "referenced", since=iso(parse_since(since)) if since else None,
                    min_window_days=min_window)

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import re
 
 import click
 
 from iam_analyzer.cli.common import (
+    check_output_file,
     echo_json,
     fail,
     load_model,
+    load_usage,
     model_options,
+    write_output,
 )
+
+# XML 1.0 allows no control characters but tab, newline and carriage return, not even escaped
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """GraphML of names with control characters (IAM allows few, tags and snapshots anything)
+    stays well-formed XML: each forbidden character becomes U+FFFD."""
+    return _XML_FORBIDDEN.sub("\ufffd", text)
 
 
 @click.group()
@@ -30,10 +41,12 @@ def graph_export(snapshot_path, gaad_path, usage_path, fmt, output) -> None:
 
     from iam_analyzer.analyze.graph.build import build_graph, export
 
+    check_output_file(output)
     snap = load_model(snapshot_path, gaad_path)
-    usage_doc = json.loads(Path(usage_path).read_text()) if usage_path else None
+    usage_doc = load_usage(usage_path)
     g = build_graph(snap, usage_doc)
-    Path(output).write_text(export(g, fmt), encoding="utf-8")
+    text = export(g, fmt)
+    write_output(output, xml_safe(text) if fmt == "graphml" else text)
     click.echo(f"{output}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges", err=True)
 
 

@@ -19,11 +19,13 @@ from iam_analyzer.cli.common import (
 
 
 def _collect_paths(paths: tuple[str, ...]) -> list[Path]:
+    """Files to lint. In a folder, anything that is not a regular file (a FIFO, a device) is
+    listed too, so it is reported as not read rather than silently left out."""
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*.json") if q.is_file()))
+            out.extend(sorted(q for q in p.rglob("*.json") if not q.is_dir()))
         else:
             out.append(p)
     return out
@@ -53,18 +55,18 @@ def lint(policy_files: tuple[str, ...], fmt: str, kind: str, fail_on: str) -> No
         make_finding,
     )
     from iam_analyzer.iam.catalog import default_catalog
+    from iam_analyzer.inputs import InputError
 
     cat = default_catalog()
     results: list[FileResult] = []
     unreadable = False
     for path in _collect_paths(policy_files):
-        if not path.is_file():
-            unreadable = True
-            click.echo(f"iam-analyzer: {path}: cannot read: no such file", err=True)
-            results.append(FileResult(str(path), [make_finding("PL001", "cannot read: no such file", "(file)")]))
-            continue
         try:
             res = lint_file(path, cat, kind)
+        except InputError as e:
+            unreadable = True
+            click.echo(f"iam-analyzer: {path}: cannot read: {e.detail}", err=True)
+            res = FileResult(str(path), [make_finding("PL001", f"cannot read: {e.detail}", "(file)")])
         except OSError as e:
             unreadable = True
             click.echo(f"iam-analyzer: {path}: cannot read: {e.strerror}", err=True)

@@ -6,8 +6,10 @@ import sys
 
 import click
 
+from iam_analyzer.cli import params
 from iam_analyzer.cli.common import (
     Progress,
+    check_output_file,
     clients_for,
     echo_json,
     fail,
@@ -17,12 +19,12 @@ from iam_analyzer.cli.common import (
 
 @click.command()
 @click.option("--profile", help="AWS profile (default: the standard credential chain).")
-@click.option("--region", "regions", multiple=True, metavar="REGION",
+@click.option("--region", "regions", multiple=True, metavar="REGION", callback=params.region,
               help="Region to scan (repeatable). Default: the profile's region, else us-east-1.")
 @click.option("--all-regions", is_flag=True, help="Scan every region enabled for the account.")
 @click.option("--org-role", metavar="NAME",
               help="Also scan every account of the Organization by assuming this role name in each.")
-@click.option("--endpoint-url", metavar="URL", help="Send every API call to this endpoint (e.g. a local moto server).")
+@click.option("--endpoint-url", metavar="URL", callback=params.endpoint_url, help="Send every API call to this endpoint (e.g. a local moto server).")
 @click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True,
               help="Concurrent API calls per region.")
 @click.option("--no-push-sources", is_flag=True,
@@ -51,6 +53,7 @@ def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push
     from iam_analyzer import stages
     from iam_analyzer.collect.aws.inventory import ScanOptions
 
+    check_output_file(output)
     clients = clients_for(profile, regions, endpoint_url, verbose)
     opts = ScanOptions(regions=list(regions) or [clients.session.region_name or "us-east-1"], all_regions=all_regions,
                        workers=workers, push_sources=not no_push_sources, thorough=thorough,
@@ -66,9 +69,9 @@ def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push
         fail(f"scan could not start: {e}")
     finally:
         progress.close()
-    if not any(a.account_id for a in snapshot.accounts):
-        gap = snapshot.accounts[0].coverage[0] if snapshot.accounts and snapshot.accounts[0].coverage else None
-        fail("could not identify the account" + (f": {gap.error_code}: {gap.message}" if gap else ""))
+    problem = stages.account_problem(snapshot)
+    if problem:
+        fail(problem)
     snapshot.save(output)
     fns = sum(len(a.functions) for a in snapshot.accounts)
     gaps = sum(len(a.coverage) for a in snapshot.accounts)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
+from iam_analyzer.cli import params
 from iam_analyzer.cli.common import (
     Progress,
+    check_output_file,
     clients_for,
     fail,
     load_snapshot,
     parse_since,
     setup_logging,
+    write_output,
 )
 
 
@@ -23,13 +25,13 @@ from iam_analyzer.cli.common import (
               help="A folder or file of CloudTrail logs, or s3://bucket/prefix (repeatable). Files may also "
                    "hold a JSON array of records, JSON Lines, or lookup-events output.")
 @click.option("--lookup-events", is_flag=True, help="Also read management events from the CloudTrail LookupEvents API.")
-@click.option("--since", default="90d", show_default=True, help="Start of the window: 90d, 12h, 2w, or a date.")
-@click.option("--until", default=None, help="End of the window (default: now).")
+@click.option("--since", default="90d", show_default=True, callback=params.since, help="Start of the window: 90d, 12h, 2w, or a date.")
+@click.option("--until", default=None, callback=params.since, help="End of the window (default: now).")
 @click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False),
               help="A snapshot from scan: attributes each Lambda role session to its function.")
 @click.option("--profile", help="AWS profile for S3 and LookupEvents.")
-@click.option("--region", "regions", multiple=True, help="Region(s) for LookupEvents and the S3 client (repeatable).")
-@click.option("--endpoint-url", metavar="URL", help="Send AWS calls to this endpoint (e.g. a local moto server).")
+@click.option("--region", "regions", multiple=True, callback=params.region, help="Region(s) for LookupEvents and the S3 client (repeatable).")
+@click.option("--endpoint-url", metavar="URL", callback=params.endpoint_url, help="Send AWS calls to this endpoint (e.g. a local moto server).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: one per core).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="Where to write usage JSON.")
 @click.option("-v", "--verbose", count=True, help="Log each skipped file and each API call.")
@@ -78,6 +80,7 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
             import duckdb  # noqa: F401
         except ImportError:
             fail("--engine duckdb needs DuckDB: pip install 'iam-analyzer[sql]'")
+    check_output_file(output)
     request = stages.UsageRequest(locations=list(locations), lookup_events=lookup_events, since=parse_since(since),
                                   until=parse_since(until) if until else None, regions=list(regions),
                                   profile=profile, workers=workers, engine=engine, athena=athena,
@@ -115,7 +118,10 @@ def usage(locations, lookup_events, since, until, snapshot_path, profile, region
         fail(run.messages[0])
     for m in run.messages:
         click.echo(f"iam-analyzer: warning: {m}", err=True)
-    Path(output).write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    for item in doc["files"].get("skipped_records", []):
+        click.echo(f"iam-analyzer: warning: {item['path']}: {item['count']} record(s) skipped, "
+                   f"the rest read: {item['reason']}", err=True)
+    write_output(output, json.dumps(doc, indent=1, sort_keys=False) + "\n")
     ev = doc["events"]
     click.echo(f"{output}: {run.files_read} file(s), {ev['total']} event(s), {ev['attributed']} attributed, "
                f"{len(doc['principals'])} principal session(s), {ev['unmapped']} unmapped, "

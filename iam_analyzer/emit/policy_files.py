@@ -8,6 +8,7 @@ from pathlib import Path
 
 from iam_analyzer.analyze.generate.deployed import Result_, role_union
 from iam_analyzer.emit.policy_formats import FORMATS, safe_name
+from iam_analyzer.outputs import make_folder, write_text
 
 
 def write_policies(results: list[Result_], out: Path, fmt: str = "json") -> dict:
@@ -15,7 +16,7 @@ def write_policies(results: list[Result_], out: Path, fmt: str = "json") -> dict
 
     A function whose evidence is insufficient gets its explanation (why, and what to do)
     but no policy: ``"file": null``. The average reduction counts tightened functions only."""
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     ext, render = FORMATS[fmt]
     unique = len({r.function.name for r in results}) == len(results)
     summary = []
@@ -24,9 +25,9 @@ def write_policies(results: list[Result_], out: Path, fmt: str = "json") -> dict
         base = safe_name(r.function.name if unique else f"{r.function.region}-{r.function.name}")
         written = r.tightened
         if written:
-            (out / f"{base}{ext}").write_text(render(r), encoding="utf-8")
+            write_text(out / f"{base}{ext}", render(r))
             by_role.setdefault(r.function.role_arn, []).append(r)
-        (out / f"{base}.explain.json").write_text(json.dumps(r.explanation(), indent=1) + "\n", encoding="utf-8")
+        write_text(out / f"{base}.explain.json", json.dumps(r.explanation(), indent=1) + "\n")
         ev = r.evidence_dict()
         summary.append({"function": r.function.arn, "role": r.function.role_arn,
                         "file": f"{base}{ext}" if written else None,
@@ -38,7 +39,7 @@ def write_policies(results: list[Result_], out: Path, fmt: str = "json") -> dict
     for role_arn, rs in sorted(by_role.items()):
         if len(rs) > 1:
             union = role_union(rs)
-            (out / f"role-{safe_name(role_arn.rsplit('/', 1)[-1])}.json").write_text(json.dumps(union, indent=2) + "\n")
+            write_text(out / f"role-{safe_name(role_arn.rsplit('/', 1)[-1])}.json", json.dumps(union, indent=2) + "\n")
             shared.append({"role": role_arn, "functions": [r.function.arn for r in rs],
                            "note": "one role serves several functions: the union is written; a role per function "
                                    "would let each keep only its own permissions"})
@@ -50,7 +51,7 @@ def write_policies(results: list[Result_], out: Path, fmt: str = "json") -> dict
            "evidence": {v: verdicts.count(v) for v in ("sufficient", "partial", "insufficient")},
            "average_reduction_percent": round(sum(reductions) / len(reductions), 1) if reductions else 0.0,
            "all_verified": all(s["verified"] for s in tightened)}
-    (out / "summary.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    write_text(out / "summary.json", json.dumps(doc, indent=1) + "\n")
     return doc
 
 

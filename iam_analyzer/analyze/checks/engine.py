@@ -19,6 +19,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from iam_analyzer.analyze.checks.validate import check_config_data, check_rule_data
+from iam_analyzer.inputs import LIMITS
 from iam_analyzer.resources import rules_dir
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -45,13 +47,11 @@ class Rule:
     example: dict = field(default_factory=dict)
     matcher: dict = field(default_factory=dict)
     path: str = ""
+    overrides: bool = False  # replaces a built-in rule of the same id on purpose
 
     @classmethod
     def load(cls, path: Path) -> "Rule":
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            raise RuleError(f"{path}: invalid YAML: {e}") from None
+        data = _read_yaml(path, "rule")
         if not isinstance(data, dict):
             raise RuleError(f"{path}: a rule file must be a mapping")
         missing = [k for k in REQUIRED if k not in data]
@@ -62,24 +62,49 @@ class Rule:
         if data["category"] not in CATEGORIES:
             raise RuleError(f"{path}: category must be one of {', '.join(CATEGORIES)}")
         m = data.get("matcher") or {}
-        if not (m.get("check") or m.get("subject")):
+        if not isinstance(m, dict) or not (m.get("check") or m.get("subject")):
             raise RuleError(f"{path}: matcher needs 'check' (a Python check) or 'subject' and 'where'")
+        check_rule_data(data, path, rule_error)
         return cls(id=data["id"], title=data["title"], severity=data["severity"], category=data["category"],
                    why=data["why"].strip(), fix=data["fix"].strip(), enabled=data.get("enabled", True),
                    references=list(data.get("references", [])), example=data.get("example") or {}, matcher=m,
-                   path=str(path))
+                   path=str(path), overrides=bool(data.get("overrides", False)))
+
+
+def rule_error(message: str):
+    raise RuleError(message)
+
+
+def _read_yaml(path: Path, kind: str):
+    """A YAML file read like every input (regular file, bounded size, UTF-8): RuleError else."""
+    from iam_analyzer.inputs import InputError, read_text
+
+    try:
+        return yaml.safe_load(read_text(path, LIMITS[kind]))
+    except InputError as e:
+        raise RuleError(str(e)) from None
+    except yaml.YAMLError as e:
+        raise RuleError(f"{path}: invalid YAML: {e}") from None
+    except RecursionError:
+        raise RuleError(f"{path}: YAML nested too deeply") from None
 
 
 def load_rules(extra_dirs: Iterable[str | Path] = ()) -> dict[str, Rule]:
+    """The built-in rules, then each folder's. A folder's rule with a built-in id is an error
+    unless it says ``overrides: true``; two rules of the user's with one id are an error."""
     rules: dict[str, Rule] = {}
-    for folder in [rules_dir(), *map(Path, extra_dirs)]:
+    for n, folder in enumerate([rules_dir(), *map(Path, extra_dirs)]):
         if not folder.is_dir():
             raise RuleError(f"{folder}: no such rules folder")
         for path in sorted(folder.glob("*.yaml")):
             if path.name == "escalation.yaml":
                 continue
             rule = Rule.load(path)
-            rules[rule.id] = rule  # a user's rule may replace a built-in one with the same id
+            prior = rules.get(rule.id)
+            if prior is not None and n > 0 and not rule.overrides:
+                raise RuleError(f"{path}: rule id {rule.id} is already taken by {prior.path}; give your rule another "
+                                f"id, or add 'overrides: true' to replace it on purpose")
+            rules[rule.id] = rule
     return rules
 
 
@@ -125,6 +150,7 @@ class Config:
     severity: dict[str, str] = field(default_factory=dict)  # id -> severity
     suppressions: list[dict] = field(default_factory=list)  # {rule, subject, reason, expires}
     min_severity: str = "info"
+    path: str | None = None  # the file it was read from
 
     @classmethod
     def load(cls, path: str | Path | None) -> "Config":
@@ -134,15 +160,13 @@ class Config:
                 return cls()
             path = default
         p = Path(path)
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise RuleError(f"{p}: no such configuration file") from None
-        except yaml.YAMLError as e:
-            raise RuleError(f"{p}: invalid YAML: {e}") from None
-        cfg = cls(select=list(data.get("select", [])), ignore=list(data.get("ignore", [])),
-                  severity=dict(data.get("severity", {})), suppressions=list(data.get("suppressions", [])),
-                  min_severity=data.get("min_severity", "info"))
+        data = _read_yaml(p, "config")
+        if data is None:
+            data = {}
+        check_config_data(data, p, rule_error)
+        cfg = cls(select=list(data.get("select") or []), ignore=list(data.get("ignore") or []),
+                  severity=dict(data.get("severity") or {}), suppressions=list(data.get("suppressions") or []),
+                  min_severity=data.get("min_severity") or "info", path=str(p))
         for i, s in enumerate(cfg.suppressions):
             if not s.get("reason"):
                 raise RuleError(f"{p}: suppressions[{i}]: a suppression needs a reason")

@@ -70,6 +70,15 @@ def _source_type(arn: str | None, esm: dict) -> str:
     return {"sqs": "sqs", "kinesis": "kinesis", "kafka": "kafka", "mq": "mq", "rds": "docdb"}.get(svc, svc or "unknown")
 
 
+# Error codes of an API an endpoint does not implement (moto answers 404 with code "404").
+NOT_IMPLEMENTED = frozenset({"404", "NotImplemented", "NotImplementedException", "UnknownOperationException",
+                             "InvalidAction"})
+# Errors after which no other call can succeed either.
+UNREACHABLE = frozenset({"NoCredentialsError", "EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError",
+                         "InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken", "PartialCredentialsError",
+                         "NoRegionError"})
+
+
 class AccountScanner:
     """Scans one account (one set of credentials) across the given regions."""
 
@@ -80,6 +89,7 @@ class AccountScanner:
         self.opt = options
         self.progress = progress or (lambda *_: None)
         self.gaps: list[CoverageGap] = []
+        self.unsupported: list[CoverageGap] = []  # calls a custom endpoint does not implement
         self._lock = threading.Lock()
         self.account_id = ""
         self.partition = "aws"
@@ -88,6 +98,14 @@ class AccountScanner:
 
     def _gap(self, service: str, operation: str, exc: BaseException, region: str | None, resource: str | None = None) -> None:
         code, message = error_code(exc)
+        if self.c.endpoint_url and code in NOT_IMPLEMENTED:
+            # an emulator (moto, LocalStack) without this API: not something the account hides
+            log.info("%s %s.%s is not implemented by %s", region or "global", service, operation, self.c.endpoint_url)
+            with self._lock:
+                self.unsupported.append(CoverageGap(service=service, operation=operation, error_code=code,
+                                                    message=message[:200], region=region,
+                                                    account_id=self.account_id or None, resource=resource))
+            return
         log.warning("%s %s.%s failed: %s", region or "global", service, operation, code)
         with self._lock:
             self.gaps.append(CoverageGap(service=service, operation=operation, error_code=code,
@@ -134,6 +152,9 @@ class AccountScanner:
             self.account_id = ident["Account"]
             self.partition = ident["Arn"].split(":")[1]
         acct = Account(account_id=self.account_id, partition=self.partition, regions=list(self.regions))
+        if not ident and self.gaps and self.gaps[-1].error_code in UNREACHABLE:
+            acct.coverage = self.gaps  # no credentials or no endpoint: every other call would fail the same way
+            return acct
         buckets = self._list_buckets(home)
         # IAM (global) and every region are independent: read them side by side.
         with ThreadPoolExecutor(max_workers=1 + len(self.regions)) as pool:
@@ -148,6 +169,7 @@ class AccountScanner:
         if self.opt.access_advisor:
             self._access_advisor(acct, home)
         acct.coverage = self.gaps
+        acct.unsupported = sorted(self.unsupported, key=lambda g: (g.service, g.operation, g.region or ""))
         return acct
 
     def _access_advisor(self, acct: Account, region: str) -> None:

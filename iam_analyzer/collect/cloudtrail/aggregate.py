@@ -19,9 +19,11 @@ order gives the same result.
 from __future__ import annotations
 
 import operator
+import re
 from collections import Counter
 from collections import _count_elements  # the C loop behind Counter.update
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from iam_analyzer.iam import arn as arnlib
@@ -66,6 +68,7 @@ class Aggregate:
     # what was read per (account, region): [management events, data events, {UTC days},
     # {services with management events}, log files named after it]
     coverage: dict = field(default_factory=dict)
+    skipped_records: list = field(default_factory=list)  # [path, count, reason]: records skipped, file kept
 
     # -- merging (commutative and associative) --------------------------------------------
     def merge(self, other: "Aggregate") -> "Aggregate":
@@ -99,6 +102,7 @@ class Aggregate:
                 mine[2] |= c[2]
                 mine[3] |= c[3]
                 mine[4] += c[4]
+        self.skipped_records.extend(other.skipped_records)
         return self
 
     def cell(self, account: str, region: str) -> list:
@@ -419,6 +423,13 @@ def _container(resource: str) -> str:
     return resource
 
 
+# CloudTrail writes eventTime as 2024-05-01T12:00:00Z. Anything else, or a time past this
+# horizon (a day after the run started), is a value that is not what it claims: the record is
+# dropped and counted, so it can neither become the window's last event nor a day bucket.
+_EVENT_TIME = re.compile(r"\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-6]\d(?:\.\d{1,9})?Z").fullmatch
+HORIZON = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class Pending:
     """Stage 1 across files: raw-key counts per UTC day of event time, accumulated in C.
 
@@ -435,20 +446,31 @@ class Pending:
         self.buckets: dict[str, list] = {}  # day -> [counts, first, last]
         self.size = 0
 
-    def add(self, records: list, since: str | None, until: str | None) -> None:
+    def add(self, records: list, since: str | None, until: str | None) -> int:
+        """Count ``records`` in; returns how many were dropped for an eventTime that is not a
+        CloudTrail time (``garbage``) or lies in the future (``9999-12-31``)."""
         agg = self.folder.agg
         n = len(records)
-        agg.events += n
         if not n:
-            return
+            return 0
         times = list(map(_TIME, records))
         lo, hi = min(times), max(times)
+        bad = 0
+        if not (_EVENT_TIME(lo) and _EVENT_TIME(hi)) or hi > HORIZON:
+            keep = [r for r, t in zip(records, times) if _EVENT_TIME(t) and t <= HORIZON]
+            bad = n - len(keep)
+            n, records = len(keep), keep
+            if not n:
+                return bad
+            times = list(map(_TIME, records))
+            lo, hi = min(times), max(times)
+        agg.events += n
         if (since is not None and lo < since) or (until is not None and hi > until):
             keep = [r for r, t in zip(records, times)
                     if (since is None or t >= since) and (until is None or t <= until)]
             agg.out_of_window += n - len(keep)
             if not keep:
-                return
+                return bad
             records = keep
             times = list(map(_TIME, keep))
             lo, hi = min(times), max(times)
@@ -465,6 +487,7 @@ class Pending:
         self.size += len(bucket[0]) - before
         if self.size > self.max_keys:
             self.flush()
+        return bad
 
     def flush(self) -> None:
         for counts, first, last in self.buckets.values():

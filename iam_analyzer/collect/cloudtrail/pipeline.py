@@ -22,7 +22,7 @@ import msgspec
 from iam_analyzer import __version__
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.collect.cloudtrail.aggregate import OBJECT_LIMIT, Aggregate, Folder, Pending
-from iam_analyzer.collect.cloudtrail.records import decode_file
+from iam_analyzer.collect.cloudtrail.records import decode_file_counted
 from iam_analyzer.collect.cloudtrail.sources import Unit, decode_bytes, outside_window_message, read_file
 
 USAGE_SCHEMA_VERSION = 1
@@ -45,12 +45,17 @@ def set_s3_reader(fn: Callable[[str], bytes] | None) -> None:
 
 
 def process_unit(unit: Unit, window: Window, agg: Aggregate, pending: Pending) -> None:
+    bad, reason = 0, None
     try:
         if unit.kind == "records":
             records = unit.payload
         else:
             data = read_file(unit.location) if unit.kind == "file" else _s3_reader(unit.location)  # type: ignore[misc]
-            records = decode_file(decode_bytes(data, unit.location))
+            decoded = decode_file_counted(decode_bytes(data, unit.location))
+            records, bad, reason = decoded.records, decoded.skipped, decoded.reason
+    except RecursionError:
+        agg.skipped.append([unit.location, "not a CloudTrail log file: JSON nested too deeply"])
+        return
     except (OSError, EOFError, zlib.error, ValueError, msgspec.DecodeError, msgspec.ValidationError) as e:
         agg.skipped.append([unit.location, _reason(e)])
         return
@@ -58,7 +63,13 @@ def process_unit(unit: Unit, window: Window, agg: Aggregate, pending: Pending) -
         agg.skipped.append([unit.location, f"{type(e).__name__}: {e}"[:300]])
         return
     note_file_read(agg, unit.location)
-    pending.add(records, window.since, window.until)
+    bad_time = pending.add(records, window.since, window.until)
+    if bad_time:
+        bad += bad_time
+        note = f"{bad_time} with an eventTime that is not a CloudTrail time or lies in the future"
+        reason = f"{reason}; {note}" if reason else note
+    if bad:
+        agg.skipped_records.append([unit.location, bad, reason or ""])
 
 
 def note_file_read(agg: Aggregate, location: str) -> None:
@@ -227,10 +238,12 @@ def to_document(agg: Aggregate, window: Window, sources: list[dict], function_of
         "sources": sources,
         "coverage": coverage_list(agg),
         "files": {"read": agg.files_read, "skipped": [{"path": p, "reason": r} for p, r in sorted(agg.skipped)],
-                  "outside_window": outside_window_files},
+                  "outside_window": outside_window_files,
+                  "skipped_records": [{"path": p, "count": n, "reason": r} for p, n, r in sorted(agg.skipped_records)]},
         "events": {"total": agg.events, "attributed": agg.attributed, "out_of_window": agg.out_of_window,
                    "no_principal": agg.no_principal, "not_api_call": agg.not_api_call,
-                   "unmapped": sum(agg.unmapped.values()), "params_unreadable": agg.params_unreadable},
+                   "unmapped": sum(agg.unmapped.values()), "params_unreadable": agg.params_unreadable,
+                   "records_skipped": sum(n for _, n, _ in agg.skipped_records)},
         "unmapped": [{"event_source": s, "event_name": n, "count": c}
                      for (s, n), c in sorted(agg.unmapped.items(), key=lambda kv: (-kv[1], kv[0]))],
         "data_events": {"present": bool(agg.data_seen), "by_service": data_by_service},

@@ -265,6 +265,117 @@ def _other_shapes(data: bytes, error: Exception) -> list[Record]:
     raise error
 
 
+# -- the fallback: one bad record must not lose its file ----------------------------------------
+
+
+class Decoded(msgspec.Struct, gc=False):
+    records: list
+    skipped: int = 0  # records that could not be read even leniently
+    reason: str | None = None  # why the first of them could not
+
+
+class _Items(msgspec.Struct, gc=False):
+    Records: list[msgspec.Raw]
+
+
+class _LookupItems(msgspec.Struct, gc=False):
+    Events: list[msgspec.Raw]
+
+
+_items_decoder = msgspec.json.Decoder(_Items)
+_raw_list_decoder = msgspec.json.Decoder(list[msgspec.Raw])
+_lookup_items_decoder = msgspec.json.Decoder(_LookupItems)
+_lookup_event_decoder = msgspec.json.Decoder(_LookupEvent)
+_lenient_record_decoder = msgspec.json.Decoder(Record, strict=False)
+_lenient_raw_decoder = msgspec.json.Decoder(RawRecord, strict=False)
+_DECODE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, RecursionError)
+
+
+def decode_file_counted(data: bytes) -> Decoded:
+    """Like ``decode_file``, but when the fast typed decoding of the whole file fails, decode
+    record by record: a record of the wrong shape is coerced where it can be (``"true"`` for
+    ``true``, ``"1"`` for ``1``) and skipped, and counted, where it cannot. The file is lost
+    only when not one record can be read (then the first error is raised, as before)."""
+    try:
+        return Decoded(decode_file(data))
+    except _DECODE_ERRORS as e:
+        first_error = e
+    out = _record_by_record(data)
+    if out is None or (not out.records and out.skipped):
+        raise first_error
+    return out
+
+
+def _record_by_record(data: bytes) -> Decoded | None:
+    stripped = data.lstrip()
+    items: list | None = None
+    label = "Records"
+    if stripped[:1] == b"[":
+        items = _try(_raw_list_decoder, data)
+        label = ""
+    elif b'"Events"' in data and b'"CloudTrailEvent"' in data and stripped[:1] == b"{":
+        got = _try(_lookup_items_decoder, data)
+        if got is not None:
+            return _lookup_by_event(got.Events)
+    if items is None and b'"Records"' in data:
+        got = _try(_items_decoder, data)
+        items = got.Records if got is not None else None
+    if items is None:  # JSON Lines: one record per line
+        lines = [ln for ln in data.splitlines() if ln.strip()]
+        if len(lines) > 1 and any(ln.lstrip()[:1] == b"{" for ln in lines[:2]):
+            items, label = lines, "line"
+    if items is None:
+        return None
+    records, skipped, reason = [], 0, None
+    for i, raw in enumerate(items):
+        rec, err = _lenient_record(raw)
+        if rec is not None:
+            records.append(rec)
+        else:
+            skipped += 1
+            if reason is None:
+                where = f"line {i + 1}" if label == "line" else f"{label}[{i}]" if label else f"[{i}]"
+                reason = f"{where}: {err}"[:300]
+    return Decoded(records, skipped, reason)
+
+
+def _lookup_by_event(events: list) -> Decoded:
+    records, skipped, reason = [], 0, None
+    for i, raw in enumerate(events):
+        try:
+            text = _lookup_event_decoder.decode(raw).CloudTrailEvent
+            rec, err = _lenient_record(text)
+        except _DECODE_ERRORS as e:
+            rec, err = None, e
+        if rec is not None:
+            records.append(rec)
+        else:
+            skipped += 1
+            if reason is None:
+                reason = f"Events[{i}].CloudTrailEvent: {err}"[:300]
+    return Decoded(records, skipped, reason)
+
+
+def _try(decoder, data):
+    try:
+        return decoder.decode(data)
+    except _DECODE_ERRORS:
+        return None
+
+
+def _lenient_record(raw) -> tuple[Record | None, Exception | None]:
+    try:
+        return decode_record(raw), None
+    except _DECODE_ERRORS as e:
+        first = e
+    for decode in (_lenient_record_decoder.decode, lambda r: _from_raw(_lenient_raw_decoder.decode(r))):
+        try:
+            return decode(raw), None
+        except _DECODE_ERRORS:
+            continue
+    return None, first
+
+
 def decode_record(data: bytes | str) -> Record:
     """One record (LookupEvents returns each event as its own JSON text)."""
     try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import zlib
 from dataclasses import dataclass
 from datetime import date
@@ -100,6 +101,9 @@ class FolderSource:
             return
         if not self.path.exists():
             raise FileNotFoundError(f"{self.path}: no such file or folder")
+        if not self.path.is_dir():  # a FIFO or device given by name: reported as skipped, never opened for reading
+            yield Unit("file", str(self.path))
+            return
         for root, dirs, files in os.walk(self.path):
             dirs[:] = sorted(d for d in dirs if d not in NOT_LOGS)
             d = date_of(os.path.relpath(root, self.path) + "/")
@@ -113,8 +117,25 @@ class FolderSource:
 
 
 def read_file(path: str) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read()
+    """A regular file's bytes. A FIFO, device or socket among the logs is refused without a
+    blocking open (reading a FIFO would wait for a writer forever)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ValueError(f"not a regular file ({_kind(mode)}): not read")
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            return fh.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    from iam_analyzer.inputs import file_kind
+
+    return file_kind(mode)
 
 
 def outside_window_message(files: int, days: list, since: date | None, until: date | None) -> str:
