@@ -41,7 +41,6 @@ from iam_analyzer.iam.compare import Reference, allowed_actions
 from iam_analyzer.iam.evaluate import Request, Result, evaluate
 from iam_analyzer.iam.minimize import minimize_actions
 from iam_analyzer.iam.policy import Condition, Policy, parse_policy_lenient
-from iam_analyzer.iam.trail_coverage import MANAGEMENT, observability
 from iam_analyzer.model import Function, Role, Snapshot
 
 __all__ = ["INLINE_LIMIT", "Dropped", "Entry", "Generator", "Options", "Result_", "generate_all", "role_documents",
@@ -181,9 +180,7 @@ class Generator:
                     excluded = keys
                     keys = {k for k in self.cat.actions if k not in excluded}
                 for key in sorted(keys):
-                    seen = key in observed
-                    if seen and observability(key) == MANAGEMENT:
-                        continue  # kept on what it was seen on: management events name every use
+                    seen = key in observed  # kept on what it was seen on; the rest of its grant below
                     action = self.cat.canonical(key)
                     svc = service_of(key)
                     for pattern in st.resources if st.resources is not None else ("*",):
