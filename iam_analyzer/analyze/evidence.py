@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta, timezone
 from iam_analyzer.analyze.needs import referenced_resources
 from iam_analyzer.analyze.schedule import function_rhythm
 from iam_analyzer.iam import arn as arnlib
+from iam_analyzer.iam.catalog import service_of
 from iam_analyzer.iam.trail_coverage import (DATA, DATA_PLANE, GLOBAL_REGION, NEVER, event_regions, needs_own_events,
                                              observability)
 from iam_analyzer.model import Function, Role
@@ -262,7 +263,7 @@ def why_kept(action: str, resource: str, ev: Evidence) -> str | None:
     if not ev.tightens:
         return "not enough evidence to tighten this function: " + "; ".join(ev.reasons)
     kind = observability(action)
-    svc = action.partition(":")[0].lower()
+    svc = service_of(action)
     if kind == NEVER:
         return "CloudTrail never records this action"
     if kind == DATA:

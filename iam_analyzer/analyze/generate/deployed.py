@@ -33,10 +33,10 @@ from iam_analyzer.analyze.evidence import EvidenceOptions, verdict, why_kept
 from iam_analyzer.analyze.generate.result import (Dropped, Entry, Options, Result_, conditions_json, role_documents,
                                                   usage_for)
 from iam_analyzer.analyze.generate.shaping import (INLINE_LIMIT, applies_objects, documents, generalise_entries,
-                                                   role_union, service_of)
+                                                   role_union)
 from iam_analyzer.analyze.needs import referenced_resources, requirements
 from iam_analyzer.iam import arn as arnlib
-from iam_analyzer.iam.catalog import Catalog, default_catalog
+from iam_analyzer.iam.catalog import Catalog, default_catalog, service_of
 from iam_analyzer.iam.compare import Reference, allowed_actions
 from iam_analyzer.iam.evaluate import Request, Result, evaluate
 from iam_analyzer.iam.minimize import minimize_actions
