@@ -219,8 +219,9 @@ def verdict(fn: Function, role: Role | None, usage: dict | None, options: Eviden
     modified = parse_time(fn.last_modified)
     if modified is not None and modified > start:
         code_days = max(0.0, (end - modified).total_seconds() / 86400)
-        partial.append((f"deployed or changed on {modified.date()}: only {_fmt(round(code_days, 1))} of the "
-                        f"window's {_fmt(ev.days)} day(s) show its current code (earlier events of the role still "
+        shown = (f"only {_fmt(round(code_days, 1))} of the window's {_fmt(ev.days)} day(s) show its current code"
+                 if code_days > 0 else "after the last event read: no event shows its current code")
+        partial.append((f"deployed or changed on {modified.date()}, {shown} (earlier events of the role still "
                         f"count for the role)", "run generate again once the new code has run for a full window"))
     if here is not None and here.management_events and fn.region != GLOBAL_REGION:
         g = ev.read.get((fn.account_id, GLOBAL_REGION))
