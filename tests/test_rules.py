@@ -48,7 +48,13 @@ def snap(policy=GOOD, trust=TRUST, fn_kw=None, extra_fns=0, roles=()) -> Snapsho
 
 
 def usage(actions=(), data=None, denied=False):
-    return {"kind": "iam-analyzer-usage", "window": {"since": "2026-10-01T00:00:00Z"},
+    """30 days of management events read in the function's account and region."""
+    return {"kind": "iam-analyzer-usage",
+            "window": {"since": "2026-10-01T00:00:00Z", "until": "2026-10-31T00:00:00Z",
+                       "start": "2026-10-01T00:00:00Z", "end": "2026-10-31T00:00:00Z", "days": 30.0},
+            "events": {"total": 500, "out_of_window": 0},
+            "coverage": [{"account": A, "region": R, "files": 300, "management_events": 400, "data_events": 100,
+                          "first_day": "2026-10-01", "last_day": "2026-10-30", "days": 30, "services": ["dynamodb"]}],
             "data_events": {"present": bool(data), "by_service": data or {}},
             "principals": [{"arn": f"arn:aws:iam::{A}:role/fn-role", "type": "role", "session": "fn",
                             "function": f"arn:aws:lambda:{R}:{A}:function:fn",
@@ -229,3 +235,13 @@ def test_rules_commands():
     res = CliRunner().invoke(main, ["rules", "show", "lam001"])
     assert res.exit_code == 0 and "# LAM001" in res.stdout and "How to fix" in res.stdout
     assert CliRunner().invoke(main, ["rules", "show", "NOPE1"]).exit_code == 2
+
+
+def test_unused_rules_stay_quiet_without_evidence_of_absence():
+    broad = snap(doc(allow(["dynamodb:*", "sns:*"], "*")))
+    assert {"IAM012", "IAM013", "IAM014"} <= ids(broad, usage([]))  # 30 days of the region read: absence is evidence
+    nothing_read = dict(usage([]), events={"total": 0, "out_of_window": 0})
+    other_region = dict(usage([]), coverage=[dict(usage([])["coverage"][0], region="eu-west-1")])
+    too_short = dict(usage([]), window=dict(usage([])["window"], start="2026-10-28T00:00:00Z"))
+    for u in (nothing_read, other_region, too_short):
+        assert not ids(broad, u) & {"IAM012", "IAM013", "IAM014"}

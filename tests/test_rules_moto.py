@@ -148,11 +148,16 @@ def test_every_planted_rule_is_reported_and_no_control_is(aws, tmp_path):
     busy_c = Caller(ACCOUNT, "busy", "busy-fn")
     tight_c = Caller(ACCOUNT, "tight", "tight-fn")
     table = f"arn:aws:dynamodb:{R}:{ACCOUNT}:table/t"
-    recs = [record(busy_c, now, "dynamodb.amazonaws.com", "GetItem", {"tableName": "t"}, [{"ARN": table}], rng=rng),
-            record(busy_c, now, "dynamodb.amazonaws.com", "PutItem", {"tableName": "t"}, [{"ARN": table}],
-                   error="AccessDenied", rng=rng),
-            record(tight_c, now, "dynamodb.amazonaws.com", "GetItem", {"tableName": "t"}, [{"ARN": table}], rng=rng)]
-    write_log_file(tmp_path / "trail", ACCOUNT, R, now, recs)
+    # 16 days of logs: the unused rules need evidence of absence (at least --min-window, 14 days)
+    for day in range(16):
+        when = now - timedelta(days=day)
+        recs = [record(busy_c, when, "dynamodb.amazonaws.com", "GetItem", {"tableName": "t"}, [{"ARN": table}], rng=rng),
+                record(busy_c, when, "dynamodb.amazonaws.com", "PutItem", {"tableName": "t"}, [{"ARN": table}],
+                       error="AccessDenied", rng=rng),
+                record(tight_c, when, "dynamodb.amazonaws.com", "GetItem", {"tableName": "t"}, [{"ARN": table}], rng=rng),
+                # someone else's management event: the trail records the region's management events
+                record(Caller(ACCOUNT, "ops", "console"), when, "sts.amazonaws.com", "GetCallerIdentity", {}, rng=rng)]
+        write_log_file(tmp_path / "trail", ACCOUNT, R, when, recs)
     planted.update({"IAM012": busy, "IAM013": busy, "IAM014": idle, "IAM015": busy,
                     "IAM016": f"arn:aws:lambda:{R}:{ACCOUNT}:function:busy-fn"})
     controls.update({"IAM012": tight, "IAM013": tight, "IAM014": tight, "IAM015": tight,
@@ -160,7 +165,7 @@ def test_every_planted_rule_is_reported_and_no_control_is(aws, tmp_path):
 
     run = lambda *a: CliRunner().invoke(main, list(a))  # noqa: E731
     assert run("scan", "--endpoint-url", aws.endpoint_url, "--thorough", "-o", str(tmp_path / "s.json")).exit_code == 0
-    r = run("usage", "--cloudtrail", str(tmp_path / "trail"), "--since", "7d", "--snapshot", str(tmp_path / "s.json"),
+    r = run("usage", "--cloudtrail", str(tmp_path / "trail"), "--since", "17d", "--snapshot", str(tmp_path / "s.json"),
             "-o", str(tmp_path / "u.json"))
     assert r.exit_code == 0, r.output
     cfg = tmp_path / "all.yaml"

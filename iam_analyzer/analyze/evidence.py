@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta, timezone
 from iam_analyzer.analyze.needs import referenced_resources
 from iam_analyzer.analyze.schedule import function_rhythm
 from iam_analyzer.iam import arn as arnlib
+from iam_analyzer.iam.catalog import service_of
 from iam_analyzer.iam.trail_coverage import (DATA, DATA_PLANE, GLOBAL_REGION, NEVER, event_regions, needs_own_events,
                                              observability)
 from iam_analyzer.model import Function, Role
@@ -40,6 +41,9 @@ INSUFFICIENT = "insufficient"
 # function is not mistaken for an unused one; shorter windows mostly show a sample.
 DEFAULT_MIN_WINDOW_DAYS = 14.0
 _SLACK_DAYS = 1  # log delivery lags and windows cut mid-day: a day's slack at each end
+# A window of N days read up to the last delivered event is a little under N days: logs
+# arrive minutes to hours late. Half a day of tolerance against --min-window and schedules.
+_LAG_DAYS = 0.5
 
 
 @dataclass(frozen=True)
@@ -120,9 +124,23 @@ def data_events_seen(usage: dict | None) -> dict[str, set[str]]:
     return {svc: set(res) for svc, res in (((usage or {}).get("data_events") or {}).get("by_service") or {}).items()}
 
 
-def _role_seen(usage: dict, role_arn: str) -> bool:
-    return any(p.get("arn") == role_arn and any(a.get("count") or a.get("denied") for a in p.get("actions", []))
-               for p in usage.get("principals", []))
+@dataclass(frozen=True)
+class _Facts:
+    read: dict
+    data_seen: dict
+    active_roles: frozenset
+
+
+_facts_cache: list = [None, None]  # [the usage document, its facts]: verdicts run per function
+
+
+def _facts(usage: dict) -> _Facts:
+    """What the usage document says once, not once per function (it is not changed meanwhile)."""
+    if _facts_cache[0] is not usage:
+        active = frozenset(p.get("arn") for p in usage.get("principals", [])
+                           if any(a.get("count") or a.get("denied") for a in p.get("actions", [])))
+        _facts_cache[:] = [usage, _Facts(regions_read(usage), data_events_seen(usage), active)]
+    return _facts_cache[1]
 
 
 def _fmt(days: float) -> str:
@@ -138,8 +156,9 @@ def verdict(fn: Function, role: Role | None, usage: dict | None, options: Eviden
     ev = Evidence(SUFFICIENT, account=fn.account_id, region=fn.region)
     if usage is None:
         return _no(ev, "no CloudTrail usage was given", "run `iam-analyzer usage` and pass its output with --usage")
-    ev.data_seen = data_events_seen(usage)
-    ev.read = regions_read(usage)
+    facts = _facts(usage)
+    ev.data_seen = facts.data_seen
+    ev.read = facts.read
     window = usage.get("window") or {}
     ev.start = window.get("start") or window.get("since") or window.get("first_event")
     ev.end = window.get("end") or window.get("until") or window.get("last_event")
@@ -179,19 +198,19 @@ def verdict(fn: Function, role: Role | None, usage: dict | None, options: Eviden
             partial.append((f"{span - here.days} day(s) between {ev.first_day} and {ev.last_day} have no events "
                             f"read in {fn.region}", None))
         ev.days = round(min(ev.days, float(span)), 1)
-    if ev.days < opt.min_window_days:
+    if ev.days < opt.min_window_days - _LAG_DAYS:
         insufficient.append((f"the evidence covers {_fmt(ev.days)} day(s), shorter than the minimum window of "
                              f"{_fmt(opt.min_window_days)} days (--min-window)",
                              f"widen --since to at least {math.ceil(opt.min_window_days)} days of CloudTrail logs"))
     rhythm = function_rhythm(fn.triggers)
-    if rhythm is not None and ev.days < 2 * rhythm[0]:
+    if rhythm is not None and ev.days < 2 * rhythm[0] - _LAG_DAYS:
         gap, expr = rhythm
         insufficient.append((f"the evidence covers {_fmt(ev.days)} day(s), fewer than two runs of its schedule "
                              f"{expr} (up to {_fmt(gap)} day(s) apart)",
                              f"widen --since to at least {math.ceil(2 * gap)} days"))
     if role is not None and role.last_used:
         used = parse_time(role.last_used)
-        if used is not None and used >= start and not _role_seen(usage, role.arn):
+        if used is not None and used >= start and role.arn not in facts.active_roles:
             where = f" in {role.last_used_region}" if role.last_used_region else ""
             insufficient.append((f"IAM records role {role.name} as last used on {used.date()}{where}, inside the "
                                  f"window, but no CloudTrail event of it was read",
@@ -200,8 +219,9 @@ def verdict(fn: Function, role: Role | None, usage: dict | None, options: Eviden
     modified = parse_time(fn.last_modified)
     if modified is not None and modified > start:
         code_days = max(0.0, (end - modified).total_seconds() / 86400)
-        partial.append((f"deployed or changed on {modified.date()}: only {_fmt(round(code_days, 1))} of the "
-                        f"window's {_fmt(ev.days)} day(s) show its current code (earlier events of the role still "
+        shown = (f"only {_fmt(round(code_days, 1))} of the window's {_fmt(ev.days)} day(s) show its current code"
+                 if code_days > 0 else "after the last event read: no event shows its current code")
+        partial.append((f"deployed or changed on {modified.date()}, {shown} (earlier events of the role still "
                         f"count for the role)", "run generate again once the new code has run for a full window"))
     if here is not None and here.management_events and fn.region != GLOBAL_REGION:
         g = ev.read.get((fn.account_id, GLOBAL_REGION))
@@ -244,7 +264,7 @@ def why_kept(action: str, resource: str, ev: Evidence) -> str | None:
     if not ev.tightens:
         return "not enough evidence to tighten this function: " + "; ".join(ev.reasons)
     kind = observability(action)
-    svc = action.partition(":")[0].lower()
+    svc = service_of(action)
     if kind == NEVER:
         return "CloudTrail never records this action"
     if kind == DATA:

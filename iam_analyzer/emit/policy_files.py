@@ -8,6 +8,7 @@ from pathlib import Path
 
 from iam_analyzer.analyze.generate.deployed import Result_, role_union
 from iam_analyzer.emit.policy_formats import FORMATS, safe_name
+from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.outputs import make_folder, write_text
 
 
@@ -59,7 +60,8 @@ def summary_lines(doc: dict) -> list[str]:
     """One line per function, then the totals: what a person reads on the terminal."""
     lines = []
     for s in doc["functions"]:
-        name = s["function"].rsplit(":", 1)[-1]
+        parsed = arnlib.try_parse(s["function"])
+        name = parsed.resource_id if parsed else s["function"]
         ev = s["evidence"]
         if s["file"] is None:
             lines.append(f"{name}: not tightened, {ev['verdict']} evidence: " + "; ".join(ev["reasons"][:3]))

@@ -289,3 +289,8 @@ def expand_actions(patterns: Iterable[str], catalog: Catalog | None = None) -> s
     for p in patterns:
         out.update(cat.expand_keys(p))
     return out
+
+
+def service_of(action: str) -> str:
+    """The lower-cased service prefix of an action or action pattern (``s3:Get*`` -> ``s3``)."""
+    return action.partition(":")[0].lower()

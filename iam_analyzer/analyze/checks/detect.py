@@ -248,6 +248,20 @@ def _function_roles_with_usage(model: Model):
     return [s for s in model.subjects if s.functions]
 
 
+def _roles_with_evidence(model: Model):
+    """Execution roles whose every function has evidence enough that an unseen permission is
+    unused (``analyze/evidence.py``): no usage-based "unused" finding on a region the trail
+    does not cover, a window too short, or logs that hold nothing."""
+    from iam_analyzer.analyze.evidence import verdict
+
+    out = []
+    for s in _function_roles_with_usage(model):
+        role = model.snapshot.find_role(s.arn)
+        if all(verdict(f, role, model.usage).tightens for f in s.functions):
+            out.append(s)
+    return out
+
+
 def _evidence_sets(model: Model, s: Subject) -> tuple[set[str], set[str], set[str]]:
     """Lower-case action keys a subject used (usage), needs (configuration) and is granted."""
     used = {a["action"].lower() for a in model.usage_for(s.arn) if a.get("count")}
@@ -261,7 +275,7 @@ def _evidence_sets(model: Model, s: Subject) -> tuple[set[str], set[str], set[st
 @check("unused_permissions")
 def _unused(model: Model, rule: Rule) -> list[Finding]:
     out = []
-    for s in _function_roles_with_usage(model):
+    for s in _roles_with_evidence(model):
         used, needed, granted = _evidence_sets(model, s)
         unused = granted - used - needed
         if granted and unused:
@@ -278,7 +292,7 @@ def _unused(model: Model, rule: Rule) -> list[Finding]:
 @check("unused_services")
 def _unused_services(model: Model, rule: Rule) -> list[Finding]:
     out = []
-    for s in _function_roles_with_usage(model):
+    for s in _roles_with_evidence(model):
         used, needed, granted = ({k.split(":")[0] for k in x} for x in _evidence_sets(model, s))
         idle = sorted(granted - used - needed)
         if idle and len(idle) < 200:
@@ -294,7 +308,7 @@ def _unused_role(model: Model, rule: Rule) -> list[Finding]:
     active = {p.get("arn") for p in model.usage.get("principals", []) if any(a.get("count") for a in p.get("actions", []))}
     return [_finding(rule, s.arn, f"{s.name} made no recorded call in the usage window "
                      f"({(model.usage.get('window') or {}).get('since')} to now)", {"functions": [f.arn for f in s.functions]},
-                     "idle") for s in model.subjects if s.functions and s.arn not in active]
+                     "idle") for s in _roles_with_evidence(model) if s.arn not in active]
 
 
 @check("unverifiable_access")

@@ -33,15 +33,14 @@ from iam_analyzer.analyze.evidence import EvidenceOptions, verdict, why_kept
 from iam_analyzer.analyze.generate.result import (Dropped, Entry, Options, Result_, conditions_json, role_documents,
                                                   usage_for)
 from iam_analyzer.analyze.generate.shaping import (INLINE_LIMIT, applies_objects, documents, generalise_entries,
-                                                   role_union, service_of)
+                                                   role_union)
 from iam_analyzer.analyze.needs import referenced_resources, requirements
 from iam_analyzer.iam import arn as arnlib
-from iam_analyzer.iam.catalog import Catalog, default_catalog
+from iam_analyzer.iam.catalog import Catalog, default_catalog, service_of
 from iam_analyzer.iam.compare import Reference, allowed_actions
 from iam_analyzer.iam.evaluate import Request, Result, evaluate
 from iam_analyzer.iam.minimize import minimize_actions
 from iam_analyzer.iam.policy import Condition, Policy, parse_policy_lenient
-from iam_analyzer.iam.trail_coverage import MANAGEMENT, observability
 from iam_analyzer.analyze.generate.code_evidence import narrow_to_code
 from iam_analyzer.model import Function, Role, Snapshot
 
@@ -183,9 +182,7 @@ class Generator:
                     excluded = keys
                     keys = {k for k in self.cat.actions if k not in excluded}
                 for key in sorted(keys):
-                    seen = key in observed
-                    if seen and observability(key) == MANAGEMENT:
-                        continue  # kept on what it was seen on: management events name every use
+                    seen = key in observed  # kept on what it was seen on; the rest of its grant below
                     action = self.cat.canonical(key)
                     svc = service_of(key)
                     for pattern in st.resources if st.resources is not None else ("*",):

@@ -9,7 +9,8 @@ import re
 from collections import defaultdict
 
 from iam_analyzer.analyze.generate.result import Entry, Result_, conditions_json
-from iam_analyzer.iam.catalog import Catalog
+from iam_analyzer.iam import arn as arnlib
+from iam_analyzer.iam.catalog import Catalog, service_of
 from iam_analyzer.iam.minimize import covered_permissions, drop_covered_statements, minimize_actions
 from iam_analyzer.iam.policy import Statement
 
@@ -19,10 +20,6 @@ _SERVICE_NAMES = {"dynamodb": "DynamoDB", "s3": "S3", "sqs": "SQS", "sns": "SNS"
                   "ssm": "SSM", "ec2": "EC2", "xray": "XRay", "sts": "STS", "secretsmanager": "SecretsManager",
                   "logs": "Logs", "lambda": "Lambda", "kinesis": "Kinesis", "states": "StepFunctions",
                   "events": "EventBridge", "elasticfilesystem": "EFS", "kafka": "MSK", "mq": "MQ", "rds": "RDS"}
-
-
-def service_of(action: str) -> str:
-    return action.split(":", 1)[0].lower()
 
 
 def documents(entries: list[Entry], denies: list[Statement], res: Result_, cat: Catalog, min_prefix: int) -> list[dict]:
@@ -109,8 +106,9 @@ def generalise_entries(entries: list[Entry]) -> list[Entry]:
     groups: dict[tuple[str, str], list[Entry]] = defaultdict(list)
     out = []
     for e in entries:
-        if ":s3:::" in e.resource and "/" in e.resource:
-            groups[(e.action, e.resource.split("/", 1)[0])].append(e)
+        parsed = arnlib.try_parse(e.resource)
+        if parsed is not None and parsed.service == "s3" and "/" in parsed.resource:
+            groups[(e.action, arnlib.container(e.resource))].append(e)
         else:
             out.append(e)
     for (action, bucket), es in groups.items():
