@@ -296,3 +296,43 @@ def test_names_that_could_break_out_of_the_query_are_refused():
         build_query("athena", 'trail."x"; DROP TABLE y', Filters())
     with pytest.raises(ValueError):
         build_query("lake", "eds'1", Filters())
+
+
+def test_cli_usage_athena_on_moto_with_seeded_results(aws, trail, tmp_path, monkeypatch):
+    # The command end to end against moto's Athena, whose results are seeded through moto's
+    # API (moto runs no SQL). moto has no GetTableMetadata: the table's layout is given.
+    import urllib.request
+
+    filters = Filters(WINDOW.since, WINDOW.until)
+    layout = athena.table_layout(_MetadataOnly(), "trail.cloudtrail_logs_pp")
+    monkeypatch.setattr(athena, "table_layout", lambda _client, _table: layout)
+    rows = _athena_sql_rows_on_duckdb(trail, WINDOW, build_query("athena", "trail.cloudtrail_logs_pp", filters, layout))
+    header = {"Data": [{"VarCharValue": c} for c in COLUMNS]}
+    seeded = {"region": "us-east-1", "results": [{
+        "rows": [header] + [{"Data": [{"VarCharValue": _text(v)} if v is not None else {} for v in r]} for r in rows],
+        "column_info": [{"Name": c, "Type": "varchar"} for c in COLUMNS]}]}
+    req = urllib.request.Request(f"{aws.endpoint_url}/moto-api/static/athena/query-results", method="POST",
+                                 data=json.dumps(seeded).encode(), headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10).read()
+    out = tmp_path / "u.json"
+    res = CliRunner().invoke(main, ["usage", "--athena", "trail.cloudtrail_logs_pp", "--endpoint-url", aws.endpoint_url,
+                                    "--region", "us-east-1", "--athena-output", "s3://results/iam-analyzer/",
+                                    "--since", "2026-11-01", "--until", "2026-11-04T12:00:00Z", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(out.read_text())
+    (source,) = doc["sources"]
+    assert source["type"] == "athena" and source["result_rows"] == len(rows) and source["query_id"]
+    got = comparable(doc)
+    got.pop("files")
+    assert got == _expected_without_lookup_file(trail, WINDOW)
+    assert "partitions used to limit the scan: timestamp" in res.stderr
+
+
+def test_cli_refuses_mixed_sources_and_filters_without_sql(trail, tmp_path):
+    out = str(tmp_path / "u.json")
+    res = CliRunner().invoke(main, ["usage", "--athena", "db.t", "--cloudtrail", str(trail), "-o", out])
+    assert res.exit_code == 2 and "give no --cloudtrail" in res.output
+    res = CliRunner().invoke(main, ["usage", "--cloudtrail", str(trail), "--account", "123456789012", "-o", out])
+    assert res.exit_code == 2 and "--engine duckdb" in res.output
+    res = CliRunner().invoke(main, ["usage", "--engine", "duckdb", "--cloudtrail", str(trail), "--account", "12", "-o", out])
+    assert res.exit_code == 2 and "12 digits" in res.output
