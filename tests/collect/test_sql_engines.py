@@ -13,6 +13,7 @@ import json
 
 import boto3
 import duckdb
+import jsonschema
 import pytest
 from botocore.stub import ANY, Stubber
 from click.testing import CliRunner
@@ -22,6 +23,7 @@ from iam_analyzer.collect.aws import athena
 from iam_analyzer.collect.cloudtrail import duckdb_engine
 from iam_analyzer.collect.cloudtrail.pipeline import Window, to_document
 from iam_analyzer.collect.cloudtrail.sources import FolderSource
+from iam_analyzer.schema import load as load_schema
 from iam_analyzer.collect.cloudtrail.sql import (COLUMNS, GB, AthenaLayout, Filters, ScanLimitExceeded,
                                                  build_query)
 from tests.collect.corpus import (_dates, comparable, file_path_document, write_bad_file, write_corpus)
@@ -320,6 +322,7 @@ def test_cli_usage_athena_on_moto_with_seeded_results(aws, trail, tmp_path, monk
                                     "--since", "2026-11-01", "--until", "2026-11-04T12:00:00Z", "-o", str(out)])
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text())
+    jsonschema.validate(doc, load_schema("usage"))
     (source,) = doc["sources"]
     assert source["type"] == "athena" and source["result_rows"] == len(rows) and source["query_id"]
     got = comparable(doc)

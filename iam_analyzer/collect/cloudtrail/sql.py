@@ -21,7 +21,6 @@ run it. Three dialects:
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,8 +28,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from iam_analyzer.collect.cloudtrail.aggregate import Aggregate, Folder, _max, _min
-from iam_analyzer.collect.cloudtrail.records import (Params, Resource, SessionContext, SessionIssuer,
-                                                     UserIdentity)
+from iam_analyzer.collect.cloudtrail.records import Params, Resource
 
 DIALECTS = ("athena", "lake", "duckdb")
 
@@ -257,6 +255,9 @@ _P0 = _IDX[f"p_{PARAM_FIELDS[0][0]}"]
 _NAMES_AT = [i for i, (n, _) in enumerate(PARAM_FIELDS) if n in _LIST_PARAMS]
 
 
+_json = msgspec.json.decode
+
+
 def _bool(v) -> bool | None:
     if v is None or isinstance(v, bool):
         return v
@@ -268,8 +269,8 @@ def _names(v) -> tuple | None:
     if v is None:
         return None
     try:
-        parsed = json.loads(v) if isinstance(v, str) else v
-    except ValueError:
+        parsed = _json(v) if isinstance(v, str) else v
+    except msgspec.DecodeError:
         return None
     return tuple(x for x in parsed if isinstance(x, str)) if isinstance(parsed, list) else None
 
@@ -278,25 +279,12 @@ def _resources(v) -> tuple | None:
     if v is None:
         return None
     try:
-        arns = json.loads(v) if isinstance(v, str) else v
-    except ValueError:
+        arns = _json(v) if isinstance(v, str) else v
+    except msgspec.DecodeError:
         return None
     if not isinstance(arns, list):
         return None
     return tuple(Resource(ARN=a if isinstance(a, str) else None) for a in arns)
-
-
-_identities: dict = {}
-
-
-def _identity(issuer, user_arn) -> UserIdentity:
-    key = (issuer, user_arn)
-    ident = _identities.get(key)
-    if ident is None:
-        if len(_identities) > 100_000:
-            _identities.clear()
-        ident = _identities[key] = UserIdentity(arn=user_arn, sessionContext=SessionContext(SessionIssuer(arn=issuer)))
-    return ident
 
 
 def raw_key(row) -> tuple:
