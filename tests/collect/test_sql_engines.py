@@ -339,3 +339,26 @@ def test_cli_refuses_mixed_sources_and_filters_without_sql(trail, tmp_path):
     assert res.exit_code == 2 and "--engine duckdb" in res.output
     res = CliRunner().invoke(main, ["usage", "--engine", "duckdb", "--cloudtrail", str(trail), "--account", "12", "-o", out])
     assert res.exit_code == 2 and "12 digits" in res.output
+
+
+def test_only_a_bounded_aggregate_travels_for_unique_object_keys(tmp_path):
+    # 2,000 reads of 2,000 different objects: the query returns the prefixes the fold would
+    # keep, not a row per object, and the document is still the file path's
+    import random
+    from datetime import timedelta
+
+    from iam_analyzer.collect.cloudtrail.synth import record, write_log_file
+    from tests.collect.corpus import ACCOUNT, T0, UP, _obj
+
+    rng = random.Random(5)
+    recs = []
+    for i in range(2000):
+        key = f"data/{i % 7}/{i % 13}/{rng.getrandbits(40):x}.json"
+        recs.append(record(UP, T0 + timedelta(seconds=i), "s3.amazonaws.com", "GetObject",
+                           {"bucketName": "lake", "key": key}, _obj("lake", key), rng=rng))
+    write_log_file(tmp_path, ACCOUNT, "us-east-1", T0, recs)
+    rows = _sql_rows(tmp_path, WINDOW)
+    assert len(rows) <= 64
+    assert comparable(duckdb_document(tmp_path, WINDOW)) == comparable(file_path_document(tmp_path, WINDOW))
+    (p,) = duckdb_document(tmp_path, WINDOW)["principals"]
+    assert sum(a["count"] for a in p["actions"] if a["action"] == "s3:GetObject") == 2000
