@@ -180,6 +180,7 @@ def test_athena_result_pages_give_the_file_paths_document(trail):
     # the query reads only the partitions of the window, found from the table's projection
     assert "\"timestamp\" >= '2026/11/01'" in info.sql and "\"timestamp\" <= '2026/11/04'" in info.sql
     assert any("partitions used to limit the scan: timestamp" in s for s in said)
+    assert said[-1] == f"Athena: query q-1 scanned 0.005 GB; {len(rows)} aggregate row(s) read back"
 
 
 def test_lake_result_pages_give_the_file_paths_document(trail):
