@@ -44,6 +44,10 @@ def write_corpus(root: Path) -> Path:
             key = f"in/{day}/{i % 3}/{i}.csv"
             recs.append(record(UP, when, "s3.amazonaws.com", "GetObject", {"bucketName": "uploads", "key": key},
                                _obj("uploads", key), rng=rng))
+            if i % 4 == 0:  # HeadObject is authorised as s3:GetObject: one object table with GetObject's
+                other = f"other/{day}/{i}.x"
+                recs.append(record(UP, when, "s3.amazonaws.com", "HeadObject", {"bucketName": "uploads", "key": other},
+                                   _obj("uploads", other), rng=rng))
             recs.append(record(UP, when, "s3.amazonaws.com", "PutObject", {"bucketName": "out put", "key": f"k {i}.json"},
                                None, error="AccessDenied" if i % 7 == 0 else None, rng=rng))
             recs.append(record(CRON, when, "sqs.amazonaws.com", "SendMessageBatch",

@@ -194,3 +194,18 @@ def test_scan_with_access_advisor_fills_execution_roles(aws):
     assert any(g.operation == "generate_service_last_accessed_details" and g.error_code == "AccessDenied"
                for g in snap.accounts[0].coverage)
     assert all(r.access_advisor is None for r in snap.roles() if r.arn not in execution)
+
+
+def test_the_documented_scanner_policy_allows_access_advisor_and_it_only_reads():
+    import json
+    from pathlib import Path
+
+    from iam_analyzer.iam.catalog import default_catalog
+    from iam_analyzer.iam.evaluate import Request, Result, evaluate
+    from iam_analyzer.iam.policy import parse_policy
+
+    doc = json.loads((Path(__file__).resolve().parents[2] / "docs" / "scanner-policy.json").read_text())
+    policy = parse_policy(doc)
+    for action in ("iam:GenerateServiceLastAccessedDetails", "iam:GetServiceLastAccessedDetails"):
+        assert evaluate(Request(action, ROLE), [policy]).result is Result.ALLOW
+        assert default_catalog().access_level(action) == "Read"

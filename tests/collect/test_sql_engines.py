@@ -13,6 +13,7 @@ import json
 
 import boto3
 import duckdb
+import jsonschema
 import pytest
 from botocore.stub import ANY, Stubber
 from click.testing import CliRunner
@@ -22,6 +23,7 @@ from iam_analyzer.collect.aws import athena
 from iam_analyzer.collect.cloudtrail import duckdb_engine
 from iam_analyzer.collect.cloudtrail.pipeline import Window, to_document
 from iam_analyzer.collect.cloudtrail.sources import FolderSource
+from iam_analyzer.schema import load as load_schema
 from iam_analyzer.collect.cloudtrail.sql import (COLUMNS, GB, AthenaLayout, Filters, ScanLimitExceeded,
                                                  build_query)
 from tests.collect.corpus import (_dates, comparable, file_path_document, write_bad_file, write_corpus)
@@ -185,6 +187,7 @@ def test_athena_result_pages_give_the_file_paths_document(trail):
     # the query reads only the partitions of the window, found from the table's projection
     assert "\"timestamp\" >= '2026/11/01'" in info.sql and "\"timestamp\" <= '2026/11/04'" in info.sql
     assert any("partitions used to limit the scan: timestamp" in s for s in said)
+    assert said[-1] == f"Athena: query q-1 scanned 0.005 GB; {len(rows)} aggregate row(s) read back"
 
 
 def test_lake_result_pages_give_the_file_paths_document(trail):
@@ -303,3 +306,67 @@ def test_names_that_could_break_out_of_the_query_are_refused():
         build_query("athena", 'trail."x"; DROP TABLE y', Filters())
     with pytest.raises(ValueError):
         build_query("lake", "eds'1", Filters())
+
+
+def test_cli_usage_athena_on_moto_with_seeded_results(aws, trail, tmp_path, monkeypatch):
+    # The command end to end against moto's Athena, whose results are seeded through moto's
+    # API (moto runs no SQL). moto has no GetTableMetadata: the table's layout is given.
+    import urllib.request
+
+    filters = Filters(WINDOW.since, WINDOW.until)
+    layout = athena.table_layout(_MetadataOnly(), "trail.cloudtrail_logs_pp")
+    monkeypatch.setattr(athena, "table_layout", lambda _client, _table: layout)
+    rows = _athena_sql_rows_on_duckdb(trail, WINDOW, build_query("athena", "trail.cloudtrail_logs_pp", filters, layout))
+    header = {"Data": [{"VarCharValue": c} for c in COLUMNS]}
+    seeded = {"region": "us-east-1", "results": [{
+        "rows": [header] + [{"Data": [{"VarCharValue": _text(v)} if v is not None else {} for v in r]} for r in rows],
+        "column_info": [{"Name": c, "Type": "varchar"} for c in COLUMNS]}]}
+    req = urllib.request.Request(f"{aws.endpoint_url}/moto-api/static/athena/query-results", method="POST",
+                                 data=json.dumps(seeded).encode(), headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10).read()
+    out = tmp_path / "u.json"
+    res = CliRunner().invoke(main, ["usage", "--athena", "trail.cloudtrail_logs_pp", "--endpoint-url", aws.endpoint_url,
+                                    "--region", "us-east-1", "--athena-output", "s3://results/iam-analyzer/",
+                                    "--since", "2026-11-01", "--until", "2026-11-04T12:00:00Z", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(out.read_text())
+    jsonschema.validate(doc, load_schema("usage"))
+    (source,) = doc["sources"]
+    assert source["type"] == "athena" and source["result_rows"] == len(rows) and source["query_id"]
+    got = comparable(doc)
+    _drop_file_counts(got)
+    assert got == _expected_without_lookup_file(trail, WINDOW)
+    assert "partitions used to limit the scan: timestamp" in res.stderr
+
+
+def test_cli_refuses_mixed_sources_and_filters_without_sql(trail, tmp_path):
+    out = str(tmp_path / "u.json")
+    res = CliRunner().invoke(main, ["usage", "--athena", "db.t", "--cloudtrail", str(trail), "-o", out])
+    assert res.exit_code == 2 and "give no --cloudtrail" in res.output
+    res = CliRunner().invoke(main, ["usage", "--cloudtrail", str(trail), "--account", "123456789012", "-o", out])
+    assert res.exit_code == 2 and "--engine duckdb" in res.output
+    res = CliRunner().invoke(main, ["usage", "--engine", "duckdb", "--cloudtrail", str(trail), "--account", "12", "-o", out])
+    assert res.exit_code == 2 and "12 digits" in res.output
+
+
+def test_only_a_bounded_aggregate_travels_for_unique_object_keys(tmp_path):
+    # 2,000 reads of 2,000 different objects: the query returns the prefixes the fold would
+    # keep, not a row per object, and the document is still the file path's
+    import random
+    from datetime import timedelta
+
+    from iam_analyzer.collect.cloudtrail.synth import record, write_log_file
+    from tests.collect.corpus import ACCOUNT, T0, UP, _obj
+
+    rng = random.Random(5)
+    recs = []
+    for i in range(2000):
+        key = f"data/{i % 7}/{i % 13}/{rng.getrandbits(40):x}.json"
+        recs.append(record(UP, T0 + timedelta(seconds=i), "s3.amazonaws.com", "GetObject",
+                           {"bucketName": "lake", "key": key}, _obj("lake", key), rng=rng))
+    write_log_file(tmp_path, ACCOUNT, "us-east-1", T0, recs)
+    rows = _sql_rows(tmp_path, WINDOW)
+    assert len(rows) <= 64
+    assert comparable(duckdb_document(tmp_path, WINDOW)) == comparable(file_path_document(tmp_path, WINDOW))
+    (p,) = duckdb_document(tmp_path, WINDOW)["principals"]
+    assert sum(a["count"] for a in p["actions"] if a["action"] == "s3:GetObject") == 2000

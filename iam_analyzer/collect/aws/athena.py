@@ -199,7 +199,13 @@ def usage_from_athena(client, table: str, filters: Filters, workgroup: str | Non
     folder = RowFolder()
     folder.add(run_athena(client, sql, table.rpartition(".")[0] or "default", workgroup, output, max_scan_bytes, info,
                           poll=poll, sleep=sleep))
+    say(_done("Athena", info))
     return folder.flush(), info
+
+
+def _done(engine: str, info: RunInfo) -> str:
+    scanned = "unknown bytes" if info.bytes_scanned is None else f"{info.bytes_scanned / GB:.3f} GB"
+    return f"{engine}: query {info.query_id} scanned {scanned}; {info.rows} aggregate row(s) read back"
 
 
 def usage_from_lake(client, event_data_store: str, filters: Filters, max_scan_bytes: int | None = None,
@@ -213,6 +219,7 @@ def usage_from_lake(client, event_data_store: str, filters: Filters, max_scan_by
            else "--max-scan-gb caps it"))
     folder = RowFolder()
     folder.add(run_lake(client, sql, max_scan_bytes, info, poll=poll, sleep=sleep))
+    say(_done("CloudTrail Lake", info))
     return folder.flush(), info
 
 

@@ -347,6 +347,9 @@ class Folder:
             agg.attributed += count
             stat = [0, count, first, last, plan.is_data] if plan.denied else [count, 0, first, last, plan.is_data]
             params = key[10]
+            # SQL engines may send S3 object keys already coarsened to a level (key[12]), never
+            # coarser than the file path ends at; records never do
+            level = key[12] if len(key) > 12 else 0
             if plan.object_actions and params is not None and isinstance(params.versionId, str) and params.versionId:
                 plan = plan.versioned()
             res_t = key[11]
@@ -366,12 +369,15 @@ class Folder:
                         group = groups[(plan, head)] = self._object_group(plan, head)
                     group.events += count
                     for cur in group.curs:
-                        level, items = cur
-                        pk = project(obj, level) if level else obj
+                        at, items = cur
+                        if level > at:
+                            _merge_objects(cur, level, {obj: stat})
+                            continue
+                        pk = project(obj, at) if at else obj
                         if pk in items or len(items) < OBJECT_LIMIT:
                             _merge_stat(items, pk, stat)  # fits at the current level
                         else:
-                            _merge_objects(cur, 0, {obj: stat})
+                            _merge_objects(cur, level, {obj: stat})
                     if plan.other_actions:
                         res = [r.ARN for r in res_t if r.ARN]
                         for action in plan.other_actions:
@@ -399,9 +405,9 @@ class Folder:
                         gk = (plan.principal, plan.session, action, head)
                         cur = agg.objects.get(gk)
                         if cur is None:
-                            agg.objects[gk] = [0, {obj: list(stat)}]
+                            agg.objects[gk] = [level, {obj: list(stat)}]
                         else:
-                            _merge_objects(cur, 0, {obj: stat})
+                            _merge_objects(cur, level, {obj: stat})
                     else:
                         _merge_stat(table, (action, r), stat)
         for group in groups.values():  # data events on objects, added once per bucket

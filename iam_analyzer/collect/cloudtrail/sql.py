@@ -21,16 +21,14 @@ run it. Three dialects:
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 import msgspec
 
-from iam_analyzer.collect.cloudtrail.aggregate import Aggregate, Folder, _max, _min
-from iam_analyzer.collect.cloudtrail.records import (Params, Resource, SessionContext, SessionIssuer,
-                                                     UserIdentity)
+from iam_analyzer.collect.cloudtrail.aggregate import OBJECT_LIMIT, Aggregate, Folder, _max, _min
+from iam_analyzer.collect.cloudtrail.records import Params, Resource
 
 DIALECTS = ("athena", "lake", "duckdb")
 
@@ -42,7 +40,7 @@ _LIST_PARAMS = {"names"}  # parameters that hold a list of names (SSM GetParamet
 # events of the partitions read that fall outside the time window (counted, not used).
 KEY_COLUMNS = ("day", "issuer", "user_arn", "event_source", "event_name", "event_category", "management_event",
                "error_code", "event_type", "aws_region", "recipient_account",
-               *(f"p_{name}" for name, _ in PARAM_FIELDS), "resources", "in_window")
+               *(f"p_{name}" for name, _ in PARAM_FIELDS), "resources", "in_window", "key_level")
 COLUMNS = KEY_COLUMNS + ("n", "first_time", "last_time")
 
 GB = 1024 ** 3
@@ -179,7 +177,7 @@ def build_query(dialect: str, source: str, filters: Filters, layout: AthenaLayou
         time_col = "eventTime"
         day = "date_format(eventTime, '%Y-%m-%d')"
         params = [_trino_param(n, j, dialect) for n, j in PARAM_FIELDS]
-        resources = "json_format(CAST(transform(resources, r -> r.arn) AS JSON))"
+        resources = "transform(resources, r -> r.arn)"
         management = "CAST(managementEvent AS varchar)"
         category = "eventCategory"
         in_window = "TRUE"  # the window is in the WHERE clause: nothing outside it is read
@@ -192,7 +190,7 @@ def build_query(dialect: str, source: str, filters: Filters, layout: AthenaLayou
         time_col = "eventtime"
         day = "substr(eventtime, 1, 10)"
         params = [_trino_param(n, j, dialect) for n, j in PARAM_FIELDS]
-        resources = "json_format(CAST(transform(resources, r -> r.arn) AS JSON))"
+        resources = "transform(resources, r -> r.arn)"
         management = "CAST(managementevent AS varchar)" if "managementevent" in layout.columns else "CAST(NULL AS varchar)"
         category = "eventcategory" if "eventcategory" in layout.columns else "CAST(NULL AS varchar)"
         in_window = _window(time_col, filters, quote)
@@ -203,7 +201,7 @@ def build_query(dialect: str, source: str, filters: Filters, layout: AthenaLayou
         time_col = "eventtime"
         day = "substr(eventtime, 1, 10)"
         params = [_duck_param(i, n) for i, (n, _) in enumerate(PARAM_FIELDS)]
-        resources = "to_json(resources)"  # duckdb_engine.relation: already the list of ARNs
+        resources = "resources"  # duckdb_engine.relation: already the list of ARNs
         management = "CAST(managementevent AS VARCHAR)"
         category = "eventcategory"
         in_window = _window(time_col, filters, quote)
@@ -218,13 +216,76 @@ def build_query(dialect: str, source: str, filters: Filters, layout: AthenaLayou
         where.append(_in("awsregion" if dialect != "lake" else "awsRegion", filters.regions))
     keys = [day, issuer, user_arn, "eventsource", "eventname", category, management, "errorcode", "eventtype",
             "awsregion", "recipientaccountid", *params, resources, in_window]
-    select = ",\n  ".join(f"{expr} AS {col}" for expr, col in zip(keys, KEY_COLUMNS))
+    select = ",\n    ".join(f"{expr} AS {col}" for expr, col in zip(keys, _STAGE_COLUMNS))
     group = ", ".join(str(i + 1) for i in range(len(keys)))
-    text = (f"SELECT\n  {select},\n  count(*) AS n,\n  {first} AS first_time,\n  {last} AS last_time\n"
-            f"FROM {rel}\n")
+    stage = (f"  SELECT\n    {select},\n    count(*) AS n,\n    {first} AS first_time,\n    {last} AS last_time\n"
+             f"  FROM {rel}\n")
     if where:
-        text += "WHERE " + "\n  AND ".join(f"({w})" for w in where) + "\n"
-    return text + f"GROUP BY {group}"
+        stage += "  WHERE " + "\n    AND ".join(f"({w})" for w in where) + "\n"
+    stage += f"  GROUP BY {group}"
+    return _bounded(stage, dialect)
+
+
+# Stage one counts by the raw key, with the resources' ARNs as an array (``res``); stage two
+# bounds the result's size the way the fold bounds memory: S3 object keys are coarsened to
+# prefixes (``aggregate.project``) where a caller used more than OBJECT_LIMIT of them, and
+# parameters the fold only tests for presence or coarsens anyway (an object version, a log
+# stream, a state-machine execution) lose their values. See ``_bounded``.
+_STAGE_COLUMNS = tuple("res" if c == "resources" else c for c in KEY_COLUMNS if c != "key_level")
+
+
+def _proj(key: str, level: int) -> str:
+    """``aggregate.project`` in SQL, for levels 1 to 3: the first 4 - level path segments."""
+    return f"regexp_extract({key}, '^(?:[^/]*/){{0,{4 - level}}}') || '*'"
+
+
+def _bounded(stage: str, dialect: str) -> str:
+    """Stage two. The coarsening level of a key is decided per (caller, session, event name,
+    bucket, versioned or not): the distinct keys such a set holds are a subset of every object
+    table of the fold they feed, so the level is never coarser than the fold ends at; the row
+    carries it (``key_level``) and the fold lifts its table to it (``Folder.fold``), which is
+    how partial aggregates merge. The usage document is therefore unchanged."""
+    duck = dialect == "duckdb"
+    s3obj = ("event_source = 's3.amazonaws.com' AND p_key IS NOT NULL AND p_bucketName IS NOT NULL "
+             "AND p_copy_source IS NULL AND (event_type IS NULL OR event_type = 'AwsApiCall') "
+             "AND (issuer IS NOT NULL OR user_arn IS NOT NULL) AND in_window")
+    same = " AND ".join(f"s.k_{c} IS NOT DISTINCT FROM a.{c}" for c in ("issuer", "user_arn", "event_name"))
+    level = (f"CASE WHEN s.n0 IS NULL OR s.n0 <= {OBJECT_LIMIT} THEN 0 WHEN s.n1 <= {OBJECT_LIMIT} THEN 1 "
+             f"WHEN s.n2 <= {OBJECT_LIMIT} THEN 2 WHEN s.n3 <= {OBJECT_LIMIT} THEN 3 ELSE 4 END")
+    coarse = (f"CASE key_level WHEN 0 THEN p_key WHEN 1 THEN {_proj('p_key', 1)} WHEN 2 THEN {_proj('p_key', 2)} "
+              f"WHEN 3 THEN {_proj('p_key', 3)} ELSE '*' END")
+    at = "strpos(r, ':s3:::')"
+    swap = (f"if(r IS NOT NULL AND {at} > 0 AND substr(r, {at} + 6) = p_bucketName || '/' || p_key, "
+            f"substr(r, 1, {at} + 5) || p_bucketName || '/' || ({coarse}), r)")
+    res = (f"CASE WHEN key_level > 0 THEN list_transform(res, lambda r: {swap}) ELSE res END" if duck else
+           f"CASE WHEN key_level > 0 THEN transform(res, r -> {swap}) ELSE res END")
+    res = f"to_json({res})" if duck else f"json_format(CAST({res} AS JSON))"
+    backref = "\\1" if duck else "$1"
+    final = {
+        "p_key": coarse,
+        "p_versionId": "CASE WHEN p_versionId <> '' THEN 'v' ELSE p_versionId END",
+        "p_logStreamName": "CASE WHEN p_logStreamName <> '' THEN 's' ELSE p_logStreamName END",
+        "p_executionArn": (f"regexp_replace(p_executionArn, "
+                           f"'^(arn:[^:]+:states:[^:]*:[^:]*:execution:[^:]+:).+$', '{backref}*')"),
+        "resources": res,
+    }
+    cols = [final.get(c, c) for c in KEY_COLUMNS if c != "key_level"] + ["key_level"]
+    select = ",\n  ".join(f"{e} AS {c}" if e != c else c for e, c in zip(cols, KEY_COLUMNS))
+    group = ", ".join(str(i + 1) for i in range(len(cols)))
+    return (
+        f"WITH counted AS (\n{stage}\n),\n"
+        f"s3keys AS (\n  SELECT issuer AS k_issuer, user_arn AS k_user_arn, event_name AS k_event_name, "
+        f"p_bucketName AS k_bucket, coalesce(p_versionId, '') <> '' AS k_versioned,\n"
+        f"    count(DISTINCT p_key) AS n0, count(DISTINCT {_proj('p_key', 1)}) AS n1,\n"
+        f"    count(DISTINCT {_proj('p_key', 2)}) AS n2, count(DISTINCT {_proj('p_key', 3)}) AS n3\n"
+        f"  FROM counted WHERE {s3obj}\n  GROUP BY 1, 2, 3, 4, 5\n),\n"
+        f"leveled AS (\n  SELECT a.*, CASE WHEN {s3obj.replace('event_source', 'a.event_source')} THEN {level} "
+        f"ELSE 0 END AS key_level\n"
+        f"  FROM counted a LEFT JOIN s3keys s ON {same} AND s.k_bucket = a.p_bucketName "
+        f"AND s.k_versioned = (coalesce(a.p_versionId, '') <> '')\n)\n"
+        f"SELECT\n  {select},\n  sum(n) AS n,\n  min(first_time) AS first_time,\n  max(last_time) AS last_time\n"
+        f"FROM leveled\nGROUP BY {group}"
+    )
 
 
 def _athena_partitions(layout: AthenaLayout, f: Filters) -> list[str]:
@@ -254,7 +315,11 @@ def _athena_partitions(layout: AthenaLayout, f: Filters) -> list[str]:
 
 _IDX = {c: i for i, c in enumerate(COLUMNS)}
 _P0 = _IDX[f"p_{PARAM_FIELDS[0][0]}"]
+_LEVEL = _IDX["key_level"]
 _NAMES_AT = [i for i, (n, _) in enumerate(PARAM_FIELDS) if n in _LIST_PARAMS]
+
+
+_json = msgspec.json.decode
 
 
 def _bool(v) -> bool | None:
@@ -268,8 +333,8 @@ def _names(v) -> tuple | None:
     if v is None:
         return None
     try:
-        parsed = json.loads(v) if isinstance(v, str) else v
-    except ValueError:
+        parsed = _json(v) if isinstance(v, str) else v
+    except msgspec.DecodeError:
         return None
     return tuple(x for x in parsed if isinstance(x, str)) if isinstance(parsed, list) else None
 
@@ -278,25 +343,12 @@ def _resources(v) -> tuple | None:
     if v is None:
         return None
     try:
-        arns = json.loads(v) if isinstance(v, str) else v
-    except ValueError:
+        arns = _json(v) if isinstance(v, str) else v
+    except msgspec.DecodeError:
         return None
     if not isinstance(arns, list):
         return None
     return tuple(Resource(ARN=a if isinstance(a, str) else None) for a in arns)
-
-
-_identities: dict = {}
-
-
-def _identity(issuer, user_arn) -> UserIdentity:
-    key = (issuer, user_arn)
-    ident = _identities.get(key)
-    if ident is None:
-        if len(_identities) > 100_000:
-            _identities.clear()
-        ident = _identities[key] = UserIdentity(arn=user_arn, sessionContext=SessionContext(SessionIssuer(arn=issuer)))
-    return ident
 
 
 def raw_key(row) -> tuple:
@@ -305,8 +357,10 @@ def raw_key(row) -> tuple:
     for i in _NAMES_AT:
         values[i] = _names(values[i])
     params = None if all(v is None for v in values) else Params(*values)
-    return (row[1], row[2], row[3], row[4], row[5], _bool(row[6]), row[7], row[8], row[9], row[10], params,
-            _resources(row[_IDX["resources"]]))
+    key = (row[1], row[2], row[3], row[4], row[5], _bool(row[6]), row[7], row[8], row[9], row[10], params,
+           _resources(row[_IDX["resources"]]))
+    level = int(row[_LEVEL] or 0)
+    return key + (level,) if level else key
 
 
 class RowFolder:
