@@ -343,6 +343,9 @@ def check(req: CheckRequest) -> CheckResult:
         raise CheckInputError("; ".join(e for i in head.inputs for e in i.errors) or "no template or plan found in "
                               + ", ".join(req.paths))
     notes = []
+    if head.unknown_managed_policies:
+        notes.append(f"document unknown for {len(head.unknown_managed_policies)} managed polic(ies) attached by ARN "
+                     f"(give --snapshot of the account): {', '.join(head.unknown_managed_policies[:5])}")
     if head.unresolved:
         notes.append(f"{len(head.unresolved)} value(s) known only at deployment were read as \"*\" (see --param)")
     lap("read_head")

@@ -303,3 +303,27 @@ def test_a_new_escalation_path_is_reported_once_and_blocks(tmp_path):
     # already on the base: not new
     _, same = check_json(head, "--base", write(tmp_path / "copy.yaml", ESCALATE))
     assert same["escalations"] == [] and same["summary"]["existing_findings"] > 0
+
+
+SHARED = "arn:aws:iam::123456789012:policy/shared-data"
+ATTACHED = CFN.replace("      Policies:\n        - PolicyName: work",
+                       f"      ManagedPolicyArns: [{SHARED}]\n      Policies:\n        - PolicyName: work")
+
+
+def test_a_customer_policy_attached_by_arn_is_judged_with_the_account_snapshot(tmp_path):
+    from iam_analyzer.model import Account, ManagedPolicy, Snapshot
+
+    base, head = write(tmp_path / "base.yaml", CFN), write(tmp_path / "head.yaml", ATTACHED)
+    # without its document: new access of unknown extent, said so
+    _, doc = check_json(head, "--base", base)
+    (na,) = doc["new_access"]
+    assert na["resources"] == [SHARED] and "--snapshot" in na["reasons"][0]
+    assert any(SHARED in n for n in doc["notes"])
+    # with the deployed account's snapshot: the document is known and judged
+    snap = Snapshot(accounts=[Account("123456789012", policies=[ManagedPolicy(SHARED, "shared-data", {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})])])
+    snap.save(tmp_path / "snapshot.json")
+    _, doc2 = check_json(head, "--base", base, "--snapshot", tmp_path / "snapshot.json")
+    (na2,) = doc2["new_access"]
+    assert na2["policy"] == "shared-data" and "s3:GetObject" in na2["actions"] and na2["resources"] == ["*"]
+    assert any(f["rule"] != "IA-INPUT" and f["severity"] in ("high", "critical") for f in doc2["findings"])

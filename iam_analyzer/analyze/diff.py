@@ -255,6 +255,19 @@ def _changes(role: Role, functions: list[str], cand: Granted, ref: Granted | Non
     return out
 
 
+def _unknown_attached(head: Snapshot, role: Role, base_role: Role | None, functions: list[str]) -> list[AccessChange]:
+    """A managed policy attached by ARN whose document nobody knows grants an unknown amount:
+    new access that cannot be measured (``--snapshot`` of the account supplies the document)."""
+    before = set(base_role.managed_policy_arns) if base_role is not None else set()
+    out = []
+    for arn in role.managed_policy_arns:
+        if arn not in before and head.find_policy(arn) is None:
+            out.append(AccessChange(subject_name(role), role.arn, functions, arn, 0, [], 0, [arn],
+                                    ["managed policy attached whose document is unknown: give --snapshot of the account"],
+                                    role.location))
+    return out
+
+
 def access_changes(base: Snapshot | None, head: Snapshot, pairing: Pairing | None) -> tuple[list[AccessChange], list[AccessChange]]:
     """(new access per head role, removed access per base role). Without a base, everything a
     role grants is new; a head role with no base counterpart compares against nothing."""
@@ -271,6 +284,7 @@ def access_changes(base: Snapshot | None, head: Snapshot, pairing: Pairing | Non
         if b is not None:
             paired_base.add(id(b))
         new.extend(_changes(role, sorted(users.get(role.arn, [])), hg, bg))
+        new.extend(_unknown_attached(head, role, b, sorted(users.get(role.arn, []))))
         if bg is not None:
             removed.extend(_changes(b, sorted(users.get(role.arn, [])), bg, hg))
     if base is not None:
