@@ -52,6 +52,16 @@ def test_installed_wheel_reads_rules_and_report_templates(tmp_path):
     assert out.returncode == 1, out.stderr
     assert "## iam-analyzer lint" in out.stdout  # from reports/lint.md.j2
     assert "Action can never apply to the resources listed" in out.stdout  # from rules/lint/PL005.yaml
+    # the AWS managed policy data ships in the wheel: a SAM template reads without credentials
+    (work / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {Handler: a.b, Runtime: python3.12, CodeUri: ./src}\n")
+    iac = subprocess.run(
+        [str(py), "-c", "from iam_analyzer.collect.iac import read_paths; r = read_paths(['template.yaml']); "
+                        "print(r.unknown_managed_policies, [p.name for p in r.snapshot.accounts[0].policies])"],
+        cwd=work, capture_output=True, text=True, env=clean_env)
+    assert iac.returncode == 0, iac.stderr
+    assert iac.stdout.strip() == "[] ['AWSLambdaBasicExecutionRole']"
 
 
 def _pip_has_python_flag() -> bool:

@@ -27,7 +27,7 @@ from iam_analyzer.model import ManagedPolicy, Snapshot
 
 from . import cdk, terraform
 from .link import link
-from .loader import LoadError, load_file
+from .loader import LoadError, load_file, read_bounded
 from .resolve import Unresolved
 from .result import TRUST_POLICY, IacResult, InputReport, Parts
 from .sam import SamError
@@ -39,7 +39,7 @@ SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _SKIP_DIRS = {"node_modules", ".git", ".venv", "venv", "__pycache__", ".terraform", ".aws-sam", ".serverless"}
 _GENERIC_STEMS = {"template", "main", "packaged", "stack", "cloudformation", "cfn", "sam", "serverless", "index",
                   "infra", "infrastructure", "plan", "tfplan"}
-_HINTS = ("AWSTemplateFormatVersion", "Resources", "format_version", "planned_values", "Transform")
+_HINTS = (b"Resources", b"format_version", b"planned_values")
 
 
 def detect_kind(data: Any) -> str | None:
@@ -122,11 +122,11 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
 def _read_file(path: Path, explicit: bool, parts: Parts, used: set[str], account: str, region: str,
                partition: str, params: dict[str, Any]) -> InputReport | None:
     name = str(path)
+    if not explicit and not _looks_relevant(path):
+        return None  # package.json, tsconfig, OpenAPI documents ...: not parsed at all
     try:
         data = load_file(path)
     except LoadError as e:
-        if not explicit and not _looks_relevant(path):
-            return None
         return InputReport(name, "unknown", [f"{name}: {e}"])
     except OSError as e:
         return InputReport(name, "unknown", [f"{name}: cannot read: {e.strerror or e}"])
@@ -159,10 +159,11 @@ def _read_file(path: Path, explicit: bool, parts: Parts, used: set[str], account
 
 
 def _looks_relevant(path: Path) -> bool:
-    """Would a broken file have been a template or a plan? (Then its error is worth reporting.)"""
+    """Could this file be a template or a plan? Every template has "Resources" and every plan
+    "format_version" or "planned_values": a byte search decides before any parsing, so files
+    found by walking that are neither cost almost nothing and their syntax errors are not ours."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            head = fh.read(65536)
-    except OSError:
-        return False
-    return any(h in head for h in _HINTS)
+        raw = read_bounded(path)
+    except (OSError, LoadError):
+        return True  # let the reader report it
+    return any(h in raw for h in _HINTS)

@@ -189,7 +189,7 @@ class StackReader:
             doc = _doc(item.get("PolicyDocument"))
             raw = raw_list[i] if i < len(raw_list) else None
             src = source_policy(loc.logical_id or "", name) if source_policy else None
-            ploc = SourceLocation(loc.path, line_of(src) or line_of(raw) or line_of(item) or loc.line, loc.logical_id)
+            ploc = SourceLocation(loc.path, line_of(src) or line_of(item) or line_of(raw) or loc.line, loc.logical_id)
             self.statement_lines(ploc, name, doc)
             if src is not None:  # a SAM policy: statements written inline keep their lines
                 stmts = src.get("Statement") if isinstance(src, dict) else None

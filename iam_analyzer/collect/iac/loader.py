@@ -4,9 +4,10 @@ Every mapping becomes a ``LDict`` and every sequence a ``LList``; both carry ``l
 the line where the node starts) and ``LDict`` also ``key_lines`` (key -> line of the key). Scalars
 stay plain ``str``/``int``/... so the rest of the reader works on ordinary Python values.
 
-JSON is read with the same loader (JSON is, for templates and plans, valid YAML), through
-libyaml when it is available. A file that YAML refuses but ``json`` accepts (tabs in odd places,
-exotic escapes) is still read, without lines.
+YAML goes through libyaml when it is available. JSON (text starting with ``{`` or ``[``) goes
+through the standard library's decoder with hooks that record lines: ten times faster than
+YAML for the tens of megabytes a Terraform plan can reach. JSON that is not strict JSON is
+tried as YAML (flow style) before it is reported.
 
 Untrusted input is bounded: the file size, the nesting depth and the number of nodes once
 aliases are expanded (a "billion laughs" document is refused, not walked). Problems are raised
@@ -15,8 +16,12 @@ as ``LoadError`` with a one-line message naming the line.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
+import json.scanner
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -149,9 +154,53 @@ def _check_bounds(data: Any, max_depth: int, max_nodes: int) -> None:
             stack.extend((v, depth + 1) for v in node)
 
 
-def loads(text: str, *, json_fallback: bool = True, max_depth: int = MAX_DEPTH,
+def _loads_json(text: str) -> Any:
+    """JSON with lines, ten times faster than through YAML (Terraform plans run to tens of MB):
+    the standard decoder's pure-Python scanner, with object and array hooks that record the
+    line each starts on (a key's line is its value's, as formatted JSON writes them together)."""
+    newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def line_at(pos: int) -> int:
+        return bisect.bisect_left(newlines, pos) + 1
+
+    def parse_object(s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo=None, _w=None):
+        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, memo)
+        out = LDict(pairs)
+        out.line = line_at(s_and_end[1] - 1)
+        for k, v in pairs:
+            ln = getattr(v, "line", None)
+            if ln:
+                out.key_lines[k] = ln
+        return out, end
+
+    def parse_array(s_and_end, scan_once, _w=None):
+        values, end = json.decoder.JSONArray(s_and_end, scan_once)
+        out = LList(values)
+        out.line = line_at(s_and_end[1] - 1)
+        return out, end
+
+    dec = json.JSONDecoder()
+    dec.parse_object = parse_object  # type: ignore[assignment]
+    dec.parse_array = parse_array  # type: ignore[assignment]
+    dec.memo = {}  # type: ignore[attr-defined]
+    dec.scan_once = json.scanner.py_make_scanner(dec)  # type: ignore[attr-defined]
+    return dec.decode(text)
+
+
+def loads(text: str, *, max_depth: int = MAX_DEPTH,
           max_nodes: int = MAX_NODES) -> Any:
     """Parse YAML or JSON text into line-aware nodes. Raises ``LoadError``."""
+    json_error = None
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            data = _loads_json(text)
+        except RecursionError:
+            raise LoadError(f"nested too deeply (over {max_depth} levels): refused") from None
+        except ValueError as e:  # not strict JSON: may still be YAML flow style
+            json_error = e
+        else:
+            _check_bounds(data, max_depth, max_nodes)
+            return data
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except LoadError:
@@ -159,13 +208,9 @@ def loads(text: str, *, json_fallback: bool = True, max_depth: int = MAX_DEPTH,
     except RecursionError:
         raise LoadError(f"nested too deeply (over {max_depth} levels): refused") from None
     except yaml.MarkedYAMLError as e:
-        if json_fallback and text.lstrip().startswith(("{", "[")):
-            try:
-                data = json.loads(text)
-            except RecursionError:
-                raise LoadError(f"nested too deeply (over {max_depth} levels): refused") from None
-            except ValueError as je:
-                raise LoadError(f"invalid JSON: {je.msg} (column {je.colno})", je.lineno) from None
+        if isinstance(json_error, json.JSONDecodeError):
+            je = json_error
+            raise LoadError(f"invalid JSON: {je.msg} (column {je.colno})", je.lineno) from None
         else:
             mark = e.problem_mark or e.context_mark
             what = " ".join(x for x in (e.context, e.problem) if x) or "invalid YAML"
@@ -176,6 +221,22 @@ def loads(text: str, *, json_fallback: bool = True, max_depth: int = MAX_DEPTH,
     return data
 
 
+def read_bounded(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` (a FIFO, a device or a link to one
+    is refused, never read forever). Raises ``LoadError`` or ``OSError``."""
+    p = Path(path)
+    st = p.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise LoadError("not a regular file: refused")
+    if st.st_size > max_bytes:
+        raise LoadError(f"file is {st.st_size} bytes, over the {max_bytes}-byte limit: refused")
+    with open(p, "rb") as fh:
+        raw = fh.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise LoadError(f"file is over the {max_bytes}-byte limit: refused")
+    return raw
+
+
 # Parsed documents by content: a CI check reads the base and the head of a change, mostly the
 # same files. Callers treat the result as read-only.
 _CACHE: dict[tuple, Any] = {}
@@ -183,11 +244,7 @@ _CACHE: dict[tuple, Any] = {}
 
 def load_file(path: str | Path, *, max_bytes: int = MAX_BYTES, **kw: Any) -> Any:
     """Read and parse one file (cached by content). Raises ``LoadError`` or ``OSError``."""
-    p = Path(path)
-    size = p.stat().st_size
-    if size > max_bytes:
-        raise LoadError(f"file is {size} bytes, over the {max_bytes}-byte limit: refused")
-    raw = p.read_bytes()
+    raw = read_bounded(path, max_bytes)
     key = (hashlib.sha256(raw).hexdigest(), tuple(sorted(kw.items())))
     hit = _CACHE.get(key)
     if hit is not None:

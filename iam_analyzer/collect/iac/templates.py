@@ -15,6 +15,7 @@ from iam_analyzer.model import SourceLocation
 
 from . import sam
 from .cfn import StackReader
+from .includes import expand_foreach, has_foreach, inline_local
 from .loader import LDict, LoadError, line_of, load_file, plain
 from .resolve import Stack
 from .result import Parts
@@ -61,6 +62,20 @@ class _Locator:
         return pols[i] if i < len(pols) else None
 
 
+def _has_local_refs(data: dict) -> bool:
+    """Cheap test before copying: anything for ``inline_local`` to do?"""
+    res = data.get("Resources")
+    for r in (res.values() if isinstance(res, dict) else ()):
+        if not isinstance(r, dict):
+            continue
+        props = r.get("Properties") if isinstance(r.get("Properties"), dict) else {}
+        if isinstance(props.get("DefinitionUri"), str) or (props.get("PackageType") == "Image" and "ImageUri" not in props):
+            return True
+        if "Fn::Transform" in repr(props):
+            return True
+    return False
+
+
 def template_kind(data: Any) -> str | None:
     """cloudformation | sam, or None when the document is not a template."""
     if not isinstance(data, dict):
@@ -68,7 +83,8 @@ def template_kind(data: Any) -> str | None:
     res = data.get("Resources")
     if not isinstance(res, dict) or not res:
         return None
-    if not any(isinstance(r, dict) and isinstance(r.get("Type"), str) for r in res.values()):
+    if not any(isinstance(r, dict) and isinstance(r.get("Type"), str) or str(k).startswith("Fn::ForEach::")
+               for k, r in res.items()):
         return None
     return "sam" if sam.is_sam(data) else "cloudformation"
 
@@ -79,6 +95,14 @@ def read_template(path: str, data: dict, stack_name: str, parts: Parts, *, accou
     kind = template_kind(data)
     if kind is None:
         raise TemplateError("no Resources with a Type: not a CloudFormation template")
+    if has_foreach(data.get("Resources")) or has_foreach(data.get("Conditions")):
+        notes = []
+        data = expand_foreach(plain(data), params, notes)
+        parts.warnings.extend(f"{path}: {n}" for n in notes)
+    if _has_local_refs(data):
+        notes: list[str] = []
+        data = inline_local(plain(data), Path(path).parent, notes)
+        parts.warnings.extend(f"{path}: {n}" for n in notes)
     source = data
     if kind == "sam":
         declared = data.get("Parameters") if isinstance(data.get("Parameters"), dict) else {}

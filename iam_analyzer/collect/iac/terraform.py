@@ -28,8 +28,12 @@ _MODULE_KEYS = re.compile(r"\[[^\]]*\]")
 
 
 def is_plan(data: Any) -> bool:
-    return isinstance(data, dict) and "format_version" in data and (
-        "planned_values" in data or "resource_changes" in data or "terraform_version" in data)
+    """``terraform show -json`` of a plan (or of a state: ``values.root_module``)."""
+    if not isinstance(data, dict):
+        return False
+    if isinstance(data.get("planned_values"), dict) or isinstance(data.get("resource_changes"), list):
+        return True
+    return "format_version" in data and "terraform_version" in data and isinstance(data.get("values"), dict)
 
 
 class Instance:
@@ -61,19 +65,28 @@ class Plan:
             if isinstance(rc, dict) and isinstance(rc.get("change"), dict):
                 unknown[str(rc.get("address"))] = rc["change"].get("after_unknown") or {}
         self.instances: list[Instance] = []
-        self._walk((data.get("planned_values") or {}).get("root_module"), unknown)
+        planned = data.get("planned_values") if isinstance(data.get("planned_values"), dict) else data.get("values")
+        self._walk((planned if isinstance(planned, dict) else {}).get("root_module"), unknown)
         seen = {i.address for i in self.instances}
         prior = ((data.get("prior_state") or {}).get("values") or {}).get("root_module")
         for inst in self._collect(prior, {}):
             if inst.address not in seen and inst.mode == "data":
                 self.instances.append(inst)
         # deferred data sources (read during apply) exist only in resource_changes
+        seen = {i.address for i in self.instances}
         for rc in data.get("resource_changes") or []:
-            if isinstance(rc, dict) and rc.get("mode") == "data" and str(rc.get("address")) not in {i.address for i in self.instances}:
+            if isinstance(rc, dict) and rc.get("mode") == "data" and str(rc.get("address")) not in seen:
                 ch = rc.get("change") if isinstance(rc.get("change"), dict) else {}
                 raw = dict(rc, values=ch.get("after") or {})
                 self.instances.append(Instance(raw, str(rc.get("module_address", "")), ch.get("after_unknown")))
+                seen.add(str(rc.get("address")))
         self.by_address = {i.address: i for i in self.instances}
+        self.by_base: dict[str, list[Instance]] = {}  # address without its instance key
+        self.by_type_name: dict[tuple[str, str], Instance] = {}
+        for i in self.instances:
+            self.by_base.setdefault(_base(i.address), []).append(i)
+            if isinstance(i.values.get("name"), str):
+                self.by_type_name.setdefault((i.type, i.values["name"]), i)
         self.config, self.module_calls = _config_index((data.get("configuration") or {}).get("root_module"), "")
 
     def _collect(self, module: Any, unknown: dict, out: list | None = None) -> list[Instance]:
@@ -104,6 +117,8 @@ class Plan:
         if attr in inst.values and inst.values[attr] is not None and inst.unknown.get(attr) is not True:
             return inst.values[attr]  # known (blocks with some unknown parts: the known parts)
         if inst.unknown.get(attr) is True or _partially_unknown(inst.unknown.get(attr)):
+            if self.config and inst.config_address in self.config and not self.expression(inst, attr):
+                return default  # not set in the configuration: a value the provider computes
             v = self.from_reference(inst, attr)
             if v is not None:
                 return v
@@ -148,21 +163,10 @@ class Plan:
     def resolve_reference(self, inst: Instance, ref: str, depth: int = 0, want: str = "arn") -> Any:
         if ref.startswith("var.") and inst.module and depth < 8:
             return self._variable(inst, ref[4:].split(".", 1)[0].split("[", 1)[0], depth)
-        m = _REF.match(ref)
-        if not m or m.group(2) in ("var", "local", "module", "each", "count", "path", "terraform", "self"):
+        found = self.target(inst, ref)
+        if found is None:
             return None
-        data, rtype, name, idx, attr = m.groups()
-        base = f"{'data.' if data else ''}{rtype}.{name}"
-        prefix = f"{inst.module}." if inst.module else ""
-        cands = [i for a, i in self.by_address.items()
-                 if a == prefix + base or (a.startswith(prefix + base + "[") and a[len(prefix + base):].startswith("["))]
-        if idx:
-            cands = [i for i in cands if i.address == prefix + base + idx] or cands
-        if len(cands) > 1 and inst.index is not None:
-            cands = [i for i in cands if i.index == inst.index] or cands
-        if len(cands) != 1:
-            return None
-        target = cands[0]
+        target, attr = found
         # "aws_iam_role.fn[each.key].arn" is referenced as "aws_iam_role.fn": the attribute is implied
         attr = attr or (None if target.type == "aws_iam_policy_document" else want)
         if not attr:
@@ -170,6 +174,28 @@ class Plan:
         if target.type == "aws_iam_policy_document" and attr == "json":
             return json.dumps(tf_map.policy_document(self, target))
         return self.attribute(target, attr)
+
+    def target(self, inst: Instance, ref: str) -> tuple[Instance, str | None] | None:
+        """The one instance a reference names (in the referencing module), and the attribute."""
+        m = _REF.match(ref)
+        if not m or m.group(2) in ("var", "local", "module", "each", "count", "path", "terraform", "self"):
+            return None
+        data, rtype, name, idx, attr = m.groups()
+        base = f"{'data.' if data else ''}{rtype}.{name}"
+        prefix = f"{inst.module}." if inst.module else ""
+        cands = list(self.by_base.get(prefix + base, ()))
+        if idx:
+            cands = [i for i in cands if i.address == prefix + base + idx] or cands
+        if len(cands) > 1 and inst.index is not None:
+            cands = [i for i in cands if i.index == inst.index] or cands
+        return (cands[0], attr) if len(cands) == 1 else None
+
+    def referenced(self, inst: Instance, attr: str) -> Instance | None:
+        for ref in self.expression(inst, attr).get("references") or []:
+            found = self.target(inst, str(ref))
+            if found is not None:
+                return found[0]
+        return None
 
     def _variable(self, inst: Instance, var: str, depth: int) -> Any:
         """A module input: the module call's expression, resolved in the calling module."""
@@ -219,6 +245,21 @@ class Plan:
             return v
         built = self.attribute(inst, "arn")
         return built if isinstance(built, str) else WILDCARD
+
+
+def _base(address: str) -> str:
+    """``module.m["k"].aws_x.y["a"]`` -> ``module.m["k"].aws_x.y`` (the instance key dropped)."""
+    if address.endswith("]"):
+        depth = 0
+        for i in range(len(address) - 1, -1, -1):
+            c = address[i]
+            if c == "]":
+                depth += 1
+            elif c == "[":
+                depth -= 1
+                if depth == 0:
+                    return address[:i]
+    return address
 
 
 def _wanted_attribute(rtype: str, attr: str) -> str:

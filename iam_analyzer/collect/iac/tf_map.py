@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from iam_analyzer.iam import arn_builders as ab
@@ -43,7 +42,10 @@ def _doc(plan: "Plan", inst: "Instance", attr: str) -> dict:
             d = loads_document(v)
             return d if isinstance(d, dict) else {}
         except ValueError:
-            plan.note(inst, f"{attr} is not valid JSON")
+            if inst.unknown.get(attr) is True:
+                plan.note(inst, f"{attr} is built at apply from values not known yet: its statements are not read")
+            else:
+                plan.note(inst, f"{attr} is not valid JSON: its statements are not read")
     return {}
 
 
@@ -305,10 +307,7 @@ def _event_target(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     if not is_lambda_arn(arn):
         return
     rule_name = _s(plan.get(inst, "rule"))
-    rule = next((i for i in plan.instances if i.type == "aws_cloudwatch_event_rule" and i.values.get("name") == rule_name), None)
-    if rule is None:
-        rule = next((i for i in plan.instances if i.type == "aws_cloudwatch_event_rule"
-                     and plan.from_reference(inst, "rule") == i.values.get("name")), None)
+    rule = plan.referenced(inst, "rule") or plan.by_type_name.get(("aws_cloudwatch_event_rule", rule_name or ""))
     rv = rule.values if rule else {}
     state = rv.get("state") or ("DISABLED" if rv.get("is_enabled") is False else "ENABLED")
     _trigger(parts, Trigger("eventbridge-rule", plan.arn_of(rule) if rule else WILDCARD, arn, {
@@ -370,4 +369,4 @@ def _http_integration(plan: "Plan", inst: "Instance", parts: Parts) -> None:
                                 {"api_name": None, "protocol": "HTTP"}))
 
 
-__all__ = ["read", "policy_document", "json"]
+__all__ = ["read", "policy_document"]

@@ -229,3 +229,92 @@ def test_managed_policy_data_is_dated_and_looked_up_by_arn_or_name():
     assert "logs:PutLogEvents" in json.dumps(p.document)
     assert managed_policies.get("arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole") is None  # wrong path
     assert managed_policies.get("arn:aws-cn:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole") is p
+
+
+def test_local_includes_and_image_functions_as_sam_build_sees_them(tmp_path):
+    (tmp_path / "template.yaml").write_text("""Transform: AWS::Serverless-2016-10-31
+Resources:
+  ImgFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+      Events:
+        Get: {Type: Api, Properties: {Path: /x, Method: get, RestApiId: !Ref MyApi}}
+    Metadata: {DockerContext: ./app, Dockerfile: Dockerfile}
+  MyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        Fn::Transform: {Name: AWS::Include, Parameters: {Location: ./api.yaml}}
+""")
+    (tmp_path / "api.yaml").write_text("""openapi: 3.0.1
+info: {title: x, version: '1'}
+paths:
+  /x:
+    get:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ImgFn.Arn}/invocations
+""")
+    r = read_paths([tmp_path / "template.yaml"])
+    assert r.inputs[0].errors == []
+    (fn,) = r.snapshot.functions()
+    assert fn.package_type == "Image"
+    assert [(t.type, t.details["path"]) for t in fn.triggers] == [("apigateway-rest", "/x")]
+
+
+def test_terraform_state_json_is_read_too(tmp_path):
+    state = {"format_version": "1.0", "terraform_version": "1.9.5", "values": {"root_module": {"resources": [
+        {"address": "aws_lambda_function.f", "mode": "managed", "type": "aws_lambda_function", "name": "f",
+         "values": {"function_name": "f", "arn": "arn:aws:lambda:us-east-1:123456789012:function:f",
+                    "role": "arn:aws:iam::123456789012:role/r"}}]}}}
+    p = tmp_path / "state.json"
+    p.write_text(json.dumps(state))
+    r = read_paths([p])
+    assert r.inputs[0].kind == "terraform-plan"
+    assert [f.role_arn for f in r.snapshot.functions()] == ["arn:aws:iam::123456789012:role/r"]
+
+
+def test_language_extensions_foreach_is_expanded(tmp_path):
+    t = tmp_path / "t.yaml"
+    t.write_text("""Transform: AWS::LanguageExtensions
+Parameters:
+  Queues: {Type: CommaDelimitedList, Default: 'orders,refunds'}
+Resources:
+  Fn::ForEach::Workers:
+    - Name
+    - !Ref Queues
+    - 'Worker&{Name}':
+        Type: AWS::Lambda::Function
+        Properties:
+          FunctionName: !Sub 'worker-${Name}'
+          Role: arn:aws:iam::123456789012:role/r
+          Handler: a.b
+          Runtime: python3.12
+          Code: {ZipFile: x}
+""")
+    r = read_paths([t])
+    assert r.inputs[0].errors == []
+    assert sorted(f.name for f in r.snapshot.functions()) == ["worker-orders", "worker-refunds"]
+
+
+def test_special_files_and_outside_includes_are_refused(tmp_path):
+    import os
+    fifo = tmp_path / "template.yaml"
+    os.mkfifo(fifo)  # read naively, this would block forever
+    (tmp_path / "dev.yaml").symlink_to("/dev/zero")
+    r = read_paths([fifo, tmp_path / "dev.yaml"])
+    assert [("not a regular file" in i.errors[0]) for i in r.inputs] == [True, True]
+    sub = tmp_path / "app"
+    sub.mkdir()
+    (sub / "t.yaml").write_text("""Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        Fn::Transform: {Name: AWS::Include, Parameters: {Location: /etc/hostname}}
+""")
+    r = read_paths([sub / "t.yaml"])
+    assert any("outside" in w for w in r.inputs[0].warnings)
