@@ -136,6 +136,8 @@ def run(req: CheckRequest) -> CheckResult:
         for i in base_res.inputs:
             notes.extend(f"base: {e}" for e in i.errors)
     usage_doc = diff.usage_for_snapshot(req.usage, snap) if req.usage else None
+    if req.usage:
+        notes.extend(_usage_notes(req.usage, snap, req.account))
     lap("match")
 
     cfg = Config.load(req.config_path)
@@ -168,6 +170,23 @@ def run(req: CheckRequest) -> CheckResult:
     lap("suggest")
     return CheckResult(head, base_res, req.base, base_kind, gate.sort_findings(found), existing,
                        len(head_rules.suppressed) + gate_suppressed, new_access, removed, breaks, suggestions, notes, timings)
+
+
+def _usage_notes(usage: dict, snap: Snapshot, account: str) -> list[str]:
+    """Say when the usage cannot apply: another account than --account, or no function matched
+    (then nothing can be found to break, and that must not pass silently as "nothing breaks")."""
+    from iam_analyzer.analyze.diff import functions_with_usage
+    from iam_analyzer.iam import arn as arnlib
+
+    accounts = {a.account for p in usage.get("principals", []) if (a := arnlib.try_parse(p.get("arn") or ""))}
+    out = []
+    if accounts and account not in accounts:
+        out.append(f"the usage is from account(s) {', '.join(sorted(accounts))} but the templates were read with "
+                   f"--account {account}: pass --account so that would-break can match")
+    if snap.functions() and not functions_with_usage(usage, snap):
+        out.append("no function of the templates matched a principal of the usage: would-break and suggested "
+                   "policies have nothing to work on")
+    return out
 
 
 def _in_repo(loc, roots: list[str], paths: list[str]):

@@ -327,3 +327,13 @@ def test_a_customer_policy_attached_by_arn_is_judged_with_the_account_snapshot(t
     (na2,) = doc2["new_access"]
     assert na2["policy"] == "shared-data" and "s3:GetObject" in na2["actions"] and na2["resources"] == ["*"]
     assert any(f["rule"] != "IA-INPUT" and f["severity"] in ("high", "critical") for f in doc2["findings"])
+
+
+def test_usage_from_another_account_is_said_not_silently_ignored(tmp_path):
+    base, head = write(tmp_path / "base.yaml", CFN), write(tmp_path / "head.yaml", NO_QUEUE)
+    other = json.loads(json.dumps(USAGE).replace("123456789012", "999988887777"))
+    usage = write(tmp_path / "usage.json", json.dumps(other))
+    _, doc = check_json(head, "--base", base, "--usage", usage)
+    assert doc["would_break"] == [] and any("--account" in n for n in doc["notes"])
+    code, doc2 = check_json(head, "--base", base, "--usage", usage, "--account", "999988887777")
+    assert code == 1 and [w["action"] for w in doc2["would_break"]] == ["sqs:ReceiveMessage"]
