@@ -201,9 +201,8 @@ def _suggest(snap: Snapshot, usage_doc: dict, notes: list[str]) -> dict:
 
     HOOK(evidence): the generator is where the never-break evidence verdict per function
     (analyze/evidence.py) gates a suggestion: without enough evidence it returns no documents
-    and nothing is suggested. To show the verdict itself in the gate, add it to the dict below
-    (e.g. ``"evidence": verdict.as_dict()``) and to schemas/check.schema.json's
-    ``suggested_policy``. HOOK(code): calls found in the function's code (collect/code) can be
+    and nothing is suggested; a result that carries the verdict (``.evidence.as_dict()``) has
+    it copied into ``suggested_policy.evidence``. HOOK(code): calls found in the function's code (collect/code) can be
     passed to the generator here as another source of required permissions once they exist."""
     from iam_analyzer.analyze.diff import functions_with_usage
 
@@ -220,6 +219,8 @@ def _suggest(snap: Snapshot, usage_doc: dict, notes: list[str]) -> dict:
         return {}
     for r in results:
         if r.documents and r.after < r.before:
+            ev = getattr(r, "evidence", None)  # the evidence verdict, once the generator carries it
             out[r.function.name] = {"documents": r.documents, "before": r.before, "after": r.after,
-                                    "reduction_percent": r.reduction, "verified": bool(r.verification.get("ok"))}
+                                    "reduction_percent": r.reduction, "verified": bool(r.verification.get("ok")),
+                                    "evidence": ev.as_dict() if hasattr(ev, "as_dict") else None}
     return out

@@ -198,7 +198,8 @@ def test_a_bad_file_is_named_and_the_others_are_still_checked(tmp_path):
     doc = json.loads(out)
     assert code == 1
     errors = {i["path"]: i["errors"] for i in doc["inputs"]}
-    assert errors[str(bad)] and str(bad) in errors[str(bad)][0]
+    assert errors[str(bad)] and str(bad) in errors[str(bad)][0] and "SAM" in errors[str(bad)][0]
+    assert errors[str(plan)] and str(plan) in errors[str(plan)][0]  # a plan of the wrong shape
     assert str(bad) in err and "Traceback" not in err
     assert any(f["subject"] == "WorkerRole" for f in doc["findings"])  # the good file was checked
     assert any(f["rule"] == "IA-INPUT" for f in doc["findings"])
