@@ -338,3 +338,15 @@ def test_usage_from_another_account_is_said_not_silently_ignored(tmp_path):
     assert doc["would_break"] == [] and any("--account" in n for n in doc["notes"])
     code, doc2 = check_json(head, "--base", base, "--usage", usage, "--account", "999988887777")
     assert code == 1 and [w["action"] for w in doc2["would_break"]] == ["sqs:ReceiveMessage"]
+
+
+def test_pre_commit_skips_files_that_are_not_templates(tmp_path):
+    pkg = write(tmp_path / "package.json", json.dumps({"name": "app", "version": "1.0.0"}))
+    t = write(tmp_path / "stack.yaml", CFN)
+    assert run(pkg)[0] == 2  # named explicitly without the flag: reported
+    code, out, err = run(pkg, "--skip-unrecognised")
+    assert code == 0 and "nothing to check" in err
+    code, doc = check_json(pkg, t, "--skip-unrecognised")
+    assert code == 0 and [i["path"] for i in doc["inputs"]] == [str(t)]
+    hooks = (Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text()
+    assert "--skip-unrecognised" in hooks
