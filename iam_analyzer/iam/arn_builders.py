@@ -198,6 +198,29 @@ def function_name_and_qualifier(value: str) -> tuple[str, str | None]:
     return value, None
 
 
+def function_url(host_label: str, region: str) -> str:
+    """A function URL whose host part is not known before deployment (``*`` in the label)."""
+    return f"https://{host_label}.lambda-url.{region}.on.aws/"
+
+
+def account_root(account: str, partition: str = "aws") -> str:
+    """How a resource policy stores a bare account principal (``123456789012``)."""
+    return f"arn:{partition}:iam::{account}:root"
+
+
+def qualified(function_arn: str, qualifier: str | None) -> str:
+    return f"{function_arn}:{qualifier}" if qualifier else function_arn
+
+
+def stack_id(stack: str, region: str, account: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:cloudformation:{region}:{account}:stack/{stack}/*"
+
+
+def any_resource_of(service: str, region: str, account: str, partition: str = "aws") -> str:
+    """The ARN pattern for a resource of a type this module does not know: any of the service's."""
+    return f"arn:{partition}:{service or '*'}:{region}:{account}:*"
+
+
 def partition_of_region(region: str) -> str:
     for prefix, partition in (("cn-", "aws-cn"), ("us-gov", "aws-us-gov"), ("us-isob", "aws-iso-b"),
                               ("us-isof", "aws-iso-f"), ("us-iso", "aws-iso"), ("eu-isoe", "aws-iso-e"),

@@ -154,7 +154,7 @@ class StackReader:
         target = _s(p.get("TargetFunctionArn"))
         if not target:
             return
-        url = FunctionUrl(url=f"https://{self.s.name}-{logical}-*.lambda-url.{self.s.region}.on.aws/",
+        url = FunctionUrl(url=ab.function_url(f"{self.s.name}-{logical}-*", self.s.region),
                           auth_type=_s(p.get("AuthType")) or "", qualifier=_s(p.get("Qualifier")),
                           cors=p.get("Cors") if isinstance(p.get("Cors"), dict) else {},
                           invoke_mode=_s(p.get("InvokeMode")))

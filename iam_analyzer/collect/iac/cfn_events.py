@@ -49,14 +49,14 @@ def source_type(arn: str | None, self_managed: bool = False) -> str:
     return _ESM_SOURCES.get(svc, svc or "unknown")
 
 
-def permission_statement(sid: str, p: dict, resource: str) -> dict:
+def permission_statement(sid: str, p: dict, resource: str, partition: str = "aws") -> dict:
     principal = _s(p.get("Principal")) or "*"
     if principal == "*":
         who: Any = "*"
     elif principal.endswith(".amazonaws.com") or principal.endswith(".amazonaws.com.cn"):
         who = {"Service": principal}
     elif principal.isdigit() and len(principal) == 12:
-        who = {"AWS": f"arn:aws:iam::{principal}:root"}
+        who = {"AWS": ab.account_root(principal, partition)}
     else:
         who = {"AWS": principal}
     cond: dict[str, dict[str, str]] = {}
@@ -99,8 +99,7 @@ def permission(r: "StackReader", logical: str) -> None:
     _, qualifier = ab.function_name_and_qualifier(fn_ref)
 
     def add(fn: Function) -> None:
-        resource = f"{fn.arn}:{qualifier}" if qualifier else fn.arn
-        st = permission_statement(sid, p, resource)
+        st = permission_statement(sid, p, ab.qualified(fn.arn, qualifier), r.s.partition)
         pol = fn.resource_policy if isinstance(fn.resource_policy, dict) else None
         if pol is None:
             pol = fn.resource_policy = {"Version": "2012-10-17", "Id": "default", "Statement": []}

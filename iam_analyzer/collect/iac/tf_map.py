@@ -245,7 +245,7 @@ def _permission(plan: "Plan", inst: "Instance", parts: Parts) -> None:
 
     def add(fn: Function) -> None:
         from iam_analyzer.collect.invokers import invokers_from_policy
-        st = permission_statement(sid, p, f"{fn.arn}:{qualifier}" if qualifier else fn.arn)
+        st = permission_statement(sid, p, ab.qualified(fn.arn, qualifier), plan.partition)
         if not isinstance(fn.resource_policy, dict):
             fn.resource_policy = {"Version": "2012-10-17", "Id": "default", "Statement": []}
         fn.resource_policy["Statement"].append(st)
@@ -274,7 +274,7 @@ def _esm(plan: "Plan", inst: "Instance", parts: Parts) -> None:
 
 def _url(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     g = lambda a: plan.get(inst, a)  # noqa: E731
-    u = FunctionUrl(url=_s(g("function_url")) or f"https://*.lambda-url.{plan.region}.on.aws/",
+    u = FunctionUrl(url=_s(g("function_url")) or ab.function_url("*", plan.region),
                     auth_type=_s(g("authorization_type")) or "", qualifier=_s(g("qualifier")),
                     cors=_b(g("cors")), invoke_mode=_s(g("invoke_mode")))
     _link(parts, g("function_name"), lambda fn: fn.urls.append(u))
