@@ -144,9 +144,9 @@ def build(kind: Kind, name: str, partition: str, region: str, account: str, **ex
     return _VAR.sub(fill, fmt)
 
 
-def iam_name_with_path(name: str, path: str | None) -> str:
+def iam_name_with_path(name: str, path: object) -> str:
     """``RoleNameWithPath`` etc.: the path without its leading slash, then the name."""
-    p = (path or "/").strip("/")
+    p = path.strip("/") if isinstance(path, str) else ""
     return f"{p}/{name}" if p else name
 
 

@@ -57,8 +57,8 @@ class Stack:
         self.resources: dict = t.get("Resources") or {}
         if not isinstance(self.resources, dict):
             self.resources = {}
-        self.mappings: dict = t.get("Mappings") or {}
-        self.condition_defs: dict = t.get("Conditions") or {}
+        self.mappings: dict = t.get("Mappings") if isinstance(t.get("Mappings"), dict) else {}
+        self.condition_defs: dict = t.get("Conditions") if isinstance(t.get("Conditions"), dict) else {}
         self._conditions: dict[str, bool] = {}
         self._cond_stack: set[str] = set()
         self._names: dict[str, str] = {}

@@ -98,7 +98,9 @@ def _statement_refs(plan: "Plan", inst: "Instance", index: int, key: str) -> lis
     if not isinstance(blocks, list) or index >= len(blocks) or not isinstance(blocks[index], dict):
         return []
     out = []
-    for ref in (blocks[index].get(key) or {}).get("references") or []:
+    expr = blocks[index].get(key)
+    refs = expr.get("references") if isinstance(expr, dict) else None
+    for ref in refs if isinstance(refs, list) else []:
         v = plan.resolve_reference(inst, str(ref))
         if isinstance(v, str):
             out.append(v)
