@@ -87,6 +87,9 @@ class StackReader:
             if isinstance(cond, str) and not self.s.condition(cond, line_of(res, "Condition")):
                 continue
             rtype = str(res.get("Type", ""))
+            meta = res.get("Metadata")
+            if isinstance(meta, dict) and isinstance(meta.get("aws:cdk:path"), str):
+                self.parts.construct_paths[(self.s.path, logical)] = meta["aws:cdk:path"]
             kind = ab.CFN.get(rtype)
             if kind is not None and kind.ref != "id":
                 arn = self.arn(logical)
