@@ -360,3 +360,29 @@ def test_mangled_inputs_give_clean_errors_never_internal_ones(tmp_path):
     assert len(r.inputs) == len(files)
     internal = [e for i in r.inputs for e in i.errors if "could not be read" in e]
     assert internal == []
+
+
+def test_openapi_authorization_matches_what_scan_reads_from_methods(tmp_path):
+    t = tmp_path / "template.yaml"
+    t.write_text("""Transform: AWS::Serverless-2016-10-31
+Resources:
+  IamApi: {Type: AWS::Serverless::Api, Properties: {StageName: prod, Auth: {DefaultAuthorizer: AWS_IAM}}}
+  KeyApi: {Type: AWS::Serverless::Api, Properties: {StageName: prod, Auth: {ApiKeyRequired: true}}}
+  LamApi:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: prod, Auth: {DefaultAuthorizer: Lam, Authorizers: {Lam: {FunctionArn: !GetAtt Fn.Arn}}}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.b
+      Runtime: python3.12
+      InlineCode: x
+      Events:
+        A: {Type: Api, Properties: {Path: /a, Method: get, RestApiId: !Ref IamApi}}
+        B: {Type: Api, Properties: {Path: /b, Method: get, RestApiId: !Ref KeyApi}}
+        C: {Type: Api, Properties: {Path: /c, Method: get, RestApiId: !Ref LamApi}}
+        D: {Type: Api, Properties: {Path: /d, Method: get}}
+""")
+    (fn,) = read_paths([t]).snapshot.functions()
+    assert sorted((x.details["path"], x.details["authorization"]) for x in fn.triggers) == [
+        ("/a", "AWS_IAM"), ("/b", "NONE"), ("/c", "CUSTOM"), ("/d", "NONE")]
