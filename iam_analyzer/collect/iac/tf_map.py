@@ -358,8 +358,10 @@ def _rest_integration(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     fn = ab.lambda_invocation_target(_s(plan.get(inst, "uri")) or "")
     if fn:
         api = _s(plan.get(inst, "rest_api_id")) or WILDCARD
+        method = plan.referenced(inst, "http_method")  # http_method = aws_api_gateway_method.x.http_method
+        auth = _s(method.values.get("authorization")) if method is not None and method.type == "aws_api_gateway_method" else None
         _trigger(parts, Trigger("apigateway-rest", ab.api_source_arn(api, plan.region, plan.partition), fn, {
-            "api_name": None, "path": None, "method": _s(plan.get(inst, "http_method")), "authorization": None}))
+            "api_name": None, "path": None, "method": _s(plan.get(inst, "http_method")), "authorization": auth}))
 
 
 def _http_integration(plan: "Plan", inst: "Instance", parts: Parts) -> None:
