@@ -98,7 +98,9 @@ def _statement_refs(plan: "Plan", inst: "Instance", index: int, key: str) -> lis
     if not isinstance(blocks, list) or index >= len(blocks) or not isinstance(blocks[index], dict):
         return []
     out = []
-    for ref in (blocks[index].get(key) or {}).get("references") or []:
+    expr = blocks[index].get(key)
+    refs = expr.get("references") if isinstance(expr, dict) else None
+    for ref in refs if isinstance(refs, list) else []:
         v = plan.resolve_reference(inst, str(ref))
         if isinstance(v, str):
             out.append(v)
@@ -245,7 +247,7 @@ def _permission(plan: "Plan", inst: "Instance", parts: Parts) -> None:
 
     def add(fn: Function) -> None:
         from iam_analyzer.collect.invokers import invokers_from_policy
-        st = permission_statement(sid, p, f"{fn.arn}:{qualifier}" if qualifier else fn.arn)
+        st = permission_statement(sid, p, ab.qualified(fn.arn, qualifier), plan.partition)
         if not isinstance(fn.resource_policy, dict):
             fn.resource_policy = {"Version": "2012-10-17", "Id": "default", "Statement": []}
         fn.resource_policy["Statement"].append(st)
@@ -274,7 +276,7 @@ def _esm(plan: "Plan", inst: "Instance", parts: Parts) -> None:
 
 def _url(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     g = lambda a: plan.get(inst, a)  # noqa: E731
-    u = FunctionUrl(url=_s(g("function_url")) or f"https://*.lambda-url.{plan.region}.on.aws/",
+    u = FunctionUrl(url=_s(g("function_url")) or ab.function_url("*", plan.region),
                     auth_type=_s(g("authorization_type")) or "", qualifier=_s(g("qualifier")),
                     cors=_b(g("cors")), invoke_mode=_s(g("invoke_mode")))
     _link(parts, g("function_name"), lambda fn: fn.urls.append(u))
@@ -356,8 +358,10 @@ def _rest_integration(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     fn = ab.lambda_invocation_target(_s(plan.get(inst, "uri")) or "")
     if fn:
         api = _s(plan.get(inst, "rest_api_id")) or WILDCARD
+        method = plan.referenced(inst, "http_method")  # http_method = aws_api_gateway_method.x.http_method
+        auth = _s(method.values.get("authorization")) if method is not None and method.type == "aws_api_gateway_method" else None
         _trigger(parts, Trigger("apigateway-rest", ab.api_source_arn(api, plan.region, plan.partition), fn, {
-            "api_name": None, "path": None, "method": _s(plan.get(inst, "http_method")), "authorization": None}))
+            "api_name": None, "path": None, "method": _s(plan.get(inst, "http_method")), "authorization": auth}))
 
 
 def _http_integration(plan: "Plan", inst: "Instance", parts: Parts) -> None:

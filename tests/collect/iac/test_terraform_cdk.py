@@ -73,6 +73,8 @@ def test_cdk_nested_stack_reads_with_parent_parameters():
     # the table's ARN reached the nested stack through the parent's Parameters
     assert "arn:aws:dynamodb:us-east-1:123456789012:table/orders-prod" in json.dumps(nightly_role.inline_policies[0].document)
     assert not any("OrdersTable" in u.what for u in r.unresolved)
+    loc = _fn(r, "orders-api").location
+    assert r.construct_paths[(loc.path, loc.logical_id)] == "ShopStack/OrdersApiFunction/Resource"
 
 
 def test_cdk_environment_sets_account_and_region(tmp_path):
