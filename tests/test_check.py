@@ -350,3 +350,31 @@ def test_pre_commit_skips_files_that_are_not_templates(tmp_path):
     assert code == 0 and [i["path"] for i in doc["inputs"]] == [str(t)]
     hooks = (Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text()
     assert "--skip-unrecognised" in hooks
+
+
+def test_the_github_action_check_step_writes_json_sarif_markdown_and_the_exit_code(tmp_path):
+    """Runs the composite action's own shell step against this checkout's command."""
+    import os
+    import sys
+
+    import yaml
+
+    action = yaml.safe_load((Path(__file__).parent.parent / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
+    venv = tmp_path / "iam-analyzer-venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "iam-analyzer").symlink_to(Path(sys.executable).with_name("iam-analyzer"))
+    (venv / "python").symlink_to(sys.executable)
+    head = write(tmp_path / "head.yaml", ADMIN)
+    env = dict(os.environ, RUNNER_TEMP=str(tmp_path), GITHUB_OUTPUT=str(tmp_path / "out"),
+               GITHUB_STEP_SUMMARY=str(tmp_path / "summary"), PATHS=str(head), BASE=str(write(tmp_path / "b.yaml", CFN)),
+               FAIL_ON="high", FAIL_ON_NEW_ACCESS="false", USAGE="", SNAPSHOT="", CONFIG="", ARGS="--region us-east-1")
+    r = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    outputs = dict(line.split("=", 1) for line in (tmp_path / "out").read_text().splitlines())
+    assert outputs["exit-code"] == "1"  # blocked: the Verdict step exits with it
+    sarif = json.loads(Path(outputs["sarif"]).read_text())
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
+    assert (tmp_path / "summary").read_text().startswith(MARKER)
+    assert json.loads(Path(outputs["json"]).read_text())["verdict"]["status"] == "blocked"
