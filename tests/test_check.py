@@ -378,3 +378,19 @@ def test_the_github_action_check_step_writes_json_sarif_markdown_and_the_exit_co
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
     assert (tmp_path / "summary").read_text().startswith(MARKER)
     assert json.loads(Path(outputs["json"]).read_text())["verdict"]["status"] == "blocked"
+
+
+def test_a_statement_inserted_above_an_old_finding_does_not_make_it_new(tmp_path):
+    star_write = ADMIN.replace("Action: '*'", "Action: 's3:PutObject'")
+    inserted = star_write.replace(
+        "            Statement:\n              - Effect: Allow\n                Action: [sqs",
+        "            Statement:\n              - Effect: Allow\n                Action: sns:Publish\n"
+        "                Resource: !Sub arn:aws:sns:${AWS::Region}:${AWS::AccountId}:news\n"
+        "              - Effect: Allow\n                Action: [sqs")
+    base, head = write(tmp_path / "base.yaml", star_write), write(tmp_path / "head.yaml", inserted)
+    _, before = check_json(base)
+    assert any(f["source"] == "rules" and f["subject"] == "WorkerRole" and f["location"]["line"] == 20
+               for f in before["findings"])  # the "*" write statement
+    _, doc = check_json(head, "--base", base)
+    assert [f for f in doc["findings"] if f["source"] == "rules"] == []
+    assert [n["actions"] for n in doc["new_access"]] == [["sns:Publish"]]
