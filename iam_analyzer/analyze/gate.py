@@ -130,7 +130,7 @@ def lint_roles(snap: Snapshot, line_of: LineOf) -> list[GateFinding]:
             msg = f"{name}: {lf.location}: {lf.message}"
             out.append(GateFinding(lf.id, sev, lf.title, "policy-lint", msg, role_label,
                                    loc.path if loc else None, line,
-                                   fingerprint(lf.id, key, lf.message), "lint"))
+                                   fingerprint(lf.id, key, [lf.message, _statement_json(doc, idx)]), "lint"))
 
     for r in snap.roles():
         label = _label(r)
@@ -145,6 +145,18 @@ def lint_roles(snap: Snapshot, line_of: LineOf) -> list[GateFinding]:
             if not p.aws_managed and p.location is not None:
                 run(p.location.logical_id or p.name, p.name, p.document, "identity", p.location, p.arn)
     return out
+
+
+def _statement_json(doc, idx: int | None) -> str | None:
+    """The statement's content (not its index) for a fingerprint that survives reordering."""
+    import json
+
+    sts = doc.get("Statement") if isinstance(doc, dict) else None
+    if isinstance(sts, dict):
+        sts = [sts]
+    if idx is None or not isinstance(sts, list) or not 0 <= idx < len(sts):
+        return None
+    return json.dumps(sts[idx], sort_keys=True, default=str)
 
 
 def _label(r: Role) -> str:
