@@ -224,19 +224,23 @@ class Plan:
         name = inst.values.get(name_attr)
         if not isinstance(name, str) or inst.unknown.get(name_attr) is True:
             name = WILDCARD
-        if attr in (name_attr, "name", "id") and name != WILDCARD and kind.ref != "arn":
-            return name
+        if attr in (name_attr, "name"):
+            return name if name != WILDCARD else None
         if attr == "invoke_arn" and inst.type == "aws_lambda_function":
             fn_arn = self.attribute(inst, "arn")
             return ab.lambda_invoke_arn(fn_arn, self.region, self.partition) if isinstance(fn_arn, str) else None
+        if attr == "execution_arn":  # an API's id is made at apply: any API of the account
+            return ab.build(kind, WILDCARD, self.partition, self.region, self.account)
+        if attr == "id":  # what Terraform's id holds depends on the type, as CloudFormation's Ref does
+            attr = {"url": "url", "arn": "arn", "name": "name"}.get(kind.ref, "key" if name_attr == "key_id" else "")
+            if attr == "name" or attr == "key":
+                return name if name != WILDCARD else None
         if attr == "arn":
             if kind.path_prop:
                 name = ab.iam_name_with_path(name, inst.values.get("path"))
             return ab.build(kind, name, self.partition, self.region, self.account)
-        if attr in ("url", "id") and cfn_type == "AWS::SQS::Queue":
+        if attr == "url" and cfn_type == "AWS::SQS::Queue":
             return ab.queue_url(name, self.region, self.account, self.partition)
-        if attr in ("id", "name") and kind.ref == "arn":
-            return ab.build(kind, name, self.partition, self.region, self.account)
         return None
 
     def arn_of(self, inst: Instance) -> str:

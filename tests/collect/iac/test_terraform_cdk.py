@@ -43,10 +43,12 @@ def test_plan_for_each_and_count_instances():
 
 def test_plan_values_only_known_after_apply_are_recorded():
     r = read_paths([PLAN])
-    unresolved = [u for u in r.unresolved if "source_arn" in u.what]
+    unresolved = [u for u in r.unresolved if "rest_api_id" in u.what]
     assert unresolved and unresolved[0].path == str(PLAN) and unresolved[0].line
+    assert {t.source_arn for t in _fn(r, "orders-api").triggers} == {"arn:aws:apigateway:us-east-1::/restapis/*"}
     inv = _fn(r, "orders-api").invokers[0]
-    assert inv.source_arn == "*"  # conservative: any API
+    # the API's id is made at apply: its execution ARN is read as any API of the account
+    assert inv.source_arn == "arn:aws:execute-api:us-east-1:123456789012:*/*/*/*"
 
 
 def test_plan_known_policy_document_json_is_used(tmp_path):
