@@ -57,6 +57,9 @@ def policy_document(plan: "Plan", inst: "Instance") -> dict:
             return loads_document(js)
         except ValueError:
             pass
+    for merged in ("source_policy_documents", "override_policy_documents", "source_json", "override_json"):
+        if inst.values.get(merged) or inst.unknown.get(merged):
+            plan.note(inst, f"{merged} is merged only at apply: the document is read from its own statements")
     stmts = []
     unknown_stmts = inst.unknown.get("statement") if isinstance(inst.unknown.get("statement"), list) else []
     for i, st in enumerate(_l(inst.values.get("statement"))):
@@ -181,11 +184,18 @@ def _role(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     trust = _doc(plan, inst, "assume_role_policy")
     _lines(plan, inst, parts, TRUST_POLICY, trust)
     inline = []
-    for block in _l(plan.get(inst, "inline_policy")):
-        if isinstance(block, dict) and _s(block.get("policy")):
+    unknown_blocks = _l(inst.unknown.get("inline_policy"))
+    for i, block in enumerate(_l(plan.get(inst, "inline_policy"))):
+        if not isinstance(block, dict):
+            continue
+        text = block.get("policy")
+        if not _s(text) and i < len(unknown_blocks) and _b(unknown_blocks[i]).get("policy") is True:
+            text = plan.block_value(inst, "inline_policy", i, "policy")  # a policy document known at apply
+        if _s(text) and text != WILDCARD:
             try:
-                doc = loads_document(block["policy"])
+                doc = loads_document(text)
             except ValueError:
+                plan.note(inst, f"inline_policy {i} is not readable JSON: its statements are not read")
                 continue
             name = _s(block.get("name")) or "inline"
             _lines(plan, inst, parts, name, doc)

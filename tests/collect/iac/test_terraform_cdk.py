@@ -88,3 +88,23 @@ def test_cdk_environment_sets_account_and_region(tmp_path):
     (out / "manifest.json").write_text(json.dumps(m))
     r = read_paths([tmp_path])
     assert _fn(r, "orders-api").arn == "arn:aws:lambda:eu-central-1:444455556666:function:orders-api"
+
+
+def test_plan_inline_policy_block_known_at_apply_is_built_from_its_reference(tmp_path):
+    plan = json.loads(PLAN.read_text())
+    for r in plan["planned_values"]["root_module"]["resources"]:
+        if r["address"] == "aws_iam_role.orders":
+            r["values"]["inline_policy"] = [{"name": "orders-inline"}]
+    for rc in plan["resource_changes"]:
+        if rc["address"] == "aws_iam_role.orders":
+            rc["change"]["after_unknown"]["inline_policy"] = [{"policy": True}]
+    plan["configuration"]["root_module"]["resources"].append({
+        "address": "aws_iam_role.orders", "mode": "managed", "type": "aws_iam_role", "name": "orders",
+        "expressions": {"inline_policy": [{"name": {"constant_value": "orders-inline"}, "policy": {
+            "references": ["data.aws_iam_policy_document.orders.json", "data.aws_iam_policy_document.orders"]}}]}})
+    p = tmp_path / "plan.json"
+    p.write_text(json.dumps(plan))
+    r = read_paths([p])
+    role = r.snapshot.find_role("arn:aws:iam::123456789012:role/orders-api-role")
+    inline = {x.name: x.document for x in role.inline_policies}
+    assert "dynamodb:PutItem" in inline["orders-inline"]["Statement"][0]["Action"]
