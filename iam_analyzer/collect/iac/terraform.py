@@ -126,6 +126,11 @@ class Plan:
             return WILDCARD
         return default
 
+    def expression_blocks(self, inst: Instance, attr: str) -> Any:
+        """The configuration of a nested block attribute (a list of blocks), as written."""
+        cfg = self.config.get(inst.config_address) or {}
+        return _d(cfg.get("expressions")).get(attr)
+
     def expression(self, inst: Instance, attr: str) -> dict:
         cfg = self.config.get(inst.config_address) or {}
         exprs = cfg.get("expressions") if isinstance(cfg.get("expressions"), dict) else {}

@@ -169,8 +169,30 @@ def _function(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     unknown_env = _b(inst.unknown.get("environment")).get("variables")
     if isinstance(unknown_env, dict):  # names known, values only after apply: keep the names
         env = dict(env or {}, **{k: WILDCARD for k, v in unknown_env.items() if v is True})
+        _attribute_env_reference(plan, inst, env)
     parts.env.append((fn, {str(k): v if isinstance(v, str) else "" for k, v in (env or {}).items()} if isinstance(env, dict) else {}))
     parts.functions.append(fn)
+
+
+def _attribute_env_reference(plan: "Plan", inst: "Instance", env: dict) -> None:
+    """The configuration lists the references of all variables together. When one variable is
+    unknown and exactly one referenced value is not already another variable's, it is that one."""
+    unknown = [k for k, v in env.items() if v == WILDCARD]
+    if len(unknown) != 1:
+        return
+    block = _b(plan.expression_blocks(inst, "environment"))
+    variables = block.get("variables") if isinstance(block.get("variables"), dict) else {}
+    known = {v for v in env.values() if v != WILDCARD}
+    values = set()
+    for ref in _l(variables.get("references")):
+        ref = str(ref)
+        if len(ref.split(".")) < (4 if ref.startswith("data.") else 3):
+            continue  # "aws_x.y" repeats "aws_x.y.attr"
+        v = plan.resolve_reference(inst, ref)
+        if isinstance(v, str) and v not in known and v != WILDCARD:
+            values.add(v)
+    if len(values) == 1:
+        env[unknown[0]] = values.pop()
 
 
 def _lines(plan: "Plan", inst: "Instance", parts: Parts, policy: str, doc: dict) -> None:

@@ -19,6 +19,10 @@ def test_plan_unknown_values_resolve_through_references():
     # role ARN unknown until apply: built from the referenced role's name
     assert orders.role_arn == "arn:aws:iam::123456789012:role/orders-api-role"
     assert orders.arn == "arn:aws:lambda:us-east-1:123456789012:function:orders-api"
+    # TOPIC_ARN is known at apply; the one reference no other variable explains is its value
+    assert {e.name: e.references for e in orders.environment} == {
+        "TABLE_NAME": ["arn:aws:dynamodb:us-east-1:123456789012:table/orders-prod"],
+        "TOPIC_ARN": ["arn:aws:sns:us-east-1:123456789012:order-events"]}
     # a deferred aws_iam_policy_document: statements built from configuration references
     role = r.snapshot.find_role(orders.role_arn)
     doc = {p.name: p.document for p in role.inline_policies}["orders-data"]
