@@ -101,6 +101,8 @@ TERRAFORM: dict[str, tuple[str, str]] = {  # type -> (CloudFormation-equivalent 
     "aws_sfn_state_machine": ("AWS::StepFunctions::StateMachine", "name"),
     "aws_ecr_repository": ("AWS::ECR::Repository", "name"),
     "aws_lambda_alias": ("AWS::Lambda::Alias", "name"),
+    "aws_api_gateway_rest_api": ("AWS::ApiGateway::RestApi", "name"),
+    "aws_apigatewayv2_api": ("AWS::ApiGatewayV2::Api", "name"),
 }
 
 

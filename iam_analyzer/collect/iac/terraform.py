@@ -126,6 +126,11 @@ class Plan:
             return WILDCARD
         return default
 
+    def expression_blocks(self, inst: Instance, attr: str) -> Any:
+        """The configuration of a nested block attribute (a list of blocks), as written."""
+        cfg = self.config.get(inst.config_address) or {}
+        return _d(cfg.get("expressions")).get(attr)
+
     def expression(self, inst: Instance, attr: str) -> dict:
         cfg = self.config.get(inst.config_address) or {}
         exprs = cfg.get("expressions") if isinstance(cfg.get("expressions"), dict) else {}
@@ -224,19 +229,23 @@ class Plan:
         name = inst.values.get(name_attr)
         if not isinstance(name, str) or inst.unknown.get(name_attr) is True:
             name = WILDCARD
-        if attr in (name_attr, "name", "id") and name != WILDCARD and kind.ref != "arn":
-            return name
+        if attr in (name_attr, "name"):
+            return name if name != WILDCARD else None
         if attr == "invoke_arn" and inst.type == "aws_lambda_function":
             fn_arn = self.attribute(inst, "arn")
             return ab.lambda_invoke_arn(fn_arn, self.region, self.partition) if isinstance(fn_arn, str) else None
+        if attr == "execution_arn":  # an API's id is made at apply: any API of the account
+            return ab.build(kind, WILDCARD, self.partition, self.region, self.account)
+        if attr == "id":  # what Terraform's id holds depends on the type, as CloudFormation's Ref does
+            attr = {"url": "url", "arn": "arn", "name": "name"}.get(kind.ref, "key" if name_attr == "key_id" else "")
+            if attr == "name" or attr == "key":
+                return name if name != WILDCARD else None
         if attr == "arn":
             if kind.path_prop:
                 name = ab.iam_name_with_path(name, inst.values.get("path"))
             return ab.build(kind, name, self.partition, self.region, self.account)
-        if attr in ("url", "id") and cfn_type == "AWS::SQS::Queue":
+        if attr == "url" and cfn_type == "AWS::SQS::Queue":
             return ab.queue_url(name, self.region, self.account, self.partition)
-        if attr in ("id", "name") and kind.ref == "arn":
-            return ab.build(kind, name, self.partition, self.region, self.account)
         return None
 
     def arn_of(self, inst: Instance) -> str:

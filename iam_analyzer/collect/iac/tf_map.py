@@ -57,6 +57,9 @@ def policy_document(plan: "Plan", inst: "Instance") -> dict:
             return loads_document(js)
         except ValueError:
             pass
+    for merged in ("source_policy_documents", "override_policy_documents", "source_json", "override_json"):
+        if inst.values.get(merged) or inst.unknown.get(merged):
+            plan.note(inst, f"{merged} is merged only at apply: the document is read from its own statements")
     stmts = []
     unknown_stmts = inst.unknown.get("statement") if isinstance(inst.unknown.get("statement"), list) else []
     for i, st in enumerate(_l(inst.values.get("statement"))):
@@ -166,8 +169,30 @@ def _function(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     unknown_env = _b(inst.unknown.get("environment")).get("variables")
     if isinstance(unknown_env, dict):  # names known, values only after apply: keep the names
         env = dict(env or {}, **{k: WILDCARD for k, v in unknown_env.items() if v is True})
+        _attribute_env_reference(plan, inst, env)
     parts.env.append((fn, {str(k): v if isinstance(v, str) else "" for k, v in (env or {}).items()} if isinstance(env, dict) else {}))
     parts.functions.append(fn)
+
+
+def _attribute_env_reference(plan: "Plan", inst: "Instance", env: dict) -> None:
+    """The configuration lists the references of all variables together. When one variable is
+    unknown and exactly one referenced value is not already another variable's, it is that one."""
+    unknown = [k for k, v in env.items() if v == WILDCARD]
+    if len(unknown) != 1:
+        return
+    block = _b(plan.expression_blocks(inst, "environment"))
+    variables = block.get("variables") if isinstance(block.get("variables"), dict) else {}
+    known = {v for v in env.values() if v != WILDCARD}
+    values = set()
+    for ref in _l(variables.get("references")):
+        ref = str(ref)
+        if len(ref.split(".")) < (4 if ref.startswith("data.") else 3):
+            continue  # "aws_x.y" repeats "aws_x.y.attr"
+        v = plan.resolve_reference(inst, ref)
+        if isinstance(v, str) and v not in known and v != WILDCARD:
+            values.add(v)
+    if len(values) == 1:
+        env[unknown[0]] = values.pop()
 
 
 def _lines(plan: "Plan", inst: "Instance", parts: Parts, policy: str, doc: dict) -> None:
@@ -181,11 +206,18 @@ def _role(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     trust = _doc(plan, inst, "assume_role_policy")
     _lines(plan, inst, parts, TRUST_POLICY, trust)
     inline = []
-    for block in _l(plan.get(inst, "inline_policy")):
-        if isinstance(block, dict) and _s(block.get("policy")):
+    unknown_blocks = _l(inst.unknown.get("inline_policy"))
+    for i, block in enumerate(_l(plan.get(inst, "inline_policy"))):
+        if not isinstance(block, dict):
+            continue
+        text = block.get("policy")
+        if not _s(text) and i < len(unknown_blocks) and _b(unknown_blocks[i]).get("policy") is True:
+            text = plan.block_value(inst, "inline_policy", i, "policy")  # a policy document known at apply
+        if _s(text) and text != WILDCARD:
             try:
-                doc = loads_document(block["policy"])
+                doc = loads_document(text)
             except ValueError:
+                plan.note(inst, f"inline_policy {i} is not readable JSON: its statements are not read")
                 continue
             name = _s(block.get("name")) or "inline"
             _lines(plan, inst, parts, name, doc)
