@@ -50,7 +50,7 @@ def sam_template(t: int, k: int, rng: random.Random) -> str:
         svc = a.split(":")[0]
         out += [f"  Fn{i}:", "    Type: AWS::Serverless::Function", "    Properties:",
                 f"      FunctionName: svc{t}-fn{i}", "      Handler: app.handler", f"      CodeUri: src/fn{i}",
-                "      Policies:", f"        - DynamoDBReadPolicy:", f"            TableName: !Ref Table{t}",
+                "      Policies:", "        - DynamoDBReadPolicy:", f"            TableName: !Ref Table{t}",
                 "        - Statement:", "            - Effect: Allow",
                 f"              Action: [{a}{', ' + b if b else ''}]",
                 f"              Resource: {_arn(svc, res.format(n=n))}"]

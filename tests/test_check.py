@@ -204,7 +204,8 @@ def test_a_bad_file_is_named_and_the_others_are_still_checked(tmp_path):
     doc = json.loads(out)
     assert code == 1
     errors = {i["path"]: i["errors"] for i in doc["inputs"]}
-    assert errors[str(bad)] and str(bad) in errors[str(bad)][0]
+    assert errors[str(bad)] and str(bad) in errors[str(bad)][0] and "SAM" in errors[str(bad)][0]
+    assert errors[str(plan)] and str(plan) in errors[str(plan)][0]  # a plan of the wrong shape
     assert str(bad) in err and "Traceback" not in err
     assert any(f["subject"] == "WorkerRole" for f in doc["findings"])  # the good file was checked
     assert any(f["rule"] == "IA-INPUT" for f in doc["findings"])
@@ -309,3 +310,93 @@ def test_a_new_escalation_path_is_reported_once_and_blocks(tmp_path):
     # already on the base: not new
     _, same = check_json(head, "--base", write(tmp_path / "copy.yaml", ESCALATE))
     assert same["escalations"] == [] and same["summary"]["existing_findings"] > 0
+
+
+SHARED = "arn:aws:iam::123456789012:policy/shared-data"
+ATTACHED = CFN.replace("      Policies:\n        - PolicyName: work",
+                       f"      ManagedPolicyArns: [{SHARED}]\n      Policies:\n        - PolicyName: work")
+
+
+def test_a_customer_policy_attached_by_arn_is_judged_with_the_account_snapshot(tmp_path):
+    from iam_analyzer.model import Account, ManagedPolicy, Snapshot
+
+    base, head = write(tmp_path / "base.yaml", CFN), write(tmp_path / "head.yaml", ATTACHED)
+    # without its document: new access of unknown extent, said so
+    _, doc = check_json(head, "--base", base)
+    (na,) = doc["new_access"]
+    assert na["resources"] == [SHARED] and "--snapshot" in na["reasons"][0]
+    assert any(SHARED in n for n in doc["notes"])
+    # with the deployed account's snapshot: the document is known and judged
+    snap = Snapshot(accounts=[Account("123456789012", policies=[ManagedPolicy(SHARED, "shared-data", {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})])])
+    snap.save(tmp_path / "snapshot.json")
+    _, doc2 = check_json(head, "--base", base, "--snapshot", tmp_path / "snapshot.json")
+    (na2,) = doc2["new_access"]
+    assert na2["policy"] == "shared-data" and "s3:GetObject" in na2["actions"] and na2["resources"] == ["*"]
+    assert any(f["rule"] != "IA-INPUT" and f["severity"] in ("high", "critical") for f in doc2["findings"])
+
+
+def test_usage_from_another_account_is_said_not_silently_ignored(tmp_path):
+    base, head = write(tmp_path / "base.yaml", CFN), write(tmp_path / "head.yaml", NO_QUEUE)
+    other = json.loads(json.dumps(USAGE).replace("123456789012", "999988887777"))
+    usage = write(tmp_path / "usage.json", json.dumps(other))
+    _, doc = check_json(head, "--base", base, "--usage", usage)
+    assert doc["would_break"] == [] and any("--account" in n for n in doc["notes"])
+    code, doc2 = check_json(head, "--base", base, "--usage", usage, "--account", "999988887777")
+    assert code == 1 and [w["action"] for w in doc2["would_break"]] == ["sqs:ReceiveMessage"]
+
+
+def test_pre_commit_skips_files_that_are_not_templates(tmp_path):
+    pkg = write(tmp_path / "package.json", json.dumps({"name": "app", "version": "1.0.0"}))
+    t = write(tmp_path / "stack.yaml", CFN)
+    assert run(pkg)[0] == 2  # named explicitly without the flag: reported
+    code, out, err = run(pkg, "--skip-unrecognised")
+    assert code == 0 and "nothing to check" in err
+    code, doc = check_json(pkg, t, "--skip-unrecognised")
+    assert code == 0 and [i["path"] for i in doc["inputs"]] == [str(t)]
+    hooks = (Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text()
+    assert "--skip-unrecognised" in hooks
+
+
+def test_the_github_action_check_step_writes_json_sarif_markdown_and_the_exit_code(tmp_path):
+    """Runs the composite action's own shell step against this checkout's command."""
+    import os
+    import sys
+
+    import yaml
+
+    action = yaml.safe_load((Path(__file__).parent.parent / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
+    venv = tmp_path / "iam-analyzer-venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "iam-analyzer").symlink_to(Path(sys.executable).with_name("iam-analyzer"))
+    (venv / "python").symlink_to(sys.executable)
+    head = write(tmp_path / "head.yaml", ADMIN)
+    env = dict(os.environ, RUNNER_TEMP=str(tmp_path), GITHUB_OUTPUT=str(tmp_path / "out"),
+               GITHUB_STEP_SUMMARY=str(tmp_path / "summary"), PATHS=str(head), BASE=str(write(tmp_path / "b.yaml", CFN)),
+               FAIL_ON="high", FAIL_ON_NEW_ACCESS="false", USAGE="", SNAPSHOT="", CONFIG="", ARGS="--region us-east-1")
+    r = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    outputs = dict(line.split("=", 1) for line in (tmp_path / "out").read_text().splitlines())
+    assert outputs["exit-code"] == "1"  # blocked: the Verdict step exits with it
+    sarif = json.loads(Path(outputs["sarif"]).read_text())
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
+    assert (tmp_path / "summary").read_text().startswith(MARKER)
+    assert json.loads(Path(outputs["json"]).read_text())["verdict"]["status"] == "blocked"
+
+
+def test_a_statement_inserted_above_an_old_finding_does_not_make_it_new(tmp_path):
+    star_write = ADMIN.replace("Action: '*'", "Action: 's3:PutObject'")
+    inserted = star_write.replace(
+        "            Statement:\n              - Effect: Allow\n                Action: [sqs",
+        "            Statement:\n              - Effect: Allow\n                Action: sns:Publish\n"
+        "                Resource: !Sub arn:aws:sns:${AWS::Region}:${AWS::AccountId}:news\n"
+        "              - Effect: Allow\n                Action: [sqs")
+    base, head = write(tmp_path / "base.yaml", star_write), write(tmp_path / "head.yaml", inserted)
+    _, before = check_json(base)
+    assert any(f["source"] == "rules" and f["subject"] == "WorkerRole" and f["location"]["line"] == 20
+               for f in before["findings"])  # the "*" write statement
+    _, doc = check_json(head, "--base", base)
+    assert [f for f in doc["findings"] if f["source"] == "rules"] == []
+    assert [n["actions"] for n in doc["new_access"]] == [["sns:Publish"]]

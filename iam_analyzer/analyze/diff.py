@@ -18,11 +18,16 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from iam_analyzer.iam import arn as arnlib
+from iam_analyzer.analyze.breakage import (  # would-break lives there; re-exported for the gate
+    Granted, WouldBreak, attribute_usage, functions_with_usage, granted, usage_for_snapshot, would_break,
+)
 from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.compare import Reference
-from iam_analyzer.iam.policy import Policy, parse_policy_lenient
 from iam_analyzer.model import Function, ManagedPolicy, Role, Snapshot, SourceLocation
+
+__all__ = ["ACTIONS_LISTED", "AccessChange", "Granted", "Pairing", "WouldBreak", "access_changes", "align",
+           "attribute_usage", "functions_with_usage", "granted", "match", "new_by_fingerprint", "place",
+           "usage_for_snapshot", "would_break"]
 
 ACTIONS_LISTED = 200  # a "*" grants ~20,000 actions: list this many, count the rest
 
@@ -172,31 +177,6 @@ def align(base: Snapshot, head: Snapshot, pairing: Pairing) -> None:
 
 
 @dataclass
-class Granted:
-    """A role's identity policies (parsed), each with its name and where it was declared."""
-
-    policies: list[tuple[str, SourceLocation | None, Policy]]
-    boundary: Policy | None
-
-    @property
-    def parsed(self) -> list[Policy]:
-        return [p for _, _, p in self.policies]
-
-
-def granted(snap: Snapshot, role: Role) -> Granted:
-    pols = [(p.name, p.location, parse_policy_lenient(p.document)[0]) for p in role.inline_policies]
-    for a in role.managed_policy_arns:
-        mp = snap.find_policy(a)
-        if mp is not None:
-            pols.append((mp.name, mp.location, parse_policy_lenient(mp.document)[0]))
-    boundary = None
-    if role.permissions_boundary_arn:
-        mp = snap.find_policy(role.permissions_boundary_arn)
-        boundary = parse_policy_lenient(mp.document)[0] if mp else None
-    return Granted(pols, boundary)
-
-
-@dataclass
 class AccessChange:
     """Actions and resources one statement grants that the other side did not (or no longer)."""
 
@@ -255,6 +235,19 @@ def _changes(role: Role, functions: list[str], cand: Granted, ref: Granted | Non
     return out
 
 
+def _unknown_attached(head: Snapshot, role: Role, base_role: Role | None, functions: list[str]) -> list[AccessChange]:
+    """A managed policy attached by ARN whose document nobody knows grants an unknown amount:
+    new access that cannot be measured (``--snapshot`` of the account supplies the document)."""
+    before = set(base_role.managed_policy_arns) if base_role is not None else set()
+    out = []
+    for arn in role.managed_policy_arns:
+        if arn not in before and head.find_policy(arn) is None:
+            out.append(AccessChange(subject_name(role), role.arn, functions, arn, 0, [], 0, [arn],
+                                    ["managed policy attached whose document is unknown: give --snapshot of the account"],
+                                    role.location))
+    return out
+
+
 def access_changes(base: Snapshot | None, head: Snapshot, pairing: Pairing | None) -> tuple[list[AccessChange], list[AccessChange]]:
     """(new access per head role, removed access per base role). Without a base, everything a
     role grants is new; a head role with no base counterpart compares against nothing."""
@@ -271,6 +264,7 @@ def access_changes(base: Snapshot | None, head: Snapshot, pairing: Pairing | Non
         if b is not None:
             paired_base.add(id(b))
         new.extend(_changes(role, sorted(users.get(role.arn, [])), hg, bg))
+        new.extend(_unknown_attached(head, role, b, sorted(users.get(role.arn, []))))
         if bg is not None:
             removed.extend(_changes(b, sorted(users.get(role.arn, [])), bg, hg))
     if base is not None:
@@ -281,137 +275,6 @@ def access_changes(base: Snapshot | None, head: Snapshot, pairing: Pairing | Non
             if id(b) not in paired_base:  # a role deleted by the change: all of it is removed
                 removed.extend(_changes(b, sorted(base_users.get(b.arn, [])), granted(base, b), None))
     return new, removed
-
-
-# -- would break -----------------------------------------------------------------------------
-
-
-class _Owners:
-    """Which function of a snapshot a usage principal belongs to (indexed once)."""
-
-    def __init__(self, fns: list[Function]):
-        self.by_name: dict[str, list[Function]] = defaultdict(list)
-        self.patterns: list[Function] = []
-        for f in fns:
-            (self.by_name[f.name] if _concrete(f.name) else self.patterns).append(f)
-        self.fns = fns
-
-    def __call__(self, p: dict) -> Function | None:
-        fn_arn, role, session = p.get("function"), p.get("arn") or "", p.get("session") or ""
-        if fn_arn:
-            parsed = arnlib.try_parse(fn_arn)
-            name = parsed.resource.split(":")[1] if parsed and parsed.resource.count(":") >= 1 else ""
-            for f in self.by_name.get(name, []) + self.patterns:
-                if arnlib.matches(f.arn, fn_arn):
-                    return f
-        if not session:
-            return None
-        # a function's name is unique in its account and region and its role session carries
-        # it; the role's name depends on the stack name, which a template does not fix
-        for f in self.by_name.get(session, []):
-            if _same_account(f.role_arn, role):
-                return f
-        for f in self.patterns:
-            if arnlib.matches(f.role_arn, role) and wildcard.matches(f.name, session):
-                return f
-        return None
-
-
-def _same_account(a: str, b: str) -> bool:
-    pa, pb = arnlib.try_parse(a), arnlib.try_parse(b)
-    return pa is None or pb is None or pa.account == pb.account
-
-
-def usage_for_snapshot(usage: dict | None, snap: Snapshot) -> dict | None:
-    """The usage document with each principal that belongs to a function of ``snap`` renamed to
-    that function's role and ARN (a template names roles and functions by patterns, generated
-    names end in ``*``, and the account by ``--account``). A principal belongs to a function
-    when its function ARN matches the function's, or its role ARN matches the function's role
-    and its session is named after the function. Other principals are kept as they are."""
-    if not usage:
-        return usage
-    owner = _Owners(snap.functions())
-    principals = []
-    for p in usage.get("principals", []):
-        f = owner(p)
-        principals.append(p if f is None else {**p, "arn": f.role_arn, "function": f.arn, "session": f.name})
-    return {**usage, "principals": principals}
-
-
-def attribute_usage(usage: dict | None, snap: Snapshot) -> dict[str, list[dict]]:
-    """Used (count > 0) usage entries per function ARN of ``snap`` (see ``usage_for_snapshot``)."""
-    out: dict[str, list[dict]] = defaultdict(list)
-    if not usage:
-        return out
-    owner = _Owners(snap.functions())
-    for p in usage.get("principals", []):
-        f = owner(p)
-        if f is not None:
-            out[f.arn].extend(a for a in p.get("actions", []) if a.get("count"))
-    return out
-
-
-def functions_with_usage(usage: dict | None, snap: Snapshot) -> list[str]:
-    return sorted(a for a, entries in attribute_usage(usage, snap).items() if entries)
-
-
-@dataclass
-class WouldBreak:
-    function: str
-    action: str
-    resource: str
-    count: int
-    last_seen: str | None
-    location: SourceLocation | None
-
-    def as_dict(self) -> dict:
-        return {"function": self.function, "action": self.action, "resource": self.resource, "count": self.count,
-                "last_seen": self.last_seen,
-                "location": {"path": self.location.path, "line": self.location.line} if self.location else None}
-
-
-def _grant(action: str, resource: str) -> Policy:
-    return parse_policy_lenient({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": action, "Resource": resource}]})[0]
-
-
-def would_break(base: Snapshot, head: Snapshot, pairing: Pairing, usage: dict | None) -> list[WouldBreak]:
-    """Permissions the change removes that a function used in the usage window.
-
-    A used (action, resource) breaks when the base's policies granted it and the head's do not
-    provably grant it (``new_access`` of that one grant against each side: conservative, so a
-    head grant narrowed by a condition counts as removed)."""
-    if not usage:
-        return []
-    used = attribute_usage(usage, head)
-    base_roles = {r.arn: r for r in base.roles()}
-    head_roles = {r.arn: r for r in head.roles()}
-    out: list[WouldBreak] = []
-    refs: dict[str, tuple[Reference, Reference]] = {}
-    for f in head.functions():
-        entries = used.get(f.arn)
-        b = pairing.base_function(f)
-        if not entries or b is None:
-            continue  # a new function breaks nothing that ran before
-        hr, br = head_roles.get(f.role_arn), base_roles.get(b.role_arn)
-        if br is None:
-            continue
-        if f.role_arn not in refs:
-            hg = granted(head, hr) if hr else Granted([], None)
-            bg = granted(base, br)
-            href = [Reference(hg.parsed)] + ([Reference(hg.boundary)] if hg.boundary is not None else [])
-            bref = [Reference(bg.parsed)] + ([Reference(bg.boundary)] if bg.boundary is not None else [])
-            refs[f.role_arn] = (href, bref)
-        href, bref = refs[f.role_arn]
-        for a in entries:
-            one = _grant(a["action"], a.get("resource") or "*")
-            if any(r.new_access(one) for r in bref):
-                continue  # the base did not grant it either: not this change's doing
-            if any(r.new_access(one) for r in href):
-                out.append(WouldBreak(f.name, a["action"], a.get("resource") or "*", int(a.get("count") or 0),
-                                      a.get("last_seen"), f.location))
-    out.sort(key=lambda w: (w.function, w.action, w.resource))
-    return out
 
 
 # -- findings --------------------------------------------------------------------------------

@@ -74,6 +74,17 @@ def _statement_of(ev: dict) -> tuple[str | None, int | None]:
     return None, None
 
 
+def _stable_fingerprint(f, ev: dict) -> str:
+    """A statement-level finding keyed by the statement's content rather than its index, so a
+    statement inserted above it in a pull request does not make it look new."""
+    import json
+
+    doc, pol = ev.get("document"), ev.get("policy")
+    if isinstance(doc, dict) and isinstance(pol, str):
+        return fingerprint(f.rule_id, f.subject, [pol, json.dumps(doc, sort_keys=True, default=str)])
+    return f.fingerprint
+
+
 def locate_rule_findings(snap: Snapshot, findings: list, line_of: LineOf) -> list[GateFinding]:
     """Rule pack findings with the file and line of the statement, else of the role or function."""
     policies = _policy_index(snap)
@@ -94,7 +105,7 @@ def locate_rule_findings(snap: Snapshot, findings: list, line_of: LineOf) -> lis
             path = pol[0].path
             line = line_of(pol[0], pol[1], index) or pol[0].line
         out.append(GateFinding(f.rule_id, f.severity, f.title, f.category, f.message, label, path, line,
-                               f.fingerprint, "rules", ev))
+                               _stable_fingerprint(f, ev), "rules", ev))
     return out
 
 
@@ -119,7 +130,7 @@ def lint_roles(snap: Snapshot, line_of: LineOf) -> list[GateFinding]:
             msg = f"{name}: {lf.location}: {lf.message}"
             out.append(GateFinding(lf.id, sev, lf.title, "policy-lint", msg, role_label,
                                    loc.path if loc else None, line,
-                                   fingerprint(lf.id, key, lf.message), "lint"))
+                                   fingerprint(lf.id, key, [lf.message, _statement_json(doc, idx)]), "lint"))
 
     for r in snap.roles():
         label = _label(r)
@@ -134,6 +145,18 @@ def lint_roles(snap: Snapshot, line_of: LineOf) -> list[GateFinding]:
             if not p.aws_managed and p.location is not None:
                 run(p.location.logical_id or p.name, p.name, p.document, "identity", p.location, p.arn)
     return out
+
+
+def _statement_json(doc, idx: int | None) -> str | None:
+    """The statement's content (not its index) for a fingerprint that survives reordering."""
+    import json
+
+    sts = doc.get("Statement") if isinstance(doc, dict) else None
+    if isinstance(sts, dict):
+        sts = [sts]
+    if idx is None or not isinstance(sts, list) or not 0 <= idx < len(sts):
+        return None
+    return json.dumps(sts[idx], sort_keys=True, default=str)
 
 
 def _label(r: Role) -> str:

@@ -19,7 +19,7 @@ def main() -> None:
       iam-analyzer demo                      the whole audit on an embedded demo account
       iam-analyzer audit -o DIR              the whole audit on your account (read-only)
       iam-analyzer lint policy.json          validate IAM policies
-      iam-analyzer check template.yaml --base origin/main   the CI gate
+      iam-analyzer check infra/ --base main  the CI gate on templates and plans
       iam-analyzer actions 's3:Get*'         expand action patterns
     """
 

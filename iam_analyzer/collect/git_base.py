@@ -62,7 +62,8 @@ def export_ref(ref: str, paths: list[str], cwd: str = ".") -> tuple[str, list[st
     A path that did not exist at ``ref`` is simply absent there (everything in it is new)."""
     top = toplevel(cwd)
     if top is None:
-        raise GitError(f"{os.path.abspath(cwd)} is not inside a git repository")
+        why = _git(["rev-parse", "--show-toplevel"], cwd).stderr.decode(errors="replace").strip().splitlines()
+        raise GitError(f"{os.path.abspath(cwd)}: {why[0] if why else 'not inside a git repository'}")
     if not is_ref(ref, top):
         raise GitError(f"{ref!r} is not a commit, branch or tag of {top}")
     rels = []

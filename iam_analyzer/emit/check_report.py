@@ -207,6 +207,9 @@ def _md(doc: dict, rows: int) -> str:
     errors = [e for i in doc["inputs"] for e in i["errors"]]
     if errors:
         out += ["", "**Could not be read:**"] + [f"- {md_escape(e)}" for e in errors[:rows]]
+    if doc["notes"]:
+        out += ["", "<details><summary>Notes</summary>", ""] + [f"- {md_escape(n)}" for n in doc["notes"][:5]] + \
+            ([f"- … {len(doc['notes']) - 5} more"] if len(doc["notes"]) > 5 else []) + ["</details>"]
     if doc["would_break"]:
         out += ["", "### Would break", "", "| function | action | resource | calls | last seen |", "| --- | --- | --- | --- | --- |"]
         for w in doc["would_break"][:rows]:

@@ -161,3 +161,34 @@ def test_new_findings_by_fingerprint():
 
     new, old = diff.new_by_fingerprint([F("a"), F("b")], [F("b"), F("c")])
     assert [f.fingerprint for f in new] == ["c"] and [f.fingerprint for f in old] == ["b"]
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+POOL = [allow("s3:GetObject", "arn:aws:s3:::pics/*"), allow("s3:*", "arn:aws:s3:::pics/*"),
+        allow(["dynamodb:GetItem", "dynamodb:Query"], f"arn:aws:dynamodb:us-east-1:{A}:table/orders"),
+        allow("dynamodb:*", f"arn:aws:dynamodb:us-east-1:{A}:table/*"), allow("sqs:SendMessage", "*"),
+        allow("iam:PassRole", f"arn:aws:iam::{A}:role/app-*"),
+        {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
+        {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]
+stacks = st.dictionaries(st.sampled_from(["Api", "Worker", "Cron"]), st.lists(st.sampled_from(POOL), min_size=1, max_size=4),
+                         min_size=1, max_size=3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(stacks)
+def test_property_a_stack_compared_with_itself_under_other_names_changes_nothing(fns):
+    _, new, removed = compare(stack("b.yaml", "old", fns), stack("h.yaml", "new", copy.deepcopy(fns)))
+    assert new == [] and removed == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(stacks, st.data())
+def test_property_dropping_allow_statements_never_adds_access(fns, data):
+    head = {}
+    for lid, sts in fns.items():
+        keep = [s for s in sts if s["Effect"] == "Deny" or data.draw(st.booleans())]
+        head[lid] = keep or sts  # every Deny is kept; some Allows dropped
+    _, new, _ = compare(stack("b.yaml", "s", fns), stack("h.yaml", "s", head))
+    assert new == []
