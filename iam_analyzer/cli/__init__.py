@@ -23,10 +23,11 @@ def main() -> None:
 
 
 def _register() -> None:
-    from iam_analyzer.cli import analyze, audit, generate, graph, policy, scan, usage
+    from iam_analyzer.cli import analyze, audit, generate, graph, policy, report, scan, usage
 
     for command in (policy.lint, policy.actions, policy.catalog, scan.scan, scan.inventory, usage.usage,
-                    generate.generate, graph.graph, analyze.analyze, analyze.rules_group, audit.audit, audit.demo):
+                    generate.generate, graph.graph, analyze.analyze, analyze.rules_group, audit.audit, audit.demo,
+                    report.report):
         main.add_command(command)
 
 
