@@ -56,15 +56,17 @@ def overview(snapshot: Snapshot, escalations: list[dict], admins: set[str]) -> d
     edges = escalation_edges(escalations)
     on_path = {e["from"] for e in edges} | {e["to"] for e in edges}
     rows = []
-    for role_arn in set(by_role) | on_path:
+    # without functions (a GAAD file) every role is a row; with them, roles that run a function
+    everyone = {r.arn for a in snapshot.accounts for r in a.roles} if not by_role else set()
+    for role_arn in set(by_role) | on_path | everyone:
         fns = by_role.get(role_arn, [])
         public = []
         for fn in fns:
             kinds = sorted({"URL auth NONE" for u in fn.urls if u.auth_type == "NONE"} |
-                           {"policy open to *" for i in fn.invokers if i.effect == "Allow" and i.principal_type == "everyone"})
+                           {"policy: *" for i in fn.invokers if i.effect == "Allow" and i.principal_type == "everyone"})
             if kinds:
                 public.append({"function": fn.name, "how": kinds})
-        rows.append({"arn": role_arn, "name": short(role_arn), "kind": _kind(role_arn),
+        rows.append({"arn": role_arn, "name": short(role_arn), "kind": kind_of(role_arn),
                      "functions": [f.name for f in fns], "admin": role_arn in admins,
                      "shared": len(fns) > 1, "public": public, "escalation": role_arn in on_path})
     rows.sort(key=lambda r: (not r["admin"], not r["escalation"], not r["public"], not r["shared"],
@@ -84,7 +86,8 @@ def overview(snapshot: Snapshot, escalations: list[dict], admins: set[str]) -> d
     }
 
 
-def _kind(principal: str) -> str:
+def kind_of(principal: str) -> str:
+    """role, user, group ... from an IAM ARN; "principal" otherwise."""
     a = arnlib.try_parse(principal)
     return (a.resource_type or "principal") if a else "principal"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from iam_analyzer.emit.pictures import short
+from iam_analyzer.emit.pictures import kind_of, short
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]|[\t\r\n]")
 
@@ -30,7 +30,7 @@ def escape(text) -> str:
 
 # -- escalation paths -----------------------------------------------------------------------
 
-BOX_W, BOX_H, GAP = 190, 46, 170
+BOX_W, BOX_H, GAP, TOP_ESC = 210, 46, 250, 26
 
 
 def _power(yields: str) -> str:
@@ -72,26 +72,26 @@ def escalation(esc: dict) -> dict:
         to = hop.get("to", "?")
         self_hop = to == hop.get("from", principal)
         nodes.append({"label": label("itself" if self_hop else short(to), 28),
-                      "sub": label(short(to) if self_hop else (to.split(":")[2] if to.count(":") >= 5 else "principal"), 28),
+                      "sub": label(short(to) if self_hop else kind_of(to), 28),
                       "full": to, "cls": "mid"})
         conditional = bool(hop.get("conditional")) or (bool(esc.get("conditional")) and not dashed_any and i == len(path) - 1)
         reqs = [r for r in hop.get("requires") or [] if isinstance(r, dict)]
         steps.append({"method": label(hop.get("method", "?"), 30),
-                      "detail": label("; ".join(_describe(r) for r in reqs[:2]), 44),
+                      "detail": label("; ".join(_describe(r) for r in reqs[:2]), 42),
                       "dashed": conditional,
-                      "completion": label(_completion(hop, esc), 48) if conditional else ""})
-    nodes.append({"label": label(_power(esc.get("yields", "")), 28), "sub": "what it yields",
+                      "completion": label(_completion(hop, esc), 44) if conditional else ""})
+    nodes.append({"label": label(_power(esc.get("yields", "")), 32), "sub": "what it yields",
                   "full": esc.get("yields", ""), "cls": "end"})
     steps.append({"method": "yields", "detail": "", "dashed": False, "completion": ""})
     for i, n in enumerate(nodes):
-        n["x"], n["y"] = 6 + i * (BOX_W + GAP), 34
+        n["x"], n["y"] = 6 + i * (BOX_W + GAP), TOP_ESC
     for i, s in enumerate(steps):
-        s["x1"], s["x2"], s["y"] = nodes[i]["x"] + BOX_W, nodes[i + 1]["x"] - 4, 34 + BOX_H // 2
+        s["x1"], s["x2"], s["y"] = nodes[i]["x"] + BOX_W, nodes[i + 1]["x"] - 4, TOP_ESC + BOX_H // 2
         s["mid"] = (s["x1"] + s["x2"]) // 2
     title = (f"Escalation path: {short(principal)} can reach {_power(esc.get('yields', ''))} in {len(path)} step(s)"
              + (" if conditions hold" if esc.get("conditional") else ""))
     return {"title": label(title, 160), "nodes": nodes, "steps": steps, "box_w": BOX_W, "box_h": BOX_H,
-            "width": nodes[-1]["x"] + BOX_W + 6, "height": 34 + BOX_H + 40, "conditional": bool(esc.get("conditional"))}
+            "width": nodes[-1]["x"] + BOX_W + 6, "height": TOP_ESC + BOX_H + 30, "conditional": bool(esc.get("conditional"))}
 
 
 # -- the overview ---------------------------------------------------------------------------
@@ -116,7 +116,7 @@ def overview(data: dict) -> dict:
         entry = ""
         if public:
             how = sorted({h for p in public for h in p["how"]})
-            entry = "public: " + " + ".join(how)
+            entry = ", ".join(how)
         rows.append({"y": y, "cy": y + 16, "role": label(r["name"], 34), "role_full": r["arn"],
                      "badges": label(", ".join(badges), 40), "admin": bool(r.get("admin")),
                      "functions": label(names, 58) if fns else "", "functions_full": ", ".join(fns),
