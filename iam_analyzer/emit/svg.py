@@ -65,7 +65,7 @@ def escalation(esc: dict) -> dict:
     path = [h for h in esc.get("path") or [] if isinstance(h, dict)]
     principal = esc.get("principal", "?")
     nodes = [{"label": label(short(principal), 28), "sub": label(esc.get("principal_type") or "principal", 28),
-              "full": principal, "cls": "start"}]
+              "full": label(principal, 500), "cls": "start"}]
     dashed_any = any(h.get("conditional") for h in path)
     steps = []
     for i, hop in enumerate(path):
@@ -73,7 +73,7 @@ def escalation(esc: dict) -> dict:
         self_hop = to == hop.get("from", principal)
         nodes.append({"label": label("itself" if self_hop else short(to), 28),
                       "sub": label(short(to) if self_hop else kind_of(to), 28),
-                      "full": to, "cls": "mid"})
+                      "full": label(to, 500), "cls": "mid"})
         conditional = bool(hop.get("conditional")) or (bool(esc.get("conditional")) and not dashed_any and i == len(path) - 1)
         reqs = [r for r in hop.get("requires") or [] if isinstance(r, dict)]
         steps.append({"method": label(hop.get("method", "?"), 30),
@@ -81,7 +81,7 @@ def escalation(esc: dict) -> dict:
                       "dashed": conditional,
                       "completion": label(_completion(hop, esc), 44) if conditional else ""})
     nodes.append({"label": label(_power(esc.get("yields", "")), 32), "sub": "what it yields",
-                  "full": esc.get("yields", ""), "cls": "end"})
+                  "full": label(esc.get("yields", ""), 500), "cls": "end"})
     steps.append({"method": "yields", "detail": "", "dashed": False, "completion": ""})
     for i, n in enumerate(nodes):
         n["x"], n["y"] = 6 + i * (BOX_W + GAP), TOP_ESC
@@ -90,7 +90,8 @@ def escalation(esc: dict) -> dict:
         s["mid"] = (s["x1"] + s["x2"]) // 2
     title = (f"Escalation path: {short(principal)} can reach {_power(esc.get('yields', ''))} in {len(path)} step(s)"
              + (" if conditions hold" if esc.get("conditional") else ""))
-    return {"title": label(title, 160), "nodes": nodes, "steps": steps, "box_w": BOX_W, "box_h": BOX_H,
+    caption = f"{principal}: {esc.get('yields', '')}"
+    return {"title": label(title, 160), "caption": label(caption, 600), "nodes": nodes, "steps": steps, "box_w": BOX_W, "box_h": BOX_H,
             "width": nodes[-1]["x"] + BOX_W + 6, "height": TOP_ESC + BOX_H + 30, "conditional": bool(esc.get("conditional"))}
 
 
@@ -117,10 +118,10 @@ def overview(data: dict) -> dict:
         if public:
             how = sorted({h for p in public for h in p["how"]})
             entry = ", ".join(how)
-        rows.append({"y": y, "cy": y + 16, "role": label(r["name"], 34), "role_full": r["arn"],
+        rows.append({"y": y, "cy": y + 16, "role": label(r["name"], 34), "role_full": label(r["arn"], 500),
                      "badges": label(", ".join(badges), 40), "admin": bool(r.get("admin")),
-                     "functions": label(names, 58) if fns else "", "functions_full": ", ".join(fns),
-                     "entry": label(entry, 32), "entry_full": "; ".join(f"{p['function']}: {', '.join(p['how'])}" for p in public)})
+                     "functions": label(names, 58) if fns else "", "functions_full": label(", ".join(fns), 2000),
+                     "entry": label(entry, 32), "entry_full": label("; ".join(f"{p['function']}: {', '.join(p['how'])}" for p in public), 2000)})
     arcs = []
     for k, e in enumerate(data.get("edges", [])):
         a, b = index.get(e["from"]), index.get(e["to"])
