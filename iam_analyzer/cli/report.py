@@ -63,19 +63,20 @@ def report(snapshot_path, gaad_path, usage_path, findings_path, policies_dir, co
             analysis = stages.analyze(snap, usage_doc, rule_dirs, config_path)
         except RuleError as e:
             fail(str(e))
+    problems = [n for n in analysis.notes if n.startswith("skipped: ")] if findings_path else []
     if policies_dir:
         try:
-            results, notes = load_policies(Path(policies_dir), snap)
+            results, skipped = load_policies(Path(policies_dir), snap)
         except ValueError as e:
             fail(str(e))
-        analysis.notes = list(analysis.notes) + notes + [f"Generated policies read from {policies_dir}."]
+        problems += skipped
+        analysis.notes = list(analysis.notes) + skipped + [f"Generated policies read from {policies_dir}."]
     else:
         results = stages.generate(snap, usage_doc) if snap.functions() else []
         if results:
             analysis.notes = list(analysis.notes) + ["Generated policies made now from the snapshot and usage given."]
-    for n in analysis.notes:
-        if n.startswith("skipped") or ": cannot be read" in n or "not in the snapshot" in n:
-            click.echo(f"iam-analyzer: {n}", err=True)
+    for n in problems:
+        click.echo(f"iam-analyzer: {n}", err=True)
     paths = stages.report(snap, usage_doc, analysis, results, Path(out_dir), wanted)
     for fmt in wanted:
         click.echo(f"{fmt}: {paths[fmt]}")

@@ -90,3 +90,21 @@ def test_unusable_input_exits_2_with_one_line_naming_the_file(tmp_path):
         assert needle in res.output and "Traceback" not in res.output
     res = CliRunner().invoke(main, ["report", "-o", str(tmp_path / "o")])
     assert res.exit_code == 2 and "exactly one of --snapshot or --gaad" in res.output
+
+
+def test_entries_that_cannot_be_used_are_named_and_the_rest_is_reported(tmp_path):
+    files(tmp_path)
+    summary = json.loads((tmp_path / "policies" / "summary.json").read_text())
+    summary["functions"].append(dict(summary["functions"][0], function=f"arn:aws:lambda:us-east-1:{A}:function:gone"))
+    (tmp_path / "policies" / "summary.json").write_text(json.dumps(summary))
+    doc = json.loads((tmp_path / "findings.json").read_text())
+    doc["findings"].append({"rule_id": "IAM001", "severity": "urgent"})
+    (tmp_path / "findings.json").write_text(json.dumps(doc))
+    res = CliRunner().invoke(main, ["report", "--snapshot", str(tmp_path / "snapshot.json"), "--findings",
+                                    str(tmp_path / "findings.json"), "--policies", str(tmp_path / "policies"),
+                                    "-o", str(tmp_path / "o"), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert "findings.json: findings[" in res.stderr and "function not in the snapshot; skipped" in res.stderr
+    model = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert len(model["findings"]) == len(doc["findings"]) - 1
+    assert sum(1 for f in model["functions"] if f["policy"]) == 4
