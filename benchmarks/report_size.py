@@ -97,6 +97,11 @@ def main() -> None:
           f"{len(analysis.reported)} findings")
     print(f"report.html {size / 1e6:.2f} MB (target < {TARGET / 1e6:.0f} MB: {'ok' if size < TARGET else 'OVER'}), "
           f"report.json {Path(paths['json']).stat().st_size / 1e6:.2f} MB")
+    html = Path(paths["html"]).read_text(encoding="utf-8")
+    packed = html.count("data-lazy-slot=")
+    details, pictures = html.count('<details class="fn"'), html.count('class="pic escalation"')
+    print(f"function details drawn in the page: {details - packed}, packed and unpacked on open: {packed}; "
+          f"escalation paths drawn: {pictures}")
     print(f"seconds: rules {t_rules:.1f}, generate {t_gen:.1f}, report model and render {t_report:.1f}")
     print(f"written to {out}")
 
