@@ -54,7 +54,8 @@ def overview(snapshot: Snapshot, escalations: list[dict], admins: set[str]) -> d
     for fn in sorted(snapshot.functions(), key=lambda f: (f.account_id, f.region, f.name)):
         by_role.setdefault(fn.role_arn, []).append(fn)
     edges = escalation_edges(escalations)
-    on_path = {e["from"] for e in edges} | {e["to"] for e in edges}
+    sources = {e["from"] for e in edges}
+    on_path = sources | {e["to"] for e in edges}
     rows = []
     # without functions (a GAAD file) every role is a row; with them, roles that run a function
     everyone = {r.arn for a in snapshot.accounts for r in a.roles} if not by_role else set()
@@ -68,7 +69,8 @@ def overview(snapshot: Snapshot, escalations: list[dict], admins: set[str]) -> d
                 public.append({"function": fn.name, "how": kinds})
         rows.append({"arn": role_arn, "name": short(role_arn), "kind": kind_of(role_arn),
                      "functions": [f.name for f in fns], "admin": role_arn in admins,
-                     "shared": len(fns) > 1, "public": public, "escalation": role_arn in on_path})
+                     "shared": len(fns) > 1, "public": public, "escalation": role_arn in on_path,
+                     "escalates": role_arn in sources})
     rows.sort(key=lambda r: (not r["admin"], not r["escalation"], not r["public"], not r["shared"],
                              -len(r["functions"]), r["name"], r["arn"]))
     shown, hidden = rows[:OVERVIEW_ROWS], rows[OVERVIEW_ROWS:]

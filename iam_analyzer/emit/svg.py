@@ -60,6 +60,12 @@ def _completion(hop: dict, esc: dict) -> str:
     return "needs conditions that could not be evaluated to hold"
 
 
+def ordered(escalations: list[dict]) -> list[dict]:
+    """Paths to administrator first, certain before conditional, shorter first (stable otherwise)."""
+    return sorted(escalations or [], key=lambda e: (_power(e.get("yields", "")) != "administrator",
+                                                    bool(e.get("conditional")), len(e.get("path") or [])))
+
+
 def escalation(esc: dict) -> dict:
     """A path drawn left to right: principal -> each step's target -> the power it yields."""
     path = [h for h in esc.get("path") or [] if isinstance(h, dict)]
@@ -100,6 +106,7 @@ def escalation(esc: dict) -> dict:
 ROW_H, TOP = 46, 34
 X_ENTRY, W_ENTRY, X_FN, W_FN, X_ROLE, W_ROLE = 6, 210, 260, 380, 690, 250
 X_ARC = X_ROLE + W_ROLE
+ARC_LIMIT = 16  # escalation edges drawn in the overview; the rest are counted
 
 
 def overview(data: dict) -> dict:
@@ -110,7 +117,8 @@ def overview(data: dict) -> dict:
         index[r["arn"]] = i
         fns = r.get("functions") or []
         names = ", ".join(fns[:3]) + (f" +{len(fns) - 3} more" if len(fns) > 3 else "")
-        badges = (["administrator"] if r.get("admin") else []) + ([f"shared by {len(fns)} functions"] if r.get("shared") else [])
+        badges = (["administrator"] if r.get("admin") else []) + (["can escalate"] if r.get("escalates") else []) + (
+            [f"shared by {len(fns)} functions"] if r.get("shared") else [])
         if not fns:
             badges.append(f"{r.get('kind', 'principal')}, runs no function")
         public = r.get("public") or []
@@ -122,11 +130,20 @@ def overview(data: dict) -> dict:
                      "badges": label(", ".join(badges), 40), "admin": bool(r.get("admin")),
                      "functions": label(names, 58) if fns else "", "functions_full": label(", ".join(fns), 2000),
                      "entry": label(entry, 32), "entry_full": label("; ".join(f"{p['function']}: {', '.join(p['how'])}" for p in public), 2000)})
-    arcs = []
-    for k, e in enumerate(data.get("edges", [])):
-        a, b = index.get(e["from"]), index.get(e["to"])
-        if a is None or b is None:
-            continue
+    arcs, labels = [], []
+    edges = [e for e in data.get("edges", []) if e["from"] in index and e["to"] in index]
+    # each principal's edges into administrators first, then into other roles, its own escalation
+    # last; taken in turns across principals, so every escalating row shows at least one arc
+    edges.sort(key=lambda e: (not rows[index[e["to"]]]["admin"], e["from"] == e["to"], index[e["from"]], index[e["to"]]))
+    turn: dict[str, int] = {}
+    ranked = []
+    for e in edges:
+        turn[e["from"]] = turn.get(e["from"], -1) + 1
+        ranked.append((turn[e["from"]], e))
+    edges = [e for _, e in sorted(ranked, key=lambda te: te[0])]
+    more_arcs = max(0, len(edges) - ARC_LIMIT)
+    for k, e in enumerate(edges[:ARC_LIMIT]):
+        a, b = index[e["from"]], index[e["to"]]
         ya, yb = rows[a]["cy"], rows[b]["cy"]
         cx = X_ARC + 40 + 26 * (k % 8)
         if a == b:
@@ -135,14 +152,22 @@ def overview(data: dict) -> dict:
         else:
             d = f"M{X_ARC},{ya} C{cx},{ya} {cx},{yb} {X_ARC + 6},{yb}"
             ly = (ya + yb) // 2
-        arcs.append({"d": d, "lx": cx + 4, "ly": ly + 4, "method": label(e["method"], 26), "dashed": bool(e.get("conditional")),
+        # one label per place: arcs that share a method and a spot are read from the first one
+        crowded = any(abs(ly - y) < 14 and abs(cx - x) < 150 for x, y in labels)
+        if not crowded:
+            labels.append((cx, ly))
+        arcs.append({"d": d, "lx": cx + 4, "ly": ly + 4, "method": "" if crowded else label(e["method"], 26),
+                     "dashed": bool(e.get("conditional")),
                      "title": label(f"{short(e['from'])} -> {short(e['to'])}: {e['method']}", 200)})
     n = len(rows)
-    height = TOP + n * ROW_H + (28 if data.get("more_roles") else 6)
-    more = ""
+    notes = []
     if data.get("more_roles"):
-        more = (f"and {data['more_roles']} more role(s) running {data['more_functions']} function(s): "
-                "ordinary roles, see the Functions table")
+        notes.append(f"and {data['more_roles']} more role(s) running {data['more_functions']} function(s): "
+                     "see the Functions table")
+    if more_arcs:
+        notes.append(f"{more_arcs} more escalation edge(s) not drawn: see Escalation paths")
+    more = "; ".join(notes)
+    height = TOP + n * ROW_H + (28 if more else 6)
     counts = data.get("counts", {})
     title = (f"Account overview: {counts.get('functions', 0)} functions, {counts.get('roles', 0)} roles, "
              f"{counts.get('admin_roles', 0)} administrator role(s), {counts.get('public_functions', 0)} public function(s), "
