@@ -11,7 +11,7 @@ from pathlib import Path
 
 from iam_analyzer import stages
 from iam_analyzer.emit import lazy, report, svg
-from tests.emit.account import EVIL, snapshot, usage
+from tests.emit.account import snapshot, usage
 
 
 def render(snap, use=None, tmp: Path | None = None, formats=("html", "json")):

@@ -108,3 +108,16 @@ def test_entries_that_cannot_be_used_are_named_and_the_rest_is_reported(tmp_path
     model = json.loads((tmp_path / "o" / "report.json").read_text())
     assert len(model["findings"]) == len(doc["findings"]) - 1
     assert sum(1 for f in model["functions"] if f["policy"]) == 4
+
+
+def test_a_cloudformation_policies_folder_is_read_too(tmp_path):
+    snap = snapshot()
+    use = usage(snap)
+    snap.save(tmp_path / "snapshot.json")
+    stages.write_policies(stages.generate(snap, use), tmp_path / "cfn", "cloudformation")
+    res = CliRunner().invoke(main, ["report", "--snapshot", str(tmp_path / "snapshot.json"), "--policies", str(tmp_path / "cfn"),
+                                    "-o", str(tmp_path / "o"), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    model = json.loads((tmp_path / "o" / "report.json").read_text())
+    worker = next(f for f in model["functions"] if f["name"] == "worker-a")
+    assert worker["policy"][0]["Statement"] and worker["diff"]["added"]
