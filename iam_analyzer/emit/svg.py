@@ -60,6 +60,19 @@ def _completion(hop: dict, esc: dict) -> str:
     return "needs conditions that could not be evaluated to hold"
 
 
+def _wrap(words: list[str], width: int, max_lines: int) -> list[str]:
+    """Words joined by ' + ' into at most ``max_lines`` lines of ``width`` characters."""
+    lines: list[str] = []
+    for w in words:
+        if lines and len(lines[-1]) + 3 + len(w) <= width:
+            lines[-1] += " + " + w
+        else:
+            lines.append(w if not lines else "+ " + w)
+    if len(lines) > max_lines:
+        lines = lines[: max_lines - 1] + [" ".join(lines[max_lines - 1:])]
+    return [label(x, width) for x in lines]
+
+
 def ordered(escalations: list[dict]) -> list[dict]:
     """Paths to administrator first, certain before conditional, shorter first (stable otherwise)."""
     return sorted(escalations or [], key=lambda e: (_power(e.get("yields", "")) != "administrator",
@@ -82,13 +95,16 @@ def escalation(esc: dict) -> dict:
                       "full": label(to, 500), "cls": "mid"})
         conditional = bool(hop.get("conditional")) or (bool(esc.get("conditional")) and not dashed_any and i == len(path) - 1)
         reqs = [r for r in hop.get("requires") or [] if isinstance(r, dict)]
+        first = next((r.get("resource") for r in reqs if r.get("resource")), None)
         steps.append({"method": label(hop.get("method", "?"), 30),
-                      "detail": label("; ".join(_describe(r) for r in reqs[:2]), 42),
+                      "lines": _wrap([str(r.get("action", "?")) for r in reqs], 40, 2) + (
+                          [label(f"on {short(first)}" if first != "*" else "on *", 40)] if first else []),
+                      "full": label("; ".join(_describe(r) for r in reqs), 600),
                       "dashed": conditional,
                       "completion": label(_completion(hop, esc), 44) if conditional else ""})
     nodes.append({"label": label(_power(esc.get("yields", "")), 32), "sub": "what it yields",
                   "full": label(esc.get("yields", ""), 500), "cls": "end"})
-    steps.append({"method": "yields", "detail": "", "dashed": False, "completion": ""})
+    steps.append({"method": "yields", "lines": [], "full": "", "dashed": False, "completion": ""})
     for i, n in enumerate(nodes):
         n["x"], n["y"] = 6 + i * (BOX_W + GAP), TOP_ESC
     for i, s in enumerate(steps):
@@ -98,7 +114,7 @@ def escalation(esc: dict) -> dict:
              + (" if conditions hold" if esc.get("conditional") else ""))
     caption = f"{principal}: {esc.get('yields', '')}"
     return {"title": label(title, 160), "caption": label(caption, 600), "nodes": nodes, "steps": steps, "box_w": BOX_W, "box_h": BOX_H,
-            "width": nodes[-1]["x"] + BOX_W + 6, "height": TOP_ESC + BOX_H + 30, "conditional": bool(esc.get("conditional"))}
+            "width": nodes[-1]["x"] + BOX_W + 6, "height": TOP_ESC + BOX_H + 20 + 13 * max(len(s["lines"]) + bool(s["completion"]) for s in steps), "conditional": bool(esc.get("conditional"))}
 
 
 # -- the overview ---------------------------------------------------------------------------

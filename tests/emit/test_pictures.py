@@ -32,7 +32,7 @@ def test_escalation_is_drawn_from_principal_through_method_to_power(tmp_path):
     assert '<svg class="pic escalation"' in esc
     titles = re.findall(r"<title[^>]*>([^<]*)</title>", esc)
     assert any(t.startswith("Escalation path: deployer-role can reach administrator") for t in titles)
-    assert "UpdateFunctionCode" in esc and "lambda:UpdateFunctionCode on public-status" in esc
+    assert ">lambda:UpdateFunctionCode<" in esc and ">on public-status<" in esc
     assert ">administrator<" in esc and ">admin-role<" in esc
     assert "dashed" not in esc  # nothing conditional here
     assert model["escalations"] and model["overview"]["counts"]["escalation_edges"] >= 1
