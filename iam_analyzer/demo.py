@@ -167,7 +167,10 @@ def provision(client, account: str) -> DemoAccount:
         "orders-api-role": role("orders-api-role", [{"Effect": "Allow", "Action": ["dynamodb:*", "ssm:Get*", "kms:Decrypt"], "Resource": "*"}]),
         "uploads-role": role("uploads-role", [{"Effect": "Allow", "Action": ["s3:*", "sqs:*"], "Resource": "*"}]),
         "workers-role": role("workers-role", [{"Effect": "Allow", "Action": ["sqs:*", "dynamodb:*", "sns:*", "s3:*"], "Resource": "*"}]),
-        "report-role": role("report-role", [{"Effect": "Allow", "Action": ["s3:*", "dynamodb:*", "ses:*"], "Resource": "*"}]),
+        # the report job may also redeploy functions: enough to take over the administrator's function
+        "report-role": role("report-role", [{"Effect": "Allow", "Action": ["s3:*", "dynamodb:*", "ses:*"], "Resource": "*"},
+                                            {"Effect": "Allow", "Action": ["lambda:UpdateFunctionCode", "lambda:GetFunction"],
+                                             "Resource": "*"}]),
         "vpc-role": role("vpc-role", [{"Effect": "Allow", "Action": ["ec2:*", "rds:*", "secretsmanager:*"], "Resource": "*"}]),
         "admin-role": role("admin-role", managed=(BASIC, "arn:aws:iam::aws:policy/AdministratorAccess")),
     }

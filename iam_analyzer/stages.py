@@ -217,6 +217,18 @@ class Analysis:
         }
 
 
+def analysis_from_document(doc: dict, where: str = "findings") -> Analysis:
+    """An Analysis from a findings file written by ``analyze -o`` or ``audit`` (no rules re-run).
+
+    Rule texts come from the shipped pack; a rule the pack does not know keeps the title,
+    severity and category the file recorded. Raises ValueError naming the file and the place.
+    """
+    from iam_analyzer.emit.inputs import findings_from_document
+
+    reported, suppressed, notes, rules = findings_from_document(doc, where)
+    return Analysis(reported, suppressed, notes, rules)
+
+
 def analyze(snapshot: Snapshot, usage_doc: dict | None, rule_dirs=(), config_path: str | None = None) -> Analysis:
     """Run the rule pack. Raises analyze.checks.engine.RuleError for a bad rule or configuration."""
     from iam_analyzer.analyze.checks.detect import analyze as run_rules
@@ -257,12 +269,19 @@ REPORT_FILES = {"html": "report.html", "json": "report.json", "sarif": "report.s
 
 def report(snapshot: Snapshot, usage_doc: dict | None, analysis: Analysis, results: list, out_dir: Path,
            formats=tuple(REPORT_FILES)) -> dict[str, str]:
-    """Render the reports (one model, every format) into ``out_dir``; returns format -> path."""
+    """Render the reports (one model, every format) into ``out_dir``; returns format -> path.
+
+    The one way to make a report: audit, demo and ``iam-analyzer report`` all call this.
+    ``analysis`` may come from ``analyze`` or from a findings file (``analysis_from_document``),
+    ``results`` from ``generate`` or from a policies folder (``emit.inputs.load_policies``).
+    """
     from iam_analyzer.analyze.checks.detect import Model
     from iam_analyzer.emit import report as report_mod
 
+    m = Model(snapshot, usage_doc)
+    admins = {arn for arn, p in m.analyzer.principals.items() if p.kind == "role" and m.analyzer.is_admin(p)}
     model = report_mod.build(snapshot, usage_doc, analysis.reported, analysis.rules, results,
-                             Model(snapshot, usage_doc).escalations, analysis.notes)
+                             m.escalations, analysis.notes, admins=admins)
     make_folder(out_dir)
     paths = {}
     for fmt in formats:

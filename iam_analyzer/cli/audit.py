@@ -104,8 +104,9 @@ def demo(out_dir, days) -> None:
     Starts moto's AWS emulator on loopback inside this process, provisions a realistic
     serverless application (API Gateway -> Lambda -> DynamoDB, an S3 upload trigger, an
     EventBridge cron job, SNS, an SQS worker, a DynamoDB-stream consumer, a VPC function, a
-    public function URL, a shared role, an administrator role on a function), writes
-    CloudTrail logs for it into its trail bucket, then runs exactly the audit command's code.
+    public function URL, a shared role, an administrator role on a function and a role that
+    can redeploy it: an escalation path), writes CloudTrail logs for it into its trail bucket,
+    then runs exactly the audit command's code.
     """
     import time
 

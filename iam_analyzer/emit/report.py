@@ -10,16 +10,19 @@ from iam_analyzer import __version__
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.compare import allowed_actions
 from iam_analyzer.emit.inventory_view import role_policies
+from iam_analyzer.analyze.generate.deployed import role_documents
 from iam_analyzer.analyze.needs import requirements
 from iam_analyzer.model import Snapshot
 from iam_analyzer.emit.render import render_template
+from iam_analyzer.emit import lazy, pictures, svg
 from iam_analyzer.analyze.checks.engine import SEVERITIES, Finding, Rule
 
 MARKDOWN_LIMIT = 65_000
 
 
 def build(snapshot: Snapshot, usage: dict | None, findings: list[Finding], rules: dict[str, Rule],
-          generated: list | None = None, escalations: list[dict] | None = None, notes: list[str] | None = None) -> dict:
+          generated: list | None = None, escalations: list[dict] | None = None, notes: list[str] | None = None,
+          admins: set[str] | None = None) -> dict:
     cat = default_catalog()
     gen_by_fn = {g.function.arn: g for g in generated or []}
     findings_by_subject: dict[str, list[str]] = {}
@@ -63,6 +66,9 @@ def build(snapshot: Snapshot, usage: dict | None, findings: list[Finding], rules
             "unverified": sum(1 for e in g.entries if e.origin == "unverified") if g else 0,
             "code_calls": [{"file": c.path, "line": c.line, "operation": f"{c.service}:{c.operation}"} for c in fn.code_calls],
             "code_kept": sum(1 for e in g.entries if e.origin == "code") if g else 0,
+            "reach": pictures.reach(granted, used, required, g, cat),
+            "diff": pictures.policy_diff([d for _, d in role_documents(snapshot, role)] if role else [],
+                                         g.documents if g else None),
         })
     gaps = [{"account": a.account_id, "service": c.service, "operation": c.operation, "error": c.error_code,
              "region": c.region, "resource": c.resource} for a in snapshot.accounts for c in a.coverage]
@@ -101,6 +107,7 @@ def build(snapshot: Snapshot, usage: dict | None, findings: list[Finding], rules
         "functions": functions,
         "findings": [f.as_dict() for f in findings],
         "escalations": escalations or [],
+        "overview": pictures.overview(snapshot, escalations or [], admins or set()),
         "rules": {r.id: {"title": r.title, "severity": r.severity, "category": r.category, "why": r.why, "fix": r.fix,
                          "enabled": r.enabled} for r in sorted(rules.values(), key=lambda r: r.id)},
         "notes": notes or [],
@@ -117,7 +124,9 @@ def _evidence(d) -> str:
 
 
 def to_html(model: dict) -> str:
-    return render_template("report.html.j2", r=model, policy_json=lambda d: json.dumps(d, indent=1), evidence=_evidence)
+    html = render_template("report.html.j2", r=model, policy_json=lambda d: json.dumps(d, indent=1), evidence=_evidence,
+                           layout=svg, drawn=lazy.drawn(model), escalation_limit=lazy.ESCALATIONS_DRAWN)
+    return lazy.pack(html)
 
 
 def to_json(model: dict) -> str:

@@ -1,0 +1,125 @@
+"""The report's pictures: escalation paths, the account overview, per-function reach and diff,
+escaping of every label, and the size bound (details packed once past 100 functions)."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import re
+from pathlib import Path
+
+from iam_analyzer import stages
+from iam_analyzer.emit import lazy, report, svg
+from tests.emit.account import snapshot, usage
+
+
+def render(snap, use=None, tmp: Path | None = None, formats=("html", "json")):
+    analysis = stages.analyze(snap, use)
+    results = stages.generate(snap, use)
+    paths = stages.report(snap, use, analysis, results, tmp, formats)
+    return Path(paths["html"]).read_text(), json.loads(Path(paths["json"]).read_text())
+
+
+def section(html: str, sid: str) -> str:
+    start = html.index(f'<section id="{sid}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_escalation_is_drawn_from_principal_through_method_to_power(tmp_path):
+    html, model = render(snapshot(), None, tmp_path)
+    esc = section(html, "escalations")
+    assert '<svg class="pic escalation"' in esc
+    titles = re.findall(r"<title[^>]*>([^<]*)</title>", esc)
+    assert any(t.startswith("Escalation path: deployer-role can reach administrator") for t in titles)
+    assert ">lambda:UpdateFunctionCode<" in esc and ">on public-status<" in esc
+    assert ">administrator<" in esc and ">admin-role<" in esc
+    assert "dashed" not in esc  # nothing conditional here
+    assert model["escalations"] and model["overview"]["counts"]["escalation_edges"] >= 1
+
+
+def test_a_conditional_step_is_dashed_and_says_what_would_complete_it():
+    hop_ok = {"from": "arn:aws:iam::1:user/alice", "to": "arn:aws:iam::1:role/ops", "method": "AssumeRole",
+              "conditional": False, "requires": [{"action": "sts:AssumeRole", "resource": "arn:aws:iam::1:role/ops", "result": "ALLOW"}]}
+    hop_cond = {"from": "arn:aws:iam::1:role/ops", "to": "arn:aws:iam::1:role/admin", "method": "PassRoleLambdaInvoke",
+                "conditional": True, "requires": [
+                    {"action": "iam:PassRole", "resource": "arn:aws:iam::1:role/admin", "result": "CONDITIONAL"},
+                    {"action": "lambda:CreateFunction", "resource": "*", "result": "ALLOW"}]}
+    e = {"principal": "arn:aws:iam::1:user/alice", "principal_type": "user", "path": [hop_ok, hop_cond],
+         "yields": "administrator: arn:aws:iam::1:role/admin", "conditional": True}
+    p = svg.escalation(e)
+    assert [s["dashed"] for s in p["steps"]] == [False, True, False]
+    assert p["steps"][1]["completion"] == "needs the condition on iam:PassRole to hold"
+    assert [n["label"] for n in p["nodes"]] == ["alice", "ops", "admin", "administrator"]
+    # the accuracy analysis may name the missing step itself: that text wins
+    e2 = dict(e, requires=[{"action": "lambda:InvokeFunction", "resource": "*"}])
+    assert svg.escalation(e2)["steps"][1]["completion"] == "needs lambda:InvokeFunction on *"
+    # a path marked conditional with no step marked: its last step is the one drawn dashed
+    e3 = dict(e, path=[dict(hop_cond, conditional=False)], requires="a tag aws:ResourceTag/team=ops on the role")
+    steps = svg.escalation(e3)["steps"]
+    assert steps[0]["dashed"] and steps[0]["completion"] == "a tag aws:ResourceTag/team=ops on the role"
+    model = {"escalations": [e], "overview": {"rows": [], "edges": []}}
+    html = _render_partial("partials/escalations.svg.j2", model)
+    assert html.count('class="esc dashed"') == 1 and "needs the condition on iam:PassRole to hold" in html
+
+
+def _render_partial(name, model):
+    from iam_analyzer.emit.render import render_template
+
+    return render_template(name, r=model, layout=svg, escalation_limit=10)
+
+
+def test_overview_groups_functions_by_role_and_names_principals(tmp_path):
+    html, model = render(snapshot(), usage(snapshot()), tmp_path)
+    rows = {r["name"]: r for r in model["overview"]["rows"]}
+    assert rows["admin-role"]["admin"] and rows["admin-role"]["public"] == [
+        {"function": "public-status", "how": ["URL auth NONE", "policy: *"]}]
+    assert rows["shared-role"]["shared"] and rows["shared-role"]["functions"] == ["worker-a", "worker-b"]
+    assert rows["deployer-role"]["escalation"]
+    ov = section(html, "overview")
+    assert html.index('id="overview"') < html.index('id="summary"')  # at the top
+    for name in ("admin-role", "shared-role", "deployer-role", "public-status", "worker-a, worker-b",
+                 "administrator", "shared by 2 functions", "URL auth NONE, policy: *"):
+        assert name in ov, name
+    assert re.search(r'<path d="M[^"]*" class="esc" marker-end', ov)  # an escalation edge between roles
+
+
+def test_function_reach_per_service_and_policy_diff(tmp_path):
+    html, model = render(snapshot(), usage(snapshot()), tmp_path)
+    fn = next(f for f in model["functions"] if f["name"] == "worker-a")
+    assert fn["reach"]["used"] == {"s3": 1}
+    assert fn["reach"]["unused"]["dynamodb"] > 10 and "s3" in fn["reach"]["unused"]
+    assert fn["reach"]["kept"].get("s3")
+    signs = {(line["sign"], line["text"].split(" on ")[0]) for line in fn["diff"]["lines"]}
+    assert ("-", "Allow dynamodb:*, s3:*") in signs
+    assert any(s == "+" and "s3:GetObject" in t for s, t in signs)
+    details = section(html, "details")
+    assert "reachable, never used" in details and "kept by the generated policy" in details
+    assert '<span class="ddel">- Allow dynamodb:*, s3:* on *</span>' in details
+
+
+def test_every_label_is_escaped_and_free_of_control_characters(tmp_path):
+    html, _ = render(snapshot(evil=True), None, tmp_path)
+    for sid in ("overview", "escalations", "details"):
+        part = section(html, sid)
+        assert "<script>window.__xss" not in part, sid
+        if sid != "details":  # the pictures' labels; details also hold the raw names as text
+            assert "\x07" not in part, sid
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;&amp;&#34;&#39;" in section(html, "overview")
+    assert svg.escape("<a & 'b' \"c\"\x00\x1b>") == "&lt;a &amp; &#39;b&#39; &quot;c&quot;  &gt;"
+    assert svg.label("x\ny\tz", 10) == "x y z" and svg.label("abcdefghijkl", 5) == "abcd\u2026"
+
+
+def test_past_100_functions_details_travel_once_compressed(tmp_path):
+    html, model = render(snapshot(extra_functions=150), None, tmp_path)
+    assert len(model["functions"]) == 154
+    drawn = lazy.drawn(model)
+    # the administrator's function and the escalating role's function are drawn up front
+    assert {f["arn"] for f in model["functions"] if f["name"] in ("public-status", "deployer")} <= drawn
+    assert len(drawn) <= lazy.DRAWN_LIMIT
+    blob = re.search(r'<script type="application/octet-stream" id="lazy-details">([^<]+)</script>', html).group(1)
+    bodies = json.loads(gzip.decompress(base64.b64decode(blob)))
+    assert len(bodies) == 154 - len(drawn) and html.count("data-lazy-slot=") == len(bodies)
+    assert all("reachable, never used" in b for b in bodies.values())
+    assert "<!--lazy:" not in html
+    assert report.to_html(model) == html  # deterministic: same model, same bytes
