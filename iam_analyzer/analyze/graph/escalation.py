@@ -105,6 +105,7 @@ class Escalations:
         # without a function inventory (a GAAD file) a function's role is unknown: any role
         # Lambda may assume could be behind an existing function (a conditional path)
         self.has_functions = bool(self.an.functions)
+        self._functions: list | None = None
 
     def service_roles(self, account: str, service: str) -> list[Principal]:
         """Interesting roles of the account that the service may assume (computed once)."""
@@ -114,6 +115,12 @@ class Escalations:
             got = self._service_roles[key] = [x for x in self.by_kind.get((account, "role"), [])
                                               if x.arn in self.interesting and self.an.service_trusted(x, service)]
         return got
+
+    def privileged_functions(self) -> list:
+        """Functions whose role is worth reaching (computed once)."""
+        if self._functions is None:
+            self._functions = [f for f in self.an.functions.values() if f.role_arn in self.interesting]
+        return self._functions
 
     def kind_members(self, account: str, kind: str) -> tuple[str, ...]:
         key = ("kind", account, kind)
@@ -234,8 +241,7 @@ class Escalations:
             elif on == "function":
                 if self.has_functions:
                     # a function running as the principal itself gives it nothing new
-                    targets = [(f.role_arn, [f.arn], None) for f in an.functions.values()
-                               if f.role_arn in self.interesting and f.role_arn != p.arn]
+                    targets = [(f.role_arn, [f.arn], None) for f in self.privileged_functions() if f.role_arn != p.arn]
                 else:
                     # the unknown function is in the principal's account: patterns naming other
                     # accounts exclude it

@@ -39,10 +39,11 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
     hops_by: dict[str, list[Hop]] = {}
     rev: dict[str, list[tuple[str, Hop | None]]] = {}
     classes: dict[str, tuple[str, ...]] = {}
+    edges: list[tuple] = []
     for arn, p in an.principals.items():
         hops = hops_by[arn] = [] if esc.admin.get(arn) else esc.edges_from(p)
         for h in hops:
-            g.add_edge(h.source, h.target, key=h.method, hop=h)
+            edges.append((h.source, h.target, h.method, {"hop": h}))
             if not _traversable(h):
                 continue
             rev.setdefault(h.target, []).append((arn, h))
@@ -50,6 +51,7 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
                 classes[h.target] = h.members
                 for m in h.members:
                     rev.setdefault(m, []).append((h.target, None))
+    g.add_edges_from(edges)
     # a principal that can grant itself any permission is as good as an administrator
     self_escalators = {arn for arn, hops in hops_by.items()
                        if any(h.target == arn and h.method != "AssumeRole" and not h.needs for h in hops)}
