@@ -125,6 +125,11 @@ def lint_policy(policy: Policy, catalog: Catalog | None = None, kind: str = "aut
         ))
     sids: dict[str, int] = {}
     for st in policy.statements:
+        if st.sid and kind in ("identity", "trust") and not (st.sid.isascii() and st.sid.isalnum()):
+            # IAM (identity and role trust policies) accepts only A-Z, a-z and 0-9 in a Sid;
+            # resource policies of other services accept more
+            findings.append(make_finding("PL002", f"Sid {st.sid!r}: IAM accepts only letters and digits in a Sid",
+                                         _loc(st, "Sid")))
         if st.sid:
             if st.sid in sids:
                 findings.append(make_finding("PL007", f"Sid {st.sid!r} is also used by Statement[{sids[st.sid]}]", _loc(st, "Sid")))

@@ -47,6 +47,7 @@ REJECTED = [
     ("Arn with a name", cond({"ArnLike": {"aws:SourceArn": "my-bucket"}}), "PL017"),
     ("Null with a word", cond({"Null": {"aws:TokenIssueTime": "maybe"}}), "PL017"),
     ("no Version in an identity policy", P(OK, version=None), "PL013"),
+    ("Sid with a hyphen in an identity policy", P(dict(OK, Sid="read-objects")), "PL002"),
     ("2008-10-17 in an identity policy", P(OK, version="2008-10-17"), "PL013"),
 ]
 
@@ -70,6 +71,8 @@ ACCEPTED = [
     ("Arn with wildcards", cond({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:111122223333:*"}})),
     ("trust policy without Resource", P({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                                          "Action": "sts:AssumeRole"})),
+    ("Sid with spaces in a resource policy", P({"Sid": "Allow public read", "Effect": "Allow", "Principal": "*",
+                                                "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})),
     ("2008 trust policy", P({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                              "Action": "sts:AssumeRole"}, version="2008-10-17")),
 ]
