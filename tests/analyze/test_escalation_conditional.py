@@ -154,3 +154,10 @@ def test_dense_account_reports_one_finding_per_principal_and_method():
     assert f["targets"] >= n // 2 - 1 and f["target"].endswith("role/r0") and f["yields"].startswith("administrator")
     assert f["path"][0]["targets"] == f["targets"]  # the step to every passable role, as one edge
 
+
+
+def test_writing_a_plain_role_that_trusts_the_account_is_complete():
+    found = findings(roles=[role("plain", pol(allow("s3:GetObject")), aws=f"arn:aws:iam::{A}:root")],
+                     users=[user("rw", pol(allow(["iam:PutRolePolicy", "sts:AssumeRole"])))])
+    got = of(found, "rw")
+    assert any(f["method"] == "PutRolePolicy+AssumeRole" and f["complete"] and not f["conditional"] for f in got)

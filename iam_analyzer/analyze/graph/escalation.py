@@ -157,7 +157,9 @@ class Escalations:
         named = set(self.trust_index.get(p.arn, []))  # always followed: chains go through plain roles
         wide = set()
         if "sts:assumerole" in possible:
-            wide = (set(self.trust_index.get(p.account, [])) | set(self.trust_index.get("*", []))) & self.interesting
+            wide = set(self.trust_index.get(p.account, [])) | set(self.trust_index.get("*", []))
+            if not possible & {"iam:putrolepolicy", "iam:attachrolepolicy"}:
+                wide &= self.interesting  # a plain role matters only to one that can rewrite it
         for x in (an.principals[n] for n in sorted(named | wide)):
             if x.arn == p.arn:
                 continue
