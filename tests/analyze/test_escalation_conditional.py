@@ -161,3 +161,14 @@ def test_writing_a_plain_role_that_trusts_the_account_is_complete():
                      users=[user("rw", pol(allow(["iam:PutRolePolicy", "sts:AssumeRole"])))])
     got = of(found, "rw")
     assert any(f["method"] == "PutRolePolicy+AssumeRole" and f["complete"] and not f["conditional"] for f in got)
+
+
+def test_the_example_path_is_the_shortest_of_a_method():
+    u = f"arn:aws:iam::{A}:user/start"
+    roles = [role("a", aws=u), role("b", aws=f"arn:aws:iam::{A}:role/a"),
+             role("admin1", ADMIN, aws=f"arn:aws:iam::{A}:role/b"),
+             role("c", aws=u), role("admin2", ADMIN, aws=f"arn:aws:iam::{A}:role/c")]
+    roles[1].inline_policies = []
+    got = [f for f in of(findings(roles=roles, users=[user("start")]), "start") if f["method"].startswith("AssumeRole")]
+    assert len(got) == 1  # one finding per principal and first-step method
+    assert got[0]["hops"] == 2 and got[0]["target"].endswith("role/admin2") and got[0]["targets"] == 2

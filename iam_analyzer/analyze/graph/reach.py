@@ -60,10 +60,10 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
         rank.setdefault(a, 1)
 
     # tiers: 0 admin/complete, 1 self-escalator/complete, 2 admin/any, 3 self-escalator/any
-    reach: dict[str, tuple[int, Hop | None, str]] = {}  # node -> (tier, next step, next node)
+    reach: dict[str, tuple[int, Hop | None, str, int]] = {}  # node -> (tier, next step, next node, steps left)
     for tier, (min_rank, complete) in enumerate(((2, True), (1, True), (2, False), (1, False))):
         seeds = [n for n, r in rank.items() if r >= min_rank]
-        seeds += [n for n, (t, _, _) in reach.items() if _tier_ok(t, min_rank, complete)]
+        seeds += [n for n, (t, _, _, _) in reach.items() if _tier_ok(t, min_rank, complete)]
         queue = deque(dict.fromkeys(seeds))
         seen = set(queue)
         while queue:
@@ -75,7 +75,7 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
                     continue
                 seen.add(u)
                 if u not in reach:
-                    reach[u] = (tier, h, x)
+                    reach[u] = (tier, h, x, (reach[x][3] if x in reach else 0) + (h is not None))
                 queue.append(u)
 
     def tier_of(node: str) -> int | None:
@@ -89,7 +89,7 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
         path: list[Hop] = []
         seen = {node}
         while node not in rank and node in reach and len(path) < MAX_PATH:
-            _, h, nxt = reach[node]
+            _, h, nxt, _ = reach[node]
             if h is not None:
                 path.append(h)
             if nxt in seen:
@@ -107,7 +107,7 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
             if h.target == arn:
                 findings.append(_finding(p, [h], METHOD_YIELDS.get(h.method, "any permission"), h.target, 1))
         findings.extend(_write_findings(p, hops, an))
-        best: dict[str, tuple[int, int, Hop, str]] = {}  # method -> (tier, -, first hop, target node)
+        best: dict[str, tuple[int, int, Hop, str]] = {}  # method -> (tier, steps, first hop, target node)
         counts: dict[str, int] = {}
         for h in hops:
             if not _traversable(h):
@@ -118,9 +118,10 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
                 continue
             if h.needs and t in (0, 1):
                 t += 2
+            steps = reach[h.target][3] if h.target in reach and h.target not in rank else 0
             cur = best.get(h.method)
-            if cur is None or t < cur[0]:
-                best[h.method] = (t, 0, h, h.target)
+            if cur is None or (t, steps) < cur[:2]:
+                best[h.method] = (t, steps, h, h.target)
         for method, (t, _, h, target) in sorted(best.items()):
             rest, final = follow(target)
             if final.startswith(CLASS_PREFIX) or final == arn:
