@@ -172,3 +172,41 @@ def test_the_example_path_is_the_shortest_of_a_method():
     got = [f for f in of(findings(roles=roles, users=[user("start")]), "start") if f["method"].startswith("AssumeRole")]
     assert len(got) == 1  # one finding per principal and first-step method
     assert got[0]["hops"] == 2 and got[0]["target"].endswith("role/admin2") and got[0]["targets"] == 2
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=2, max_value=7).flatmap(lambda n: st.tuples(
+    st.just(n), st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=12),
+    st.sets(st.integers(0, n - 1), max_size=2))))
+def test_reachability_agrees_with_a_brute_force_search(case):
+    """Role i trusts role j for each edge (j, i); admins hold *:*. A non-admin role has an
+    AssumeRole finding exactly when some administrator is reachable through trusts."""
+    n, edges, admins = case
+    trusted_by = {i: sorted({j for j, k in edges if k == i and j != i}) for i in range(n)}
+    roles = []
+    for i in range(n):
+        principals = [f"arn:aws:iam::{A}:role/r{j}" for j in trusted_by[i]] or ["arn:aws:iam::999999999999:root"]
+        r = Role(arn=f"arn:aws:iam::{A}:role/r{i}", name=f"r{i}", trust_policy={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": principals}, "Action": "sts:AssumeRole"}]},
+            inline_policies=[InlinePolicy("p", ADMIN if i in admins else pol(allow("s3:GetObject")))])
+        roles.append(r)
+    found = findings(roles=roles)
+    reached = {int(f["principal"].rsplit("r", 1)[-1]) for f in found if f["method"].startswith("AssumeRole")}
+    expected = set()
+    for s in range(n):
+        if s in admins:
+            continue
+        seen, stack = {s}, [s]
+        while stack:
+            x = stack.pop()
+            for k in range(n):
+                if x in trusted_by[k] and k not in seen:
+                    seen.add(k)
+                    stack.append(k)
+        if seen & set(admins) - {s}:
+            expected.add(s)
+    assert reached == expected
