@@ -210,3 +210,11 @@ def test_reachability_agrees_with_a_brute_force_search(case):
         if seen & set(admins) - {s}:
             expected.add(s)
     assert reached == expected
+
+
+def test_passing_itself_or_updating_its_own_function_is_not_an_escalation():
+    me = f"arn:aws:iam::{A}:role/deployer"
+    r = role("deployer", pol(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"], me),
+                             allow("lambda:UpdateFunctionCode")), service="lambda.amazonaws.com")
+    fn = Function(arn=f"arn:aws:lambda:us-east-1:{A}:function:mine", name="mine", account_id=A, region="us-east-1", role_arn=me)
+    assert not of(findings(roles=[r, role("other", pol(allow("s3:GetObject")))], functions=[fn]), "deployer")

@@ -238,8 +238,8 @@ class Escalations:
                     members = self.service_members(p.account, first["service"])
                     klass = (f"{CLASS_PREFIX}passable:{first['service']}", members)
                     targets = [(klass[0], [members[0]], None)]
-                else:
-                    targets = [(x.arn, [x.arn], None) for x in cands]
+                else:  # passing itself to a service gives a principal nothing new
+                    targets = [(x.arn, [x.arn], None) for x in cands if x.arn != p.arn]
             elif on == "function":
                 if self.has_functions:
                     # a function running as the principal itself gives it nothing new
