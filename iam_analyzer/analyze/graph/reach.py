@@ -151,6 +151,7 @@ def _write_findings(p: Principal, hops: list[Hop], an) -> list[dict]:
         return out
     control = {h.target: h for h in hops if h.method in CONTROL and h.target != p.arn}
     on_self = {h.method for h in hops if h.target == p.arn}
+    self_complete = any(h.target == p.arn and not h.conditional and not h.needs and h.method in POLICY_WRITE for h in hops)
     for method, ws in sorted(writes.items()):
         count = sum(len(w.members) or 1 for w in ws)
         done = None
@@ -165,8 +166,8 @@ def _write_findings(p: Principal, hops: list[Hop], an) -> list[dict]:
             w2 = Hop(w.source, t, w.method, w.requires, w.conditional)
             out.append(_finding(p, [w2, c], f"any permission: it can rewrite the policies of {t} and act as it", t, count))
             continue
-        if method in on_self:
-            continue  # it can already write its own policies: the path through others adds nothing
+        if method in on_self or self_complete:
+            continue  # it can already write its own policies (or escalate itself): nothing to add
         w = ws[0]
         t = next((a for a in w.members if a != p.arn), w.target) if w.members else w.target
         target = an.principals.get(t)
