@@ -84,6 +84,12 @@ RENAMES: dict[tuple[str, str], list[str]] = {
     ("s3", "CreateSession"): ["s3express:CreateSession"],
     ("s3", "ListDirectoryBuckets"): ["s3express:ListAllMyDirectoryBuckets"],
     ("s3", "WriteGetObjectResponse"): ["s3-object-lambda:WriteGetObjectResponse"],
+    # S3 Control operations for directory buckets (S3 Express) and Outposts buckets
+    **{("s3", op): [f"s3express:{op}"] for op in ("DeleteAccessPointScope", "GetAccessPointScope",
+                                                  "PutAccessPointScope", "ListAccessPointsForDirectoryBuckets")},
+    ("s3", "GetBucket"): ["s3-outposts:GetBucket"],
+    ("s3", "ListRegionalBuckets"): ["s3-outposts:ListRegionalBuckets"],
+    ("s3", "DeleteBucketLifecycleConfiguration"): ["s3-outposts:PutLifecycleConfiguration"],
     # Lambda
     ("lambda", "GetLayerVersionByArn"): ["GetLayerVersion"],
     # API Gateway management API (WebSocket connections)
