@@ -218,3 +218,17 @@ def test_passing_itself_or_updating_its_own_function_is_not_an_escalation():
                              allow("lambda:UpdateFunctionCode")), service="lambda.amazonaws.com")
     fn = Function(arn=f"arn:aws:lambda:us-east-1:{A}:function:mine", name="mine", account_id=A, region="us-east-1", role_arn=me)
     assert not of(findings(roles=[r, role("other", pol(allow("s3:GetObject")))], functions=[fn]), "deployer")
+
+
+def test_function_steps_to_many_roles_are_one_edge_and_name_the_role_reached():
+    roles = [role("fa", ADMIN, service="lambda.amazonaws.com"), role("fb", ADMIN, service="lambda.amazonaws.com"),
+             role("dev", pol(allow("lambda:UpdateFunctionCode")))]
+    got = of(findings(roles=roles), "dev")
+    assert len(got) == 1 and got[0]["targets"] == 2 and got[0]["conditional"]
+    reached = got[0]["target"].rsplit("/", 1)[-1]
+    assert reached in ("fa", "fb") and f"runs as {reached}" in got[0]["requires"]
+    assert got[0]["path"][0]["to"] == got[0]["target"]
+    fns = [Function(arn=f"arn:aws:lambda:us-east-1:{A}:function:{n}", name=n, account_id=A, region="us-east-1",
+                    role_arn=f"arn:aws:iam::{A}:role/{n}") for n in ("fa", "fb")]
+    got = of(findings(roles=roles, functions=fns), "dev")
+    assert len(got) == 1 and got[0]["targets"] == 2 and not got[0]["conditional"] and got[0]["requires"] is None

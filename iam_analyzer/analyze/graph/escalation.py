@@ -55,8 +55,15 @@ class Hop:
 
 
 def _statements(an: Analyzer, p: Principal, action: str, resource: str) -> list[dict]:
-    d = an.decision(p, action, resource)
-    return [{"policy": m.policy, "sid": m.statement.sid, "statement": m.statement.index} for m in d.allows][:3]
+    """The statements that allow the step (at most three), computed once per question."""
+    cache = an.__dict__.setdefault("_statements_cache", {})
+    key = (p.arn, action, resource)
+    got = cache.get(key)
+    if got is None:
+        d = an.decision(p, action, resource)
+        got = cache[key] = [{"policy": m.policy, "sid": m.statement.sid, "statement": m.statement.index}
+                            for m in d.allows][:3]
+    return [dict(x) for x in got]
 
 
 def _uniform(p: Principal, action: str) -> bool:
@@ -121,6 +128,13 @@ class Escalations:
         if self._functions is None:
             self._functions = [f for f in self.an.functions.values() if f.role_arn in self.interesting]
         return self._functions
+
+    def function_roles(self) -> tuple[str, ...]:
+        key = ("function-roles",)
+        got = self._service_roles.get(key)
+        if got is None:
+            got = self._service_roles[key] = tuple(dict.fromkeys(f.role_arn for f in self.privileged_functions()))
+        return got
 
     def kind_members(self, account: str, kind: str) -> tuple[str, ...]:
         key = ("kind", account, kind)
@@ -242,15 +256,24 @@ class Escalations:
                     targets = [(x.arn, [x.arn], None) for x in cands if x.arn != p.arn]
             elif on == "function":
                 if self.has_functions:
-                    # a function running as the principal itself gives it nothing new
-                    targets = [(f.role_arn, [f.arn], None) for f in self.privileged_functions() if f.role_arn != p.arn]
+                    fns = self.privileged_functions()
+                    if len(fns) > 1 and _uniform(p, first["action"]):
+                        # the same answer for every function: one edge to the roles they run as
+                        klass = (f"{CLASS_PREFIX}functions", self.function_roles())
+                        targets = [(klass[0], [fns[0].arn], None)]
+                    else:  # a function running as the principal itself gives it nothing new
+                        targets = [(f.role_arn, [f.arn], None) for f in fns if f.role_arn != p.arn]
                 else:
                     # the unknown function is in the principal's account: patterns naming other
                     # accounts exclude it
                     res = [r for r in an.candidates(p, first["action"]) if _in_account(r, p.account)]
-                    targets = [(x.arn, res, f"an existing Lambda function that runs as {x.name} (the input has no "
-                                            "function inventory)")
-                               for x in self.service_roles(p.account, "lambda.amazonaws.com") if x.arn != p.arn]
+                    needs = "an existing Lambda function that runs as {name} (the input has no function inventory)"
+                    members = self.service_members(p.account, "lambda.amazonaws.com")
+                    if len(members) > 1:
+                        klass = (f"{CLASS_PREFIX}lambda-roles:{p.account}", members)
+                        targets = [(klass[0], res, needs)]
+                    else:
+                        targets = [(a, res, needs.format(name=a.rsplit("/", 1)[-1])) for a in members if a != p.arn]
             for target, resources, needs in targets:
                 got = []
                 conditional = needs is not None

@@ -126,6 +126,10 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
             rest, final = follow(target)
             if final.startswith(CLASS_PREFIX) or final == arn:
                 continue
+            if h.members:  # a step to a class: show it to the member the path goes through
+                member = rest[0].source if rest else final
+                h = Hop(h.source, member, h.method, h.requires, h.conditional,
+                        h.needs.format(name=_name(member)) if h.needs else None, h.members)
             path = [h] + rest
             if any(x.target == arn for x in rest):
                 continue  # back to where it started: nothing gained
