@@ -20,7 +20,6 @@ import networkx as nx
 from iam_analyzer.analyze.graph.escalation import ACT_AS, CLASS_PREFIX, CONTROL, METHOD_YIELDS, POLICY_WRITE, Hop
 from iam_analyzer.analyze.graph.principals import Principal
 
-LINK = "member"  # class node -> member: a free step
 MAX_PATH = 6  # steps in an example path (a guard; shortest paths are short)
 
 
