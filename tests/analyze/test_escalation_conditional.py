@@ -232,3 +232,24 @@ def test_function_steps_to_many_roles_are_one_edge_and_name_the_role_reached():
                     role_arn=f"arn:aws:iam::{A}:role/{n}") for n in ("fa", "fb")]
     got = of(findings(roles=roles, functions=fns), "dev")
     assert len(got) == 1 and got[0]["targets"] == 2 and not got[0]["conditional"] and got[0]["requires"] is None
+
+
+def ties() -> Snapshot:
+    """A user who can assume several roles that can each grant themselves anything."""
+    u = f"arn:aws:iam::{A}:user/start"
+    roles = [role(f"self{i}", pol(allow("iam:PutRolePolicy", f"arn:aws:iam::{A}:role/self{i}")), aws=u) for i in range(8)]
+    return Snapshot(accounts=[Account(account_id=A, roles=roles, users=[user("start")])])
+
+
+def test_findings_do_not_depend_on_hash_seeds():
+    """Reports are compared across runs (fingerprints, CI): the same input gives the same paths."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, tests.analyze.test_escalation_conditional as t; "
+            "from iam_analyzer.analyze.graph import Analyzer, Escalations; "
+            "print(json.dumps([Escalations(Analyzer(s)).find()[0] for s in (t.dense(40), t.ties())], sort_keys=True))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env=dict(os.environ, PYTHONHASHSEED=seed)).stdout for seed in ("1", "2", "3")}
+    assert len(outs) == 1

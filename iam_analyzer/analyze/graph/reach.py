@@ -55,7 +55,7 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
     self_escalators = {arn for arn, hops in hops_by.items()
                        if any(h.target == arn and h.method != "AssumeRole" and not h.needs for h in hops)}
     rank = {a: 2 for a, v in esc.admin.items() if v}
-    for a in self_escalators:
+    for a in sorted(self_escalators):  # sorted: the same input gives the same paths
         rank.setdefault(a, 1)
 
     # tiers: 0 admin/complete, 1 self-escalator/complete, 2 admin/any, 3 self-escalator/any
