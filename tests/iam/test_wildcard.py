@@ -106,3 +106,56 @@ def test_segment_star_agrees_with_a_reference_regex(p, t):
     rx = "".join(".*" if c == "*" else "." if c == "?" else "[^/]*" if c == wildcard.SEGMENT_STAR else re.escape(c)
                  for c in p)
     assert wildcard.matches(p, t) == (re.fullmatch(rx, t, re.DOTALL) is not None)
+
+
+def _ref_intersects(a: str, b: str) -> bool:
+    """Reference: search over pairs of positions (exact, quadratic)."""
+    seen, stack = set(), [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(a) and j == len(b):
+            return True
+        ca = a[i] if i < len(a) else None
+        cb = b[j] if j < len(b) else None
+        if ca == "*":
+            stack.append((i + 1, j))
+            if cb is not None and cb != "*":
+                stack.append((i, j + 1))
+        if cb == "*":
+            stack.append((i, j + 1))
+            if ca is not None and ca != "*":
+                stack.append((i + 1, j))
+        if ca not in (None, "*") and cb not in (None, "*") and (ca == cb or "?" in (ca, cb)):
+            stack.append((i + 1, j + 1))
+    return False
+
+
+def _ref_contains(outer: str, inner: str) -> bool:
+    seen, stack = set(), [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(outer) and j == len(inner):
+            return True
+        co = outer[i] if i < len(outer) else None
+        ci = inner[j] if j < len(inner) else None
+        if co == "*":
+            stack.append((i + 1, j))
+            if ci is not None:
+                stack.append((i, j + 1))
+        elif co is not None and ci is not None and (ci == co or (co == "?" and ci != "*")):
+            stack.append((i + 1, j + 1))
+    return False
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="ab*?", max_size=9), st.text(alphabet="ab*?", max_size=9))
+def test_fast_intersection_and_containment_agree_with_a_search(a, b):
+    assert wildcard.intersects(a, b) == _ref_intersects(a, b)
+    if wildcard.has_wildcard(b):
+        assert wildcard.contains(a, b) == _ref_contains(a, b)
