@@ -19,8 +19,8 @@ from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.catalog import Catalog, default_catalog
 from iam_analyzer.iam.condition_keys import is_known_condition_key
-from iam_analyzer.iam.policy import (Policy, PolicyError, Statement, condition_value_error, extract_document,
-                                     parse_policy_lenient)
+from iam_analyzer.iam.policy import Policy, PolicyError, Statement, extract_document, parse_policy_lenient
+from iam_analyzer.iam.validate import TRUST_ACTION_PREFIXES, condition_value_error, principal_value_error
 from iam_analyzer.resources import rules_dir
 
 SEVERITIES = ("error", "warning", "info")
@@ -125,6 +125,11 @@ def lint_policy(policy: Policy, catalog: Catalog | None = None, kind: str = "aut
         ))
     sids: dict[str, int] = {}
     for st in policy.statements:
+        if st.sid and kind in ("identity", "trust") and not (st.sid.isascii() and st.sid.isalnum()):
+            # IAM (identity and role trust policies) accepts only A-Z, a-z and 0-9 in a Sid;
+            # resource policies of other services accept more
+            findings.append(make_finding("PL002", f"Sid {st.sid!r}: IAM accepts only letters and digits in a Sid",
+                                         _loc(st, "Sid")))
         if st.sid:
             if st.sid in sids:
                 findings.append(make_finding("PL007", f"Sid {st.sid!r} is also used by Statement[{sids[st.sid]}]", _loc(st, "Sid")))
@@ -135,6 +140,7 @@ def lint_policy(policy: Policy, catalog: Catalog | None = None, kind: str = "aut
             findings.append(make_finding("PL014", "an identity policy may not have Principal or NotPrincipal", _loc(st, "Principal")))
         elif kind in ("resource", "trust") and not has_principal:
             findings.append(make_finding("PL014", f"every statement of a {kind} policy needs a Principal", _loc(st)))
+        findings.extend(_check_principal(st, kind))
         if kind != "trust" and st.resources is None and st.not_resources is None:
             findings.append(make_finding("PL016", f"a statement of {'an' if kind == 'identity' else 'a'} {kind} policy needs "
                                                   "Resource or NotResource", _loc(st)))
@@ -147,6 +153,23 @@ def lint_policy(policy: Policy, catalog: Catalog | None = None, kind: str = "aut
             findings.append(make_finding("PL011", f"allows the actions on every resource except {_sample(list(st.not_resources))}", _loc(st, "NotResource")))
     findings.extend(_check_redundant(policy, cat))
     return findings
+
+
+def _check_principal(st: Statement, kind: str) -> list[Finding]:
+    out = []
+    for element, pr in (("Principal", st.principal), ("NotPrincipal", st.not_principal)):
+        for ptype, value in (pr.all_values() if pr is not None else []):
+            why = principal_value_error(ptype, value)
+            if why:
+                out.append(make_finding("PL019", why, _loc(st, f"{element}.{ptype}")))
+    if kind == "trust":
+        if st.resources is not None or st.not_resources is not None:
+            out.append(make_finding("PL020", "a trust policy statement may not have Resource or NotResource",
+                                    _loc(st, "Resource" if st.resources is not None else "NotResource")))
+        for i, a in enumerate(st.action_patterns):
+            if a != "*" and not a.lower().startswith(TRUST_ACTION_PREFIXES):
+                out.append(make_finding("PL020", f"{a!r} is not an STS action", _loc(st, "Action", i)))
+    return out
 
 
 def _check_actions(st: Statement, cat: Catalog) -> list[Finding]:
@@ -178,6 +201,9 @@ def _check_resources(st: Statement, cat: Catalog) -> list[Finding]:
             a = arnlib.Arn.parse(r)
         except arnlib.ArnError as e:
             out.append(make_finding("PL006", str(e), _loc(st, element, i)))
+            continue
+        if not wildcard.has_wildcard(a.partition) and "${" not in a.partition and a.partition not in arnlib.PARTITIONS:
+            out.append(make_finding("PL006", f"unknown partition {a.partition!r} in ARN {r!r}", _loc(st, element, i)))
             continue
         if not wildcard.has_wildcard(a.service) and a.service not in arn_services and not cat.has_service(a.service):
             out.append(make_finding("PL006", f"unknown service {a.service!r} in ARN {r!r}", _loc(st, element, i)))

@@ -10,6 +10,8 @@ the rest follow families handled here as data plus a few rules:
   ``GetObject``, multipart -> ``PutObject``, ``CopyObject`` -> get + put, ...)
 * batch calls (SQS ``*Batch``, SNS ``PublishBatch``), DynamoDB transactions and PartiQL
 * API Gateway's management API, authorised by HTTP verb (``apigateway:GET``)
+* operations the Service Authorization Reference lists under another action, hosts whose IAM
+  namespace differs, and coarse-action services (Budgets, Keyspaces): data in ``api_renames``
 
 Results are in the catalog's canonical casing. ``None`` means "no IAM action" (sign-in
 events, service events) or "not known": callers count those as unmapped.
@@ -21,6 +23,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .api_renames import HOST_TO_PREFIX, RENAMES, VERB_ACTIONS, VERB_SWAPS
 from .catalog import Catalog, default_catalog
 
 # eventSource host (without .amazonaws.com) or botocore signing name -> IAM service prefix
@@ -75,7 +78,6 @@ S3_NAMES = {
     "CopyObject": ["GetObject", "PutObject"],
     "DeleteObjects": ["DeleteObject"],
     "ListBuckets": ["ListAllMyBuckets"],
-    "ListDirectoryBuckets": ["ListAllMyDirectoryBuckets"],
     "GetBucketCors": ["GetBucketCORS"],
     "PutBucketCors": ["PutBucketCORS"],
     "DeleteBucketCors": ["PutBucketCORS"],
@@ -116,7 +118,6 @@ S3_NAMES = {
     "DeleteBucketOwnershipControls": ["PutBucketOwnershipControls"],
     "GetObjectAttributes": ["GetObject", "GetObjectAttributes"],
     "PutObjectLegalHold": ["PutObjectLegalHold"],
-    "WriteGetObjectResponse": ["WriteGetObjectResponse"],
     "ListBucketIntelligentTieringConfigurations": ["GetIntelligentTieringConfiguration"],
 }
 
@@ -199,7 +200,7 @@ def service_prefix(source: str) -> str:
         if host.endswith(suffix):
             host = host[: -len(suffix)]
             break
-    return SOURCE_TO_PREFIX.get(host, host)
+    return SOURCE_TO_PREFIX.get(host) or HOST_TO_PREFIX.get(host, host)
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,9 @@ def _actions_for(cat: Catalog, prefix: str, op: str) -> Mapping:
     if (prefix, op) in NO_ACTION:
         return Mapping((), True)
     names: list[str] | None = None
-    if (prefix, op) in OTHER_NAMES:
+    if (prefix, op) in RENAMES:
+        names = RENAMES[(prefix, op)]
+    elif (prefix, op) in OTHER_NAMES:
         names = OTHER_NAMES[(prefix, op)]
     elif prefix == "s3" and op in S3_NAMES:
         names = S3_NAMES[op]
@@ -236,9 +239,14 @@ def _actions_for(cat: Catalog, prefix: str, op: str) -> Mapping:
         names = [op]
         if prefix in BATCH_SUFFIX_SERVICES and op.endswith("Batch") and not cat.get(f"{prefix}:{op}"):
             names = [op[: -len("Batch")]]
+        elif prefix in VERB_ACTIONS and not cat.get(f"{prefix}:{op}"):
+            verb = next((a for v, a in VERB_ACTIONS[prefix] if op.startswith(v)), None)
+            names = [verb] if verb else names
+        elif prefix in VERB_SWAPS and not cat.get(f"{prefix}:{op}"):
+            names = [a + op[len(v):] for v, a in VERB_SWAPS[prefix] if op.startswith(v)] or names
     out = []
     for n in names:
-        act = cat.get(f"{prefix}:{n}")
+        act = cat.get(n if ":" in n else f"{prefix}:{n}")
         if act is not None:
             out.append(act.full_name)
     return Mapping(tuple(dict.fromkeys(out)), bool(out))

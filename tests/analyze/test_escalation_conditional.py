@@ -154,3 +154,102 @@ def test_dense_account_reports_one_finding_per_principal_and_method():
     assert f["targets"] >= n // 2 - 1 and f["target"].endswith("role/r0") and f["yields"].startswith("administrator")
     assert f["path"][0]["targets"] == f["targets"]  # the step to every passable role, as one edge
 
+
+
+def test_writing_a_plain_role_that_trusts_the_account_is_complete():
+    found = findings(roles=[role("plain", pol(allow("s3:GetObject")), aws=f"arn:aws:iam::{A}:root")],
+                     users=[user("rw", pol(allow(["iam:PutRolePolicy", "sts:AssumeRole"])))])
+    got = of(found, "rw")
+    assert any(f["method"] == "PutRolePolicy+AssumeRole" and f["complete"] and not f["conditional"] for f in got)
+
+
+def test_the_example_path_is_the_shortest_of_a_method():
+    u = f"arn:aws:iam::{A}:user/start"
+    roles = [role("a", aws=u), role("b", aws=f"arn:aws:iam::{A}:role/a"),
+             role("admin1", ADMIN, aws=f"arn:aws:iam::{A}:role/b"),
+             role("c", aws=u), role("admin2", ADMIN, aws=f"arn:aws:iam::{A}:role/c")]
+    roles[1].inline_policies = []
+    got = [f for f in of(findings(roles=roles, users=[user("start")]), "start") if f["method"].startswith("AssumeRole")]
+    assert len(got) == 1  # one finding per principal and first-step method
+    assert got[0]["hops"] == 2 and got[0]["target"].endswith("role/admin2") and got[0]["targets"] == 2
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=2, max_value=7).flatmap(lambda n: st.tuples(
+    st.just(n), st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=12),
+    st.sets(st.integers(0, n - 1), max_size=2))))
+def test_reachability_agrees_with_a_brute_force_search(case):
+    """Role i trusts role j for each edge (j, i); admins hold *:*. A non-admin role has an
+    AssumeRole finding exactly when some administrator is reachable through trusts."""
+    n, edges, admins = case
+    trusted_by = {i: sorted({j for j, k in edges if k == i and j != i}) for i in range(n)}
+    roles = []
+    for i in range(n):
+        principals = [f"arn:aws:iam::{A}:role/r{j}" for j in trusted_by[i]] or ["arn:aws:iam::999999999999:root"]
+        r = Role(arn=f"arn:aws:iam::{A}:role/r{i}", name=f"r{i}", trust_policy={"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": principals}, "Action": "sts:AssumeRole"}]},
+            inline_policies=[InlinePolicy("p", ADMIN if i in admins else pol(allow("s3:GetObject")))])
+        roles.append(r)
+    found = findings(roles=roles)
+    reached = {int(f["principal"].rsplit("r", 1)[-1]) for f in found if f["method"].startswith("AssumeRole")}
+    expected = set()
+    for s in range(n):
+        if s in admins:
+            continue
+        seen, stack = {s}, [s]
+        while stack:
+            x = stack.pop()
+            for k in range(n):
+                if x in trusted_by[k] and k not in seen:
+                    seen.add(k)
+                    stack.append(k)
+        if seen & set(admins) - {s}:
+            expected.add(s)
+    assert reached == expected
+
+
+def test_passing_itself_or_updating_its_own_function_is_not_an_escalation():
+    me = f"arn:aws:iam::{A}:role/deployer"
+    r = role("deployer", pol(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"], me),
+                             allow("lambda:UpdateFunctionCode")), service="lambda.amazonaws.com")
+    fn = Function(arn=f"arn:aws:lambda:us-east-1:{A}:function:mine", name="mine", account_id=A, region="us-east-1", role_arn=me)
+    assert not of(findings(roles=[r, role("other", pol(allow("s3:GetObject")))], functions=[fn]), "deployer")
+
+
+def test_function_steps_to_many_roles_are_one_edge_and_name_the_role_reached():
+    roles = [role("fa", ADMIN, service="lambda.amazonaws.com"), role("fb", ADMIN, service="lambda.amazonaws.com"),
+             role("dev", pol(allow("lambda:UpdateFunctionCode")))]
+    got = of(findings(roles=roles), "dev")
+    assert len(got) == 1 and got[0]["targets"] == 2 and got[0]["conditional"]
+    reached = got[0]["target"].rsplit("/", 1)[-1]
+    assert reached in ("fa", "fb") and f"runs as {reached}" in got[0]["requires"]
+    assert got[0]["path"][0]["to"] == got[0]["target"]
+    fns = [Function(arn=f"arn:aws:lambda:us-east-1:{A}:function:{n}", name=n, account_id=A, region="us-east-1",
+                    role_arn=f"arn:aws:iam::{A}:role/{n}") for n in ("fa", "fb")]
+    got = of(findings(roles=roles, functions=fns), "dev")
+    assert len(got) == 1 and got[0]["targets"] == 2 and not got[0]["conditional"] and got[0]["requires"] is None
+
+
+def ties() -> Snapshot:
+    """A user who can assume several roles that can each grant themselves anything."""
+    u = f"arn:aws:iam::{A}:user/start"
+    roles = [role(f"self{i}", pol(allow("iam:PutRolePolicy", f"arn:aws:iam::{A}:role/self{i}")), aws=u) for i in range(8)]
+    return Snapshot(accounts=[Account(account_id=A, roles=roles, users=[user("start")])])
+
+
+def test_findings_do_not_depend_on_hash_seeds():
+    """Reports are compared across runs (fingerprints, CI): the same input gives the same paths."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, tests.analyze.test_escalation_conditional as t; "
+            "from iam_analyzer.analyze.graph import Analyzer, Escalations; "
+            "print(json.dumps([Escalations(Analyzer(s)).find()[0] for s in (t.dense(40), t.ties())], sort_keys=True))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env=dict(os.environ, PYTHONHASHSEED=seed)).stdout for seed in ("1", "2", "3")}
+    assert len(outs) == 1

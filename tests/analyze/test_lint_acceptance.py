@@ -47,13 +47,35 @@ REJECTED = [
     ("Arn with a name", cond({"ArnLike": {"aws:SourceArn": "my-bucket"}}), "PL017"),
     ("Null with a word", cond({"Null": {"aws:TokenIssueTime": "maybe"}}), "PL017"),
     ("no Version in an identity policy", P(OK, version=None), "PL013"),
+    ("Sid with a hyphen in an identity policy", P(dict(OK, Sid="read-objects")), "PL002"),
     ("2008-10-17 in an identity policy", P(OK, version="2008-10-17"), "PL013"),
+    ("ARN with an unknown partition", P({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws-foo:s3:::b/*"}),
+     "PL006"),
+]
+
+# the same, for trust policies
+REJECTED_TRUST = [
+    ("short account in a Principal", P({"Effect": "Allow", "Principal": {"AWS": "12345"}, "Action": "sts:AssumeRole"}),
+     "PL019"),
+    ("role name without its ARN", P({"Effect": "Allow", "Principal": {"AWS": "deployer"}, "Action": "sts:AssumeRole"}),
+     "PL019"),
+    ("service without its domain", P({"Effect": "Allow", "Principal": {"Service": "lambda"}, "Action": "sts:AssumeRole"}),
+     "PL019"),
+    ("Resource in a trust policy", P({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                      "Action": "sts:AssumeRole", "Resource": "*"}), "PL020"),
+    ("non-STS action in a trust policy", P({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                            "Action": "s3:GetObject"}), "PL020"),
 ]
 
 
 @pytest.mark.parametrize("name,doc,cid", REJECTED, ids=[r[0] for r in REJECTED])
 def test_what_iam_rejects_is_an_error(name, doc, cid):
     assert cid in errors(doc, kind="identity")
+
+
+@pytest.mark.parametrize("name,doc,cid", REJECTED_TRUST, ids=[r[0] for r in REJECTED_TRUST])
+def test_what_iam_rejects_in_a_trust_policy_is_an_error(name, doc, cid):
+    assert cid in errors(doc, kind="trust")
 
 
 # Documents IAM accepts: no error may come from grammar alone.
@@ -70,6 +92,14 @@ ACCEPTED = [
     ("Arn with wildcards", cond({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:111122223333:*"}})),
     ("trust policy without Resource", P({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                                          "Action": "sts:AssumeRole"})),
+    ("Sid with spaces in a resource policy", P({"Sid": "Allow public read", "Effect": "Allow", "Principal": "*",
+                                                "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})),
+    ("principals of every form", P({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
+        "AWS": ["111122223333", "arn:aws:iam::111122223333:root", "arn:aws:sts::111122223333:assumed-role/r/s",
+                "AROAEXAMPLEID1234567", "*"],
+        "Service": ["lambda.amazonaws.com", "ec2.amazonaws.com.cn"],
+        "Federated": ["arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+                      "cognito-identity.amazonaws.com", "accounts.google.com"]}})),
     ("2008 trust policy", P({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                              "Action": "sts:AssumeRole"}, version="2008-10-17")),
 ]
@@ -105,5 +135,6 @@ def test_an_empty_condition_block_restricts_nothing_when_evaluated():
 
 def test_catch_rate_on_these_cases():
     caught = sum(1 for _, doc, cid in REJECTED if cid in errors(doc, kind="identity"))
+    caught += sum(1 for _, doc, cid in REJECTED_TRUST if cid in errors(doc, kind="trust"))
     false_errors = sum(1 for _, doc in ACCEPTED if errors(doc))
-    assert (caught, false_errors) == (len(REJECTED), 0)
+    assert (caught, false_errors) == (len(REJECTED) + len(REJECTED_TRUST), 0)

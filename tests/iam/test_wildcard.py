@@ -81,6 +81,10 @@ def test_many_wildcards_do_not_hang():
     assert not wildcard.matches(pattern, text)
     assert not wildcard.matches("*a" * 200 + "?" * 50 + "c", "a" * 20000)
     assert wildcard.matches(pattern, text + "b")
+    # containment and intersection of two long adversarial patterns (lint's redundancy check)
+    a, b = "a*" * 1500 + "b", "*a" * 1500 + "c"
+    assert not wildcard.contains(a, b) and not wildcard.intersects(a, b)
+    assert wildcard.intersects(a, "*a" * 1500 + "b") and wildcard.contains("*", b)
     # a translated regex takes minutes on the first one; the bound is loose because the test
     # machine may be busy (benchmarks/ measures the real time)
     assert time.perf_counter() - t0 < 10.0
@@ -105,3 +109,56 @@ def test_segment_star_agrees_with_a_reference_regex(p, t):
     rx = "".join(".*" if c == "*" else "." if c == "?" else "[^/]*" if c == wildcard.SEGMENT_STAR else re.escape(c)
                  for c in p)
     assert wildcard.matches(p, t) == (re.fullmatch(rx, t, re.DOTALL) is not None)
+
+
+def _ref_intersects(a: str, b: str) -> bool:
+    """Reference: search over pairs of positions (exact, quadratic)."""
+    seen, stack = set(), [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(a) and j == len(b):
+            return True
+        ca = a[i] if i < len(a) else None
+        cb = b[j] if j < len(b) else None
+        if ca == "*":
+            stack.append((i + 1, j))
+            if cb is not None and cb != "*":
+                stack.append((i, j + 1))
+        if cb == "*":
+            stack.append((i, j + 1))
+            if ca is not None and ca != "*":
+                stack.append((i + 1, j))
+        if ca not in (None, "*") and cb not in (None, "*") and (ca == cb or "?" in (ca, cb)):
+            stack.append((i + 1, j + 1))
+    return False
+
+
+def _ref_contains(outer: str, inner: str) -> bool:
+    seen, stack = set(), [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(outer) and j == len(inner):
+            return True
+        co = outer[i] if i < len(outer) else None
+        ci = inner[j] if j < len(inner) else None
+        if co == "*":
+            stack.append((i + 1, j))
+            if ci is not None:
+                stack.append((i, j + 1))
+        elif co is not None and ci is not None and (ci == co or (co == "?" and ci != "*")):
+            stack.append((i + 1, j + 1))
+    return False
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="ab*?", max_size=9), st.text(alphabet="ab*?", max_size=9))
+def test_fast_intersection_and_containment_agree_with_a_search(a, b):
+    assert wildcard.intersects(a, b) == _ref_intersects(a, b)
+    if wildcard.has_wildcard(b):
+        assert wildcard.contains(a, b) == _ref_contains(a, b)

@@ -63,7 +63,7 @@ def build_graph(snapshot: Snapshot, usage: dict | None = None, analyzer: Analyze
                 etype = {"AssumeRole": "can_assume", "UpdateFunctionCode": "can_modify_function",
                          "UpdateFunctionConfiguration": "can_modify_function"}.get(h.method, "can_pass_role" if h.method.startswith("PassRole") else "can_escalate")
                 g.add_edge(h.source, h.target, key=f"{etype}:{h.method}", type=etype, method=h.method,
-                           conditional=h.conditional or bool(h.needs), needs=h.needs or "")
+                           conditional=h.conditional or bool(h.needs), needs=(h.needs or "").format(name="any of its members"))
                 if h.members and g.nodes[h.target].get("kind") != "class":
                     # a class of principals (every role a service may assume, every user):
                     # one edge from each principal that reaches all of them, one to each member

@@ -55,8 +55,15 @@ class Hop:
 
 
 def _statements(an: Analyzer, p: Principal, action: str, resource: str) -> list[dict]:
-    d = an.decision(p, action, resource)
-    return [{"policy": m.policy, "sid": m.statement.sid, "statement": m.statement.index} for m in d.allows][:3]
+    """The statements that allow the step (at most three), computed once per question."""
+    cache = an.__dict__.setdefault("_statements_cache", {})
+    key = (p.arn, action, resource)
+    got = cache.get(key)
+    if got is None:
+        d = an.decision(p, action, resource)
+        got = cache[key] = [{"policy": m.policy, "sid": m.statement.sid, "statement": m.statement.index}
+                            for m in d.allows][:3]
+    return [dict(x) for x in got]
 
 
 def _uniform(p: Principal, action: str) -> bool:
@@ -105,6 +112,7 @@ class Escalations:
         # without a function inventory (a GAAD file) a function's role is unknown: any role
         # Lambda may assume could be behind an existing function (a conditional path)
         self.has_functions = bool(self.an.functions)
+        self._functions: list | None = None
 
     def service_roles(self, account: str, service: str) -> list[Principal]:
         """Interesting roles of the account that the service may assume (computed once)."""
@@ -113,6 +121,19 @@ class Escalations:
         if got is None:
             got = self._service_roles[key] = [x for x in self.by_kind.get((account, "role"), [])
                                               if x.arn in self.interesting and self.an.service_trusted(x, service)]
+        return got
+
+    def privileged_functions(self) -> list:
+        """Functions whose role is worth reaching (computed once)."""
+        if self._functions is None:
+            self._functions = [f for f in self.an.functions.values() if f.role_arn in self.interesting]
+        return self._functions
+
+    def function_roles(self) -> tuple[str, ...]:
+        key = ("function-roles",)
+        got = self._service_roles.get(key)
+        if got is None:
+            got = self._service_roles[key] = tuple(dict.fromkeys(f.role_arn for f in self.privileged_functions()))
         return got
 
     def kind_members(self, account: str, kind: str) -> tuple[str, ...]:
@@ -150,7 +171,9 @@ class Escalations:
         named = set(self.trust_index.get(p.arn, []))  # always followed: chains go through plain roles
         wide = set()
         if "sts:assumerole" in possible:
-            wide = (set(self.trust_index.get(p.account, [])) | set(self.trust_index.get("*", []))) & self.interesting
+            wide = set(self.trust_index.get(p.account, [])) | set(self.trust_index.get("*", []))
+            if not possible & {"iam:putrolepolicy", "iam:attachrolepolicy"}:
+                wide &= self.interesting  # a plain role matters only to one that can rewrite it
         for x in (an.principals[n] for n in sorted(named | wide)):
             if x.arn == p.arn:
                 continue
@@ -229,20 +252,28 @@ class Escalations:
                     members = self.service_members(p.account, first["service"])
                     klass = (f"{CLASS_PREFIX}passable:{first['service']}", members)
                     targets = [(klass[0], [members[0]], None)]
-                else:
-                    targets = [(x.arn, [x.arn], None) for x in cands]
+                else:  # passing itself to a service gives a principal nothing new
+                    targets = [(x.arn, [x.arn], None) for x in cands if x.arn != p.arn]
             elif on == "function":
                 if self.has_functions:
-                    # a function running as the principal itself gives it nothing new
-                    targets = [(f.role_arn, [f.arn], None) for f in an.functions.values()
-                               if f.role_arn in self.interesting and f.role_arn != p.arn]
+                    fns = self.privileged_functions()
+                    if len(fns) > 1 and _uniform(p, first["action"]):
+                        # the same answer for every function: one edge to the roles they run as
+                        klass = (f"{CLASS_PREFIX}functions", self.function_roles())
+                        targets = [(klass[0], [fns[0].arn], None)]
+                    else:  # a function running as the principal itself gives it nothing new
+                        targets = [(f.role_arn, [f.arn], None) for f in fns if f.role_arn != p.arn]
                 else:
                     # the unknown function is in the principal's account: patterns naming other
                     # accounts exclude it
                     res = [r for r in an.candidates(p, first["action"]) if _in_account(r, p.account)]
-                    targets = [(x.arn, res, f"an existing Lambda function that runs as {x.name} (the input has no "
-                                            "function inventory)")
-                               for x in self.service_roles(p.account, "lambda.amazonaws.com") if x.arn != p.arn]
+                    needs = "an existing Lambda function that runs as {name} (the input has no function inventory)"
+                    members = self.service_members(p.account, "lambda.amazonaws.com")
+                    if len(members) > 1:
+                        klass = (f"{CLASS_PREFIX}lambda-roles:{p.account}", members)
+                        targets = [(klass[0], res, needs)]
+                    else:
+                        targets = [(a, res, needs.format(name=a.rsplit("/", 1)[-1])) for a in members if a != p.arn]
             for target, resources, needs in targets:
                 got = []
                 conditional = needs is not None

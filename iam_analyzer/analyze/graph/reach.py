@@ -20,7 +20,6 @@ import networkx as nx
 from iam_analyzer.analyze.graph.escalation import ACT_AS, CLASS_PREFIX, CONTROL, METHOD_YIELDS, POLICY_WRITE, Hop
 from iam_analyzer.analyze.graph.principals import Principal
 
-LINK = "member"  # class node -> member: a free step
 MAX_PATH = 6  # steps in an example path (a guard; shortest paths are short)
 
 
@@ -39,10 +38,11 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
     hops_by: dict[str, list[Hop]] = {}
     rev: dict[str, list[tuple[str, Hop | None]]] = {}
     classes: dict[str, tuple[str, ...]] = {}
+    edges: list[tuple] = []
     for arn, p in an.principals.items():
         hops = hops_by[arn] = [] if esc.admin.get(arn) else esc.edges_from(p)
         for h in hops:
-            g.add_edge(h.source, h.target, key=h.method, hop=h)
+            edges.append((h.source, h.target, h.method, {"hop": h}))
             if not _traversable(h):
                 continue
             rev.setdefault(h.target, []).append((arn, h))
@@ -50,18 +50,19 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
                 classes[h.target] = h.members
                 for m in h.members:
                     rev.setdefault(m, []).append((h.target, None))
+    g.add_edges_from(edges)
     # a principal that can grant itself any permission is as good as an administrator
     self_escalators = {arn for arn, hops in hops_by.items()
                        if any(h.target == arn and h.method != "AssumeRole" and not h.needs for h in hops)}
     rank = {a: 2 for a, v in esc.admin.items() if v}
-    for a in self_escalators:
+    for a in sorted(self_escalators):  # sorted: the same input gives the same paths
         rank.setdefault(a, 1)
 
     # tiers: 0 admin/complete, 1 self-escalator/complete, 2 admin/any, 3 self-escalator/any
-    reach: dict[str, tuple[int, Hop | None, str]] = {}  # node -> (tier, next step, next node)
+    reach: dict[str, tuple[int, Hop | None, str, int]] = {}  # node -> (tier, next step, next node, steps left)
     for tier, (min_rank, complete) in enumerate(((2, True), (1, True), (2, False), (1, False))):
         seeds = [n for n, r in rank.items() if r >= min_rank]
-        seeds += [n for n, (t, _, _) in reach.items() if _tier_ok(t, min_rank, complete)]
+        seeds += [n for n, (t, _, _, _) in reach.items() if _tier_ok(t, min_rank, complete)]
         queue = deque(dict.fromkeys(seeds))
         seen = set(queue)
         while queue:
@@ -73,7 +74,7 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
                     continue
                 seen.add(u)
                 if u not in reach:
-                    reach[u] = (tier, h, x)
+                    reach[u] = (tier, h, x, (reach[x][3] if x in reach else 0) + (h is not None))
                 queue.append(u)
 
     def tier_of(node: str) -> int | None:
@@ -87,7 +88,7 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
         path: list[Hop] = []
         seen = {node}
         while node not in rank and node in reach and len(path) < MAX_PATH:
-            _, h, nxt = reach[node]
+            _, h, nxt, _ = reach[node]
             if h is not None:
                 path.append(h)
             if nxt in seen:
@@ -105,7 +106,7 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
             if h.target == arn:
                 findings.append(_finding(p, [h], METHOD_YIELDS.get(h.method, "any permission"), h.target, 1))
         findings.extend(_write_findings(p, hops, an))
-        best: dict[str, tuple[int, int, Hop, str]] = {}  # method -> (tier, -, first hop, target node)
+        best: dict[str, tuple[int, int, Hop, str]] = {}  # method -> (tier, steps, first hop, target node)
         counts: dict[str, int] = {}
         for h in hops:
             if not _traversable(h):
@@ -116,13 +117,18 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
                 continue
             if h.needs and t in (0, 1):
                 t += 2
+            steps = reach[h.target][3] if h.target in reach and h.target not in rank else 0
             cur = best.get(h.method)
-            if cur is None or t < cur[0]:
-                best[h.method] = (t, 0, h, h.target)
+            if cur is None or (t, steps) < cur[:2]:
+                best[h.method] = (t, steps, h, h.target)
         for method, (t, _, h, target) in sorted(best.items()):
             rest, final = follow(target)
             if final.startswith(CLASS_PREFIX) or final == arn:
                 continue
+            if h.members:  # a step to a class: show it to the member the path goes through
+                member = rest[0].source if rest else final
+                h = Hop(h.source, member, h.method, h.requires, h.conditional,
+                        h.needs.format(name=_name(member)) if h.needs else None, h.members)
             path = [h] + rest
             if any(x.target == arn for x in rest):
                 continue  # back to where it started: nothing gained
@@ -148,6 +154,7 @@ def _write_findings(p: Principal, hops: list[Hop], an) -> list[dict]:
         return out
     control = {h.target: h for h in hops if h.method in CONTROL and h.target != p.arn}
     on_self = {h.method for h in hops if h.target == p.arn}
+    self_complete = any(h.target == p.arn and not h.conditional and not h.needs and h.method in POLICY_WRITE for h in hops)
     for method, ws in sorted(writes.items()):
         count = sum(len(w.members) or 1 for w in ws)
         done = None
@@ -162,8 +169,8 @@ def _write_findings(p: Principal, hops: list[Hop], an) -> list[dict]:
             w2 = Hop(w.source, t, w.method, w.requires, w.conditional)
             out.append(_finding(p, [w2, c], f"any permission: it can rewrite the policies of {t} and act as it", t, count))
             continue
-        if method in on_self:
-            continue  # it can already write its own policies: the path through others adds nothing
+        if method in on_self or self_complete:
+            continue  # it can already write its own policies (or escalate itself): nothing to add
         w = ws[0]
         t = next((a for a in w.members if a != p.arn), w.target) if w.members else w.target
         target = an.principals.get(t)

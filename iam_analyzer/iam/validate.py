@@ -1,0 +1,104 @@
+"""What IAM accepts inside a policy's values: condition values for their operator, and principal
+values. Used by ``lint`` to report, as errors, documents IAM would refuse."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .policy import ConditionOperator
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?"
+                   r"(Z|[+-](\d{2}):?(\d{2}))?)?")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_EPOCH_MAX = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def _date_error(v: str) -> str | None:
+    if re.fullmatch(r"[+-]?\d+", v):
+        n = int(v)
+        return None if 0 <= n <= _EPOCH_MAX else f"{v!r} is out of range for a date (epoch seconds)"
+    m = _DATE.fullmatch(v)
+    if not m:
+        return f"{v!r} is not a date (want ISO 8601, such as 2026-01-31T00:00:00Z, or epoch seconds)"
+    y, mo, d, hh, mi, ss, tz, tzh, tzm = m.groups()
+    from datetime import date
+
+    try:
+        date(int(y), int(mo), int(d))
+    except ValueError:
+        return f"{v!r} is not a valid calendar date"
+    if hh is not None and (int(hh) > 23 or int(mi) > 59 or (ss is not None and int(ss) > 59)):
+        return f"{v!r} has an invalid time of day"
+    if tzh is not None and (int(tzh) > 14 or int(tzm) > 59):
+        return f"{v!r} has an invalid time zone offset"
+    return None
+
+
+def condition_value_error(op: ConditionOperator, value: str) -> str | None:
+    """Why a condition value cannot be read for its operator (IAM rejects such a policy), or
+    None. Values with policy variables are not judged (they are resolved at request time)."""
+    if "${" in value:
+        return None
+    base = op.base
+    if base.startswith("Date"):
+        return _date_error(value)
+    if base.startswith("Numeric"):
+        if not _NUMBER.fullmatch(value):
+            return f"{value!r} is not a number"
+        if abs(float(value)) > 2 ** 63:
+            return f"{value!r} is out of range for a number"
+        return None
+    if base in ("Bool", "Null"):
+        return None if value.lower() in ("true", "false") else f"{value!r} is not true or false"
+    if base.endswith("IpAddress"):
+        import ipaddress
+
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            return f"{value!r} is not an IP address or CIDR range"
+        return None
+    if base.startswith("Arn"):
+        if value == "*" or (value.startswith("arn:") and value.count(":") >= 5):
+            return None
+        return f"{value!r} is not an ARN (want arn:partition:service:region:account:resource)"
+    if base == "BinaryEquals":
+        import base64
+        import binascii
+
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            return f"{value!r} is not base64"
+    return None
+
+
+_ACCOUNT = re.compile(r"\d{12}")
+_UNIQUE_ID = re.compile(r"A[A-Z0-9]{15,127}")  # AIDA..., AROA...: what IAM shows for a deleted principal
+_PRINCIPAL_ARN = re.compile(r"arn:aws[a-z-]*:(iam|sts)::(\d{12}|aws|cloudfront):.+")  # cloudfront: legacy OAI users
+_CANONICAL_USER = re.compile(r"[0-9a-fA-F]{64}")
+_SERVICE = re.compile(r"[a-z0-9][a-z0-9.-]*\.(amazonaws\.com(\.cn)?|api\.aws|amazon\.com|c2s\.ic\.gov|sc2s\.sgov\.gov)")
+_FEDERATED = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:(saml-provider|oidc-provider)/.+|[a-z0-9.-]+\.[a-z]{2,}(/.*)?")
+
+
+def principal_value_error(kind: str, value: str) -> str | None:
+    """Why IAM refuses a Principal value (it is not an account, an IAM/STS ARN, a service
+    name, an identity provider or a canonical user), or None."""
+    if value == "*":
+        return None
+    if kind == "AWS":
+        ok = _ACCOUNT.fullmatch(value) or _PRINCIPAL_ARN.fullmatch(value) or _UNIQUE_ID.fullmatch(value)
+        return None if ok else f"{value!r} is not an account ID, an IAM or STS ARN, or a unique ID"
+    if kind == "Service":
+        return None if _SERVICE.fullmatch(value) else f"{value!r} is not a service principal (such as lambda.amazonaws.com)"
+    if kind == "Federated":
+        return None if _FEDERATED.fullmatch(value) else f"{value!r} is not an identity provider ARN or name"
+    if kind == "CanonicalUser":
+        return None if _CANONICAL_USER.fullmatch(value) else f"{value!r} is not a canonical user ID"
+    return None
+
+
+# actions a role trust policy may name (IAM refuses others in AssumeRolePolicyDocument)
+TRUST_ACTION_PREFIXES = ("sts:",)
