@@ -386,3 +386,10 @@ Resources:
     (fn,) = read_paths([t]).snapshot.functions()
     assert sorted((x.details["path"], x.details["authorization"]) for x in fn.triggers) == [
         ("/a", "AWS_IAM"), ("/b", "NONE"), ("/c", "CUSTOM"), ("/d", "NONE")]
+
+
+def test_a_file_named_twice_is_read_once():
+    path = DATA / "cfn" / "shop.yaml"
+    r = read_paths([path, path.parent, path])
+    assert sorted(Path(i.path).name for i in r.inputs) == ["shop.json", "shop.yaml"]
+    assert len([f for f in r.snapshot.functions() if f.location.path.endswith("shop.yaml")]) == 3
