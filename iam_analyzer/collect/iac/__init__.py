@@ -85,6 +85,7 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
     parts = Parts()
     inputs: list[InputReport] = []
     used: set[str] = set()
+    seen: set[Path] = set()
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
@@ -98,6 +99,10 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
             inputs.append(InputReport(str(p), "unknown", [f"{p}: no such file or folder"]))
             continue
         for target, is_cdk in targets:
+            key = target.resolve()
+            if key in seen:
+                continue  # a file named twice (a folder and a file in it) is read once
+            seen.add(key)
             if is_cdk:
                 inputs.extend(cdk.read_assembly(target, parts, used, account=account, region=region,
                                                 partition=partition, params=params))

@@ -145,12 +145,12 @@ class StackReader:
             return
         alias = Alias(name=_s(p.get("Name")) or logical, arn=self.arn(logical),
                       function_version=str(p.get("FunctionVersion", "")))
-        self.parts.links.append((fn_ref, lambda fn: fn.aliases.append(alias)))
+        self.parts.links.append((fn_ref, lambda fn: fn.aliases.append(alias), self.s.path))
 
     def version(self, logical: str) -> None:
         fn_ref = _s(self.props(logical).get("FunctionName"))
         if fn_ref:
-            self.parts.links.append((fn_ref, lambda fn: fn.versions.append(f"{logical}")))
+            self.parts.links.append((fn_ref, lambda fn: fn.versions.append(f"{logical}"), self.s.path))
 
     def url(self, logical: str) -> None:
         p = self.props(logical)
@@ -161,7 +161,7 @@ class StackReader:
                           auth_type=_s(p.get("AuthType")) or "", qualifier=_s(p.get("Qualifier")),
                           cors=p.get("Cors") if isinstance(p.get("Cors"), dict) else {},
                           invoke_mode=_s(p.get("InvokeMode")))
-        self.parts.links.append((target, lambda fn: fn.urls.append(url)))
+        self.parts.links.append((target, lambda fn: fn.urls.append(url), self.s.path))
 
     def invoke_config(self, logical: str) -> None:
         p = self.props(logical)
@@ -177,7 +177,7 @@ class StackReader:
             on_success=_s((dest.get("OnSuccess") or {}).get("Destination")) if isinstance(dest.get("OnSuccess"), dict) else None,
             on_failure=_s((dest.get("OnFailure") or {}).get("Destination")) if isinstance(dest.get("OnFailure"), dict) else None,
         )
-        self.parts.links.append((fn_ref, lambda fn: fn.event_invoke_configs.append(cfg)))
+        self.parts.links.append((fn_ref, lambda fn: fn.event_invoke_configs.append(cfg), self.s.path))
 
     # -- IAM ----------------------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ def read(r: "StackReader", logical: str, rtype: str) -> None:
 
 def _link(r: "StackReader", fn_ref: str | None, action) -> None:
     if fn_ref:
-        r.parts.links.append((fn_ref, action))
+        r.parts.links.append((fn_ref, action, r.s.path))
 
 
 def _trigger(r: "StackReader", t: Trigger) -> None:

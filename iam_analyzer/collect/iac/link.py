@@ -18,20 +18,22 @@ from iam_analyzer.model import Account, Function, ManagedPolicy
 from .result import Parts
 
 
-def _index_functions(functions: list[Function]) -> tuple[dict[str, Function], dict[str, Function]]:
-    by_name: dict[str, Function] = {}
-    by_arn: dict[str, Function] = {}
+def _index_functions(functions: list[Function]) -> dict[str, list[Function]]:
+    by_name: dict[str, list[Function]] = {}
     for f in functions:
-        by_name.setdefault(f.name, f)
-        by_arn.setdefault(f.arn, f)
-    return by_name, by_arn
+        by_name.setdefault(f.name, []).append(f)
+    return by_name
 
 
-def find_function(ref: str, by_name: dict[str, Function], by_arn: dict[str, Function]) -> Function | None:
-    if ref in by_arn:
-        return by_arn[ref]
+def find_function(ref: str, by_name: dict[str, list[Function]], path: str = "") -> Function | None:
+    """The function a reference names; with several of that name, the one declared in ``path``."""
     name, _ = ab.function_name_and_qualifier(ref)
-    return by_name.get(name)
+    found = by_name.get(name) or []
+    if len(found) > 1 and ref.startswith("arn:"):
+        found = [f for f in found if ref == f.arn or ref.startswith(f.arn + ":")] or found
+    if len(found) > 1 and path:
+        found = [f for f in found if f.location and f.location.path == path] or found
+    return found[0] if found else None
 
 
 def link(parts: Parts, account: str, region: str, partition: str,
@@ -56,9 +58,9 @@ def link(parts: Parts, account: str, region: str, partition: str,
             target.managed_policy_arns.append(payload)
             target.managed_policy_arns.sort()
 
-    by_name, by_arn = _index_functions(acct.functions)
-    for ref, action in parts.links:
-        fn = find_function(ref, by_name, by_arn)
+    by_name = _index_functions(acct.functions)
+    for ref, action, path in parts.links:
+        fn = find_function(ref, by_name, path)
         if fn is None:
             if "*" not in ref:
                 warnings.append(f"configuration for function {ref}, which no input declares")

@@ -67,8 +67,9 @@ class Parts:
     policies: list[ManagedPolicy] = field(default_factory=list)
     # (principal kind role|user|group, principal name, "inline"|"managed", payload, line-key info)
     attachments: list[tuple[str, str, str, Any]] = field(default_factory=list)
-    # (function reference as written: name, ARN or qualified ARN; action on the Function)
-    links: list[tuple[str, Callable[[Function], None]]] = field(default_factory=list)
+    # (function reference as written: name, ARN or qualified ARN; action on the Function; the
+    # file it was written in, whose own function wins when several files declare the name)
+    links: list[tuple[str, Callable[[Function], None], str]] = field(default_factory=list)
     # function -> environment variables resolved (values kept in memory only until inspected)
     env: list[tuple[Function, dict[str, str]]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # resource name -> ARN (for env var references)

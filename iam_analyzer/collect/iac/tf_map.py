@@ -266,7 +266,7 @@ def _attachment(plan: "Plan", inst: "Instance", parts: Parts) -> None:
 
 def _link(parts: Parts, ref: Any, action) -> None:
     if isinstance(ref, str) and ref:
-        parts.links.append((ref, action))
+        parts.links.append((ref, action, ""))
 
 
 def _permission(plan: "Plan", inst: "Instance", parts: Parts) -> None:

@@ -386,3 +386,19 @@ Resources:
     (fn,) = read_paths([t]).snapshot.functions()
     assert sorted((x.details["path"], x.details["authorization"]) for x in fn.triggers) == [
         ("/a", "AWS_IAM"), ("/b", "NONE"), ("/c", "CUSTOM"), ("/d", "NONE")]
+
+
+def test_a_file_named_twice_is_read_once():
+    path = DATA / "cfn" / "shop.yaml"
+    r = read_paths([path, path.parent, path])
+    assert sorted(Path(i.path).name for i in r.inputs) == ["shop.json", "shop.yaml"]
+    assert len([f for f in r.snapshot.functions() if f.location.path.endswith("shop.yaml")]) == 3
+
+
+def test_functions_of_the_same_name_in_two_files_keep_their_own_configuration():
+    r = read_paths([DATA / "cfn"])  # shop.yaml and shop.json declare the same functions
+    thumbs = [f for f in r.snapshot.functions() if f.name == "thumbnail"]
+    assert len(thumbs) == 2
+    for f in thumbs:
+        assert len(f.invokers) == 1 and len(f.triggers) == 1
+        assert f.invokers[0].principal == "s3.amazonaws.com"
