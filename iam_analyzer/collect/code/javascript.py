@@ -418,8 +418,11 @@ def analyse(files: list[tuple[str, str]]) -> tuple[list[CodeCall], list[str]]:
             problems.append(f"{path}:0: cannot parse: {e}")
             continue
         fa = FileAnalyzer(path, src)
-        fa.bind_all(tree.root_node)
-        fa.find_calls(tree.root_node)
+        try:
+            fa.bind_all(tree.root_node)
+            fa.find_calls(tree.root_node)
+        except RecursionError:  # hostile or generated code nested too deeply
+            problems.append(f"{path}:0: nested too deeply to follow; calls in it may be missed")
         if tree.root_node.has_error:
             line = _first_error_line(tree.root_node)
             problems.append(f"{path}:{line}: syntax error; calls around it may be missed")

@@ -403,14 +403,18 @@ def analyse(files: list[tuple[str, str, str]]) -> tuple[list[CodeCall], list[str
     for u in units:
         _index(u)
     _resolve_imports(a.units)
+
+    def guarded(u: Unit, where: str, run) -> None:
+        try:
+            run()
+        except RecursionError:  # hostile or generated code nested too deeply: that part is skipped
+            problems.append(f"{u.path}:{where}: nested too deeply to follow; calls in it may be missed")
+
     for u in units:
-        a._block(u, u.tree.body, _GlobalScope(u.globals), None, 0)
+        guarded(u, "1", lambda u=u: a._block(u, u.tree.body, _GlobalScope(u.globals), None, 0))
     for u in units:
-        for qual, fn in u.functions.items():
-            if qual.endswith(".__init__"):
-                a._function(u, fn, {}, qual.split(".")[0], 0)
-        for qual, fn in u.functions.items():
-            a._function(u, fn, {}, qual.split(".")[0] if "." in qual else None, 0)
+        inits = [(q, f) for q, f in u.functions.items() if q.endswith(".__init__")]
+        for qual, fn in inits + list(u.functions.items()):
+            cls = qual.split(".")[0] if "." in qual else None
+            guarded(u, str(fn.lineno), lambda u=u, fn=fn, cls=cls: a._function(u, fn, {}, cls, 0))
     return a.calls, problems
-
-

@@ -272,6 +272,9 @@ def parse_units(files: list[tuple[str, str, str]]) -> tuple[list[Unit], list[str
         except (SyntaxError, ValueError) as e:
             problems.append(f"{path}:{getattr(e, 'lineno', 0) or 0}: cannot parse: {getattr(e, 'msg', str(e))}")
             continue
+        except (RecursionError, MemoryError):
+            problems.append(f"{path}:0: cannot parse: nested too deeply")
+            continue
         units.append(Unit(path, module, tree))
     return units, problems
 

@@ -61,3 +61,9 @@ def test_a_file_without_the_sdk_gives_nothing_and_a_broken_one_is_reported():
     assert ("c.js", "SendMessage") in [(c.path, c.operation) for c in scan.calls]
     assert not any(c.path == "a.js" for c in scan.calls)
     assert len(scan.problems) == 1 and scan.problems[0].startswith("b.ts:")
+
+
+def test_hostile_nesting_is_a_problem_not_a_crash():
+    deep = 'const AWS = require("aws-sdk");\nconst x = ' + "[" * 3000 + "1" + "]" * 3000 + ";\n"
+    scan = read_sources([("deep.js", "deep", deep)])
+    assert scan.calls == []

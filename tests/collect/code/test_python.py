@@ -86,3 +86,12 @@ def test_a_file_that_does_not_parse_is_reported_and_the_others_still_read(tmp_pa
     scan = read_code([tmp_path])
     assert [c.operation for c in scan.calls] == ["SendMessage"]
     assert len(scan.problems) == 1 and "bad.py:1" in scan.problems[0]
+
+
+def test_hostile_nesting_is_a_problem_not_a_crash():
+    deep = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+    nested = "import boto3\nv = " + "[" * 400 + "boto3.client('sqs').send_message(QueueUrl='q')" + "]" * 400 + "\n"
+    scan = read_sources([("deep.py", "deep", deep), ("nested.py", "nested", nested),
+                         ("ok.py", "ok", "import boto3\nboto3.client('sns').publish(TopicArn='t', Message='')\n")])
+    assert ("ok.py", "Publish") in [(c.path, c.operation) for c in scan.calls]
+    assert any(p.startswith("deep.py:") for p in scan.problems)
