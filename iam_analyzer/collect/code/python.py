@@ -370,6 +370,9 @@ class Analyzer:
             req = spec.get("request")
             if req:
                 self._emit_res(u, None, c.parent, req, call_text, kwargs, line=line)
+            prefix = kwargs.get("Prefix")
+            if isinstance(prefix, Str) and prefix.text is not None:
+                return Collection(c.service, c.parent, c.spec, prefix)
             return c
         for bname, b in spec.get("batchActions", {}).items():
             if _snake(bname) == name:

@@ -45,6 +45,7 @@ class Collection:
     service: str
     parent: ResObj | ServiceResource
     spec: tuple  # (collection name,)
+    prefix: Str | None = None  # filter(Prefix=...): the items' keys start with it
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,10 @@ def _collection_item(c: Collection):
     ids = []
     pids = dict(c.parent.ids) if isinstance(c.parent, ResObj) else {}
     for ident in res.get("identifiers", []):
-        ids.append((ident["target"], pids.get(ident.get("name")) if ident.get("source") == "identifier" else None))
+        v = pids.get(ident.get("name")) if ident.get("source") == "identifier" else None
+        if v is None and ident["target"] == "Key" and c.prefix is not None and c.prefix.text is not None:
+            v = Str(c.prefix.text.rstrip("*") + "*")
+        ids.append((ident["target"], v))
     return ResObj(c.service, res["type"], tuple(ids))
 
 

@@ -61,6 +61,8 @@ def test_resource_objects_collections_batch_writer_presign(calls):
     ops = {(c.line, c.operation) for c in calls if c.path.endswith("forms.py")}
     assert (39, "HeadObject") in ops  # obj.load()
     assert (40, "ListObjects") in ops and (41, "DeleteObject") in ops
+    (delete,) = [c for c in calls if c.path.endswith("forms.py") and c.line == 41]
+    assert {(a.param, a.value) for a in delete.args} == {("Bucket", "objects-bucket"), ("Key", "tmp/*")}
     assert (44, "BatchWriteItem") in ops
     assert (48, "SendMessage") in ops  # client from a module-level session
     assert (52, "GetObject") in ops  # presigned URL: signed with the role's credentials
