@@ -57,6 +57,16 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
         if fn is not None:
             name = fn.name
             usable = True
+            if not code and fn.location and fn.location.logical_id:  # the template says where its code is
+                from iam_analyzer.collect.code import read_code, read_sources
+                from iam_analyzer.collect.code.from_template import function_code
+
+                paths, inline, notes = function_code(template, fn.location.logical_id)
+                problems.extend(notes)
+                if paths or inline:
+                    scan = read_code(paths) if paths else read_sources(inline)
+                    problems.extend(scan.problems)
+                    calls = scan.calls
         from iam_analyzer.collect.iac.encryption import customer_keys
 
         keys, notes = customer_keys(template, account or UNSET_ACCOUNT, region or UNSET_REGION)

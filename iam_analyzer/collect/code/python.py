@@ -298,6 +298,8 @@ class Analyzer:
         op = sdk_names.operation(c.service, name)
         if op and _snake(op) == name:
             self._emit(u, c.service, op, line, call_text, kwargs)
+            if c.service == "sqs" and op == "GetQueueUrl":  # the URL it returns names the same queue
+                return Obj({"QueueUrl": kwargs.get("QueueName")})
         return None
 
     def _transfer(self, u, name, params, line, call_text):
