@@ -105,6 +105,12 @@ def _sqs_account(raw: str) -> str | None:
     return None
 
 
+def _sqs_region(url: str) -> str | None:
+    host = urlparse(url).hostname or ""
+    m = re.match(r"^(?:sqs\.([a-z0-9-]+)\.amazonaws|([a-z0-9-]+)\.queue\.amazonaws)", host)
+    return (m.group(1) or m.group(2)) if m else None
+
+
 def _args_for(service: str, operation: str, action: Action, args: dict[str, list[Value]]) -> dict[str, list[Value]]:
     """The arguments that name this action's resource: a copy reads its source."""
     if service == "s3" and operation in ("CopyObject", "UploadPartCopy", "HeadObject") and action.full_name in S3_COPY_READS | {"s3:GetObject"}:
@@ -200,7 +206,12 @@ def _fill(service: str, rt: ResourceType, by_var: dict[str, list[Value]], env_re
                             opts.append((part, (), via))
                     continue
                 if service == "sqs" and var == "QueueName" and _sqs_account(t):
-                    opts.append((_var_value(service, var, t), (), via + f" (account {_sqs_account(t)})"))
+                    region = _sqs_region(t)
+                    if region:  # a queue URL names its region and account: the queue's own ARN
+                        direct.append(Resolved(f"arn:{scope.partition}:sqs:{region}:{_sqs_account(t)}:"
+                                               f"{_var_value(service, var, t)}", via=via))
+                    else:
+                        opts.append((_var_value(service, var, t), (), via + f" (account {_sqs_account(t)})"))
                     continue
                 opts.append((_var_value(service, var, t), (), via))
         if not opts:
