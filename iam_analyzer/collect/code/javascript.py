@@ -25,18 +25,51 @@ _WRAPPERS = {"parenthesized_expression", "as_expression", "non_null_expression",
 
 
 @lru_cache(maxsize=None)
-def _parser(kind: str):
+def _language(kind: str):
     import tree_sitter as ts
 
     if kind == "js":
         import tree_sitter_javascript as lang
 
-        language = ts.Language(lang.language())
-    else:
-        import tree_sitter_typescript as lang
+        return ts.Language(lang.language())
+    import tree_sitter_typescript as lang
 
-        language = ts.Language(lang.language_tsx() if kind == "tsx" else lang.language_typescript())
-    return ts.Parser(language)
+    return ts.Language(lang.language_tsx() if kind == "tsx" else lang.language_typescript())
+
+
+@lru_cache(maxsize=None)
+def _parser(kind: str):
+    import tree_sitter as ts
+
+    return ts.Parser(_language(kind))
+
+
+_BIND_TYPES = ("import_statement", "variable_declarator", "assignment_expression", "field_definition",
+               "public_field_definition", "function_declaration", "method_definition", "generator_function_declaration")
+_CALL_TYPES = ("call_expression", "new_expression")
+
+
+@lru_cache(maxsize=None)
+def _query(kind: str, types: tuple[str, ...]):
+    """One query for the node types of interest (those the grammar has): tree-sitter finds them
+    in C instead of a walk over every node in Python."""
+    import tree_sitter as ts
+
+    patterns = []
+    for t in types:
+        try:
+            ts.Query(_language(kind), f"({t}) @n")
+            patterns.append(f"({t}) @n")
+        except Exception:  # noqa: BLE001 - a node type this grammar does not have
+            continue
+    return ts.Query(_language(kind), " ".join(patterns))
+
+
+def _nodes(kind: str, root, types: tuple[str, ...]) -> list:
+    import tree_sitter as ts
+
+    found = ts.QueryCursor(_query(kind, types)).captures(root).get("n", [])
+    return sorted(found, key=lambda n: n.start_byte)
 
 
 def _kind(path: str) -> str:
@@ -54,6 +87,7 @@ def _t(node) -> str:
 class FileAnalyzer:
     def __init__(self, path: str, source: bytes):
         self.path = path
+        self.kind = _kind(path)
         self.src = source
         self.names: dict = {}
         self.calls: list[CodeCall] = []
@@ -63,21 +97,17 @@ class FileAnalyzer:
     # -- bindings --
     def bind_all(self, root) -> None:
         decls = []
-        stack = [root]
-        while stack:
-            n = stack.pop()
+        for n in _nodes(self.kind, root, _BIND_TYPES):
             t = n.type
             if t == "import_statement":
                 self._import(n)
-            elif t in ("variable_declarator", "assignment_expression", "field_definition", "public_field_definition"):
-                decls.append(n)
             elif t in ("function_declaration", "method_definition", "generator_function_declaration"):
                 name = n.child_by_field_name("name")
                 params = n.child_by_field_name("parameters")
                 if name is not None and params is not None:
                     self.functions[_t(name)] = [_param_name(p) for p in params.named_children]
-            stack.extend(reversed(n.named_children))
-        decls.sort(key=lambda d: d.start_byte)
+            else:
+                decls.append(n)
         for _ in range(2):  # twice: a name used before its declaration in the file
             for d in decls:
                 self._declare(d)
@@ -300,16 +330,20 @@ class FileAnalyzer:
 
     # -- calls --
     def find_calls(self, root) -> None:
-        stack = [root]
-        while stack:
-            n = stack.pop()
+        nodes = _nodes(self.kind, root, _CALL_TYPES)
+        for n in nodes:  # first, helpers of this file handed a client bind their parameter
+            fn = n.child_by_field_name("function") if n.type == "call_expression" else None
+            if fn is not None and fn.type == "identifier" and _t(fn) in self.functions:
+                for p, a in zip(self.functions[_t(fn)], self._args(n)):
+                    if p and isinstance(a, (Client, DocClient)) and p not in self.names:
+                        self.names[p] = a
+        for n in nodes:
             if n.type == "call_expression":
                 self._call(n)
-            elif n.type == "new_expression":
+            else:
                 ctor = n.child_by_field_name("constructor")
                 if ctor is not None and self.ev(ctor) == ("upload",):
                     self._new(n)
-            stack.extend(n.named_children)
 
     def _call(self, n) -> None:
         fn = n.child_by_field_name("function")
@@ -325,10 +359,6 @@ class FileAnalyzer:
                 cmd = args[1]
                 if isinstance(cmd, tuple) and cmd[0] == "command":
                     self._emit(cmd[1], cmd[2], n, name, cmd[3].items)
-            elif name in self.functions:
-                for p, a in zip(self.functions[name], args):
-                    if p and isinstance(a, (Client, DocClient)) and p not in self.names:
-                        self.names[p] = a
             return
         if fn.type != "member_expression":
             return
