@@ -81,6 +81,10 @@ def test_nothing_usable_exits_2_without_traceback(tmp_path):
     assert r.exit_code == 2
     r = run("--code", str(DATA), "--account", "12")
     assert r.exit_code == 2
+    bad = tmp_path / "intent.yaml"
+    bad.write_text("reads: [dynamodb:table/x\n")
+    r = run("--intent", str(bad))
+    assert r.exit_code == 2 and f"{bad}:" in r.stderr and "invalid YAML" in r.stderr
 
 
 def test_kms_only_where_the_template_encrypts_with_a_customer_key():

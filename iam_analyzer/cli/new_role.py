@@ -76,7 +76,7 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
         intent = load_intent(intent_path)
         usable = usable or bool(intent.entries)
     if not usable:
-        return None, problems
+        return None, problems + (intent.problems if intent is not None else [])
     role = new_role(calls, function=fn, snapshot=snapshot, intent=intent,
                     scope=Scope(partition, region, account), name=name, keys=keys)
     return role, problems
