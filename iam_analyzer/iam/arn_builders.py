@@ -101,6 +101,8 @@ TERRAFORM: dict[str, tuple[str, str]] = {  # type -> (CloudFormation-equivalent 
     "aws_sfn_state_machine": ("AWS::StepFunctions::StateMachine", "name"),
     "aws_ecr_repository": ("AWS::ECR::Repository", "name"),
     "aws_lambda_alias": ("AWS::Lambda::Alias", "name"),
+    "aws_api_gateway_rest_api": ("AWS::ApiGateway::RestApi", "name"),
+    "aws_apigatewayv2_api": ("AWS::ApiGatewayV2::Api", "name"),
 }
 
 
@@ -144,9 +146,9 @@ def build(kind: Kind, name: str, partition: str, region: str, account: str, **ex
     return _VAR.sub(fill, fmt)
 
 
-def iam_name_with_path(name: str, path: str | None) -> str:
+def iam_name_with_path(name: str, path: object) -> str:
     """``RoleNameWithPath`` etc.: the path without its leading slash, then the name."""
-    p = (path or "/").strip("/")
+    p = path.strip("/") if isinstance(path, str) else ""
     return f"{p}/{name}" if p else name
 
 
@@ -196,6 +198,29 @@ def function_name_and_qualifier(value: str) -> tuple[str, str | None]:
     if len(parts) == 2:
         return parts[0], parts[1]
     return value, None
+
+
+def function_url(host_label: str, region: str) -> str:
+    """A function URL whose host part is not known before deployment (``*`` in the label)."""
+    return f"https://{host_label}.lambda-url.{region}.on.aws/"
+
+
+def account_root(account: str, partition: str = "aws") -> str:
+    """How a resource policy stores a bare account principal (``123456789012``)."""
+    return f"arn:{partition}:iam::{account}:root"
+
+
+def qualified(function_arn: str, qualifier: str | None) -> str:
+    return f"{function_arn}:{qualifier}" if qualifier else function_arn
+
+
+def stack_id(stack: str, region: str, account: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:cloudformation:{region}:{account}:stack/{stack}/*"
+
+
+def any_resource_of(service: str, region: str, account: str, partition: str = "aws") -> str:
+    """The ARN pattern for a resource of a type this module does not know: any of the service's."""
+    return f"arn:{partition}:{service or '*'}:{region}:{account}:*"
 
 
 def partition_of_region(region: str) -> str:

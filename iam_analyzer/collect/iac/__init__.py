@@ -116,7 +116,8 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
                 "managed_policies": managed_policies.info()},
     )
     return IacResult(snapshot=snap, inputs=inputs, statement_lines=parts.statement_lines, unresolved=parts.unresolved,
-                     warnings=parts.warnings + warnings, unknown_managed_policies=unknown)
+                     warnings=parts.warnings + warnings, unknown_managed_policies=unknown,
+                     construct_paths=parts.construct_paths)
 
 
 def _read_file(path: Path, explicit: bool, parts: Parts, used: set[str], account: str, region: str,

@@ -87,6 +87,9 @@ class StackReader:
             if isinstance(cond, str) and not self.s.condition(cond, line_of(res, "Condition")):
                 continue
             rtype = str(res.get("Type", ""))
+            meta = res.get("Metadata")
+            if isinstance(meta, dict) and isinstance(meta.get("aws:cdk:path"), str):
+                self.parts.construct_paths[(self.s.path, logical)] = meta["aws:cdk:path"]
             kind = ab.CFN.get(rtype)
             if kind is not None and kind.ref != "id":
                 arn = self.arn(logical)
@@ -154,7 +157,7 @@ class StackReader:
         target = _s(p.get("TargetFunctionArn"))
         if not target:
             return
-        url = FunctionUrl(url=f"https://{self.s.name}-{logical}-*.lambda-url.{self.s.region}.on.aws/",
+        url = FunctionUrl(url=ab.function_url(f"{self.s.name}-{logical}-*", self.s.region),
                           auth_type=_s(p.get("AuthType")) or "", qualifier=_s(p.get("Qualifier")),
                           cors=p.get("Cors") if isinstance(p.get("Cors"), dict) else {},
                           invoke_mode=_s(p.get("InvokeMode")))

@@ -49,14 +49,14 @@ def source_type(arn: str | None, self_managed: bool = False) -> str:
     return _ESM_SOURCES.get(svc, svc or "unknown")
 
 
-def permission_statement(sid: str, p: dict, resource: str) -> dict:
+def permission_statement(sid: str, p: dict, resource: str, partition: str = "aws") -> dict:
     principal = _s(p.get("Principal")) or "*"
     if principal == "*":
         who: Any = "*"
     elif principal.endswith(".amazonaws.com") or principal.endswith(".amazonaws.com.cn"):
         who = {"Service": principal}
     elif principal.isdigit() and len(principal) == 12:
-        who = {"AWS": f"arn:aws:iam::{principal}:root"}
+        who = {"AWS": ab.account_root(principal, partition)}
     else:
         who = {"AWS": principal}
     cond: dict[str, dict[str, str]] = {}
@@ -99,8 +99,7 @@ def permission(r: "StackReader", logical: str) -> None:
     _, qualifier = ab.function_name_and_qualifier(fn_ref)
 
     def add(fn: Function) -> None:
-        resource = f"{fn.arn}:{qualifier}" if qualifier else fn.arn
-        st = permission_statement(sid, p, resource)
+        st = permission_statement(sid, p, ab.qualified(fn.arn, qualifier), r.s.partition)
         pol = fn.resource_policy if isinstance(fn.resource_policy, dict) else None
         if pol is None:
             pol = fn.resource_policy = {"Version": "2012-10-17", "Id": "default", "Statement": []}
@@ -244,10 +243,30 @@ def _openapi(r: "StackReader", logical: str, body: Any, http: bool, name: str | 
             if http:
                 details = {"api_name": name, "protocol": protocol or "HTTP"}
             else:
-                auth = "NONE" if not _d(op).get("security") else "CUSTOM"
+                auth = _openapi_auth(body, _d(op).get("security", _d(body).get("security")))
                 details = {"api_name": name, "path": path, "method": method_name, "authorization": auth}
             _trigger(r, Trigger("apigateway-http" if http else "apigateway-rest",
                                 ab.api_source_arn(api_id, r.s.region, r.s.partition, http), fn_arn, details))
+
+
+_AUTHTYPES = {"awssigv4": "AWS_IAM", "cognito_user_pools": "COGNITO_USER_POOLS"}
+
+
+def _openapi_auth(body: Any, security: Any) -> str:
+    """API Gateway's authorizationType for an OpenAPI operation, as the scanner reads it from
+    the method: NONE (also for API keys alone), AWS_IAM, COGNITO_USER_POOLS or CUSTOM."""
+    schemes = {**_d(_d(body).get("securityDefinitions")), **_d(_d(_d(body).get("components")).get("securitySchemes"))}
+    found = "NONE"
+    for requirement in _l(security):
+        for scheme_name in _d(requirement):
+            scheme = _d(schemes.get(scheme_name))
+            authtype = str(scheme.get("x-amazon-apigateway-authtype", "")).lower()
+            if authtype in _AUTHTYPES:
+                return _AUTHTYPES[authtype]
+            if authtype or scheme.get("x-amazon-apigateway-authorizer"):
+                found = "CUSTOM"
+            # an apiKey scheme without an authorizer is an API key: authorization stays NONE
+    return found
 
 
 def rest_api(r: "StackReader", logical: str) -> None:

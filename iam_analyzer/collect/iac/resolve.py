@@ -57,8 +57,8 @@ class Stack:
         self.resources: dict = t.get("Resources") or {}
         if not isinstance(self.resources, dict):
             self.resources = {}
-        self.mappings: dict = t.get("Mappings") or {}
-        self.condition_defs: dict = t.get("Conditions") or {}
+        self.mappings: dict = t.get("Mappings") if isinstance(t.get("Mappings"), dict) else {}
+        self.condition_defs: dict = t.get("Conditions") if isinstance(t.get("Conditions"), dict) else {}
         self._conditions: dict[str, bool] = {}
         self._cond_stack: set[str] = set()
         self._names: dict[str, str] = {}
@@ -77,7 +77,7 @@ class Stack:
         return {
             "AWS::AccountId": self.account, "AWS::Region": self.region, "AWS::Partition": self.partition,
             "AWS::StackName": self.name, "AWS::URLSuffix": ab.url_suffix(self.partition),
-            "AWS::StackId": f"arn:{self.partition}:cloudformation:{self.region}:{self.account}:stack/{self.name}/*",
+            "AWS::StackId": ab.stack_id(self.name, self.region, self.account, self.partition),
             "AWS::NotificationARNs": [], "AWS::NoValue": NOVALUE,
         }
 
@@ -156,7 +156,7 @@ class Stack:
         name = self.physical_name(logical)
         if kind is None:
             self.note(line, f"ARN of {logical} ({rtype or 'unknown type'}) is not known offline")
-            return f"arn:{self.partition}:{_service_of(rtype)}:{self.region}:{self.account}:*"
+            return ab.any_resource_of(_service_of(rtype), self.region, self.account, self.partition)
         props = self.props(logical)
         extra: dict[str, str] = {}
         if rtype == "AWS::Lambda::Alias" or rtype == "AWS::Lambda::Version":

@@ -40,6 +40,8 @@ class IacResult:
     unresolved: list[Unresolved] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. managed policies whose document is unknown
     unknown_managed_policies: list[str] = field(default_factory=list)
+    # CDK: (path, logical id) -> construct path from the aws:cdk:path metadata ("Stack/Handler/Resource")
+    construct_paths: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def statement_line(self, location: SourceLocation | None, policy_name: str, index: int) -> int | None:
         """The line of statement ``index`` of a policy read at ``location``, else the policy's line."""
@@ -71,6 +73,7 @@ class Parts:
     env: list[tuple[Function, dict[str, str]]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # resource name -> ARN (for env var references)
     statement_lines: dict[StatementKey, int] = field(default_factory=dict)
+    construct_paths: dict[tuple[str, str], str] = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -80,3 +83,4 @@ class Parts:
             getattr(self, f).extend(getattr(other, f))
         self.names.update(other.names)
         self.statement_lines.update(other.statement_lines)
+        self.construct_paths.update(other.construct_paths)

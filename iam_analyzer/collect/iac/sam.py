@@ -135,7 +135,7 @@ def _translate(template: dict, params: dict[str, Any], region: str, partition: s
         from samtranslator.translator.translator import Translator
     except ImportError as e:  # pragma: no cover - install_requires has it
         raise SamError(f"the SAM translator is not installed ({e})") from None
-    logging.getLogger("samtranslator").setLevel(logging.ERROR)
+    logging.getLogger("samtranslator").setLevel(logging.CRITICAL)  # its own errors come back as exceptions
     values = dict(params)
     values.setdefault("AWS::Region", region)
     values.setdefault("AWS::Partition", partition)

@@ -61,23 +61,23 @@ class Plan:
         self.path, self.account, self.region, self.partition = path, account, region, partition
         self.unresolved: list[Unresolved] = []
         unknown = {}
-        for rc in data.get("resource_changes") or []:
+        for rc in _l(data.get("resource_changes")):
             if isinstance(rc, dict) and isinstance(rc.get("change"), dict):
                 unknown[str(rc.get("address"))] = rc["change"].get("after_unknown") or {}
         self.instances: list[Instance] = []
         planned = data.get("planned_values") if isinstance(data.get("planned_values"), dict) else data.get("values")
         self._walk((planned if isinstance(planned, dict) else {}).get("root_module"), unknown)
         seen = {i.address for i in self.instances}
-        prior = ((data.get("prior_state") or {}).get("values") or {}).get("root_module")
+        prior = _d(_d(_d(data.get("prior_state")).get("values")).get("root_module"))
         for inst in self._collect(prior, {}):
             if inst.address not in seen and inst.mode == "data":
                 self.instances.append(inst)
         # deferred data sources (read during apply) exist only in resource_changes
         seen = {i.address for i in self.instances}
-        for rc in data.get("resource_changes") or []:
+        for rc in _l(data.get("resource_changes")):
             if isinstance(rc, dict) and rc.get("mode") == "data" and str(rc.get("address")) not in seen:
                 ch = rc.get("change") if isinstance(rc.get("change"), dict) else {}
-                raw = dict(rc, values=ch.get("after") or {})
+                raw = dict(rc, values=_d(ch.get("after")))
                 self.instances.append(Instance(raw, str(rc.get("module_address", "")), ch.get("after_unknown")))
                 seen.add(str(rc.get("address")))
         self.by_address = {i.address: i for i in self.instances}
@@ -87,7 +87,7 @@ class Plan:
             self.by_base.setdefault(_base(i.address), []).append(i)
             if isinstance(i.values.get("name"), str):
                 self.by_type_name.setdefault((i.type, i.values["name"]), i)
-        self.config, self.module_calls = _config_index((data.get("configuration") or {}).get("root_module"), "")
+        self.config, self.module_calls = _config_index(_d(data.get("configuration")).get("root_module"), "")
 
     def _collect(self, module: Any, unknown: dict, out: list | None = None) -> list[Instance]:
         out = [] if out is None else out
@@ -95,10 +95,10 @@ class Plan:
         while stack:
             m = stack.pop()
             addr = str(m.get("address", ""))
-            for r in m.get("resources") or []:
+            for r in _l(m.get("resources")):
                 if isinstance(r, dict):
                     out.append(Instance(r, addr, unknown.get(str(r.get("address")))))
-            stack.extend(c for c in (m.get("child_modules") or []) if isinstance(c, dict))
+            stack.extend(c for c in _l(m.get("child_modules")) if isinstance(c, dict))
         return out
 
     def _walk(self, module: Any, unknown: dict) -> None:
@@ -126,6 +126,11 @@ class Plan:
             return WILDCARD
         return default
 
+    def expression_blocks(self, inst: Instance, attr: str) -> Any:
+        """The configuration of a nested block attribute (a list of blocks), as written."""
+        cfg = self.config.get(inst.config_address) or {}
+        return _d(cfg.get("expressions")).get(attr)
+
     def expression(self, inst: Instance, attr: str) -> dict:
         cfg = self.config.get(inst.config_address) or {}
         exprs = cfg.get("expressions") if isinstance(cfg.get("expressions"), dict) else {}
@@ -134,7 +139,7 @@ class Plan:
 
     def from_reference(self, inst: Instance, attr: str, expr: dict | None = None) -> Any:
         want = _wanted_attribute(inst.type, attr)
-        refs = [str(r) for r in (expr if expr is not None else self.expression(inst, attr)).get("references") or []]
+        refs = [str(r) for r in _l(_d(expr if expr is not None else self.expression(inst, attr)).get("references"))]
         # Terraform lists "a.b.attr" and then "a.b": the bare form adds nothing, unless it is
         # the only one (an index known at apply, "a.b[each.key].arn", drops the attribute).
         with_attr = {r.rsplit(".", 1)[0] for r in refs if _REF.match(r) and _REF.match(r).group(5)}
@@ -152,7 +157,7 @@ class Plan:
         if index < len(blocks) and blocks[index].get(key) not in (None, ""):
             return blocks[index][key]
         cfg = self.config.get(inst.config_address) or {}
-        exprs = (cfg.get("expressions") or {}).get(block)
+        exprs = _d(cfg.get("expressions")).get(block)
         if isinstance(exprs, list) and index < len(exprs) and isinstance(exprs[index], dict) and isinstance(exprs[index].get(key), dict):
             v = self.from_reference(inst, key, exprs[index][key])
             if v is not None:
@@ -191,7 +196,7 @@ class Plan:
         return (cands[0], attr) if len(cands) == 1 else None
 
     def referenced(self, inst: Instance, attr: str) -> Instance | None:
-        for ref in self.expression(inst, attr).get("references") or []:
+        for ref in _l(self.expression(inst, attr).get("references")):
             found = self.target(inst, str(ref))
             if found is not None:
                 return found[0]
@@ -202,12 +207,12 @@ class Plan:
         parent, _, call = inst.module.rpartition(".module.") if ".module." in inst.module else ("", "", inst.module)
         call_name = _MODULE_KEYS.sub("", call.removeprefix("module."))
         parent_cfg = _MODULE_KEYS.sub("", parent)
-        expr = ((self.module_calls.get(f"{parent_cfg}.module.{call_name}" if parent_cfg else f"module.{call_name}") or {})
-                .get("expressions") or {}).get(var) or {}
+        expr = _d(_d(_d(self.module_calls.get(f"{parent_cfg}.module.{call_name}" if parent_cfg else f"module.{call_name}"))
+                     .get("expressions")).get(var))
         if "constant_value" in expr:
             return expr["constant_value"]
         caller = Instance({"address": "", "index": None}, parent, None)
-        for ref in expr.get("references") or []:
+        for ref in _l(expr.get("references")):
             v = self.resolve_reference(caller, str(ref), depth + 1)
             if v is not None:
                 return v
@@ -224,19 +229,23 @@ class Plan:
         name = inst.values.get(name_attr)
         if not isinstance(name, str) or inst.unknown.get(name_attr) is True:
             name = WILDCARD
-        if attr in (name_attr, "name", "id") and name != WILDCARD and kind.ref != "arn":
-            return name
+        if attr in (name_attr, "name"):
+            return name if name != WILDCARD else None
         if attr == "invoke_arn" and inst.type == "aws_lambda_function":
             fn_arn = self.attribute(inst, "arn")
             return ab.lambda_invoke_arn(fn_arn, self.region, self.partition) if isinstance(fn_arn, str) else None
+        if attr == "execution_arn":  # an API's id is made at apply: any API of the account
+            return ab.build(kind, WILDCARD, self.partition, self.region, self.account)
+        if attr == "id":  # what Terraform's id holds depends on the type, as CloudFormation's Ref does
+            attr = {"url": "url", "arn": "arn", "name": "name"}.get(kind.ref, "key" if name_attr == "key_id" else "")
+            if attr == "name" or attr == "key":
+                return name if name != WILDCARD else None
         if attr == "arn":
             if kind.path_prop:
                 name = ab.iam_name_with_path(name, inst.values.get("path"))
             return ab.build(kind, name, self.partition, self.region, self.account)
-        if attr in ("url", "id") and cfn_type == "AWS::SQS::Queue":
+        if attr == "url" and cfn_type == "AWS::SQS::Queue":
             return ab.queue_url(name, self.region, self.account, self.partition)
-        if attr in ("id", "name") and kind.ref == "arn":
-            return ab.build(kind, name, self.partition, self.region, self.account)
         return None
 
     def arn_of(self, inst: Instance) -> str:
@@ -245,6 +254,14 @@ class Plan:
             return v
         built = self.attribute(inst, "arn")
         return built if isinstance(built, str) else WILDCARD
+
+
+def _d(v: Any) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
+def _l(v: Any) -> list:
+    return v if isinstance(v, list) else []
 
 
 def _base(address: str) -> str:
@@ -286,10 +303,10 @@ def _config_index(module: Any, prefix: str) -> tuple[dict[str, dict], dict[str, 
         m, pre = stack.pop()
         if not isinstance(m, dict):
             continue
-        for r in m.get("resources") or []:
+        for r in _l(m.get("resources")):
             if isinstance(r, dict) and r.get("address"):
                 out[f"{pre}.{r['address']}" if pre else str(r["address"])] = r
-        for name, call in (m.get("module_calls") or {}).items():
+        for name, call in _d(m.get("module_calls")).items():
             if isinstance(call, dict):
                 path = f"{pre}.module.{name}" if pre else f"module.{name}"
                 calls[path] = call

@@ -57,6 +57,9 @@ def policy_document(plan: "Plan", inst: "Instance") -> dict:
             return loads_document(js)
         except ValueError:
             pass
+    for merged in ("source_policy_documents", "override_policy_documents", "source_json", "override_json"):
+        if inst.values.get(merged) or inst.unknown.get(merged):
+            plan.note(inst, f"{merged} is merged only at apply: the document is read from its own statements")
     stmts = []
     unknown_stmts = inst.unknown.get("statement") if isinstance(inst.unknown.get("statement"), list) else []
     for i, st in enumerate(_l(inst.values.get("statement"))):
@@ -98,7 +101,9 @@ def _statement_refs(plan: "Plan", inst: "Instance", index: int, key: str) -> lis
     if not isinstance(blocks, list) or index >= len(blocks) or not isinstance(blocks[index], dict):
         return []
     out = []
-    for ref in (blocks[index].get(key) or {}).get("references") or []:
+    expr = blocks[index].get(key)
+    refs = expr.get("references") if isinstance(expr, dict) else None
+    for ref in refs if isinstance(refs, list) else []:
         v = plan.resolve_reference(inst, str(ref))
         if isinstance(v, str):
             out.append(v)
@@ -164,8 +169,30 @@ def _function(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     unknown_env = _b(inst.unknown.get("environment")).get("variables")
     if isinstance(unknown_env, dict):  # names known, values only after apply: keep the names
         env = dict(env or {}, **{k: WILDCARD for k, v in unknown_env.items() if v is True})
+        _attribute_env_reference(plan, inst, env)
     parts.env.append((fn, {str(k): v if isinstance(v, str) else "" for k, v in (env or {}).items()} if isinstance(env, dict) else {}))
     parts.functions.append(fn)
+
+
+def _attribute_env_reference(plan: "Plan", inst: "Instance", env: dict) -> None:
+    """The configuration lists the references of all variables together. When one variable is
+    unknown and exactly one referenced value is not already another variable's, it is that one."""
+    unknown = [k for k, v in env.items() if v == WILDCARD]
+    if len(unknown) != 1:
+        return
+    block = _b(plan.expression_blocks(inst, "environment"))
+    variables = block.get("variables") if isinstance(block.get("variables"), dict) else {}
+    known = {v for v in env.values() if v != WILDCARD}
+    values = set()
+    for ref in _l(variables.get("references")):
+        ref = str(ref)
+        if len(ref.split(".")) < (4 if ref.startswith("data.") else 3):
+            continue  # "aws_x.y" repeats "aws_x.y.attr"
+        v = plan.resolve_reference(inst, ref)
+        if isinstance(v, str) and v not in known and v != WILDCARD:
+            values.add(v)
+    if len(values) == 1:
+        env[unknown[0]] = values.pop()
 
 
 def _lines(plan: "Plan", inst: "Instance", parts: Parts, policy: str, doc: dict) -> None:
@@ -179,11 +206,18 @@ def _role(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     trust = _doc(plan, inst, "assume_role_policy")
     _lines(plan, inst, parts, TRUST_POLICY, trust)
     inline = []
-    for block in _l(plan.get(inst, "inline_policy")):
-        if isinstance(block, dict) and _s(block.get("policy")):
+    unknown_blocks = _l(inst.unknown.get("inline_policy"))
+    for i, block in enumerate(_l(plan.get(inst, "inline_policy"))):
+        if not isinstance(block, dict):
+            continue
+        text = block.get("policy")
+        if not _s(text) and i < len(unknown_blocks) and _b(unknown_blocks[i]).get("policy") is True:
+            text = plan.block_value(inst, "inline_policy", i, "policy")  # a policy document known at apply
+        if _s(text) and text != WILDCARD:
             try:
-                doc = loads_document(block["policy"])
+                doc = loads_document(text)
             except ValueError:
+                plan.note(inst, f"inline_policy {i} is not readable JSON: its statements are not read")
                 continue
             name = _s(block.get("name")) or "inline"
             _lines(plan, inst, parts, name, doc)
@@ -245,7 +279,7 @@ def _permission(plan: "Plan", inst: "Instance", parts: Parts) -> None:
 
     def add(fn: Function) -> None:
         from iam_analyzer.collect.invokers import invokers_from_policy
-        st = permission_statement(sid, p, f"{fn.arn}:{qualifier}" if qualifier else fn.arn)
+        st = permission_statement(sid, p, ab.qualified(fn.arn, qualifier), plan.partition)
         if not isinstance(fn.resource_policy, dict):
             fn.resource_policy = {"Version": "2012-10-17", "Id": "default", "Statement": []}
         fn.resource_policy["Statement"].append(st)
@@ -274,7 +308,7 @@ def _esm(plan: "Plan", inst: "Instance", parts: Parts) -> None:
 
 def _url(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     g = lambda a: plan.get(inst, a)  # noqa: E731
-    u = FunctionUrl(url=_s(g("function_url")) or f"https://*.lambda-url.{plan.region}.on.aws/",
+    u = FunctionUrl(url=_s(g("function_url")) or ab.function_url("*", plan.region),
                     auth_type=_s(g("authorization_type")) or "", qualifier=_s(g("qualifier")),
                     cors=_b(g("cors")), invoke_mode=_s(g("invoke_mode")))
     _link(parts, g("function_name"), lambda fn: fn.urls.append(u))
@@ -356,8 +390,10 @@ def _rest_integration(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     fn = ab.lambda_invocation_target(_s(plan.get(inst, "uri")) or "")
     if fn:
         api = _s(plan.get(inst, "rest_api_id")) or WILDCARD
+        method = plan.referenced(inst, "http_method")  # http_method = aws_api_gateway_method.x.http_method
+        auth = _s(method.values.get("authorization")) if method is not None and method.type == "aws_api_gateway_method" else None
         _trigger(parts, Trigger("apigateway-rest", ab.api_source_arn(api, plan.region, plan.partition), fn, {
-            "api_name": None, "path": None, "method": _s(plan.get(inst, "http_method")), "authorization": None}))
+            "api_name": None, "path": None, "method": _s(plan.get(inst, "http_method")), "authorization": auth}))
 
 
 def _http_integration(plan: "Plan", inst: "Instance", parts: Parts) -> None:

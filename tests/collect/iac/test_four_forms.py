@@ -1,8 +1,10 @@
 """The seed's shop written as SAM, CloudFormation (YAML and JSON), CDK output and a Terraform
 plan reads into the same functions, with the same permissions and the same triggers."""
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from iam_analyzer.analyze.checks.detect import analyze as run_rules
@@ -16,6 +18,7 @@ from iam_analyzer.iam.policy import parse_policy
 from iam_analyzer.model import Snapshot
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "iac"
+SCHEMAS = Path(__file__).resolve().parents[3] / "iam_analyzer" / "schemas"
 FORMS = {
     "sam": DATA / "sam",
     "cfn-yaml": DATA / "cfn" / "shop.yaml",
@@ -102,7 +105,9 @@ def test_same_triggers_and_invokers(results, form):
 
 @pytest.mark.parametrize("form", FORMS)
 def test_pipeline_runs_unchanged_on_the_iac_snapshot(results, form):
-    snap = Snapshot.from_json(results[form].snapshot.to_json())  # the snapshot contract round-trips
+    doc = json.loads(results[form].snapshot.dumps())
+    jsonschema.validate(doc, json.loads((SCHEMAS / "snapshot.schema.json").read_text()))  # the snapshot contract
+    snap = Snapshot.from_json(doc)
     reported, _, _ = run_rules(snap, None, load_rules())
     assert isinstance(reported, list)
     Analyzer(snap)  # the escalation graph builds

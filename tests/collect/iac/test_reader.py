@@ -318,3 +318,71 @@ def test_special_files_and_outside_includes_are_refused(tmp_path):
 """)
     r = read_paths([sub / "t.yaml"])
     assert any("outside" in w for w in r.inputs[0].warnings)
+
+
+def test_mangled_inputs_give_clean_errors_never_internal_ones(tmp_path):
+    """Values of the wrong type anywhere in a template or plan: each file is read or refused
+    with a message, never an internal error (a seeded, repeatable mutation of the fixtures)."""
+    import copy
+    import random
+
+    from iam_analyzer.collect.iac.loader import load_file, plain
+
+    rnd = random.Random(1234)
+    sources = [plain(load_file(DATA / p)) for p in ("cfn/shop.yaml", "sam/template.yaml", "terraform/shop.plan.json")]
+    junk = [None, 1, True, "", "x", [], {}, [1, 2], {"Ref": "Nope"}, {"Fn::GetAtt": "A"}, {"Fn::Sub": 3},
+            {"Fn::If": "x"}, {"Fn::Join": [1]}, {"Fn::Select": ["a", "b"]}, {"Ref": "AWS::NoValue"},
+            {"Fn::FindInMap": [1, 2, 3]}, {"Condition": 5}, "*", {"a": {"b": [None]}}]
+
+    def paths(d, at=()):
+        yield at
+        items = d.items() if isinstance(d, dict) else enumerate(d) if isinstance(d, list) else ()
+        for k, v in items:
+            yield from paths(v, at + (k,))
+
+    files = []
+    for n in range(25):
+        doc = copy.deepcopy(rnd.choice(sources))
+        spots = [p for p in paths(doc) if p]
+        for _ in range(rnd.randint(1, 5)):
+            *parent, last = rnd.choice(spots)
+            node = doc
+            try:
+                for k in parent:
+                    node = node[k]
+                node[last] = copy.deepcopy(rnd.choice(junk))
+            except (KeyError, IndexError, TypeError):
+                pass
+        f = tmp_path / f"m{n}.json"
+        f.write_text(json.dumps(doc))
+        files.append(f)
+    r = read_paths(files)
+    assert len(r.inputs) == len(files)
+    internal = [e for i in r.inputs for e in i.errors if "could not be read" in e]
+    assert internal == []
+
+
+def test_openapi_authorization_matches_what_scan_reads_from_methods(tmp_path):
+    t = tmp_path / "template.yaml"
+    t.write_text("""Transform: AWS::Serverless-2016-10-31
+Resources:
+  IamApi: {Type: AWS::Serverless::Api, Properties: {StageName: prod, Auth: {DefaultAuthorizer: AWS_IAM}}}
+  KeyApi: {Type: AWS::Serverless::Api, Properties: {StageName: prod, Auth: {ApiKeyRequired: true}}}
+  LamApi:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: prod, Auth: {DefaultAuthorizer: Lam, Authorizers: {Lam: {FunctionArn: !GetAtt Fn.Arn}}}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.b
+      Runtime: python3.12
+      InlineCode: x
+      Events:
+        A: {Type: Api, Properties: {Path: /a, Method: get, RestApiId: !Ref IamApi}}
+        B: {Type: Api, Properties: {Path: /b, Method: get, RestApiId: !Ref KeyApi}}
+        C: {Type: Api, Properties: {Path: /c, Method: get, RestApiId: !Ref LamApi}}
+        D: {Type: Api, Properties: {Path: /d, Method: get}}
+""")
+    (fn,) = read_paths([t]).snapshot.functions()
+    assert sorted((x.details["path"], x.details["authorization"]) for x in fn.triggers) == [
+        ("/a", "AWS_IAM"), ("/b", "NONE"), ("/c", "CUSTOM"), ("/d", "NONE")]

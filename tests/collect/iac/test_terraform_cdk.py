@@ -19,6 +19,10 @@ def test_plan_unknown_values_resolve_through_references():
     # role ARN unknown until apply: built from the referenced role's name
     assert orders.role_arn == "arn:aws:iam::123456789012:role/orders-api-role"
     assert orders.arn == "arn:aws:lambda:us-east-1:123456789012:function:orders-api"
+    # TOPIC_ARN is known at apply; the one reference no other variable explains is its value
+    assert {e.name: e.references for e in orders.environment} == {
+        "TABLE_NAME": ["arn:aws:dynamodb:us-east-1:123456789012:table/orders-prod"],
+        "TOPIC_ARN": ["arn:aws:sns:us-east-1:123456789012:order-events"]}
     # a deferred aws_iam_policy_document: statements built from configuration references
     role = r.snapshot.find_role(orders.role_arn)
     doc = {p.name: p.document for p in role.inline_policies}["orders-data"]
@@ -43,10 +47,12 @@ def test_plan_for_each_and_count_instances():
 
 def test_plan_values_only_known_after_apply_are_recorded():
     r = read_paths([PLAN])
-    unresolved = [u for u in r.unresolved if "source_arn" in u.what]
+    unresolved = [u for u in r.unresolved if "rest_api_id" in u.what]
     assert unresolved and unresolved[0].path == str(PLAN) and unresolved[0].line
+    assert {t.source_arn for t in _fn(r, "orders-api").triggers} == {"arn:aws:apigateway:us-east-1::/restapis/*"}
     inv = _fn(r, "orders-api").invokers[0]
-    assert inv.source_arn == "*"  # conservative: any API
+    # the API's id is made at apply: its execution ARN is read as any API of the account
+    assert inv.source_arn == "arn:aws:execute-api:us-east-1:123456789012:*/*/*/*"
 
 
 def test_plan_known_policy_document_json_is_used(tmp_path):
@@ -73,6 +79,8 @@ def test_cdk_nested_stack_reads_with_parent_parameters():
     # the table's ARN reached the nested stack through the parent's Parameters
     assert "arn:aws:dynamodb:us-east-1:123456789012:table/orders-prod" in json.dumps(nightly_role.inline_policies[0].document)
     assert not any("OrdersTable" in u.what for u in r.unresolved)
+    loc = _fn(r, "orders-api").location
+    assert r.construct_paths[(loc.path, loc.logical_id)] == "ShopStack/OrdersApiFunction/Resource"
 
 
 def test_cdk_environment_sets_account_and_region(tmp_path):
@@ -84,3 +92,23 @@ def test_cdk_environment_sets_account_and_region(tmp_path):
     (out / "manifest.json").write_text(json.dumps(m))
     r = read_paths([tmp_path])
     assert _fn(r, "orders-api").arn == "arn:aws:lambda:eu-central-1:444455556666:function:orders-api"
+
+
+def test_plan_inline_policy_block_known_at_apply_is_built_from_its_reference(tmp_path):
+    plan = json.loads(PLAN.read_text())
+    for r in plan["planned_values"]["root_module"]["resources"]:
+        if r["address"] == "aws_iam_role.orders":
+            r["values"]["inline_policy"] = [{"name": "orders-inline"}]
+    for rc in plan["resource_changes"]:
+        if rc["address"] == "aws_iam_role.orders":
+            rc["change"]["after_unknown"]["inline_policy"] = [{"policy": True}]
+    plan["configuration"]["root_module"]["resources"].append({
+        "address": "aws_iam_role.orders", "mode": "managed", "type": "aws_iam_role", "name": "orders",
+        "expressions": {"inline_policy": [{"name": {"constant_value": "orders-inline"}, "policy": {
+            "references": ["data.aws_iam_policy_document.orders.json", "data.aws_iam_policy_document.orders"]}}]}})
+    p = tmp_path / "plan.json"
+    p.write_text(json.dumps(plan))
+    r = read_paths([p])
+    role = r.snapshot.find_role("arn:aws:iam::123456789012:role/orders-api-role")
+    inline = {x.name: x.document for x in role.inline_policies}
+    assert "dynamodb:PutItem" in inline["orders-inline"]["Statement"][0]["Action"]
