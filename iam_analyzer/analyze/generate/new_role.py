@@ -60,7 +60,8 @@ class NewRole:
     placeholders: list[dict] = field(default_factory=list)
     verification: dict = field(default_factory=dict)
     lint: list[dict] = field(default_factory=list)
-    calls: int = 0
+    calls: int = 0  # SDK calls found (file, line)
+    operations: int = 0  # API operations they make (a managed upload makes several)
 
     def unresolved(self, fmt: str = "json") -> list[dict]:
         """Placeholders the output format cannot fill (CloudFormation and SAM fill
@@ -73,7 +74,8 @@ class NewRole:
         return bool(self.verification.get("ok")) and not any(f["severity"] == "error" for f in self.lint)
 
     def explanation(self) -> dict:
-        return {"role_for": self.name, "calls_found": self.calls, "statements": self.statements,
+        return {"role_for": self.name, "calls_found": self.calls, "operations_found": self.operations,
+                "statements": self.statements,
                 "placeholders": self.placeholders, "verification": self.verification, "lint": self.lint,
                 "warnings": self.warnings}
 
@@ -100,7 +102,8 @@ class Builder:
         self.cat = catalog or default_catalog()
         self.grants: dict[tuple[str, str], Grant] = {}
         self.warnings: list[str] = []
-        self.calls = 0
+        self.calls: set[tuple] = set()  # (file, line, call as written): one call may be several operations
+        self.operations = 0
 
     def add(self, action: str, resource: str, evidence: dict, placeholders: tuple[str, ...] = ()) -> None:
         action = self.cat.canonical(action)
@@ -116,7 +119,8 @@ class Builder:
         env = _env_refs(fn)
         buckets = _trigger_buckets(fn)
         for c in calls:
-            self.calls += 1
+            self.calls.add((c.path, c.line, c.call))
+            self.operations += 1
             actions = sdk_names.iam_actions(c.service, c.operation)
             where = f"{c.path}:{c.line}"
             if not actions:
@@ -172,7 +176,8 @@ class Builder:
     # -- the policy --
     def build(self, name: str) -> NewRole:
         out = NewRole(name=name, grants=sorted(self.grants.values(), key=lambda g: (ORDER[g.origin], g.action, g.resource)),
-                      warnings=list(self.warnings), calls=self.calls)
+                      warnings=list(self.warnings), calls=len(self.calls),
+                      operations=self.operations)
         for g in out.grants:
             for p in g.placeholders:
                 for e in g.evidence:
