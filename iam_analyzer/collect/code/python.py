@@ -223,7 +223,7 @@ class Analyzer:
         if name in ("boto3.resource", "session.resource"):
             svc = first.text if isinstance(first, Str) and first.text else None
             return ServiceResource(svc) if svc and sdk_names.resource_model(svc) else None
-        if name in ("boto3.Session", "boto3.session.Session"):
+        if name in ("boto3.Session", "boto3.session.Session", "aioboto3.Session"):
             return Session()
         if name in ("os.getenv", "os.environ.get"):
             return Str(None, env=first.text) if isinstance(first, Str) and first.text else None

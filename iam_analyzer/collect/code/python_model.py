@@ -97,7 +97,7 @@ class Unit:
     classes: dict = field(default_factory=dict)  # class name -> {attr: value}
 
 
-_KNOWN_FUNCS = {"boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session", "os.getenv",
+_KNOWN_FUNCS = {"boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session", "aioboto3.Session", "os.getenv",
                 "os.environ.get", "boto3.s3.transfer.S3Transfer", "s3transfer.manager.TransferManager"}
 
 
@@ -122,7 +122,7 @@ def _index(u: Unit) -> None:
     for st in u.tree.body:
         if isinstance(st, ast.Import):
             for a in st.names:
-                if a.name in ("boto3", "os") or a.name.startswith(("boto3.", "os.")):
+                if a.name in ("boto3", "os", "aioboto3") or a.name.startswith(("boto3.", "os.")):
                     g[(a.asname or a.name).split(".")[0]] = Module(a.name if a.asname else a.name.split(".")[0])
                 else:
                     g[a.asname or a.name.split(".")[0]] = ("module", a.name if a.asname else a.name.split(".")[0])
@@ -137,7 +137,8 @@ def _index(u: Unit) -> None:
                 local = a.asname or a.name
                 if full in ("os.environ",):
                     g[local] = Module("os.environ")
-                elif full in ("os.getenv", "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session"):
+                elif full in ("os.getenv", "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session",
+                              "aioboto3.Session"):
                     g[local] = Func(full)
                 elif a.name in ("S3Transfer", "TransferManager") and mod.startswith(("boto3", "s3transfer")):
                     g[local] = Func(a.name)

@@ -97,3 +97,12 @@ def test_hostile_nesting_is_a_problem_not_a_crash():
                          ("ok.py", "ok", "import boto3\nboto3.client('sns').publish(TopicArn='t', Message='')\n")])
     assert ("ok.py", "Publish") in [(c.path, c.operation) for c in scan.calls]
     assert any(p.startswith("deep.py:") for p in scan.problems)
+
+
+def test_aioboto3_sessions_and_async_with_clients():
+    src = ("import aioboto3\nsession = aioboto3.Session()\n\nasync def handler(e, c):\n"
+           "    async with session.client('sqs') as sqs:\n        await sqs.send_message(QueueUrl='q', MessageBody='m')\n"
+           "    async with session.resource('dynamodb') as ddb:\n        t = await ddb.Table('orders')\n"
+           "        await t.put_item(Item={})\n")
+    scan = read_sources([("a.py", "a", src)])
+    assert [(c.line, c.operation) for c in scan.calls] == [(6, "SendMessage"), (9, "PutItem")]
