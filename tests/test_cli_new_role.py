@@ -132,3 +132,12 @@ def test_code_found_through_the_template_handler_and_its_local_imports(tmp_path)
     r = run("--template", str(tmp_path / "t.yaml"), "--function", "G", "--account", "111122223333", "--region", "us-east-1")
     assert r.exit_code == 0, r.output
     assert any(s["Action"] == "sns:Publish" for s in json.loads(r.stdout)["Statement"])  # inline Code.ZipFile
+
+
+def test_a_terraform_plan_resolves_environment_variables_too():
+    plan = Path(__file__).resolve().parent / "data" / "iac" / "terraform" / "shop.plan.json"
+    r = run("--code", str(DATA / "python" / "order_stream.py"), "--template", str(plan), "--function", "orders-api",
+            "--account", "111122223333", "--region", "us-east-1")
+    assert r.exit_code == 0, r.output  # TOPIC_ARN comes from the plan's topic
+    pub = next(s for s in json.loads(r.stdout)["Statement"] if s["Action"] == "sns:Publish")
+    assert pub["Resource"].startswith("arn:aws:sns:us-east-1:111122223333:")
