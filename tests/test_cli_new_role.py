@@ -141,3 +141,15 @@ def test_a_terraform_plan_resolves_environment_variables_too():
     assert r.exit_code == 0, r.output  # TOPIC_ARN comes from the plan's topic
     pub = next(s for s in json.loads(r.stdout)["Statement"] if s["Action"] == "sns:Publish")
     assert pub["Resource"].startswith("arn:aws:sns:us-east-1:111122223333:")
+
+
+def test_intent_may_name_the_templates_own_resources(tmp_path):
+    intent = tmp_path / "intent.yaml"
+    intent.write_text("reads: [OrdersTable]\nwrites: [UploadsBucket/thumbnails/*]\npublishes: [OrderEvents]\n")
+    r = run("--template", TEMPLATE, "--function", "order-stream", "--intent", str(intent),
+            "--account", "111122223333", "--region", "us-east-1")
+    assert r.exit_code == 0, r.output
+    by_sid = {s["Sid"]: s for s in json.loads(r.stdout)["Statement"]}
+    assert by_sid["IntentDynamoDBReads"]["Resource"] == "arn:aws:dynamodb:us-east-1:111122223333:table/orders"
+    assert by_sid["IntentS3Writes"]["Resource"] == "arn:aws:s3:::demo-uploads/thumbnails/*"
+    assert "arn:aws:sns:us-east-1:111122223333:order-events" in json.dumps(by_sid)

@@ -150,8 +150,8 @@ class Builder:
                                                 "line": fn.location.line if fn.location else None,
                                                 "setting": req.setting, "reason": req.reason})
 
-    def add_intent(self, intent: Intent) -> None:
-        grants, problems = intent_grants(intent, self.scope, self.cat)
+    def add_intent(self, intent: Intent, logical: dict[str, str] | None = None) -> None:
+        grants, problems = intent_grants(intent, self.scope, self.cat, logical)
         self.warnings.extend(problems)
         for g in grants:
             missing = tuple(PLACEHOLDER.findall(g.resource))
@@ -273,13 +273,14 @@ def _size(doc: dict) -> int:
 
 def new_role(calls: list[CodeCall], *, function: Function | None = None, snapshot: Snapshot | None = None,
              intent: Intent | None = None, scope: Scope | None = None, name: str = "new-function",
-             catalog: Catalog | None = None, keys: dict[str, str] | None = None) -> NewRole:
+             catalog: Catalog | None = None, keys: dict[str, str] | None = None,
+             logical: dict[str, str] | None = None) -> NewRole:
     """The policy for one function from what its code calls, its configuration and its intent."""
     b = Builder(scope or Scope(), catalog)
     b.add_calls(calls, function)
     if intent is not None:
         b.warnings.extend(intent.problems)
-        b.add_intent(intent)
+        b.add_intent(intent, logical)
     if keys:
         b.add_encryption(keys)
     if function is not None:
