@@ -182,6 +182,8 @@ class FileAnalyzer:
                 continue
             if is_env:
                 self.names[alias] = Str(None, env=name)
+            elif isinstance(v, Obj) and isinstance(v.items.get(name), Str):
+                self.names[alias] = v.items[name]
             elif isinstance(v, tuple) and v[0] in ("module", "v2", "v2client"):
                 sub = _module_value(v[1], name) if v[0] == "module" else _v2_member(name, v if v[0] == "v2client" else None)
                 if sub is not None:
@@ -325,7 +327,17 @@ class FileAnalyzer:
             if isinstance(base, tuple) and base[0] in ("v3doc", "v3docagg") and name in ("from", "fromClient"):
                 return DocClient("js-v3" if base[0] == "v3doc" else "js-v3-agg")
             if name == "promise" and obj.type == "call_expression":
-                return None  # the inner call is visited on its own
+                return self._call_value(obj)  # the inner call is visited on its own; its value passes
+            args = self._args(n)
+            queue = None
+            if name == "send" and args and isinstance(args[0], tuple) and args[0][0] == "command" \
+                    and args[0][1:3] == ("sqs", "GetQueueUrl"):
+                queue = args[0][3].items.get("QueueName")
+            elif name == "getQueueUrl" and isinstance(base, Client) and base.service == "sqs" and args \
+                    and isinstance(args[0], Obj):
+                queue = args[0].items.get("QueueName")
+            if isinstance(queue, Str):  # the URL it returns names the same queue
+                return Obj({"QueueUrl": queue})
         return None
 
     # -- calls --
