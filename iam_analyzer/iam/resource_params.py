@@ -48,8 +48,16 @@ _ANY_VALUE = {"OpaqueId", "StreamLabel", "ExecutionId", "LogStreamName"}
 DEFAULTS = {("events", "EventBusName"): "default"}
 
 
-def is_resource_param(name: str) -> bool:
-    return name.lower() in RESOURCE_PARAMS
+_BY_SERVICE = {svc: frozenset(p.lower() for p in m) for svc, m in PARAM_VARS.items()}
+_ANY_SERVICE = frozenset({"copysource", "copysource.bucket", "copysource.key", "requestitems"})
+
+
+def is_resource_param(name: str, service: str | None = None) -> bool:
+    """Does this parameter name a resource (of ``service``'s, when given)? Only such parameters
+    are kept from handler code: a literal elsewhere may be anything."""
+    if service is None:
+        return name.lower() in RESOURCE_PARAMS
+    return name.lower() in _BY_SERVICE.get(service, frozenset()) or (service == "s3" and name.lower() in _ANY_SERVICE)
 
 
 @dataclass(frozen=True)

@@ -106,3 +106,11 @@ def test_aioboto3_sessions_and_async_with_clients():
            "        await t.put_item(Item={})\n")
     scan = read_sources([("a.py", "a", src)])
     assert [(c.line, c.operation) for c in scan.calls] == [(6, "SendMessage"), (9, "PutItem")]
+
+
+def test_only_parameters_that_name_a_resource_of_that_service_are_kept():
+    src = ("import boto3\nboto3.client('sqs').send_message(QueueUrl='q', MessageBody='card 4111')\n"
+           "boto3.client('glue').get_job(JobName='j', Name='not-a-parameter-of-ours')\n")
+    calls = read_sources([("a.py", "a", src)]).calls
+    assert [(c.operation, [(a.param, a.value) for a in c.args]) for c in calls] == [
+        ("SendMessage", [("QueueUrl", "q")]), ("GetJob", [])]
