@@ -195,7 +195,7 @@ class CodeCall:
     operation: str  # API operation: PutItem, GetObject ...
     path: str  # file, relative to what was read
     line: int
-    sdk: str  # boto3 | js-v3 | js-v2
+    sdk: str  # boto3 | js (AWS SDK for JavaScript v2 or v3)
     call: str = ""  # the call as written, shortened: "table.put_item", "s3.send(PutObjectCommand)"
     args: list[CodeArg] = field(default_factory=list)
 

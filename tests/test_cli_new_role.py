@@ -81,6 +81,10 @@ def test_nothing_usable_exits_2_without_traceback(tmp_path):
     assert r.exit_code == 2
     r = run("--code", str(DATA), "--account", "12")
     assert r.exit_code == 2
+    bad = tmp_path / "intent.yaml"
+    bad.write_text("reads: [dynamodb:table/x\n")
+    r = run("--intent", str(bad))
+    assert r.exit_code == 2 and f"{bad}:" in r.stderr and "invalid YAML" in r.stderr
 
 
 def test_kms_only_where_the_template_encrypts_with_a_customer_key():
@@ -94,3 +98,58 @@ def test_kms_only_where_the_template_encrypts_with_a_customer_key():
     r = run("--code", str(DATA / "python" / "order_stream.py"), "--template", TEMPLATE, "--function", "order-stream",
             "--format", "sam")
     assert r.exit_code == 0 and "kms:" not in r.stdout  # alias/aws/sns: an AWS managed key needs nothing
+
+
+def test_code_found_through_the_template_handler_and_its_local_imports(tmp_path):
+    # CodeUri python/ holds every handler of the folder: only thumbnail_worker.py and what it imports count
+    r = run("--template", TEMPLATE, "--function", "thumbnail-worker", "--format", "sam")
+    assert r.exit_code == 0, r.output
+    text = r.stdout
+    assert "s3:GetObject" in text and "s3:PutObject" in text and "dynamodb:" not in text
+    src = tmp_path / "src"
+    (src / "lib").mkdir(parents=True)
+    (src / "app.py").write_text("import os, boto3\nfrom lib.q import send\nsqs = boto3.client('sqs')\n\n"
+                                "def handler(e, c):\n    url = sqs.get_queue_url(QueueName=os.environ['QUEUE_NAME'])['QueueUrl']\n"
+                                "    send(sqs, url)\n")
+    (src / "lib" / "__init__.py").write_text("")
+    (src / "lib" / "q.py").write_text("def send(client, url):\n    client.send_message(QueueUrl=url, MessageBody='x')\n")
+    (src / "unused.py").write_text("import boto3\nboto3.client('s3').delete_bucket(Bucket='x')\n")
+    (tmp_path / "t.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: jobs}\n"
+        "  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n"
+        "      CodeUri: src/\n      Environment:\n        Variables:\n          QUEUE_NAME: !GetAtt Q.QueueName\n"
+        "  G:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: index.handler\n"
+        "      Role: arn:aws:iam::111122223333:role/r\n      Code:\n        ZipFile: |\n"
+        "          const { SNSClient, PublishCommand } = require('@aws-sdk/client-sns');\n"
+        "          exports.handler = async () => new SNSClient({}).send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:111122223333:t', Message: 'm' }));\n")
+    r = run("--template", str(tmp_path / "t.yaml"), "--function", "F", "--account", "111122223333", "--region", "us-east-1")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    sqs = next(s for s in doc["Statement"] if s["Sid"].startswith("CodeSQS"))
+    assert sorted(sqs["Action"]) == ["sqs:GetQueueUrl", "sqs:SendMessage"]  # the URL GetQueueUrl returned
+    assert sqs["Resource"] == "arn:aws:sqs:us-east-1:111122223333:jobs"
+    assert "s3:" not in r.stdout  # unused.py is not imported by the handler
+    r = run("--template", str(tmp_path / "t.yaml"), "--function", "G", "--account", "111122223333", "--region", "us-east-1")
+    assert r.exit_code == 0, r.output
+    assert any(s["Action"] == "sns:Publish" for s in json.loads(r.stdout)["Statement"])  # inline Code.ZipFile
+
+
+def test_a_terraform_plan_resolves_environment_variables_too():
+    plan = Path(__file__).resolve().parent / "data" / "iac" / "terraform" / "shop.plan.json"
+    r = run("--code", str(DATA / "python" / "order_stream.py"), "--template", str(plan), "--function", "orders-api",
+            "--account", "111122223333", "--region", "us-east-1")
+    assert r.exit_code == 0, r.output  # TOPIC_ARN comes from the plan's topic
+    pub = next(s for s in json.loads(r.stdout)["Statement"] if s["Action"] == "sns:Publish")
+    assert pub["Resource"].startswith("arn:aws:sns:us-east-1:111122223333:")
+
+
+def test_intent_may_name_the_templates_own_resources(tmp_path):
+    intent = tmp_path / "intent.yaml"
+    intent.write_text("reads: [OrdersTable]\nwrites: [UploadsBucket/thumbnails/*]\npublishes: [OrderEvents]\n")
+    r = run("--template", TEMPLATE, "--function", "order-stream", "--intent", str(intent),
+            "--account", "111122223333", "--region", "us-east-1")
+    assert r.exit_code == 0, r.output
+    by_sid = {s["Sid"]: s for s in json.loads(r.stdout)["Statement"]}
+    assert by_sid["IntentDynamoDBReads"]["Resource"] == "arn:aws:dynamodb:us-east-1:111122223333:table/orders"
+    assert by_sid["IntentS3Writes"]["Resource"] == "arn:aws:s3:::demo-uploads/thumbnails/*"
+    assert "arn:aws:sns:us-east-1:111122223333:order-events" in json.dumps(by_sid)

@@ -36,6 +36,7 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
         usable = usable or bool(scan.files)
     fn = snapshot = None
     keys: dict[str, str] = {}
+    logical: dict[str, str] = {}
     name = function or "new-function"
     if template:
         from iam_analyzer.collect.iac import read_paths
@@ -57,18 +58,30 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
         if fn is not None:
             name = fn.name
             usable = True
-        from iam_analyzer.collect.iac.encryption import customer_keys
+            if not code and fn.location and fn.location.logical_id:  # the template says where its code is
+                from iam_analyzer.collect.code import read_code, read_sources
+                from iam_analyzer.collect.code.from_template import function_code
 
-        keys, notes = customer_keys(template, account or UNSET_ACCOUNT, region or UNSET_REGION)
-        problems.extend(notes)
+                paths, inline, notes = function_code(template, fn.location.logical_id)
+                problems.extend(notes)
+                if paths or inline:
+                    scan = read_code(paths) if paths else read_sources(inline)
+                    problems.extend(scan.problems)
+                    calls = scan.calls
+        from iam_analyzer.collect.iac.encryption import customer_keys, logical_arns, template_stack
+
+        stack, notes = template_stack(template, account or UNSET_ACCOUNT, region or UNSET_REGION)
+        keys, more = customer_keys(template, account or UNSET_ACCOUNT, region or UNSET_REGION, stack=stack)
+        logical = logical_arns(stack)
+        problems.extend(notes + more)
     intent = None
     if intent_path:
         intent = load_intent(intent_path)
         usable = usable or bool(intent.entries)
     if not usable:
-        return None, problems
+        return None, problems + (intent.problems if intent is not None else [])
     role = new_role(calls, function=fn, snapshot=snapshot, intent=intent,
-                    scope=Scope(partition, region, account), name=name, keys=keys)
+                    scope=Scope(partition, region, account), name=name, keys=keys, logical=logical)
     return role, problems
 
 

@@ -48,8 +48,16 @@ _ANY_VALUE = {"OpaqueId", "StreamLabel", "ExecutionId", "LogStreamName"}
 DEFAULTS = {("events", "EventBusName"): "default"}
 
 
-def is_resource_param(name: str) -> bool:
-    return name.lower() in RESOURCE_PARAMS
+_BY_SERVICE = {svc: frozenset(p.lower() for p in m) for svc, m in PARAM_VARS.items()}
+_ANY_SERVICE = frozenset({"copysource", "copysource.bucket", "copysource.key", "requestitems"})
+
+
+def is_resource_param(name: str, service: str | None = None) -> bool:
+    """Does this parameter name a resource (of ``service``'s, when given)? Only such parameters
+    are kept from handler code: a literal elsewhere may be anything."""
+    if service is None:
+        return name.lower() in RESOURCE_PARAMS
+    return name.lower() in _BY_SERVICE.get(service, frozenset()) or (service == "s3" and name.lower() in _ANY_SERVICE)
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,12 @@ def _sqs_account(raw: str) -> str | None:
         parts = urlparse(raw).path.strip("/").split("/")
         return parts[0] if len(parts) == 2 and parts[0].isdigit() else None
     return None
+
+
+def _sqs_region(url: str) -> str | None:
+    host = urlparse(url).hostname or ""
+    m = re.match(r"^(?:sqs\.([a-z0-9-]+)\.amazonaws|([a-z0-9-]+)\.queue\.amazonaws)", host)
+    return (m.group(1) or m.group(2)) if m else None
 
 
 def _args_for(service: str, operation: str, action: Action, args: dict[str, list[Value]]) -> dict[str, list[Value]]:
@@ -200,7 +214,12 @@ def _fill(service: str, rt: ResourceType, by_var: dict[str, list[Value]], env_re
                             opts.append((part, (), via))
                     continue
                 if service == "sqs" and var == "QueueName" and _sqs_account(t):
-                    opts.append((_var_value(service, var, t), (), via + f" (account {_sqs_account(t)})"))
+                    region = _sqs_region(t)
+                    if region:  # a queue URL names its region and account: the queue's own ARN
+                        direct.append(Resolved(f"arn:{scope.partition}:sqs:{region}:{_sqs_account(t)}:"
+                                               f"{_var_value(service, var, t)}", via=via))
+                    else:
+                        opts.append((_var_value(service, var, t), (), via + f" (account {_sqs_account(t)})"))
                     continue
                 opts.append((_var_value(service, var, t), (), via))
         if not opts:

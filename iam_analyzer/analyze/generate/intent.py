@@ -106,13 +106,20 @@ class IntentGrant:
     entry: IntentEntry
 
 
-def intent_grants(intent: Intent, scope: Scope, catalog: Catalog | None = None) -> tuple[list[IntentGrant], list[str]]:
+def intent_grants(intent: Intent, scope: Scope, catalog: Catalog | None = None,
+                  logical: dict[str, str] | None = None) -> tuple[list[IntentGrant], list[str]]:
+    """Grants of each entry. ``logical``: the template's logical ids -> ARNs, so an entry may
+    name a resource the template defines (``OrdersTable``, or ``UploadsBucket/incoming/*``)."""
     cat = catalog or default_catalog()
     out: list[IntentGrant] = []
     problems: list[str] = []
     for e in intent.entries:
         try:
-            arn = shorthand_arn(e.text, scope.partition, scope.region or "<REGION>", scope.account or "<ACCOUNT_ID>")
+            head, _, rest = e.text.partition("/")
+            if logical and head in logical:
+                arn = logical[head] + (f"/{rest}" if rest else "")
+            else:
+                arn = shorthand_arn(e.text, scope.partition, scope.region or "<REGION>", scope.account or "<ACCOUNT_ID>")
             rt_name, actions = actions_for(e.verb, arn, cat)
         except IntentError as err:
             problems.append(f"{intent.path}:{e.line}: {err}")

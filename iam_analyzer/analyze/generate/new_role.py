@@ -60,7 +60,8 @@ class NewRole:
     placeholders: list[dict] = field(default_factory=list)
     verification: dict = field(default_factory=dict)
     lint: list[dict] = field(default_factory=list)
-    calls: int = 0
+    calls: int = 0  # SDK calls found (file, line)
+    operations: int = 0  # API operations they make (a managed upload makes several)
 
     def unresolved(self, fmt: str = "json") -> list[dict]:
         """Placeholders the output format cannot fill (CloudFormation and SAM fill
@@ -73,7 +74,8 @@ class NewRole:
         return bool(self.verification.get("ok")) and not any(f["severity"] == "error" for f in self.lint)
 
     def explanation(self) -> dict:
-        return {"role_for": self.name, "calls_found": self.calls, "statements": self.statements,
+        return {"role_for": self.name, "calls_found": self.calls, "operations_found": self.operations,
+                "statements": self.statements,
                 "placeholders": self.placeholders, "verification": self.verification, "lint": self.lint,
                 "warnings": self.warnings}
 
@@ -100,7 +102,8 @@ class Builder:
         self.cat = catalog or default_catalog()
         self.grants: dict[tuple[str, str], Grant] = {}
         self.warnings: list[str] = []
-        self.calls = 0
+        self.calls: set[tuple] = set()  # (file, line, call as written): one call may be several operations
+        self.operations = 0
 
     def add(self, action: str, resource: str, evidence: dict, placeholders: tuple[str, ...] = ()) -> None:
         action = self.cat.canonical(action)
@@ -116,7 +119,8 @@ class Builder:
         env = _env_refs(fn)
         buckets = _trigger_buckets(fn)
         for c in calls:
-            self.calls += 1
+            self.calls.add((c.path, c.line, c.call))
+            self.operations += 1
             actions = sdk_names.iam_actions(c.service, c.operation)
             where = f"{c.path}:{c.line}"
             if not actions:
@@ -146,8 +150,8 @@ class Builder:
                                                 "line": fn.location.line if fn.location else None,
                                                 "setting": req.setting, "reason": req.reason})
 
-    def add_intent(self, intent: Intent) -> None:
-        grants, problems = intent_grants(intent, self.scope, self.cat)
+    def add_intent(self, intent: Intent, logical: dict[str, str] | None = None) -> None:
+        grants, problems = intent_grants(intent, self.scope, self.cat, logical)
         self.warnings.extend(problems)
         for g in grants:
             missing = tuple(PLACEHOLDER.findall(g.resource))
@@ -172,7 +176,8 @@ class Builder:
     # -- the policy --
     def build(self, name: str) -> NewRole:
         out = NewRole(name=name, grants=sorted(self.grants.values(), key=lambda g: (ORDER[g.origin], g.action, g.resource)),
-                      warnings=list(self.warnings), calls=self.calls)
+                      warnings=list(self.warnings), calls=len(self.calls),
+                      operations=self.operations)
         for g in out.grants:
             for p in g.placeholders:
                 for e in g.evidence:
@@ -268,13 +273,14 @@ def _size(doc: dict) -> int:
 
 def new_role(calls: list[CodeCall], *, function: Function | None = None, snapshot: Snapshot | None = None,
              intent: Intent | None = None, scope: Scope | None = None, name: str = "new-function",
-             catalog: Catalog | None = None, keys: dict[str, str] | None = None) -> NewRole:
+             catalog: Catalog | None = None, keys: dict[str, str] | None = None,
+             logical: dict[str, str] | None = None) -> NewRole:
     """The policy for one function from what its code calls, its configuration and its intent."""
     b = Builder(scope or Scope(), catalog)
     b.add_calls(calls, function)
     if intent is not None:
         b.warnings.extend(intent.problems)
-        b.add_intent(intent)
+        b.add_intent(intent, logical)
     if keys:
         b.add_encryption(keys)
     if function is not None:

@@ -20,6 +20,7 @@ from iam_analyzer.collect.code import JS_SUFFIXES, MAX_FILE_BYTES, PY_SUFFIXES, 
 
 MAX_PACKAGE_BYTES = 80 * 1024 * 1024  # zipped; Lambda allows 50 MB direct and larger from S3
 MAX_SOURCE_BYTES = 64 * 1024 * 1024  # uncompressed handler sources read from one package
+MAX_SOURCE_FILES = 5000  # handler source files read from one package
 CHUNK = 1024 * 1024
 
 Fetch = Callable[[str, int], Iterator[bytes]]
@@ -86,6 +87,9 @@ def calls_in_zip(data: bytes, label: str = "") -> CodeScan:
             if info.file_size > MAX_FILE_BYTES:
                 problems.append(f"{label}{info.filename}: skipped: larger than {MAX_FILE_BYTES // 1_000_000} MB")
                 continue
+            if len(sources) >= MAX_SOURCE_FILES:
+                problems.append(f"{label}: stopped reading sources past {MAX_SOURCE_FILES} files")
+                break
             if info.file_size > budget:
                 problems.append(f"{label}: stopped reading sources past {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
                 break

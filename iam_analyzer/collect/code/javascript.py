@@ -17,6 +17,7 @@ from functools import lru_cache
 from iam_analyzer.iam import sdk_names
 from iam_analyzer.model import CodeCall
 
+from .js_modules import _module_value, _v2_member
 from .values import Client, DocClient, Obj, Seq, Str, joined, make_call
 
 _WRAPPERS = {"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression",
@@ -24,18 +25,51 @@ _WRAPPERS = {"parenthesized_expression", "as_expression", "non_null_expression",
 
 
 @lru_cache(maxsize=None)
-def _parser(kind: str):
+def _language(kind: str):
     import tree_sitter as ts
 
     if kind == "js":
         import tree_sitter_javascript as lang
 
-        language = ts.Language(lang.language())
-    else:
-        import tree_sitter_typescript as lang
+        return ts.Language(lang.language())
+    import tree_sitter_typescript as lang
 
-        language = ts.Language(lang.language_tsx() if kind == "tsx" else lang.language_typescript())
-    return ts.Parser(language)
+    return ts.Language(lang.language_tsx() if kind == "tsx" else lang.language_typescript())
+
+
+@lru_cache(maxsize=None)
+def _parser(kind: str):
+    import tree_sitter as ts
+
+    return ts.Parser(_language(kind))
+
+
+_BIND_TYPES = ("import_statement", "variable_declarator", "assignment_expression", "field_definition",
+               "public_field_definition", "function_declaration", "method_definition", "generator_function_declaration")
+_CALL_TYPES = ("call_expression", "new_expression")
+
+
+@lru_cache(maxsize=None)
+def _query(kind: str, types: tuple[str, ...]):
+    """One query for the node types of interest (those the grammar has): tree-sitter finds them
+    in C instead of a walk over every node in Python."""
+    import tree_sitter as ts
+
+    patterns = []
+    for t in types:
+        try:
+            ts.Query(_language(kind), f"({t}) @n")
+            patterns.append(f"({t}) @n")
+        except Exception:  # noqa: BLE001 - a node type this grammar does not have
+            continue
+    return ts.Query(_language(kind), " ".join(patterns))
+
+
+def _nodes(kind: str, root, types: tuple[str, ...]) -> list:
+    import tree_sitter as ts
+
+    found = ts.QueryCursor(_query(kind, types)).captures(root).get("n", [])
+    return sorted(found, key=lambda n: n.start_byte)
 
 
 def _kind(path: str) -> str:
@@ -53,6 +87,7 @@ def _t(node) -> str:
 class FileAnalyzer:
     def __init__(self, path: str, source: bytes):
         self.path = path
+        self.kind = _kind(path)
         self.src = source
         self.names: dict = {}
         self.calls: list[CodeCall] = []
@@ -62,21 +97,17 @@ class FileAnalyzer:
     # -- bindings --
     def bind_all(self, root) -> None:
         decls = []
-        stack = [root]
-        while stack:
-            n = stack.pop()
+        for n in _nodes(self.kind, root, _BIND_TYPES):
             t = n.type
             if t == "import_statement":
                 self._import(n)
-            elif t in ("variable_declarator", "assignment_expression", "field_definition", "public_field_definition"):
-                decls.append(n)
             elif t in ("function_declaration", "method_definition", "generator_function_declaration"):
                 name = n.child_by_field_name("name")
                 params = n.child_by_field_name("parameters")
                 if name is not None and params is not None:
                     self.functions[_t(name)] = [_param_name(p) for p in params.named_children]
-            stack.extend(reversed(n.named_children))
-        decls.sort(key=lambda d: d.start_byte)
+            else:
+                decls.append(n)
         for _ in range(2):  # twice: a name used before its declaration in the file
             for d in decls:
                 self._declare(d)
@@ -151,6 +182,8 @@ class FileAnalyzer:
                 continue
             if is_env:
                 self.names[alias] = Str(None, env=name)
+            elif isinstance(v, Obj) and isinstance(v.items.get(name), Str):
+                self.names[alias] = v.items[name]
             elif isinstance(v, tuple) and v[0] in ("module", "v2", "v2client"):
                 sub = _module_value(v[1], name) if v[0] == "module" else _v2_member(name, v if v[0] == "v2client" else None)
                 if sub is not None:
@@ -294,21 +327,35 @@ class FileAnalyzer:
             if isinstance(base, tuple) and base[0] in ("v3doc", "v3docagg") and name in ("from", "fromClient"):
                 return DocClient("js-v3" if base[0] == "v3doc" else "js-v3-agg")
             if name == "promise" and obj.type == "call_expression":
-                return None  # the inner call is visited on its own
+                return self._call_value(obj)  # the inner call is visited on its own; its value passes
+            args = self._args(n)
+            queue = None
+            if name == "send" and args and isinstance(args[0], tuple) and args[0][0] == "command" \
+                    and args[0][1:3] == ("sqs", "GetQueueUrl"):
+                queue = args[0][3].items.get("QueueName")
+            elif name == "getQueueUrl" and isinstance(base, Client) and base.service == "sqs" and args \
+                    and isinstance(args[0], Obj):
+                queue = args[0].items.get("QueueName")
+            if isinstance(queue, Str):  # the URL it returns names the same queue
+                return Obj({"QueueUrl": queue})
         return None
 
     # -- calls --
     def find_calls(self, root) -> None:
-        stack = [root]
-        while stack:
-            n = stack.pop()
+        nodes = _nodes(self.kind, root, _CALL_TYPES)
+        for n in nodes:  # first, helpers of this file handed a client bind their parameter
+            fn = n.child_by_field_name("function") if n.type == "call_expression" else None
+            if fn is not None and fn.type == "identifier" and _t(fn) in self.functions:
+                for p, a in zip(self.functions[_t(fn)], self._args(n)):
+                    if p and isinstance(a, (Client, DocClient)) and p not in self.names:
+                        self.names[p] = a
+        for n in nodes:
             if n.type == "call_expression":
                 self._call(n)
-            elif n.type == "new_expression":
+            else:
                 ctor = n.child_by_field_name("constructor")
                 if ctor is not None and self.ev(ctor) == ("upload",):
                     self._new(n)
-            stack.extend(n.named_children)
 
     def _call(self, n) -> None:
         fn = n.child_by_field_name("function")
@@ -324,10 +371,6 @@ class FileAnalyzer:
                 cmd = args[1]
                 if isinstance(cmd, tuple) and cmd[0] == "command":
                     self._emit(cmd[1], cmd[2], n, name, cmd[3].items)
-            elif name in self.functions:
-                for p, a in zip(self.functions[name], args):
-                    if p and isinstance(a, (Client, DocClient)) and p not in self.names:
-                        self.names[p] = a
             return
         if fn.type != "member_expression":
             return
@@ -404,64 +447,6 @@ def _target_key(target) -> str | None:
     return None
 
 
-def _module_value(module: str, name: str | None):
-    """What an import (or ``require``) of ``name`` from ``module`` is."""
-    if module == "aws-sdk" or module == "aws-sdk/global":
-        return ("v2",) if name is None else _v2_member(name)
-    if module.startswith("aws-sdk/clients/"):
-        svc = sdk_names.service_for_js_client(module.rsplit("/", 1)[-1])
-        if svc is None:
-            return None
-        return ("v2client", svc) if name is None else None
-    if module == "@aws-sdk/lib-dynamodb":
-        if name is None:
-            return ("module", module)
-        if name == "DynamoDBDocumentClient":
-            return ("v3doc",)
-        if name == "DynamoDBDocument":
-            return ("v3docagg",)
-        op = sdk_names.document_client_operation(name)
-        if op and name.endswith("Command"):
-            return ("v3doccmd", "dynamodb", op)
-        if name.startswith("paginate"):
-            op = sdk_names.document_client_operation(name[len("paginate"):])
-            return ("paginator", "dynamodb", op) if op else None
-        return None
-    if module == "@aws-sdk/lib-storage":
-        return ("upload",) if name == "Upload" else (("module", module) if name is None else None)
-    if module == "@aws-sdk/s3-request-presigner":
-        return ("presign",) if name in ("getSignedUrl",) else (("module", module) if name is None else None)
-    svc = sdk_names.service_for_js_package(module)
-    if svc is None:
-        return None
-    if name is None:
-        return ("module", module)
-    if name.endswith("Command") and name != "Command":
-        op = sdk_names.operation(svc, name[: -len("Command")])
-        return ("v3command", svc, op) if op else None
-    if name.endswith("Client"):
-        return ("v3client", svc)
-    if name.startswith("paginate"):
-        op = sdk_names.operation(svc, name[len("paginate"):])
-        return ("paginator", svc, op) if op else None
-    if name.startswith("waitUntil") or name.startswith("waitFor"):
-        w = name[len("waitUntil"):] if name.startswith("waitUntil") else name[len("waitFor"):]
-        op = sdk_names.waiter_operation(svc, w)
-        return ("waiter", svc, op) if op else None
-    own = {svc.replace("-", ""), module.rsplit("client-", 1)[-1].replace("-", "")}
-    if name.lower() in own:  # the aggregated client: new S3().putObject(...)
-        return ("v3agg", svc)
-    return None
-
-
-def _v2_member(name: str, base=None):
-    """``AWS.S3`` -> a v2 client class; ``AWS.DynamoDB.DocumentClient`` -> the document client."""
-    if base is not None and base[0] == "v2client":
-        return ("v2doc",) if base[1] == "dynamodb" and name == "DocumentClient" else None
-    svc = sdk_names.service_for_js_client(name)
-    return ("v2client", svc) if svc else None
-
-
 def analyse(files: list[tuple[str, str]]) -> tuple[list[CodeCall], list[str]]:
     calls: list[CodeCall] = []
     problems: list[str] = []
@@ -475,8 +460,11 @@ def analyse(files: list[tuple[str, str]]) -> tuple[list[CodeCall], list[str]]:
             problems.append(f"{path}:0: cannot parse: {e}")
             continue
         fa = FileAnalyzer(path, src)
-        fa.bind_all(tree.root_node)
-        fa.find_calls(tree.root_node)
+        try:
+            fa.bind_all(tree.root_node)
+            fa.find_calls(tree.root_node)
+        except RecursionError:  # hostile or generated code nested too deeply
+            problems.append(f"{path}:0: nested too deeply to follow; calls in it may be missed")
         if tree.root_node.has_error:
             line = _first_error_line(tree.root_node)
             problems.append(f"{path}:{line}: syntax error; calls around it may be missed")

@@ -66,7 +66,7 @@ class Seq:
     items: list = field(default_factory=list)
 
 
-def code_args(params: dict, out: list[CodeArg] | None = None) -> list[CodeArg]:
+def code_args(params: dict, out: list[CodeArg] | None = None, service: str | None = None) -> list[CodeArg]:
     """Resource-naming parameters of a call's argument object, at any depth (DynamoDB's
     ``RequestItems`` keys and ``TransactItems`` name tables too)."""
     out = [] if out is None else out
@@ -85,15 +85,15 @@ def code_args(params: dict, out: list[CodeArg] | None = None) -> list[CodeArg]:
                 if isinstance(v.items.get(sub), Str):
                     _add(out, f"CopySource.{sub}", v.items[sub])
             continue
-        if isinstance(v, Str) and is_resource_param(key):
+        if isinstance(v, Str) and is_resource_param(key, service):
             _add(out, key, v)
         elif isinstance(v, Obj):
-            code_args(v.items, out)
+            code_args(v.items, out, service)
         elif isinstance(v, Seq):
             for item in v.items:
                 if isinstance(item, Obj):
-                    code_args(item.items, out)
-                elif isinstance(item, Str) and is_resource_param(key):
+                    code_args(item.items, out, service)
+                elif isinstance(item, Str) and is_resource_param(key, service):
                     _add(out, key, item)
     return out
 
@@ -105,4 +105,5 @@ def _add(out: list[CodeArg], param: str, v: Str) -> None:
 
 
 def make_call(service: str, op: str, path: str, line: int, sdk: str, call: str, params: dict) -> CodeCall:
-    return CodeCall(service=service, operation=op, path=path, line=line, sdk=sdk, call=call, args=code_args(params))
+    return CodeCall(service=service, operation=op, path=path, line=line, sdk=sdk, call=call,
+                    args=code_args(params, service=service))

@@ -62,24 +62,45 @@ def _key_arn(stack: Stack, node: Any, line: int | None) -> str | None:
     return f"arn:{stack.partition}:kms:{stack.region}:{stack.account}:key/{value}"
 
 
-def customer_keys(path: str | Path, account: str, region: str, params: dict | None = None) -> tuple[dict[str, str], list[str]]:
-    """resource ARN -> key ARN for resources encrypted with a customer key; and notes."""
-    notes: list[str] = []
+def template_stack(path: str | Path, account: str, region: str, params: dict | None = None) -> tuple[Stack | None, list[str]]:
+    """The template as a resolvable stack (SAM transformed), or None for a file that is not a
+    CloudFormation/SAM template (a Terraform plan, a CDK folder)."""
     try:
         data = load_file(Path(path))
     except (LoadError, OSError) as e:
-        return {}, [f"{path}: {e}"]
+        return None, [f"{path}: {e}"]
     kind = template_kind(data)
     if kind is None:
-        return {}, []
+        return None, []
     partition = ab.partition_of_region(region)
     try:
         if kind == "sam":
             data = sam.transform(plain(data), {}, region, partition, account)
-        stack = Stack(path=str(path), name=Path(path).stem, template=data, account=account, region=region,
-                      partition=partition, overrides=dict(params or {}))
+        return Stack(path=str(path), name=Path(path).stem, template=data, account=account, region=region,
+                     partition=partition, overrides=dict(params or {})), []
     except (TemplateError, sam.SamError, LoadError) as e:
-        return {}, [f"{path}: {e}"]
+        return None, [f"{path}: {e}"]
+
+
+def logical_arns(stack: Stack | None) -> dict[str, str]:
+    """Logical id -> ARN of every resource of the template whose ARN is known offline."""
+    out: dict[str, str] = {}
+    for logical, res in (stack.resources.items() if stack else ()):
+        if isinstance(res, dict) and ab.CFN.get(str(res.get("Type", ""))):
+            arn = stack.arn_of(logical)
+            if arn and arn.startswith("arn:"):
+                out[logical] = arn
+    return out
+
+
+def customer_keys(path: str | Path, account: str, region: str, params: dict | None = None,
+                  stack: Stack | None = None) -> tuple[dict[str, str], list[str]]:
+    """resource ARN -> key ARN for resources encrypted with a customer key; and notes."""
+    notes: list[str] = []
+    if stack is None:
+        stack, notes = template_stack(path, account, region, params)
+    if stack is None:
+        return {}, notes
     out: dict[str, str] = {}
     for logical, res in stack.resources.items():
         if not isinstance(res, dict):

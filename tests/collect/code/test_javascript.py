@@ -61,3 +61,23 @@ def test_a_file_without_the_sdk_gives_nothing_and_a_broken_one_is_reported():
     assert ("c.js", "SendMessage") in [(c.path, c.operation) for c in scan.calls]
     assert not any(c.path == "a.js" for c in scan.calls)
     assert len(scan.problems) == 1 and scan.problems[0].startswith("b.ts:")
+
+
+def test_hostile_nesting_is_a_problem_not_a_crash():
+    deep = 'const AWS = require("aws-sdk");\nconst x = ' + "[" * 3000 + "1" + "]" * 3000 + ";\n"
+    scan = read_sources([("deep.js", "deep", deep)])
+    assert scan.calls == []
+
+
+def test_the_url_get_queue_url_returns_names_the_same_queue():
+    v3 = ('import { SQSClient, GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";\n'
+          "const sqs = new SQSClient({});\nexport const handler = async () => {\n"
+          "  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: process.env.QUEUE }));\n"
+          "  await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'm' }));\n};\n")
+    v2 = ('const AWS = require("aws-sdk");\nconst sqs = new AWS.SQS();\nexports.handler = async () => {\n'
+          "  const res = await sqs.getQueueUrl({ QueueName: 'jobs' }).promise();\n"
+          "  await sqs.sendMessage({ QueueUrl: res.QueueUrl, MessageBody: 'm' }).promise();\n};\n")
+    scan = read_sources([("a.mjs", "a", v3), ("b.js", "b", v2)])
+    got = {(c.path, c.operation, tuple((a.param, a.value, a.env) for a in c.args)) for c in scan.calls}
+    assert ("a.mjs", "SendMessage", (("QueueUrl", None, "QUEUE"),)) in got
+    assert ("b.js", "SendMessage", (("QueueUrl", "jobs", None),)) in got

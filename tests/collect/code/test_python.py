@@ -61,6 +61,8 @@ def test_resource_objects_collections_batch_writer_presign(calls):
     ops = {(c.line, c.operation) for c in calls if c.path.endswith("forms.py")}
     assert (39, "HeadObject") in ops  # obj.load()
     assert (40, "ListObjects") in ops and (41, "DeleteObject") in ops
+    (delete,) = [c for c in calls if c.path.endswith("forms.py") and c.line == 41]
+    assert {(a.param, a.value) for a in delete.args} == {("Bucket", "objects-bucket"), ("Key", "tmp/*")}
     assert (44, "BatchWriteItem") in ops
     assert (48, "SendMessage") in ops  # client from a module-level session
     assert (52, "GetObject") in ops  # presigned URL: signed with the role's credentials
@@ -86,3 +88,29 @@ def test_a_file_that_does_not_parse_is_reported_and_the_others_still_read(tmp_pa
     scan = read_code([tmp_path])
     assert [c.operation for c in scan.calls] == ["SendMessage"]
     assert len(scan.problems) == 1 and "bad.py:1" in scan.problems[0]
+
+
+def test_hostile_nesting_is_a_problem_not_a_crash():
+    deep = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+    nested = "import boto3\nv = " + "[" * 400 + "boto3.client('sqs').send_message(QueueUrl='q')" + "]" * 400 + "\n"
+    scan = read_sources([("deep.py", "deep", deep), ("nested.py", "nested", nested),
+                         ("ok.py", "ok", "import boto3\nboto3.client('sns').publish(TopicArn='t', Message='')\n")])
+    assert ("ok.py", "Publish") in [(c.path, c.operation) for c in scan.calls]
+    assert any(p.startswith("deep.py:") for p in scan.problems)
+
+
+def test_aioboto3_sessions_and_async_with_clients():
+    src = ("import aioboto3\nsession = aioboto3.Session()\n\nasync def handler(e, c):\n"
+           "    async with session.client('sqs') as sqs:\n        await sqs.send_message(QueueUrl='q', MessageBody='m')\n"
+           "    async with session.resource('dynamodb') as ddb:\n        t = await ddb.Table('orders')\n"
+           "        await t.put_item(Item={})\n")
+    scan = read_sources([("a.py", "a", src)])
+    assert [(c.line, c.operation) for c in scan.calls] == [(6, "SendMessage"), (9, "PutItem")]
+
+
+def test_only_parameters_that_name_a_resource_of_that_service_are_kept():
+    src = ("import boto3\nboto3.client('sqs').send_message(QueueUrl='q', MessageBody='card 4111')\n"
+           "boto3.client('glue').get_job(JobName='j', Name='not-a-parameter-of-ours')\n")
+    calls = read_sources([("a.py", "a", src)]).calls
+    assert [(c.operation, [(a.param, a.value) for a in c.args]) for c in calls] == [
+        ("SendMessage", [("QueueUrl", "q")]), ("GetJob", [])]

@@ -1,0 +1,62 @@
+"""A call's resource-naming parameters -> the ARN of the resource it acts on."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from iam_analyzer.iam import wildcard
+from iam_analyzer.iam.resource_params import Scope, Value, resolve
+
+S = Scope("aws", "us-east-1", "111122223333")
+
+
+def res(service, op, action, env=None, **params):
+    args = {k.replace("__", "."): [v if isinstance(v, Value) else Value(v)] for k, v in params.items()}
+    return [r.resource for r in resolve(service, op, action, args, env or {}, S)]
+
+
+def test_the_families():
+    assert res("s3", "GetObject", "s3:GetObject", Bucket="b", Key="in/*.jpg") == ["arn:aws:s3:::b/in/*.jpg"]
+    assert res("s3", "ListObjectsV2", "s3:ListBucket", Bucket="b", Prefix="in/") == ["arn:aws:s3:::b"]
+    assert res("s3", "CopyObject", "s3:GetObject", CopySource="src/a.txt", Bucket="dst", Key="b.txt") == ["arn:aws:s3:::src/a.txt"]
+    assert res("s3", "CopyObject", "s3:PutObject", CopySource="src/a.txt", Bucket="dst", Key="b.txt") == ["arn:aws:s3:::dst/b.txt"]
+    assert res("s3", "CopyObject", "s3:GetObject", CopySource__Bucket="src", CopySource__Key="k") == ["arn:aws:s3:::src/k"]
+    t = "arn:aws:dynamodb:us-east-1:111122223333:table/orders"
+    assert res("dynamodb", "Query", "dynamodb:Query", TableName="orders", IndexName="by-date") == [f"{t}/index/by-date"]
+    assert res("dynamodb", "Query", "dynamodb:Query", TableName="orders") == [t]
+    assert res("ssm", "GetParameter", "ssm:GetParameter", Name="/app/flag") == [
+        "arn:aws:ssm:us-east-1:111122223333:parameter/app/flag"]
+    assert res("secretsmanager", "GetSecretValue", "secretsmanager:GetSecretValue", SecretId="db") == [
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-??????"]
+    assert res("sqs", "SendMessage", "sqs:SendMessage", QueueUrl="https://sqs.eu-west-1.amazonaws.com/444455556666/jobs") == [
+        "arn:aws:sqs:eu-west-1:444455556666:jobs"]
+    assert res("events", "PutEvents", "events:PutEvents") == ["arn:aws:events:us-east-1:111122223333:event-bus/default"]
+    assert res("sts", "GetCallerIdentity", "sts:GetCallerIdentity") == ["*"]  # no resource type
+
+
+def test_environment_variables_resolve_through_references_or_stay_placeholders():
+    env = {"TABLE": ["arn:aws:dynamodb:us-east-1:111122223333:table/orders-prod"], "BUCKET": ["arn:aws:s3:::up"]}
+    assert res("dynamodb", "Query", "dynamodb:Query", env, TableName=Value(None, "TABLE"), IndexName="i") == [
+        "arn:aws:dynamodb:us-east-1:111122223333:table/orders-prod/index/i"]
+    assert res("s3", "PutObject", "s3:PutObject", env, Bucket=Value(None, "BUCKET"), Key="out/*") == ["arn:aws:s3:::up/out/*"]
+    (r,) = resolve("sns", "Publish", "sns:Publish", {"TopicArn": [Value(None, "T")]}, {}, S)
+    assert r.resource == "arn:aws:sns:us-east-1:111122223333:<T>" and r.unresolved == ("T",)
+    (r,) = resolve("s3", "GetObject", "s3:GetObject", {}, {}, S)
+    assert r.resource == "arn:aws:s3:::<BucketName>/*" and r.unresolved == ("BucketName",)  # never a silent "*"
+
+
+names = st.from_regex(r"[a-z0-9][a-z0-9-]{2,20}", fullmatch=True)
+keys = st.from_regex(r"[A-Za-z0-9/_.-]{1,30}", fullmatch=True)
+
+
+@given(names, keys)
+def test_a_literal_object_is_exactly_its_arn(bucket, key):
+    (r,) = res("s3", "GetObject", "s3:GetObject", Bucket=bucket, Key=key)
+    assert r == f"arn:aws:s3:::{bucket}/{key}"
+    assert wildcard.matches(r, f"arn:aws:s3:::{bucket}/{key}")
+    assert not wildcard.matches(r, f"arn:aws:s3:::{bucket}x/{key}")
+
+
+@given(names)
+def test_a_literal_table_is_exactly_its_arn(table):
+    assert res("dynamodb", "PutItem", "dynamodb:PutItem", TableName=table) == [
+        f"arn:aws:dynamodb:us-east-1:111122223333:table/{table}"]
