@@ -138,7 +138,8 @@ BAD_SHAPES = [
     (b'{"schema_version": 1, "accounts": [{"account_id": "\xc3\x28"}]}', "not UTF-8"),
     ("[" * 100_000 + "]" * 100_000, "nested more than"),
     ('{"schema_version": 1, "accounts": [{"account_id": "1", "x": ' + "9" * 5000 + "}]}", "a number of more than"),
-    ("", "empty or truncated"),
+    ("", "the file is empty"),
+    ('{"schema_version": 1, "accounts": [', "line 1 column 35: invalid JSON: the document ends early"),
 ]
 
 

@@ -67,7 +67,7 @@ class Rule:
         check_rule_data(data, path, rule_error)
         return cls(id=data["id"], title=data["title"], severity=data["severity"], category=data["category"],
                    why=data["why"].strip(), fix=data["fix"].strip(), enabled=data.get("enabled", True),
-                   references=list(data.get("references", [])), example=data.get("example") or {}, matcher=m,
+                   references=list(data.get("references") or []), example=data.get("example") or {}, matcher=m,
                    path=str(path), overrides=bool(data.get("overrides", False)))
 
 
