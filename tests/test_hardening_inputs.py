@@ -139,7 +139,7 @@ BAD_SHAPES = [
     ("[" * 100_000 + "]" * 100_000, "nested more than"),
     ('{"schema_version": 1, "accounts": [{"account_id": "1", "x": ' + "9" * 5000 + "}]}", "a number of more than"),
     ("", "the file is empty"),
-    ('{"schema_version": 1, "accounts": [', "line 1 column 35: invalid JSON: the document ends early"),
+    ('{"schema_version": 1, "accounts": [', "line 1 column 36: invalid JSON: the document ends early"),
 ]
 
 
