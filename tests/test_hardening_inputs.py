@@ -72,6 +72,8 @@ def usage_of(tmp_path, folder, *extra):
     ("just a string\n", "the configuration must be a mapping"),
     ("selct: [IAM001]\n", "unknown setting 'selct'"),
     ("min_severity: [low]\n", "min_severity must be text"),
+    ("select: [" + "9" * 5000 + "]\n", "invalid value: Exceeds the limit"),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "YAML nested too deeply"),
 ])
 def test_configuration_typos_are_errors_not_silence(tmp_path, config, message):
     snap = write(tmp_path, "s.json", SNAPSHOT)

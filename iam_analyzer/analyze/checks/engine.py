@@ -87,6 +87,8 @@ def _read_yaml(path: Path, kind: str):
         raise RuleError(f"{path}: invalid YAML: {e}") from None
     except RecursionError:
         raise RuleError(f"{path}: YAML nested too deeply") from None
+    except ValueError as e:  # a 5,000-digit integer: Python refuses to convert it
+        raise RuleError(f"{path}: invalid value: {str(e).split(';')[0]}") from None
 
 
 def load_rules(extra_dirs: Iterable[str | Path] = ()) -> dict[str, Rule]:
