@@ -17,7 +17,6 @@ print it and exit 2 (or skip the file and go on, where other files can still be 
 
 from __future__ import annotations
 
-import errno
 import itertools
 import os
 import re
@@ -209,11 +208,6 @@ def shipped_schema(name: str) -> dict:
 
         _SCHEMAS[name] = load(name)
     return _SCHEMAS[name]
-
-
-def describe_oserror(e: OSError) -> str:
-    return {errno.ENOSPC: "no space left on device", errno.EROFS: "read-only file system",
-            errno.EACCES: "permission denied", errno.EDQUOT: "disk quota exceeded"}.get(e.errno, e.strerror or str(e))
 
 
 # -- policy text, as lint reads it -----------------------------------------------------------------
