@@ -62,6 +62,9 @@ class Rule:
         if data["category"] not in CATEGORIES:
             raise RuleError(f"{path}: category must be one of {', '.join(CATEGORIES)}")
         m = data.get("matcher") or {}
+        if isinstance(m, dict):
+            m = {k: v for k, v in m.items() if v is not None}  # "message: null" is no message
+            data = {**data, "matcher": m}
         if not isinstance(m, dict) or not (m.get("check") or m.get("subject")):
             raise RuleError(f"{path}: matcher needs 'check' (a Python check) or 'subject' and 'where'")
         check_rule_data(data, path, rule_error)
