@@ -111,14 +111,20 @@ class FolderSource:
                     yield Unit("file", os.path.join(root, name))
 
 
+# CloudTrail delivers files of at most a few tens of MiB; anything far larger is not its log
+MAX_FILE_BYTES = 2048 << 20
+
+
 def read_file(path: str) -> bytes:
     """A regular file's bytes. A FIFO, device or socket among the logs is refused without a
     blocking open (reading a FIFO would wait for a writer forever)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise ValueError(f"not a regular file ({_kind(mode)}): not read")
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"not a regular file ({_kind(st.st_mode)}): not read")
+        if st.st_size > MAX_FILE_BYTES:
+            raise ValueError(f"{st.st_size} bytes, more than the {MAX_FILE_BYTES >> 20} MiB a CloudTrail log file can be: not read")
         with os.fdopen(fd, "rb") as fh:
             fd = -1
             return fh.read()
