@@ -174,6 +174,8 @@ def test_usage_of_the_wrong_shape(tmp_path, doc, message):
     ({"RoleDetailList": [{"Arn": ROLE, "RoleName": "r", "RolePolicyList": [{"PolicyName": 1, "PolicyDocument": {}}]}]},
      "$.RoleDetailList[0].RolePolicyList[0].PolicyName: must be string"),
     ({"Policies": None}, "$.Policies: must be array, not null"),
+    ({"RoleDetailList": [{"Arn": ROLE, "RoleName": "r", "RolePolicyList": [
+        {"PolicyName": "p", "PolicyDocument": "[" * 50_000 + "]" * 50_000}]}]}, "policy document: JSON nested more than"),
 ])
 def test_gaad_of_the_wrong_shape(tmp_path, doc, message):
     gaad = write(tmp_path, "gaad.json", doc)
@@ -225,6 +227,9 @@ def test_lint_folder_with_a_deep_and_a_big_integer_file_still_lints_the_rest(tmp
     assert "nested more than" in files["deep.json"]["findings"][0]["message"]
     assert "more than 400 digits" in files["bigint.json"]["findings"][0]["message"]
     assert not any(f["id"] == "PL001" for f in files["a-good.json"]["findings"])
+    write(folder, "wrapped.json", {"PolicyDocument": "[" * 50_000 + "]" * 50_000})  # a document inside a string
+    res = run("lint", str(folder), "--format", "json")
+    assert res.exit_code in (0, 1) and "Traceback" not in res.output and "internal error" not in res.stderr
 
 
 def test_one_bad_record_does_not_lose_its_file(tmp_path):
