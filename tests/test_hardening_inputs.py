@@ -338,3 +338,17 @@ def test_fifos_are_reported_never_waited_on(tmp_path):
     os.mkfifo(cfg)
     res = run("analyze", "--snapshot", write(tmp_path, "s.json", SNAPSHOT), "--config", str(cfg))
     assert res.exit_code == 2 and "not a regular file" in res.stderr
+
+
+def test_a_gzip_bomb_is_refused_and_the_other_files_read(tmp_path, monkeypatch):
+    from iam_analyzer.collect.cloudtrail import sources
+
+    monkeypatch.setattr(sources, "MAX_DECOMPRESSED", 1 << 20)  # 2 GiB in real runs; 1 MiB keeps the test small
+    logs = tmp_path / "logs"
+    write(logs, "good.json", {"Records": [record(i) for i in range(3)]})
+    (logs / "bomb.json.gz").write_bytes(gzip.compress(b" " * (4 << 20)))
+    (logs / "cut.json.gz").write_bytes(gzip.compress(json.dumps({"Records": [record(1)]}).encode())[:-6])
+    res, doc = usage_of(tmp_path, logs)
+    assert res.exit_code == 0 and doc["events"]["total"] == 3
+    reasons = {os.path.basename(s["path"]): s["reason"] for s in doc["files"]["skipped"]}
+    assert "gzip bomb" in reasons["bomb.json.gz"] and reasons["cut.json.gz"] == "truncated gzip file"
