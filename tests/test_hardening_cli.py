@@ -204,3 +204,5 @@ def test_an_api_the_endpoint_does_not_implement_is_not_an_account_gap(aws, tmp_p
     assert res.exit_code == 0, res.output
     snap = json.loads((tmp_path / "s.json").read_text())
     assert not any(g["error_code"] == "404" for a in snap["accounts"] for g in a["coverage"])
+    assert any(g["operation"] == "list_code_signing_configs" for a in snap["accounts"] for g in a["unsupported"])
+    assert "call(s) the endpoint does not implement" in res.stderr
