@@ -17,7 +17,6 @@ print it and exit 2 (or skip the file and go on, where other files can still be 
 
 from __future__ import annotations
 
-import errno
 import itertools
 import os
 import re
@@ -169,8 +168,11 @@ def decode_json(data: bytes, path: str | os.PathLike, max_depth: int = MAX_DEPTH
             line, col = position(data, int(m.group(1)))
             msg = re.sub(r"\s*\(byte \d+\)", "", text).replace("JSON is malformed: ", "")
             raise InputError(path, f"line {line} column {col}: invalid JSON: {msg}") from None
-        if "truncated" in text.lower() or not data.strip():
-            raise InputError(path, "invalid JSON: empty or truncated") from None
+        if not data.strip():
+            raise InputError(path, "invalid JSON: the file is empty") from None
+        if "truncated" in text.lower():
+            line, col = position(data, len(data.rstrip()))
+            raise InputError(path, f"line {line} column {col}: invalid JSON: the document ends early (truncated)") from None
         raise InputError(path, f"invalid JSON: {text}") from None
     except msgspec.ValidationError as e:  # a number out of range
         raise InputError(path, f"invalid JSON: {e}") from None
@@ -206,11 +208,6 @@ def shipped_schema(name: str) -> dict:
 
         _SCHEMAS[name] = load(name)
     return _SCHEMAS[name]
-
-
-def describe_oserror(e: OSError) -> str:
-    return {errno.ENOSPC: "no space left on device", errno.EROFS: "read-only file system",
-            errno.EACCES: "permission denied", errno.EDQUOT: "disk quota exceeded"}.get(e.errno, e.strerror or str(e))
 
 
 # -- policy text, as lint reads it -----------------------------------------------------------------

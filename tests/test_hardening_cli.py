@@ -178,8 +178,8 @@ def test_audit_without_credentials_or_endpoint_is_exit_2_with_what_to_do(tmp_pat
 
 
 def test_an_api_the_endpoint_does_not_implement_is_not_an_account_gap(aws, tmp_path):
-    from botocore.stub import Stubber  # noqa: F401 - moto answers 404 itself for what it lacks
-
+    # the error moto gives for an API it lacks (ListCodeSigningConfigs), built here so both kinds of
+    # endpoint are checked; the scan against moto below then shows it end to end
     from iam_analyzer.collect.aws.inventory import AccountScanner, ScanOptions
     from iam_analyzer.collect.aws.session import Clients
 
@@ -204,3 +204,5 @@ def test_an_api_the_endpoint_does_not_implement_is_not_an_account_gap(aws, tmp_p
     assert res.exit_code == 0, res.output
     snap = json.loads((tmp_path / "s.json").read_text())
     assert not any(g["error_code"] == "404" for a in snap["accounts"] for g in a["coverage"])
+    assert any(g["operation"] == "list_code_signing_configs" for a in snap["accounts"] for g in a["unsupported"])
+    assert "call(s) the endpoint does not implement" in res.stderr

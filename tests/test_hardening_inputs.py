@@ -72,6 +72,8 @@ def usage_of(tmp_path, folder, *extra):
     ("just a string\n", "the configuration must be a mapping"),
     ("selct: [IAM001]\n", "unknown setting 'selct'"),
     ("min_severity: [low]\n", "min_severity must be text"),
+    ("select: [" + "9" * 5000 + "]\n", "invalid value: Exceeds the limit"),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "YAML nested too deeply"),
 ])
 def test_configuration_typos_are_errors_not_silence(tmp_path, config, message):
     snap = write(tmp_path, "s.json", SNAPSHOT)
@@ -138,7 +140,8 @@ BAD_SHAPES = [
     (b'{"schema_version": 1, "accounts": [{"account_id": "\xc3\x28"}]}', "not UTF-8"),
     ("[" * 100_000 + "]" * 100_000, "nested more than"),
     ('{"schema_version": 1, "accounts": [{"account_id": "1", "x": ' + "9" * 5000 + "}]}", "a number of more than"),
-    ("", "empty or truncated"),
+    ("", "the file is empty"),
+    ('{"schema_version": 1, "accounts": [', "line 1 column 36: invalid JSON: the document ends early"),
 ]
 
 
@@ -171,6 +174,8 @@ def test_usage_of_the_wrong_shape(tmp_path, doc, message):
     ({"RoleDetailList": [{"Arn": ROLE, "RoleName": "r", "RolePolicyList": [{"PolicyName": 1, "PolicyDocument": {}}]}]},
      "$.RoleDetailList[0].RolePolicyList[0].PolicyName: must be string"),
     ({"Policies": None}, "$.Policies: must be array, not null"),
+    ({"RoleDetailList": [{"Arn": ROLE, "RoleName": "r", "RolePolicyList": [
+        {"PolicyName": "p", "PolicyDocument": "[" * 50_000 + "]" * 50_000}]}]}, "policy document: JSON nested more than"),
 ])
 def test_gaad_of_the_wrong_shape(tmp_path, doc, message):
     gaad = write(tmp_path, "gaad.json", doc)
@@ -222,6 +227,9 @@ def test_lint_folder_with_a_deep_and_a_big_integer_file_still_lints_the_rest(tmp
     assert "nested more than" in files["deep.json"]["findings"][0]["message"]
     assert "more than 400 digits" in files["bigint.json"]["findings"][0]["message"]
     assert not any(f["id"] == "PL001" for f in files["a-good.json"]["findings"])
+    write(folder, "wrapped.json", {"PolicyDocument": "[" * 50_000 + "]" * 50_000})  # a document inside a string
+    res = run("lint", str(folder), "--format", "json")
+    assert res.exit_code in (0, 1) and "Traceback" not in res.output and "internal error" not in res.stderr
 
 
 def test_one_bad_record_does_not_lose_its_file(tmp_path):
@@ -330,3 +338,17 @@ def test_fifos_are_reported_never_waited_on(tmp_path):
     os.mkfifo(cfg)
     res = run("analyze", "--snapshot", write(tmp_path, "s.json", SNAPSHOT), "--config", str(cfg))
     assert res.exit_code == 2 and "not a regular file" in res.stderr
+
+
+def test_a_gzip_bomb_is_refused_and_the_other_files_read(tmp_path, monkeypatch):
+    from iam_analyzer.collect.cloudtrail import sources
+
+    monkeypatch.setattr(sources, "MAX_DECOMPRESSED", 1 << 20)  # 2 GiB in real runs; 1 MiB keeps the test small
+    logs = tmp_path / "logs"
+    write(logs, "good.json", {"Records": [record(i) for i in range(3)]})
+    (logs / "bomb.json.gz").write_bytes(gzip.compress(b" " * (4 << 20)))
+    (logs / "cut.json.gz").write_bytes(gzip.compress(json.dumps({"Records": [record(1)]}).encode())[:-6])
+    res, doc = usage_of(tmp_path, logs)
+    assert res.exit_code == 0 and doc["events"]["total"] == 3
+    reasons = {os.path.basename(s["path"]): s["reason"] for s in doc["files"]["skipped"]}
+    assert "gzip bomb" in reasons["bomb.json.gz"] and reasons["cut.json.gz"] == "truncated gzip file"

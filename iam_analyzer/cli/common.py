@@ -112,9 +112,10 @@ def load_model(snapshot_path: str | None, gaad_path: str | None):
 
     try:
         doc = load_json(gaad_path, "gaad", "gaad")
-        return snapshot_from_gaad(doc)
     except InputError as e:
         fail(str(e))
+    try:
+        return snapshot_from_gaad(doc)
     except RecursionError:
         fail(f"{gaad_path}: a policy document nested too deeply")
     except (ValueError, KeyError, TypeError) as e:

@@ -75,8 +75,10 @@ def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push
     snapshot.save(output)
     fns = sum(len(a.functions) for a in snapshot.accounts)
     gaps = sum(len(a.coverage) for a in snapshot.accounts)
+    unsupported = sum(len(a.unsupported) for a in snapshot.accounts)
     click.echo(f"{output}: {len(snapshot.accounts)} account(s), {fns} function(s), "
-               f"{clients.call_log.total} API calls, {gaps} coverage gap(s)", err=True)
+               f"{clients.call_log.total} API calls, {gaps} coverage gap(s)"
+               + (f", {unsupported} call(s) the endpoint does not implement" if unsupported else ""), err=True)
 
 
 @click.command()

@@ -367,7 +367,13 @@ def loads_document(text: str) -> Any:
         from urllib.parse import unquote
 
         text = unquote(text)
-    return json.loads(text)
+    from iam_analyzer.inputs import check_bounds  # hostile text: bounded depth and number length first
+
+    check_bounds(text.encode("utf-8", "surrogatepass"), "policy document")  # InputError is a ValueError
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("policy document: JSON nested too deeply") from None
 
 
 def normalise(policy: Policy, canonical_action=None) -> Policy:

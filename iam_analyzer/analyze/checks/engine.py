@@ -62,12 +62,15 @@ class Rule:
         if data["category"] not in CATEGORIES:
             raise RuleError(f"{path}: category must be one of {', '.join(CATEGORIES)}")
         m = data.get("matcher") or {}
+        if isinstance(m, dict):
+            m = {k: v for k, v in m.items() if v is not None}  # "message: null" is no message
+            data = {**data, "matcher": m}
         if not isinstance(m, dict) or not (m.get("check") or m.get("subject")):
             raise RuleError(f"{path}: matcher needs 'check' (a Python check) or 'subject' and 'where'")
         check_rule_data(data, path, rule_error)
         return cls(id=data["id"], title=data["title"], severity=data["severity"], category=data["category"],
                    why=data["why"].strip(), fix=data["fix"].strip(), enabled=data.get("enabled", True),
-                   references=list(data.get("references", [])), example=data.get("example") or {}, matcher=m,
+                   references=list(data.get("references") or []), example=data.get("example") or {}, matcher=m,
                    path=str(path), overrides=bool(data.get("overrides", False)))
 
 
@@ -87,6 +90,8 @@ def _read_yaml(path: Path, kind: str):
         raise RuleError(f"{path}: invalid YAML: {e}") from None
     except RecursionError:
         raise RuleError(f"{path}: YAML nested too deeply") from None
+    except ValueError as e:  # a 5,000-digit integer: Python refuses to convert it
+        raise RuleError(f"{path}: invalid value: {str(e).split(';')[0]}") from None
 
 
 def load_rules(extra_dirs: Iterable[str | Path] = ()) -> dict[str, Rule]:

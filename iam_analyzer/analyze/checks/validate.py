@@ -106,10 +106,14 @@ def check_rule_data(data: dict, path: Path, error) -> None:
             names = {name for _, name, _, _ in string.Formatter().parse(message) if name is not None}
         except ValueError as e:
             error(f"{path}: matcher.message: {e}")
-        bad = sorted(n for n in names if n.split(".")[0].split("[")[0] not in placeholders)
+        bad = sorted(n for n in names if n not in placeholders)
         if bad:
             error(f"{path}: matcher.message: unknown placeholder(s) {', '.join('{' + b + '}' for b in bad)} "
                   f"(for {subject}: {', '.join('{' + p + '}' for p in sorted(placeholders))})")
+        try:
+            message.format(**{p: "x" for p in placeholders})
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError) as e:
+            error(f"{path}: matcher.message: {type(e).__name__}: {e}")
 
 
 def check_config_data(data: Any, path: Path, error) -> None:

@@ -312,6 +312,8 @@ def _record_by_record(data: bytes) -> Decoded | None:
     label = "Records"
     if stripped[:1] == b"[":
         items = _try(_raw_list_decoder, data)
+        if items is None:
+            items = _records_python(data)
         label = ""
     elif b'"Events"' in data and b'"CloudTrailEvent"' in data and stripped[:1] == b"{":
         got = _try(_lookup_items_decoder, data)
@@ -319,7 +321,7 @@ def _record_by_record(data: bytes) -> Decoded | None:
             return _lookup_by_event(got.Events)
     if items is None and b'"Records"' in data:
         got = _try(_items_decoder, data)
-        items = got.Records if got is not None else None
+        items = got.Records if got is not None else _records_python(data)
     if items is None:  # JSON Lines: one record per line
         lines = [ln for ln in data.splitlines() if ln.strip()]
         if len(lines) > 1 and any(ln.lstrip()[:1] == b"{" for ln in lines[:2]):
@@ -354,6 +356,27 @@ def _lookup_by_event(events: list) -> Decoded:
             if reason is None:
                 reason = f"Events[{i}].CloudTrailEvent: {err}"[:300]
     return Decoded(records, skipped, reason)
+
+
+def _records_python(data: bytes) -> list | None:
+    """The records of a file msgspec refuses as JSON but Python reads (a record holding NaN or
+    Infinity, which some writers emit): each record re-encoded for the typed decoders."""
+    import json
+
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    records = doc.get("Records") if isinstance(doc, dict) else doc
+    if not isinstance(records, list):
+        return None
+    out = []
+    for r in records:
+        try:
+            out.append(msgspec.json.encode(r))
+        except (TypeError, ValueError, OverflowError, RecursionError):
+            out.append(b"null")  # skipped, and counted, by the caller
+    return out
 
 
 def _try(decoder, data):

@@ -26,13 +26,31 @@ from pathlib import Path
 from typing import Iterable, Iterator, Protocol
 
 try:  # ISA-L's gzip is several times faster than zlib's; zlib is the fallback
-    from isal import igzip as _gzip
-
-    def gunzip(data: bytes) -> bytes:
-        return _gzip.decompress(data)
+    from isal import isal_zlib as _zlib
 except ImportError:  # pragma: no cover - isal is a dependency, but stay usable without it
-    def gunzip(data: bytes) -> bytes:
-        return zlib.decompress(data, 47)
+    _zlib = zlib
+
+# A log file never expands to this much; a gzip bomb (a few KiB becoming many GiB) stops here.
+MAX_DECOMPRESSED = 2048 << 20
+
+
+def gunzip(data: bytes) -> bytes:
+    """Every gzip member of ``data``, bounded by MAX_DECOMPRESSED (ValueError beyond it);
+    a member cut short is an EOFError ("truncated gzip file")."""
+    parts, total = [], 0
+    while data:
+        d = _zlib.decompressobj(31)
+        out = d.decompress(data, MAX_DECOMPRESSED - total + 1)
+        total += len(out)
+        if total > MAX_DECOMPRESSED:
+            raise ValueError(f"expands to more than {MAX_DECOMPRESSED >> 20} MiB (a gzip bomb?): not read")
+        if not d.eof:
+            raise EOFError("truncated gzip file")
+        parts.append(out)
+        data = d.unused_data.lstrip(b"\x00")
+        if data[:2] != b"\x1f\x8b":  # trailing bytes that are not another member: the records are kept
+            break
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 _DATE_DIR = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})(?:/|$)")
@@ -116,14 +134,20 @@ class FolderSource:
                     yield Unit("file", os.path.join(root, name))
 
 
+# CloudTrail delivers files of at most a few tens of MiB; anything far larger is not its log
+MAX_FILE_BYTES = 2048 << 20
+
+
 def read_file(path: str) -> bytes:
     """A regular file's bytes. A FIFO, device or socket among the logs is refused without a
     blocking open (reading a FIFO would wait for a writer forever)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise ValueError(f"not a regular file ({_kind(mode)}): not read")
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"not a regular file ({_kind(st.st_mode)}): not read")
+        if st.st_size > MAX_FILE_BYTES:
+            raise ValueError(f"{st.st_size} bytes, more than the {MAX_FILE_BYTES >> 20} MiB a CloudTrail log file can be: not read")
         with os.fdopen(fd, "rb") as fh:
             fd = -1
             return fh.read()
