@@ -20,7 +20,7 @@ from iam_analyzer.cli import main
 from iam_analyzer.outputs import OutputError, write_text
 from iam_analyzer.redact import redact
 
-from .aws_account import PLAIN_SECRET, SECRET_VALUE, build_account
+from tests.aws_account import PLAIN_SECRET, SECRET_VALUE, build_account
 
 SNAPSHOT = {"schema_version": 1, "accounts": [{"account_id": "111122223333"}]}
 

@@ -7,7 +7,7 @@ import pytest
 
 from iam_analyzer import stages
 from tests.emit.account import snapshot
-from tests.test_reports import _driver
+from tests.emit.test_reports import _driver
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ from botocore.stub import Stubber
 from iam_analyzer.analyze.access_advisor import trail_gaps, unused_services
 from iam_analyzer.collect.aws import access_advisor
 from iam_analyzer.model import AccessAdvisor, Role, ServiceLastAccessed, Snapshot
+from tests.paths import ROOT
 
 ROLE = "arn:aws:iam::123456789012:role/api-role"
 
@@ -198,13 +199,12 @@ def test_scan_with_access_advisor_fills_execution_roles(aws):
 
 def test_the_documented_scanner_policy_allows_access_advisor_and_it_only_reads():
     import json
-    from pathlib import Path
 
     from iam_analyzer.iam.catalog import default_catalog
     from iam_analyzer.iam.evaluate import Request, Result, evaluate
     from iam_analyzer.iam.policy import parse_policy
 
-    doc = json.loads((Path(__file__).resolve().parents[2] / "docs" / "scanner-policy.json").read_text())
+    doc = json.loads((ROOT / "docs" / "scanner-policy.json").read_text())
     policy = parse_policy(doc)
     for action in ("iam:GenerateServiceLastAccessedDetails", "iam:GetServiceLastAccessedDetails"):
         assert evaluate(Request(action, ROLE), [policy]).result is Result.ALLOW

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from pathlib import Path
 
 import boto3
 import botocore.awsrequest
@@ -17,9 +16,9 @@ from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.evaluate import Request, Result, evaluate
 from iam_analyzer.iam.policy import parse_policy
 
-from .aws_account import ACCOUNT, TRUST, build_account, code_zip
+from tests.aws_account import ACCOUNT, TRUST, build_account, code_zip
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT  # noqa: E402
 
 
 def clients_for(aws) -> Clients:

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from iam_analyzer.cli import main
 from iam_analyzer.collect.cloudtrail.synth import Caller, record, write_log_file
 
-from .aws_account import ACCOUNT, TRUST, code_zip
+from tests.aws_account import ACCOUNT, TRUST, code_zip
 
 R = "us-east-1"
 

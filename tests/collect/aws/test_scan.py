@@ -12,7 +12,7 @@ from iam_analyzer.cli import main
 from iam_analyzer.model import Snapshot
 from iam_analyzer.schema import load as load_schema
 
-from .aws_account import ACCOUNT, PLAIN_SECRET, SECRET_VALUE, build_account
+from tests.aws_account import ACCOUNT, PLAIN_SECRET, SECRET_VALUE, build_account
 
 
 def run_scan(aws, tmp_path, *extra, name="snap.json"):

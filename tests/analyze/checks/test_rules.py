@@ -15,6 +15,7 @@ from iam_analyzer.collect.invokers import invokers_from_policy
 from iam_analyzer.model import (Account, EnvVar, Function, FunctionUrl, InlinePolicy, Invoker, Role,
                                 Snapshot)
 from iam_analyzer.analyze.checks.engine import Config, RuleError, load_rules
+from tests.paths import ROOT
 
 A = "111122223333"
 R = "us-east-1"
@@ -220,11 +221,10 @@ def test_user_rules_folder_adds_a_rule_without_python(tmp_path):
 
 
 def test_rule_docs_are_generated_and_current():
-    from pathlib import Path
 
     from iam_analyzer.emit.rules_docs import render_all
 
-    folder = Path(__file__).resolve().parent.parent / "docs" / "rules"
+    folder = ROOT / "docs" / "rules"
     for name, text in render_all().items():
         assert (folder / name).read_text() == text, f"docs/rules/{name} is stale: run python -m iam_analyzer.emit.rules_docs"
 

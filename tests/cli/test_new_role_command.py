@@ -7,8 +7,9 @@ import yaml
 from click.testing import CliRunner
 
 from iam_analyzer.cli import main
+from tests.paths import DATA as TEST_DATA
 
-DATA = Path(__file__).resolve().parent / "data" / "handlers"
+DATA = TEST_DATA / "handlers"
 TEMPLATE = str(DATA / "template.yaml")
 
 
@@ -135,7 +136,7 @@ def test_code_found_through_the_template_handler_and_its_local_imports(tmp_path)
 
 
 def test_a_terraform_plan_resolves_environment_variables_too():
-    plan = Path(__file__).resolve().parent / "data" / "iac" / "terraform" / "shop.plan.json"
+    plan = TEST_DATA / "iac" / "terraform" / "shop.plan.json"
     r = run("--code", str(DATA / "python" / "order_stream.py"), "--template", str(plan), "--function", "orders-api",
             "--account", "111122223333", "--region", "us-east-1")
     assert r.exit_code == 0, r.output  # TOPIC_ARN comes from the plan's topic

@@ -4,6 +4,7 @@ import json
 
 
 from iam_analyzer.analyze.lint import checks, lint_document, lint_file, lint_text
+from tests.paths import ROOT
 
 
 def ids(doc, kind="auto"):
@@ -133,8 +134,7 @@ def test_wrapped_documents_are_found(tmp_path):
 
 
 def test_lint_docs_list_every_check_with_its_title():
-    from pathlib import Path
 
-    page = (Path(__file__).resolve().parent.parent / "docs" / "commands" / "lint.md").read_text()
+    page = (ROOT / "docs" / "commands" / "lint.md").read_text()
     for c in checks().values():
         assert f"| {c.id} | {c.name} | {c.severity} | {c.title} |" in page, c.id
