@@ -92,7 +92,11 @@ def test_function_reach_per_service_and_policy_diff(tmp_path):
     assert fn["reach"]["kept"].get("s3")
     signs = {(line["sign"], line["text"].split(" on ")[0]) for line in fn["diff"]["lines"]}
     assert ("-", "Allow dynamodb:*, s3:*") in signs
-    assert any(s == "+" and "s3:GetObject" in t for s, t in signs)
+    # S3 data events were recorded for one bucket only: S3's object actions on * cannot be proven
+    # unused, so the generated policy keeps them (unverified) and grants the s3:GetObject seen
+    assert any(s == "+" and t.startswith("Allow s3:") for s, t in signs)
+    assert "s3:GetObject" in {a for st in fn["policy"][0]["Statement"] for a in st["Action"]}
+    assert fn["evidence"]["verdict"] == "sufficient" and fn["unverified"] > 0
     details = section(html, "details")
     assert "reachable, never used" in details and "kept by the generated policy" in details
     assert '<span class="ddel">- Allow dynamodb:*, s3:* on *</span>' in details
