@@ -170,7 +170,8 @@ def decode_json(data: bytes, path: str | os.PathLike, max_depth: int = MAX_DEPTH
             msg = re.sub(r"\s*\(byte \d+\)", "", text).replace("JSON is malformed: ", "")
             raise InputError(path, f"line {line} column {col}: invalid JSON: {msg}") from None
         if "truncated" in text.lower() or not data.strip():
-            raise InputError(path, "invalid JSON: empty or truncated") from None
+            line, col = position(data, len(data.rstrip()))  # the place: where the file ends too early
+            raise InputError(path, f"line {line} column {col}: invalid JSON: empty or truncated") from None
         raise InputError(path, f"invalid JSON: {text}") from None
     except msgspec.ValidationError as e:  # a number out of range
         raise InputError(path, f"invalid JSON: {e}") from None
