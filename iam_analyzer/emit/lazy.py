@@ -17,6 +17,8 @@ import gzip
 import json
 import re
 
+from iam_analyzer.emit.pictures import resolved_path
+
 DRAW_ALL = 100  # functions: up to this many, every detail is drawn in the page
 DRAWN_LIMIT = 100  # above it, at most this many functions are drawn up front
 ESCALATIONS_DRAWN = 60  # escalation paths drawn; the rest are listed in report.json and the findings
@@ -30,7 +32,7 @@ def drawn(model: dict) -> set[str]:
     if len(fns) <= DRAW_ALL:
         return {f["arn"] for f in fns}
     severity = {f["fingerprint"]: f["severity"] for f in model.get("findings", [])}
-    on_path = {h.get("to") for e in model.get("escalations", []) for h in e.get("path") or []} | {
+    on_path = {h.get("to") for e in model.get("escalations", []) for h in resolved_path(e)} | {
         e.get("principal") for e in model.get("escalations", [])}
 
     def rank(f: dict) -> tuple:

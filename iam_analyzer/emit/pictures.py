@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from iam_analyzer.analyze.graph.escalation import CLASS_PREFIX
 from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam.catalog import Catalog
 from iam_analyzer.model import Snapshot
@@ -24,8 +25,47 @@ OVERVIEW_ROWS = 30  # roles drawn in the overview; the rest are counted
 DIFF_LINES = 12  # statement lines shown per side of a policy diff
 
 
+def is_class(node) -> bool:
+    """A class node of the escalation graph (``class:passable:lambda.amazonaws.com``: any role
+    Lambda can be passed): the graph's shorthand for many principals, never a principal."""
+    return isinstance(node, str) and node.startswith(CLASS_PREFIX)
+
+
+def class_label(node: str) -> str:
+    """What a class node stands for, in words: 'any role passable to lambda' ..."""
+    kind, _, rest = node[len(CLASS_PREFIX):].partition(":")
+    if kind == "passable":
+        return f"any role passable to {rest.split('.', 1)[0] or 'a service'}"
+    if kind == "lambda-roles":
+        return "any role Lambda may assume"
+    if kind == "functions":
+        return "any function's role"
+    if kind in ("users", "roles", "groups"):
+        return f"any {kind[:-1]}"
+    return "any of several principals"
+
+
+def resolved_path(esc: dict) -> list[dict]:
+    """The finding's steps, a step to a class node shown to the principal the path goes
+    through (the next step's source, or the finding's ``target`` for the last step); the
+    class is kept as ``via``. A class that cannot be resolved stays, and is drawn in words."""
+    path = [h for h in (esc.get("path") or []) if isinstance(h, dict)]
+    out = []
+    for i, hop in enumerate(path):
+        to = hop.get("to")
+        if is_class(to):
+            member = path[i + 1].get("from") if i + 1 < len(path) else esc.get("target")
+            if member and not is_class(member):
+                hop = dict(hop, to=member, via=to)
+        out.append(hop)
+    return out
+
+
 def short(name: str) -> str:
-    """The readable end of an ARN (role/service-role/x -> x); anything else unchanged."""
+    """The readable end of an ARN (role/service-role/x -> x); a class node in words;
+    anything else unchanged."""
+    if is_class(name):
+        return class_label(name)
     a = arnlib.try_parse(name or "")
     if a is None:
         return name or ""
@@ -39,10 +79,10 @@ def escalation_edges(escalations: list[dict]) -> list[dict]:
     """Each distinct step of every escalation path: from, to, method, conditional."""
     seen: dict[tuple, dict] = {}
     for e in escalations or []:
-        for hop in e.get("path") or []:
+        for hop in resolved_path(e):
             key = (hop.get("from") or e.get("principal"), hop.get("to"), hop.get("method"))
-            if None in key:
-                continue
+            if None in key or is_class(key[0]) or is_class(key[1]):
+                continue  # a class node is not a principal: no row, no edge
             edge = seen.setdefault(key, {"from": key[0], "to": key[1], "method": key[2], "conditional": True})
             edge["conditional"] = edge["conditional"] and bool(hop.get("conditional") or e.get("conditional"))
     return sorted(seen.values(), key=lambda d: (d["from"], d["to"], d["method"]))
@@ -90,8 +130,19 @@ def overview(snapshot: Snapshot, escalations: list[dict], admins: set[str]) -> d
 
 def kind_of(principal: str) -> str:
     """role, user, group ... from an IAM ARN; "principal" otherwise."""
+    if is_class(principal):
+        return "class of principals"
     a = arnlib.try_parse(principal)
     return (a.resource_type or "principal") if a else "principal"
+
+
+def path_text(esc: dict) -> str:
+    """One line per escalation path: 'ci —AssumeRole→ ops —PassRoleLambdaInvoke→ admin-role'."""
+    parts = [short(esc.get("principal", "?"))]
+    for hop in resolved_path(esc):
+        to = hop.get("to", "?")
+        parts.append(f"\u2014{hop.get('method', '?')}\u2192 " + ("itself" if to == hop.get("from") else short(to)))
+    return " ".join(parts)
 
 
 # -- per function -----------------------------------------------------------------------------

@@ -183,13 +183,32 @@ def to_sarif(model: dict) -> str:
     return json.dumps(sarif, indent=1) + "\n"
 
 
+MARKDOWN_PATHS = 20  # escalation paths listed in report.md (report.json and the HTML have them all)
+
+
+def _md_paths(model: dict) -> list[dict]:
+    """The escalation paths as lines: the most powerful and certain first."""
+    out = []
+    for e in svg.ordered(model.get("escalations") or []):
+        targets = e.get("targets")
+        out.append({"principal": pictures.short(e.get("principal", "?")), "type": e.get("principal_type") or "principal",
+                    "path": pictures.path_text(e), "yields": e.get("yields", ""),
+                    "targets": targets if isinstance(targets, int) and targets > 1 else None,
+                    "requires": (e.get("requires") if isinstance(e.get("requires"), str) else None)
+                    if e.get("conditional") else None, "conditional": bool(e.get("conditional"))})
+    return out
+
+
 def to_markdown(model: dict, limit: int = MARKDOWN_LIMIT) -> str:
-    text = render_template("report.md.j2", r=model, shown=len(model["findings"]), omitted=0)
+    paths = _md_paths(model)
+    text = render_template("report.md.j2", r=model, shown=len(model["findings"]), omitted=0, paths=paths,
+                           path_limit=MARKDOWN_PATHS)
     shown = len(model["findings"])
     while len(text) > limit and shown > 0:
         shown = max(0, shown - max(1, shown // 5))
         trimmed = dict(model, findings=model["findings"][:shown])
-        text = render_template("report.md.j2", r=trimmed, shown=shown, omitted=len(model["findings"]) - shown)
+        text = render_template("report.md.j2", r=trimmed, shown=shown, omitted=len(model["findings"]) - shown,
+                               paths=paths, path_limit=MARKDOWN_PATHS)
     return text
 
 

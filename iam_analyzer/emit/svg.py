@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from iam_analyzer.emit.pictures import kind_of, short
+from iam_analyzer.analyze.graph.reach import UNEVALUATED
+from iam_analyzer.emit.pictures import class_label, kind_of, resolved_path, short
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]|[\t\r\n]")
 
@@ -46,9 +47,13 @@ def _describe(req: dict) -> str:
 
 
 def _completion(hop: dict, esc: dict) -> str:
-    """What would complete a conditional or missing step, from what the analysis recorded."""
+    """What would complete a conditional or missing step, from what the analysis recorded:
+    the step's own ``needs`` (something the input cannot show), else the finding's
+    ``requires`` (the needs of its steps, joined), else the step's conditional grants."""
+    if isinstance(hop.get("needs"), str) and hop["needs"]:
+        return hop["needs"]
     wanted = esc.get("requires")
-    if isinstance(wanted, str) and wanted:
+    if isinstance(wanted, str) and wanted and wanted != UNEVALUATED:
         return wanted
     if isinstance(wanted, (list, tuple)) and wanted:
         return "needs " + "; ".join(_describe(w) for w in wanted[:3])
@@ -73,6 +78,19 @@ def _wrap(words: list[str], width: int, max_lines: int) -> list[str]:
     return [label(x, width) for x in lines]
 
 
+def _lines(text: str, width: int, max_lines: int) -> list[str]:
+    """Text wrapped at spaces into at most ``max_lines`` lines (the last one cut with …)."""
+    out: list[str] = []
+    for word in text.split():
+        if out and len(out[-1]) + 1 + len(word) <= width:
+            out[-1] += " " + word
+        else:
+            out.append(word)
+    if len(out) > max_lines:
+        out = out[: max_lines - 1] + [" ".join(out[max_lines - 1:])]
+    return [label(x, width) for x in out]
+
+
 def ordered(escalations: list[dict]) -> list[dict]:
     """Paths to administrator first, certain before conditional, shorter first (stable otherwise)."""
     return sorted(escalations or [], key=lambda e: (_power(e.get("yields", "")) != "administrator",
@@ -81,19 +99,25 @@ def ordered(escalations: list[dict]) -> list[dict]:
 
 def escalation(esc: dict) -> dict:
     """A path drawn left to right: principal -> each step's target -> the power it yields."""
-    path = [h for h in esc.get("path") or [] if isinstance(h, dict)]
+    path = resolved_path(esc)  # a step to a class node is drawn to the principal it reaches
     principal = esc.get("principal", "?")
     nodes = [{"label": label(short(principal), 28), "sub": label(esc.get("principal_type") or "principal", 28),
               "full": label(principal, 500), "cls": "start"}]
-    dashed_any = any(h.get("conditional") for h in path)
+    dashed_any = any(h.get("conditional") or h.get("needs") for h in path)
     steps = []
     for i, hop in enumerate(path):
         to = hop.get("to", "?")
         self_hop = to == hop.get("from", principal)
-        nodes.append({"label": label("itself" if self_hop else short(to), 28),
-                      "sub": label(short(to) if self_hop else kind_of(to), 28),
-                      "full": label(to, 500), "cls": "mid"})
-        conditional = bool(hop.get("conditional")) or (bool(esc.get("conditional")) and not dashed_any and i == len(path) - 1)
+        # how many principals this step could have gone to (the finding counts its first step's)
+        count = esc.get("targets") if i == 0 else hop.get("targets")
+        sub = short(to) if self_hop else kind_of(to)
+        if isinstance(count, int) and count > 1 and not self_hop:
+            sub = f"{sub}, 1 of {count} targets"
+        via = f" (one of {class_label(hop['via'])})" if hop.get("via") else ""
+        nodes.append({"label": label("itself" if self_hop else short(to), 28), "sub": label(sub, 28),
+                      "full": label(f"{to}{via}", 500), "cls": "mid"})
+        conditional = bool(hop.get("conditional") or hop.get("needs")) or (
+            bool(esc.get("conditional")) and not dashed_any and i == len(path) - 1)
         reqs = [r for r in hop.get("requires") or [] if isinstance(r, dict)]
         first = next((r.get("resource") for r in reqs if r.get("resource")), None)
         steps.append({"method": label(hop.get("method", "?"), 30),
@@ -101,10 +125,11 @@ def escalation(esc: dict) -> dict:
                           [label(f"on {short(first)}" if first != "*" else "on *", 40)] if first else []),
                       "full": label("; ".join(_describe(r) for r in reqs), 600),
                       "dashed": conditional,
-                      "completion": label(_completion(hop, esc), 44) if conditional else ""})
+                      "completion": label(_completion(hop, esc), 300) if conditional else ""})
+        steps[-1]["completion_lines"] = _lines(steps[-1]["completion"], 44, 3)
     nodes.append({"label": label(_power(esc.get("yields", "")), 32), "sub": "what it yields",
                   "full": label(esc.get("yields", ""), 500), "cls": "end"})
-    steps.append({"method": "yields", "lines": [], "full": "", "dashed": False, "completion": ""})
+    steps.append({"method": "yields", "lines": [], "full": "", "dashed": False, "completion": "", "completion_lines": []})
     for i, n in enumerate(nodes):
         n["x"], n["y"] = 6 + i * (BOX_W + GAP), TOP_ESC
     for i, s in enumerate(steps):
@@ -113,8 +138,11 @@ def escalation(esc: dict) -> dict:
     title = (f"Escalation path: {short(principal)} can reach {_power(esc.get('yields', ''))} in {len(path)} step(s)"
              + (" if conditions hold" if esc.get("conditional") else ""))
     caption = f"{principal}: {esc.get('yields', '')}"
+    if isinstance(esc.get("targets"), int) and esc["targets"] > 1:
+        first = path[0].get("method", "?") if path else "?"
+        caption += f" (its first step, {first}, has {esc['targets']} targets: one example path is drawn)"
     return {"title": label(title, 160), "caption": label(caption, 600), "nodes": nodes, "steps": steps, "box_w": BOX_W, "box_h": BOX_H,
-            "width": nodes[-1]["x"] + BOX_W + 6, "height": TOP_ESC + BOX_H + 20 + 13 * max(len(s["lines"]) + bool(s["completion"]) for s in steps), "conditional": bool(esc.get("conditional"))}
+            "width": nodes[-1]["x"] + BOX_W + 6, "height": TOP_ESC + BOX_H + 20 + 13 * max(len(s["lines"]) + len(s["completion_lines"]) for s in steps), "conditional": bool(esc.get("conditional"))}
 
 
 # -- the overview ---------------------------------------------------------------------------

@@ -214,3 +214,19 @@ def test_who_can_invoke_includes_the_function_resource_policy(account):
         assert any(r["principal"] == "*" and r["type"] == "resource-policy:everyone" for r in url_rows)
     finally:
         fn.invokers = []
+
+
+def test_a_path_through_a_class_of_roles_names_the_role_it_reaches():
+    # alice assumes ci, which may pass any role to Lambda: the graph steps to the class
+    # "any role Lambda can be passed" (class:passable:...); the finding names the role reached
+    admin = Role(arn=f"arn:aws:iam::{A}:role/fn-admin", name="fn-admin", trust_policy=trust("lambda.amazonaws.com"),
+                 inline_policies=[InlinePolicy("admin", ADMIN_DOC)])
+    plain = Role(arn=f"arn:aws:iam::{A}:role/fn-plain", name="fn-plain", trust_policy=trust("lambda.amazonaws.com"),
+                 inline_policies=[InlinePolicy("p", pol(allow("s3:GetObject")))])
+    ci = Role(arn=f"arn:aws:iam::{A}:role/ci", name="ci", trust_policy=trust(aws=f"arn:aws:iam::{A}:user/alice"),
+              inline_policies=[InlinePolicy("p", pol(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"])))])
+    alice = user("alice", pol(allow("sts:AssumeRole", ci.arn)))
+    found, _ = Escalations(Analyzer(Snapshot(accounts=[Account(account_id=A, roles=[admin, plain, ci], users=[alice])]))).find()
+    assert not [h for f in found for h in f["path"] if h["to"].startswith("class:") or h["from"].startswith("class:")]
+    f = next(f for f in found if f["principal"].endswith("user/alice"))
+    assert [h["to"] for h in f["path"]] == [ci.arn, admin.arn] and f["target"] == admin.arn

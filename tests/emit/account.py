@@ -40,9 +40,20 @@ def snapshot(evil: bool = False, extra_functions: int = 0) -> Snapshot:
 
 
 def usage(snap: Snapshot) -> dict:
-    principals = [{"arn": f.role_arn, "session": f.name, "function": f.arn,
-                   "actions": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::bucket/key", "count": 3,
-                                "last_seen": "2026-11-29T00:00:00Z"}]} for f in snap.functions()]
-    return {"kind": "iam-analyzer-usage", "window": {"since": "2026-09-01T00:00:00Z", "until": "2026-11-30T00:00:00Z",
-                                                     "first_event": "2026-09-01T00:00:00Z", "last_event": "2026-11-29T00:00:00Z"},
-            "principals": principals, "data_events": {"present": True, "by_service": {"s3": ["arn:aws:s3:::bucket"]}}}
+    """A usage document as `iam-analyzer usage` writes it, with real evidence: 90 days of
+    management events of the account in us-east-1, and S3 data events for the bucket read."""
+    principals = [{"arn": f.role_arn, "type": "role", "session": f.name, "function": f.arn,
+                   "actions": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::bucket/key", "count": 3, "denied": 0,
+                                "first_seen": "2026-09-01T00:00:00Z", "last_seen": "2026-11-29T23:59:59Z",
+                                "data_event": True}]} for f in snap.functions()]
+    reads = 3 * len(principals)
+    return {"schema_version": 1, "kind": "iam-analyzer-usage",
+            "window": {"since": "2026-09-01T00:00:00Z", "until": "2026-11-29T23:59:59Z",
+                       "first_event": "2026-09-01T00:00:00Z", "last_event": "2026-11-29T23:59:59Z",
+                       "start": "2026-09-01T00:00:00Z", "end": "2026-11-29T23:59:59Z", "days": 90},
+            "events": {"total": reads + 900, "attributed": reads, "out_of_window": 0},
+            "coverage": [{"account": A, "region": "us-east-1", "files": 90, "management_events": 900,
+                          "data_events": reads, "first_day": "2026-09-01", "last_day": "2026-11-29", "days": 90,
+                          "services": ["dynamodb", "iam", "lambda", "s3", "sts"]}],
+            "principals": principals,
+            "data_events": {"present": True, "by_service": {"s3": {"arn:aws:s3:::bucket": reads}}}}

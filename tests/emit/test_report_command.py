@@ -76,6 +76,41 @@ def test_report_from_a_gaad_file_alone_shows_roles_escalations_and_findings(tmp_
     assert "Escalation path: ci can reach administrator" in html and ">ci<" in html
 
 
+def test_a_path_through_any_role_lambda_can_be_passed_names_roles_only(tmp_path):
+    # alice assumes ci, which may pass any role to Lambda (a class of roles in the graph)
+    snap = snapshot()
+    role_list = [{"RoleName": r.name, "Arn": r.arn, "Path": "/", "AssumeRolePolicyDocument": TRUST,
+                  "RolePolicyList": [{"PolicyName": p.name, "PolicyDocument": p.document} for p in r.inline_policies],
+                  "AttachedManagedPolicies": []} for r in snap.roles()]
+    ci = f"arn:aws:iam::{A}:role/ci"
+    role_list.append({"RoleName": "ci", "Arn": ci, "Path": "/", "AttachedManagedPolicies": [],
+                      "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                          {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:user/alice"}, "Action": "sts:AssumeRole"}]},
+                      "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                          {"Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+                           "Resource": "*"}]}}]})
+    alice = {"UserName": "alice", "Arn": f"arn:aws:iam::{A}:user/alice", "Path": "/", "GroupList": [],
+             "AttachedManagedPolicies": [], "UserPolicyList": [{"PolicyName": "a", "PolicyDocument": {
+                 "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ci}]}}]}
+    (tmp_path / "gaad.json").write_text(json.dumps({"RoleDetailList": role_list, "UserDetailList": [alice],
+                                                    "GroupDetailList": [], "Policies": []}))
+    res = CliRunner().invoke(main, ["report", "--gaad", str(tmp_path / "gaad.json"), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    model = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert not [r for r in model["overview"]["rows"] if r["arn"].startswith("class:")]
+    assert not [e for e in model["overview"]["edges"] if "class:" in e["from"] + e["to"]]
+    path = next(e for e in model["escalations"] if e["principal"].endswith("user/alice"))["path"]
+    assert [h["to"] for h in path] == [ci, f"arn:aws:iam::{A}:role/admin-role"]
+    for name in ("report.html", "report.md"):
+        assert "class:" not in (tmp_path / "o" / name).read_text(), name
+    assert "Escalation path: alice can reach administrator in 2 step(s)" in (tmp_path / "o" / "report.html").read_text()
+    md = (tmp_path / "o" / "report.md").read_text()
+    assert "Escalation paths: 3" in md
+    assert "| alice (user) | alice \u2014AssumeRole\u2192 ci \u2014PassRoleLambdaInvoke\u2192 admin-role" in md
+    assert "deployer-role \u2014UpdateFunctionCode\u2192 admin-role (first step: 2 targets)" in md
+    assert "conditional: needs an existing Lambda function that runs as admin-role" in md
+
+
 def test_unusable_input_exits_2_with_one_line_naming_the_file(tmp_path):
     files(tmp_path)
     bad = tmp_path / "bad.json"

@@ -20,6 +20,8 @@ import networkx as nx
 from iam_analyzer.analyze.graph.escalation import ACT_AS, CLASS_PREFIX, CONTROL, METHOD_YIELDS, POLICY_WRITE, Hop
 from iam_analyzer.analyze.graph.principals import Principal
 
+# the finding's ``requires`` when a step is conditional on policy conditions (not on something missing)
+UNEVALUATED = "conditions that could not be evaluated hold"
 MAX_PATH = 6  # steps in an example path (a guard; shortest paths are short)
 
 
@@ -125,16 +127,26 @@ def find(esc) -> tuple[list[dict], nx.MultiDiGraph]:
             rest, final = follow(target)
             if final.startswith(CLASS_PREFIX) or final == arn:
                 continue
-            if h.members:  # a step to a class: show it to the member the path goes through
-                member = rest[0].source if rest else final
-                h = Hop(h.source, member, h.method, h.requires, h.conditional,
-                        h.needs.format(name=_name(member)) if h.needs else None, h.members)
-            path = [h] + rest
+            path = _through_members([h] + rest, final)
             if any(x.target == arn for x in rest):
                 continue  # back to where it started: nothing gained
             yields = "administrator" if rank.get(final) == 2 else "a principal that can escalate itself"
             findings.append(_finding(p, path, f"{yields}: {final}", final, counts[method]))
     return findings, g
+
+
+def _through_members(path: list[Hop], final: str) -> list[Hop]:
+    """A step to a class (any role a service may be passed ...) shown to the member the path
+    goes through: the next step's source, or the principal reached. Class nodes are the
+    graph's shorthand and never appear in a finding."""
+    out = []
+    for i, h in enumerate(path):
+        if h.target.startswith(CLASS_PREFIX):
+            member = path[i + 1].source if i + 1 < len(path) else final
+            h = Hop(h.source, member, h.method, h.requires, h.conditional,
+                    h.needs.format(name=_name(member)) if h.needs else None, h.members)
+        out.append(h)
+    return out
 
 
 def _tier_ok(t: int, min_rank: int, complete: bool) -> bool:
@@ -187,5 +199,5 @@ def _finding(p: Principal, path: list[Hop], yields: str, target: str, targets: i
             "path": [h.as_dict() for h in path], "yields": yields,
             "conditional": any(h.conditional for h in path) or bool(needs),
             "requires": "; ".join(needs) if needs else
-            ("conditions that could not be evaluated hold" if any(h.conditional for h in path) else None),
+            (UNEVALUATED if any(h.conditional for h in path) else None),
             "complete": not needs, "hops": len(path), "target": target, "targets": targets}
