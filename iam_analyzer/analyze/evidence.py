@@ -270,8 +270,10 @@ def _trail_gaps(fn: Function, role: Role, usage: dict) -> list[tuple[str, str]]:
     """Access Advisor saw the role use a service in the window; the trail shows none of it."""
     # Lambda itself calls these with the role, in ways the trail logs only as data events or never
     # (SQS polling, X-Ray traces, log delivery): Access Advisor's record of them is expected.
-    by_config = {service_of(r.action) for r in requirements(fn) if observability(r.action) != MANAGEMENT}
-    gaps = [s for s in trail_gaps(role, usage) if s.lower() not in by_config]
+    gaps = trail_gaps(role, usage)
+    if gaps:
+        by_config = {service_of(r.action) for r in requirements(fn) if observability(r.action) != MANAGEMENT}
+        gaps = [s for s in gaps if s.lower() not in by_config]
     if not gaps:
         return []
     last = last_authenticated(role)
