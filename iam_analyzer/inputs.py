@@ -169,8 +169,12 @@ def decode_json(data: bytes, path: str | os.PathLike, max_depth: int = MAX_DEPTH
             line, col = position(data, int(m.group(1)))
             msg = re.sub(r"\s*\(byte \d+\)", "", text).replace("JSON is malformed: ", "")
             raise InputError(path, f"line {line} column {col}: invalid JSON: {msg}") from None
-        if "truncated" in text.lower() or not data.strip():
+        if not data.strip():
             raise InputError(path, "invalid JSON: empty or truncated") from None
+        if "truncated" in text.lower():
+            line, col = position(data, len(data.rstrip()))
+            raise InputError(path, f"line {line} column {col}: invalid JSON: empty or truncated (the text ends "
+                                   f"before the document does)") from None
         raise InputError(path, f"invalid JSON: {text}") from None
     except msgspec.ValidationError as e:  # a number out of range
         raise InputError(path, f"invalid JSON: {e}") from None
