@@ -197,14 +197,16 @@ def _in_repo(loc, roots: list[str], paths: list[str]):
 
 
 def _suggest(snap: Snapshot, usage_doc: dict, notes: list[str]) -> dict:
-    """A tightened policy for each function with usage whose grants are wider than it needs.
+    """A tightened policy for each function with usage whose grants are wider than it needs,
+    with the never-break evidence verdict behind it (analyze/evidence.py, through the
+    generator) in ``evidence``. Where the verdict is insufficient the generator writes no
+    policy, and the entry says so (``suggested: false``, ``not_suggested``) with the reasons
+    and what to do, rather than leaving the function silently without a suggestion.
 
-    HOOK(evidence): the generator is where the never-break evidence verdict per function
-    (analyze/evidence.py) gates a suggestion: without enough evidence it returns no documents
-    and nothing is suggested; a result that carries the verdict (``.evidence.as_dict()``) has
-    it copied into ``suggested_policy.evidence``. HOOK(code): calls found in the function's code (collect/code) can be
-    passed to the generator here as another source of required permissions once they exist."""
+    HOOK(code): calls found in the function's code (collect/code) can be passed to the
+    generator here as another source of required permissions once they exist."""
     from iam_analyzer.analyze.diff import functions_with_usage
+    from iam_analyzer.analyze.evidence import INSUFFICIENT
 
     wanted = functions_with_usage(usage_doc, snap)
     if not wanted:
@@ -218,9 +220,13 @@ def _suggest(snap: Snapshot, usage_doc: dict, notes: list[str]) -> dict:
         notes.append(f"no suggested policies: the generator failed ({type(e).__name__}: {e})")
         return {}
     for r in results:
-        if r.documents and r.after < r.before:
-            ev = getattr(r, "evidence", None)  # the evidence verdict, once the generator carries it
-            out[r.function.name] = {"documents": r.documents, "before": r.before, "after": r.after,
+        evidence = r.evidence_dict()
+        if r.role is not None and evidence["verdict"] == INSUFFICIENT:
+            out[r.function.name] = {"suggested": False, "not_suggested": "insufficient evidence", "documents": [],
+                                    "before": r.before, "after": r.before, "reduction_percent": 0.0,
+                                    "verified": False, "evidence": evidence}
+        elif r.documents and r.after < r.before:
+            out[r.function.name] = {"suggested": True, "documents": r.documents, "before": r.before, "after": r.after,
                                     "reduction_percent": r.reduction, "verified": bool(r.verification.get("ok")),
-                                    "evidence": ev.as_dict() if hasattr(ev, "as_dict") else None}
+                                    "evidence": evidence}
     return out

@@ -193,6 +193,33 @@ def test_usage_suggests_a_tightened_policy_for_a_broad_function(tmp_path):
     assert sp and sp["after"] < sp["before"]
     granted = json.dumps(sp["documents"])
     assert "sqs:ReceiveMessage" in granted and "dynamodb:PutItem" in granted
+    # the never-break verdict behind it: 31 days of the function's account and region were read
+    assert sp["suggested"] is True and sp["evidence"]["verdict"] in ("sufficient", "partial"), sp["evidence"]
+    assert sp["evidence"]["window"]["start"] == "2026-10-30T00:00:00Z"
+    code, out, _ = run(head, "--usage", usage, "--format", "text")
+    assert f"suggested policy for worker: {sp['before']} -> {sp['after']} actions, evidence " in out
+    _, md, _ = run(head, "--usage", usage, "--format", "markdown")
+    assert "Suggested policy for worker" in md and f"Evidence: {sp['evidence']['verdict']}" in md
+
+
+def test_usage_that_does_not_cover_the_region_suggests_nothing_and_says_why(tmp_path):
+    head = write(tmp_path / "head.yaml", ADMIN)
+    elsewhere = json.loads(json.dumps(USAGE))
+    elsewhere["coverage"][0]["region"] = "eu-west-1"  # the trail read is of another region than the stack's
+    usage = write(tmp_path / "usage.json", json.dumps(elsewhere))
+    _, doc = check_json(head, "--usage", usage)
+    (fn,) = doc["functions"]
+    sp = fn["suggested_policy"]
+    assert sp["suggested"] is False and sp["not_suggested"] == "insufficient evidence"
+    assert sp["documents"] == [] and sp["after"] == sp["before"]
+    assert sp["evidence"]["verdict"] == "insufficient"
+    assert "does not cover account 123456789012 in us-east-1" in sp["evidence"]["reasons"][0]
+    assert "enable the trail in us-east-1" in sp["evidence"]["what_to_do"][0]
+    _, md, _ = run(head, "--usage", usage, "--format", "markdown")
+    assert "No tightened policy suggested (insufficient evidence)" in md and "Suggested policy for" not in md
+    assert "does not cover account 123456789012 in us-east-1" in md
+    _, text, _ = run(head, "--usage", usage, "--format", "text")
+    assert "no tightened policy suggested for worker: insufficient evidence: the trail read does not cover" in text
 
 
 def test_a_bad_file_is_named_and_the_others_are_still_checked(tmp_path):

@@ -268,6 +268,16 @@ def test_fuzz_rules(data):
         check(invoke("analyze", "--snapshot", snap, "--rules", rules), path)
 
 
+def test_a_rule_with_references_left_empty_loads():
+    """Found by test_fuzz_rules: `references:` with no value crashed rule loading (exit 3)."""
+    with scratch() as d:
+        rules = Path(d, "rules")
+        rules.mkdir()
+        (rules / "CUS100.yaml").write_text(yaml.safe_dump(dict(RULE, references=None)))
+        res = invoke("rules", "list", "--rules", rules)
+        assert res.exit_code == 0 and "CUS100" in res.stdout, res.output
+
+
 @FUZZ
 @given(any_mutation(POLICY))
 def test_fuzz_lint(data):

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from iam_analyzer.iam.api_actions import action_service
 from iam_analyzer.model import Role
 
@@ -56,3 +58,61 @@ def unused_services(role: Role) -> list[str]:
     if aa is None or aa.error:
         return []
     return sorted(s.service_namespace for s in aa.services if not s.last_authenticated)
+
+
+# How far the report's completion may lie from the end of the usage window for its "not used"
+# records to stand for the window: it must see (nearly) to the window's end, and a report made
+# long after shows only the latest use, which may hide a use inside the window.
+FRESH_DAYS = 3.0
+TRACKING_DAYS = 400
+
+
+def _when(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        d = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (d if d.tzinfo else d.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def fresh(role: Role | None, window_end: datetime | None) -> bool:
+    """Is the role's report usable as proof for a usage window ending at ``window_end``: no
+    error, and completed within FRESH_DAYS of that end (either side)?"""
+    aa = role.access_advisor if role is not None else None
+    made = _when(aa.generated_at) if aa is not None and not aa.error else None
+    if made is None or window_end is None:
+        return False
+    return abs((made - window_end).total_seconds()) <= FRESH_DAYS * 86400
+
+
+def last_authenticated(role: Role) -> dict[str, str | None]:
+    """service namespace (lower case) -> when the role last authenticated to it (None: not in
+    the tracking period)."""
+    aa = role.access_advisor
+    return {s.service_namespace.lower(): s.last_authenticated for s in (aa.services if aa else [])}
+
+
+def proven_unused(role: Role | None, window_start: datetime | None, window_end: datetime | None) -> dict[str, str]:
+    """Services the report proves ``role`` did not use at any time in the window (and past its
+    end to the report): service -> the evidence, in words. Only from a fresh report, and only
+    where the period without use reaches back before the window start: not used since a date
+    before it, or not used in the tracking period by a role created before the window."""
+    if role is None or window_start is None or not fresh(role, window_end):
+        return {}
+    aa = role.access_advisor
+    made = _when(aa.generated_at)
+    created = _when(role.create_date)
+    tracked_from = made - timedelta(days=TRACKING_DAYS)
+    out = {}
+    for s in aa.services:
+        last = _when(s.last_authenticated)
+        if last is not None:
+            if last < window_start:
+                out[s.service_namespace.lower()] = (f"Access Advisor: service not used since {last.date()} "
+                                                    f"(report of {made.date()})")
+        elif created is not None and created <= window_start and tracked_from <= window_start:
+            out[s.service_namespace.lower()] = (f"Access Advisor: service not used in {TRACKING_DAYS} days "
+                                                f"(report of {made.date()})")
+    return out

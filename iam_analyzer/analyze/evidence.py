@@ -15,7 +15,16 @@ is evidence enough to drop what the function was not seen using:
 the usage is proof it was unused: only when the evidence could have shown its use
 (management events of its region, and of the global region for global services, read for
 the whole evidence window; or data events recorded for that resource). Everything else
-stays, marked unverified. The generator, the audit, the reports and the CI gate all ask
+stays, marked unverified.
+
+IAM Access Advisor's report (``Role.access_advisor``, from ``scan --access-advisor``) counts
+both ways. A service it saw the role use inside the window that the trail never shows for the
+role means the trail missed the role's activity: ``insufficient`` (unless the function's own
+configuration explains it: Lambda's SQS polling, X-Ray traces and log delivery are calls the
+trail logs only as data events or never). And a service it reports unused since before the
+window (from a report completed within a few days of the window's end, for a role created
+before the window) is proof of absence for every action of that service, data plane
+included. The generator, the audit, the reports and the CI gate all ask
 these two functions and nothing else.
 """
 
@@ -25,12 +34,13 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from iam_analyzer.analyze.needs import referenced_resources
+from iam_analyzer.analyze.access_advisor import last_authenticated, proven_unused, trail_gaps
+from iam_analyzer.analyze.needs import referenced_resources, requirements
 from iam_analyzer.analyze.schedule import function_rhythm
 from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam.catalog import service_of
-from iam_analyzer.iam.trail_coverage import (DATA, DATA_PLANE, GLOBAL_REGION, NEVER, event_regions, needs_own_events,
-                                             observability)
+from iam_analyzer.iam.trail_coverage import (DATA, DATA_PLANE, GLOBAL_REGION, MANAGEMENT, NEVER, access_advisor_tracks,
+                                             event_regions, needs_own_events, observability)
 from iam_analyzer.model import Function, Role
 
 SUFFICIENT = "sufficient"
@@ -77,14 +87,18 @@ class Evidence:
     last_day: date | None = None
     read: dict = field(default_factory=dict)  # (account, region) -> RegionRead
     data_seen: dict = field(default_factory=dict)  # service -> set of containers with data events
+    unused_services: dict = field(default_factory=dict)  # service -> Access Advisor's proof of its absence
 
     @property
     def tightens(self) -> bool:
         return self.verdict != INSUFFICIENT
 
     def as_dict(self) -> dict:
-        return {"verdict": self.verdict, "reasons": list(self.reasons), "what_to_do": list(self.what_to_do),
-                "window": {"start": self.start, "end": self.end, "days": self.days}}
+        d = {"verdict": self.verdict, "reasons": list(self.reasons), "what_to_do": list(self.what_to_do),
+             "window": {"start": self.start, "end": self.end, "days": self.days}}
+        if self.unused_services:
+            d["access_advisor_unused"] = dict(sorted(self.unused_services.items()))
+        return d
 
 
 # -- reading the inputs ------------------------------------------------------------------------
@@ -216,6 +230,8 @@ def verdict(fn: Function, role: Role | None, usage: dict | None, options: Eviden
                                  f"window, but no CloudTrail event of it was read",
                                  f"read the logs of the trail that covers {role.last_used_region or 'where the role runs'}"
                                  f" for account {fn.account_id}"))
+    if role is not None:
+        insufficient.extend(_trail_gaps(fn, role, usage))
     modified = parse_time(fn.last_modified)
     if modified is not None and modified > start:
         code_days = max(0.0, (end - modified).total_seconds() / 86400)
@@ -245,7 +261,29 @@ def verdict(fn: Function, role: Role | None, usage: dict | None, options: Eviden
         if todo and todo not in ev.what_to_do:
             ev.what_to_do.append(todo)
     ev.verdict = INSUFFICIENT if insufficient else PARTIAL if partial else SUFFICIENT
+    if ev.tightens:
+        ev.unused_services = proven_unused(role, start, end)
     return ev
+
+
+def _trail_gaps(fn: Function, role: Role, usage: dict) -> list[tuple[str, str]]:
+    """Access Advisor saw the role use a service in the window; the trail shows none of it."""
+    # Lambda itself calls these with the role, in ways the trail logs only as data events or never
+    # (SQS polling, X-Ray traces, log delivery): Access Advisor's record of them is expected.
+    gaps = trail_gaps(role, usage)
+    if gaps:
+        by_config = {service_of(r.action) for r in requirements(fn) if observability(r.action) != MANAGEMENT}
+        gaps = [s for s in gaps if s.lower() not in by_config]
+    if not gaps:
+        return []
+    last = last_authenticated(role)
+    regions = {s.service_namespace.lower(): s.last_authenticated_region for s in role.access_advisor.services}
+    said = ", ".join(f"{s} on {(last.get(s.lower()) or '')[:10]}"
+                     + (f" in {regions[s.lower()]}" if regions.get(s.lower()) else "") for s in gaps)
+    return [(f"IAM Access Advisor saw role {role.name} use {said}, inside the window, but the trail read shows no "
+             f"call of it by the role: the trail is incomplete for this role",
+             "read the logs of the region and account where it was used (a multi-region or organization trail), "
+             f"or turn on data events for {', '.join(gaps)} in the trail")]
 
 
 def _no(ev: Evidence, why: str, todo: str) -> Evidence:
@@ -265,6 +303,8 @@ def why_kept(action: str, resource: str, ev: Evidence) -> str | None:
         return "not enough evidence to tighten this function: " + "; ".join(ev.reasons)
     kind = observability(action)
     svc = service_of(action)
+    if svc in ev.unused_services and access_advisor_tracks(action):
+        return None
     if kind == NEVER:
         return "CloudTrail never records this action"
     if kind == DATA:

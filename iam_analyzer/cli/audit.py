@@ -15,6 +15,7 @@ from iam_analyzer.cli.common import (
     fail,
     parse_since,
 )
+from iam_analyzer.emit.policy_formats import FORMATS
 
 # what audit writes into its folder: checked before any work
 AUDIT_FILES = ("snapshot.json", "usage.json", "findings.json", "report.html", "report.json", "report.sarif", "report.md")
@@ -51,7 +52,7 @@ def _print_top(result: dict) -> None:
 @click.option("--since", default="90d", show_default=True, callback=params.since, help="Usage window start: 90d, 2w, or a date.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Rule configuration.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra rule folders.")
-@click.option("--policy-format", type=click.Choice(["json", "cloudformation", "terraform"]), default="json", show_default=True)
+@click.option("--policy-format", type=click.Choice(list(FORMATS)), default="json", show_default=True)
 @click.option("--min-window", "min_window", type=click.FloatRange(min=0), default=14, show_default=True,
               help="Days of evidence a function needs before anything is dropped as unused.")
 @click.option("--fail-on", type=click.Choice(["critical", "high", "medium", "low", "info"]), default=None,

@@ -16,6 +16,7 @@ from iam_analyzer.cli.common import (
     load_usage,
     parse_since,
 )
+from iam_analyzer.emit.policy_formats import FORMATS
 
 
 @click.command()
@@ -26,7 +27,9 @@ from iam_analyzer.cli.common import (
 @click.option("--since", default=None, help="Ignore usage last seen before this (90d, 2w, or a date).")
 @click.option("--min-window", "min_window", type=click.FloatRange(min=0), default=14, show_default=True,
               help="Days of evidence a function needs before anything is dropped as unused.")
-@click.option("--format", "fmt", type=click.Choice(["json", "cloudformation", "terraform"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="json", show_default=True,
+              help="json documents, a CloudFormation Policies fragment for the role, Terraform aws_iam_role_policy, or a "
+                   "SAM function's Policies block.")
 @click.option("--keep-unverified", "unverified", flag_value="keep",
               help="Keep every grant CloudTrail could not have shown, unnarrowed (data events off, never-logged actions).")
 @click.option("--drop-unverified", "unverified", flag_value="drop",

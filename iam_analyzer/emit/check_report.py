@@ -236,13 +236,27 @@ def _md(doc: dict, rows: int) -> str:
             out.append(f"| {f['severity']} | {md_escape(f['rule'])} | {md_escape(f['subject'])} | "
                        f"{md_escape(f['message'][:300])} | {_where(f['location'])} |")
         out += _more(len(doc["findings"]), rows)
-    suggested = [(f["name"], f["suggested_policy"]) for f in doc["functions"] if f.get("suggested_policy")]
+    entries = [(f["name"], f["suggested_policy"]) for f in doc["functions"] if f.get("suggested_policy")]
+    suggested = [(n, sp) for n, sp in entries if sp.get("suggested", True)]
     for name, sp in suggested[:max(1, rows // 5)]:
         body = json.dumps(sp["documents"][0] if len(sp["documents"]) == 1 else sp["documents"], indent=1)
         if len(body) > 4000:
             body = body[:4000] + "\n... (see the JSON output)"
+        ev = sp.get("evidence") or {}
+        why = [f"Evidence: {md_escape(ev['verdict'])}" + (": " + md_escape("; ".join(ev["reasons"])) if ev.get("reasons")
+                                                          else "")] if ev.get("verdict") else []
         out += ["", f"<details><summary>Suggested policy for {md_escape(name)}: {sp['before']} → {sp['after']} "
-                    f"actions</summary>", "", "```json", body.replace("```", "'''"), "```", "</details>"]
+                    f"actions</summary>", "", *why, *([""] if why else []), "```json", body.replace("```", "'''"), "```",
+                "</details>"]
+    withheld = [(n, sp) for n, sp in entries if not sp.get("suggested", True)]
+    if withheld:
+        out += ["", "### No tightened policy suggested (insufficient evidence)", ""]
+        for name, sp in withheld[:rows]:
+            ev = sp.get("evidence") or {}
+            todo = "; ".join(ev.get("what_to_do") or [])
+            out.append(f"- **{md_escape(name)}**: {md_escape('; '.join(ev.get('reasons') or []))}"
+                       + (f". To do: {md_escape(todo)}" if todo else ""))
+        out += _more(len(withheld), rows)
     out += ["", f"<sub>iam-analyzer {md_escape(doc['tool']['version'])}, catalog {md_escape(doc['catalog'].get('version'))}"
                 f"; full results in the SARIF/JSON output.</sub>", ""]
     return "\n".join(out)
@@ -283,9 +297,17 @@ def to_text(doc: dict) -> str:
     for f in doc["findings"]:
         out.append(f"{f['location']['path']}:{f['location']['line']}: {f['severity']} {f['rule']} {f['subject']}: {f['message']}")
     for f in doc["functions"]:
-        if f.get("suggested_policy"):
-            sp = f["suggested_policy"]
-            out.append(f"suggested policy for {f['name']}: {sp['before']} -> {sp['after']} actions (in the JSON output)")
+        sp = f.get("suggested_policy")
+        if sp and sp.get("suggested", True):
+            ev = sp.get("evidence") or {}
+            said = f", evidence {ev['verdict']}" + (": " + "; ".join(ev["reasons"]) if ev.get("reasons") else "") \
+                if ev.get("verdict") else ""
+            out.append(f"suggested policy for {f['name']}: {sp['before']} -> {sp['after']} actions{said} (in the JSON output)")
+        elif sp:
+            ev = sp.get("evidence") or {}
+            out.append(f"no tightened policy suggested for {f['name']}: insufficient evidence: "
+                       + "; ".join(ev.get("reasons") or []) + (" (to do: " + "; ".join(ev["what_to_do"]) + ")"
+                                                               if ev.get("what_to_do") else ""))
     v, s = doc["verdict"], doc["summary"]
     out.append(f"{v['status'].upper()}: " + ("; ".join(v["reasons"]) if v["reasons"] else "nothing blocks")
                + f" ({s['functions']} function(s), {s['findings']} finding(s), {s['new_access']} new access, "

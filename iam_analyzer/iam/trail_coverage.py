@@ -12,6 +12,11 @@ NEVER_LOGGED = frozenset(a.lower() for a in (
     "xray:GetSamplingTargets", "logs:PutLogEvents", "lambda:InvokeFunctionUrl",
 ))
 
+# Permissions checked inside another service's call rather than API calls of their own: IAM
+# Access Advisor's record of their service says nothing about them (passing a role is
+# authorized as part of, say, lambda:CreateFunction, never as a call to IAM).
+PERMISSION_ONLY = frozenset({"iam:passrole"})
+
 # Data-plane actions: recorded only as data events, which trails do not log by default.
 DATA_PLANE: dict[str, frozenset[str]] = {
     "s3": frozenset(x.lower() for x in (
@@ -96,3 +101,9 @@ def event_regions(action: str, region: str) -> tuple[str, ...]:
 def needs_own_events(action: str) -> bool:
     """Is the service one a trail can leave out of its management events?"""
     return action.lower().partition(":")[0] in EXCLUDABLE_SOURCES
+
+
+def access_advisor_tracks(action: str) -> bool:
+    """Does IAM Access Advisor's record of the service stand for calls of ``action``? (Every
+    API action is authenticated to its service; permissions-only actions are not.)"""
+    return action.lower() not in PERMISSION_ONLY

@@ -68,6 +68,9 @@ class Rule:
         if not isinstance(m, dict) or not (m.get("check") or m.get("subject")):
             raise RuleError(f"{path}: matcher needs 'check' (a Python check) or 'subject' and 'where'")
         check_rule_data(data, path, rule_error)
+        refs = data.get("references") or []  # `references:` left empty is none
+        if not isinstance(refs, list):
+            raise RuleError(f"{path}: references must be a list of links")
         return cls(id=data["id"], title=data["title"], severity=data["severity"], category=data["category"],
                    why=data["why"].strip(), fix=data["fix"].strip(), enabled=data.get("enabled", True),
                    references=list(data.get("references") or []), example=data.get("example") or {}, matcher=m,
