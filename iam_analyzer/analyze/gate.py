@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from iam_analyzer.analyze.checks.engine import SEVERITIES, fingerprint
+from iam_analyzer.analyze.checks.engine import SEVERITIES, fingerprint, live_suppression
 from iam_analyzer.iam import wildcard
 from iam_analyzer.model import Role, Snapshot, SourceLocation
 
@@ -182,7 +182,6 @@ def apply_config(findings: list[GateFinding], cfg, today=None) -> tuple[list[Gat
     """The configuration for what the rule engine does not see: lint and input findings, and
     suppressions written against what the gate shows (a role's logical id, a function's name,
     or a file path), besides the ARNs the engine already matched. Returns (kept, suppressed, notes)."""
-    import fnmatch
     from datetime import date
 
     today = today or date.today()
@@ -198,22 +197,8 @@ def apply_config(findings: list[GateFinding], cfg, today=None) -> tuple[list[Gat
                 f.severity = cfg.severity[f.rule]
             if SEVERITIES.index(f.severity) > floor:
                 continue
-        match = None
-        for s in cfg.suppressions:
-            if s.get("rule") and s["rule"] != f.rule:
-                continue
-            pat = s.get("subject")
-            if pat and not any(fnmatch.fnmatchcase(x, pat) for x in (f.subject, f.path or "") if x):
-                continue
-            match = s
-            break
-        if match is not None:
-            expires = match.get("expires")
-            if expires and date.fromisoformat(str(expires)) < today:
-                notes.append(f"suppression of {match.get('rule') or '*'} for {match.get('subject') or '*'} expired on "
-                             f"{expires}: {f.rule} on {f.subject} is reported again")
-            else:
-                suppressed += 1
-                continue
+        if live_suppression(cfg, f.rule, f.subject, (f.subject, f.path or ""), today, notes) is not None:
+            suppressed += 1
+            continue
         kept.append(f)
     return kept, suppressed, notes

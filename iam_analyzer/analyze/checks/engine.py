@@ -195,6 +195,25 @@ class Config:
         return rule.enabled
 
 
+def live_suppression(cfg: Config, rule_id: str, subject: str, names: Iterable[str], today: date,
+                     notes: list[str]) -> dict | None:
+    """The first suppression for this rule whose subject pattern matches one of ``names``, if it
+    has not expired. An expired one stops suppressing and says so in ``notes``."""
+    for s in cfg.suppressions:
+        if s.get("rule") and s["rule"] != rule_id:
+            continue
+        pattern = s.get("subject")
+        if pattern and not any(fnmatch.fnmatchcase(n, pattern) for n in names if n):
+            continue
+        expires = s.get("expires")
+        if expires and date.fromisoformat(str(expires)) < today:
+            notes.append(f"suppression of {s.get('rule') or '*'} for {pattern or '*'} expired on "
+                         f"{expires}: {rule_id} on {subject} is reported again")
+            return None
+        return s
+    return None
+
+
 def apply_config(findings: list[Finding], cfg: Config, today: date | None = None) -> tuple[list[Finding], list[Finding], list[str]]:
     """(reported, suppressed, notes). Expired suppressions stop suppressing and say so."""
     today = today or date.today()
@@ -205,23 +224,12 @@ def apply_config(findings: list[Finding], cfg: Config, today: date | None = None
             f.severity = cfg.severity[f.rule_id]
         if SEVERITIES.index(f.severity) > floor:
             continue
-        match = None
-        for s in cfg.suppressions:
-            if s.get("rule") and s["rule"] != f.rule_id:
-                continue
-            if s.get("subject") and not fnmatch.fnmatchcase(f.subject, s["subject"]):
-                continue
-            match = s
-            break
+        match = live_suppression(cfg, f.rule_id, f.subject, (f.subject,), today, notes)
         if match is not None:
             expires = match.get("expires")
-            if expires and date.fromisoformat(str(expires)) < today:
-                notes.append(f"suppression of {match.get('rule') or '*'} for {match.get('subject') or '*'} expired on "
-                             f"{expires}: {f.rule_id} on {f.subject} is reported again")
-            else:
-                f.suppressed = {"reason": match["reason"], "expires": str(expires) if expires else None}
-                suppressed.append(f)
-                continue
+            f.suppressed = {"reason": match["reason"], "expires": str(expires) if expires else None}
+            suppressed.append(f)
+            continue
         reported.append(f)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     reported.sort(key=lambda f: (order[f.severity], f.rule_id, f.subject))
