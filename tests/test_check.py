@@ -398,7 +398,10 @@ def test_the_github_action_check_step_writes_json_sarif_markdown_and_the_exit_co
     venv = tmp_path / "iam-analyzer-venv" / "bin"
     venv.mkdir(parents=True)
     (venv / "iam-analyzer").symlink_to(Path(sys.executable).with_name("iam-analyzer"))
-    (venv / "python").symlink_to(sys.executable)
+    # a wrapper, not a symlink: a symlinked interpreter outside its venv folder finds no
+    # pyvenv.cfg and runs as the base Python, without the project's dependencies
+    (venv / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (venv / "python").chmod(0o755)
     head = write(tmp_path / "head.yaml", ADMIN)
     env = dict(os.environ, RUNNER_TEMP=str(tmp_path), GITHUB_OUTPUT=str(tmp_path / "out"),
                GITHUB_STEP_SUMMARY=str(tmp_path / "summary"), PATHS=str(head), BASE=str(write(tmp_path / "b.yaml", CFN)),
