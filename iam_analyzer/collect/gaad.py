@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam.policy import loads_document
 from iam_analyzer.model import Account, Group, InlinePolicy, ManagedPolicy, Role, User
 
@@ -77,7 +78,7 @@ def fill_account(acct: Account, details: dict) -> Account:
 def account_id_of(details: dict) -> str:
     for key in ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies"):
         for item in details.get(key, []):
-            arn = item.get("Arn", "")
-            if arn.count(":") >= 5 and arn.split(":")[4] not in ("", "aws"):
-                return arn.split(":")[4]
+            parsed = arnlib.try_parse(item.get("Arn") or "")
+            if parsed and parsed.account not in ("", "aws"):
+                return parsed.account
     return ""

@@ -28,6 +28,7 @@ from iam_analyzer.collect.envvars import ResourceIndex, inspect_all
 from iam_analyzer.collect.gaad import document as _doc
 from iam_analyzer.collect.gaad import fill_account
 from iam_analyzer.collect.gaad import tags as _tags
+from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.collect.invokers import invokers_from_policy
 from iam_analyzer.model import (
@@ -64,7 +65,8 @@ class ScanOptions:
 def _source_type(arn: str | None, esm: dict) -> str:
     if not arn:
         return "self-managed-kafka" if esm.get("SelfManagedEventSource") else "unknown"
-    svc = arn.split(":")[2] if arn.count(":") >= 5 else ""
+    parsed = arnlib.try_parse(arn)
+    svc = parsed.service if parsed else ""
     if svc == "dynamodb":
         return "dynamodb"
     return {"sqs": "sqs", "kinesis": "kinesis", "kafka": "kafka", "mq": "mq", "rds": "docdb"}.get(svc, svc or "unknown")
