@@ -226,15 +226,21 @@ def _measure(corpus: Path, workers: int, q):
            json.dumps({k: v for k, v in doc.items() if k != "created_at"}, sort_keys=True)))
 
 
-def measured(corpus: Path, workers: int):
-    """Run the pipeline in a fresh process so peak-memory figures are its own."""
+def in_fresh_process(target, *args):
+    """Run ``target(*args, queue)`` in a forked process and return what it put on the queue,
+    so peak-memory figures are that run's own."""
     ctx = mp.get_context("fork")
     q = ctx.Queue()
-    p = ctx.Process(target=_measure, args=(corpus, workers, q))
+    p = ctx.Process(target=target, args=(*args, q))
     p.start()
     res = q.get()
     p.join()
     return res
+
+
+def measured(corpus: Path, workers: int):
+    """Run the pipeline in a fresh process so peak-memory figures are its own."""
+    return in_fresh_process(_measure, corpus, workers)
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import os
 import resource
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from usage import generate  # noqa: E402  (benchmarks/usage.py: the same corpus)
+from usage import generate, in_fresh_process  # noqa: E402  (benchmarks/usage.py: the same corpus)
 
 
 def _doc_text(doc: dict) -> str:
@@ -55,13 +54,7 @@ def _run(engine: str, corpus: str, workers: int, q) -> None:
 
 
 def measured(engine: str, corpus: Path, workers: int):
-    ctx = mp.get_context("fork")
-    q = ctx.Queue()
-    p = ctx.Process(target=_run, args=(engine, str(corpus), workers, q))
-    p.start()
-    res = q.get()
-    p.join()
-    return res
+    return in_fresh_process(_run, engine, str(corpus), workers)
 
 
 def main() -> None:
