@@ -17,6 +17,13 @@ KINDS = ("cloudformation", "sam", "cdk", "terraform-plan", "unknown")
 StatementKey = tuple[str, str, str, int]
 TRUST_POLICY = "AssumeRolePolicyDocument"  # the policy name used for a role's trust policy
 
+# Who wrote a statement, so findings follow who can change it (issue #22). ``kind`` is one of
+# ORIGIN_KINDS; ``name`` names the template or managed policy where there is one
+# (``{"kind": "sam-policy-template", "name": "SQSPollerPolicy"}``). A statement with no entry in
+# ``statement_origins`` is the author's own (``template``).
+ORIGIN_KINDS = ("template", "sam-policy-template", "sam-generated", "aws-managed-policy", "cdk-generated",
+                "serverless-generated", "terraform")
+
 
 @dataclass
 class InputReport:
@@ -37,6 +44,8 @@ class IacResult:
     # path and logical_id are those of the policy's SourceLocation (an InlinePolicy's or a
     # ManagedPolicy's ``location``, or the role's for its trust policy, named TRUST_POLICY).
     statement_lines: dict[StatementKey, int] = field(default_factory=dict)
+    # Origin of a statement that is not the author's own text, by the same key as statement_lines
+    statement_origins: dict[StatementKey, dict] = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. managed policies whose document is unknown
     unknown_managed_policies: list[str] = field(default_factory=list)
@@ -49,6 +58,13 @@ class IacResult:
             return None
         line = self.statement_lines.get((location.path, location.logical_id or "", policy_name, index))
         return line or location.line
+
+    def statement_origin(self, location: SourceLocation | None, policy_name: str, index: int) -> dict:
+        """Who wrote statement ``index`` of a policy read at ``location`` (see ORIGIN_KINDS)."""
+        if location is None:
+            return {"kind": "template", "name": None}
+        return self.statement_origins.get((location.path, location.logical_id or "", policy_name, index),
+                                          {"kind": "template", "name": None})
 
     @property
     def ok(self) -> bool:
@@ -74,6 +90,7 @@ class Parts:
     env: list[tuple[Function, dict[str, str]]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # resource name -> ARN (for env var references)
     statement_lines: dict[StatementKey, int] = field(default_factory=dict)
+    statement_origins: dict[StatementKey, dict] = field(default_factory=dict)
     construct_paths: dict[tuple[str, str], str] = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -84,4 +101,5 @@ class Parts:
             getattr(self, f).extend(getattr(other, f))
         self.names.update(other.names)
         self.statement_lines.update(other.statement_lines)
+        self.statement_origins.update(other.statement_origins)
         self.construct_paths.update(other.construct_paths)
