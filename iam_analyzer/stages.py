@@ -304,3 +304,32 @@ def check(req: CheckRequest) -> CheckResult:
     from iam_analyzer.check import run
 
     return run(req)
+
+
+# -- apply and rollback (the only stage that writes to an account) ---------------------------
+
+from iam_analyzer.apply import ApplyError, ApplyInterrupted, Outcome  # noqa: E402,F401
+from iam_analyzer.analyze.apply_plan import PlanOptions  # noqa: E402,F401
+
+
+def apply_plan(snapshot: Snapshot, policies_dir: Path, options: PlanOptions):
+    """What ``apply`` would change and what it refuses (pure: no AWS). Returns (ApplyPlan, notes);
+    raises ApplyError for a policies folder that cannot be used. See iam_analyzer/apply.py."""
+    from iam_analyzer.apply import prepare
+
+    return prepare(snapshot, Path(policies_dir), options)
+
+
+def apply(clients, the_plan, backup_dir: Path, yes: bool = False, say: Say = lambda m: None) -> Outcome:
+    """Write the planned roles after backing them up (only the plan without ``yes``).
+    Permissions: docs/apply-policy.json."""
+    from iam_analyzer.apply import run
+
+    return run(clients, the_plan, Path(backup_dir), yes, say)
+
+
+def rollback(clients, backup_path: Path, yes: bool = False, say: Say = lambda m: None) -> Outcome:
+    """Restore every role of a backup written by ``apply`` (only the steps without ``yes``)."""
+    from iam_analyzer.apply import rollback as run_rollback
+
+    return run_rollback(clients, Path(backup_path), yes, say)

@@ -25,11 +25,11 @@ def main() -> None:
 
 
 def _register() -> None:
-    from iam_analyzer.cli import analyze, audit, check, generate, graph, new_role, policy, report, scan, usage
+    from iam_analyzer.cli import analyze, apply, audit, check, generate, graph, new_role, policy, report, scan, usage
 
     for command in (policy.lint, policy.actions, policy.catalog, scan.scan, scan.inventory, usage.usage,
                     generate.generate, graph.graph, analyze.analyze, analyze.rules_group, check.check,
-                    new_role.new_role_command, report.report, audit.audit, audit.demo):
+                    new_role.new_role_command, report.report, audit.audit, audit.demo, apply.apply, apply.rollback):
         main.add_command(command)
 
 

@@ -1,0 +1,191 @@
+"""apply and rollback on moto's server: scan -> usage -> generate -> apply -> scan -> rollback.
+
+Roles in moto are created now, so every run passes --min-age 0 (the age guard has its own
+test). IAM is reached through boto3 over HTTP, as on a real account.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from iam_analyzer.cli import main
+from iam_analyzer.demo import provision, write_trail
+from iam_analyzer.model import Snapshot
+
+ACCOUNT = "123456789012"
+
+
+def _run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def _raw_state(aws) -> dict:
+    """Every role's inline document texts (exactly as IAM returns them), attachments and boundary."""
+    iam = aws.client("iam")
+    iam.meta.events.unregister("after-call.iam", __import__("botocore.handlers").handlers.json_decode_policies)
+    out = {}
+    for r in iam.list_roles()["Roles"]:
+        name = r["RoleName"]
+        inline = {p: iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
+                  for p in iam.list_role_policies(RoleName=name)["PolicyNames"]}
+        attached = sorted(a["PolicyArn"] for a in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"])
+        boundary = (iam.get_role(RoleName=name)["Role"].get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        out[name] = {"inline": inline, "attached": attached, "boundary": boundary}
+    return out
+
+
+@pytest.fixture
+def generated(aws, tmp_path):
+    demo = provision(aws.client, ACCOUNT)
+    s3 = aws.client("s3")
+    write_trail(demo, lambda k, b: s3.put_object(Bucket=demo.trail_bucket, Key=k, Body=b), days=30)
+    r = _run("scan", "--endpoint-url", aws.endpoint_url, "-o", tmp_path / "snapshot.json")
+    assert r.exit_code == 0, r.output
+    r = _run("usage", "--cloudtrail", f"s3://{demo.trail_bucket}/", "--since", "35d", "--endpoint-url",
+             aws.endpoint_url, "--snapshot", tmp_path / "snapshot.json", "-o", tmp_path / "usage.json")
+    assert r.exit_code == 0, r.output
+    r = _run("generate", "--snapshot", tmp_path / "snapshot.json", "--usage", tmp_path / "usage.json",
+             "-o", tmp_path / "policies")
+    assert r.exit_code == 0, r.output
+    return tmp_path
+
+
+def _sufficient_roles(tmp: Path) -> dict[str, list[str]]:
+    """Role name -> its functions, for roles all of whose functions were tightened and verified.
+
+    The demo's functions were deployed today in moto, after the last event of the trail, so
+    their evidence is partial: these tests pass --allow-partial (its refusal has a test)."""
+    summary = json.loads((tmp / "policies" / "summary.json").read_text())
+    ok = {s["function"] for s in summary["functions"] if s["file"] and s["verified"]
+          and s["evidence"]["verdict"] in ("sufficient", "partial")}
+    snap = Snapshot.load(tmp / "snapshot.json")
+    roles: dict[str, list[str]] = {}
+    for f in snap.functions():
+        roles.setdefault(f.role_arn, []).append(f.arn)
+    return {r.rsplit("/", 1)[-1]: fns for r, fns in roles.items() if all(f in ok for f in fns)}
+
+
+def test_without_yes_nothing_is_written(aws, generated):
+    before = _raw_state(aws)
+    r = _run("apply", generated / "policies", "--min-age", 0, "--allow-partial", "--endpoint-url", aws.endpoint_url)
+    assert "not written: add --yes" in r.output
+    assert _raw_state(aws) == before
+    assert not (generated / "policies" / "backups").exists()
+
+
+def test_apply_gives_exactly_the_generated_grants_and_rollback_restores_every_byte(aws, generated):
+    before = _raw_state(aws)
+    roles = _sufficient_roles(generated)
+    assert len(roles) >= 4, "the demo has roles whose every function was tightened"
+    r = _run("apply", generated / "policies", "--min-age", 0, "--allow-partial", "--yes", "--json", "--endpoint-url", aws.endpoint_url)
+    out = json.loads(r.output)
+    written = {a.rsplit("/", 1)[-1] for a in out["written"]}
+    assert written == set(roles), out["refused"]
+    # a fresh scan shows exactly the generated grants on every role written
+    r = _run("scan", "--endpoint-url", aws.endpoint_url, "-o", generated / "after.json")
+    assert r.exit_code == 0, r.output
+    after = Snapshot.load(generated / "after.json")
+    for name, fns in roles.items():
+        role = next(x for x in after.roles() if x.name == name)
+        docs = [json.loads((generated / "policies" / f"{fn.rsplit(':', 1)[-1]}.json").read_text()) for fn in fns]
+        statements = [st for d in docs for st in d["Statement"]]
+        assert role.managed_policy_arns == []
+        assert len(role.inline_policies) == 1
+        got = role.inline_policies[0].document["Statement"]
+        strip = lambda sts: sorted(json.dumps({k: v for k, v in s.items() if k != "Sid"}, sort_keys=True) for s in sts)  # noqa: E731
+        assert strip(got) == sorted(set(strip(statements))), name
+    # roles not written are untouched
+    for name in set(before) - written:
+        assert _raw_state(aws)[name] == before[name]
+    # rollback: the same document texts, attachments and boundaries as before
+    backup = out["backup"]
+    assert Path(backup).parent == generated / "policies" / "backups"
+    r = _run("rollback", backup, "--yes", "--endpoint-url", aws.endpoint_url)
+    assert r.exit_code == 0, r.output
+    assert _raw_state(aws) == before
+    iam = aws.client("iam")
+    assert not [p for p in iam.list_policies(Scope="Local")["Policies"] if p["Path"] == "/iam-analyzer/"]
+
+
+def test_a_role_changed_after_the_snapshot_is_refused(aws, generated):
+    roles = sorted(_sufficient_roles(generated))
+    changed = roles[0]
+    iam = aws.client("iam")
+    iam.put_role_policy(RoleName=changed, PolicyName="added-later", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}))
+    before = _raw_state(aws)[changed]
+    r = _run("apply", generated / "policies", "--min-age", 0, "--allow-partial", "--yes", "--json", "--endpoint-url", aws.endpoint_url)
+    assert r.exit_code == 1
+    out = json.loads(r.output)
+    refused = {x["role"].rsplit("/", 1)[-1]: x["reason"] for x in out["refused"]}
+    assert "changed since the snapshot" in refused[changed]
+    assert _raw_state(aws)[changed] == before
+    assert {a.rsplit("/", 1)[-1] for a in out["written"]} == set(roles) - {changed}
+
+
+def test_a_backup_that_cannot_be_written_stops_everything(aws, generated):
+    before = _raw_state(aws)
+    blocker = generated / "not-a-folder"
+    blocker.write_text("a file where the backup folder should be")
+    r = _run("apply", generated / "policies", "--min-age", 0, "--allow-partial", "--yes", "--backup", blocker / "backups",
+             "--endpoint-url", aws.endpoint_url)
+    assert r.exit_code == 2
+    assert "backup cannot be written" in r.output and "nothing was changed" in r.output
+    assert "Traceback" not in r.output
+    assert _raw_state(aws) == before
+
+
+def test_an_interrupted_apply_leaves_a_complete_backup_that_rollback_restores(aws, generated, monkeypatch):
+    from iam_analyzer.collect.aws import apply as writer
+
+    before = _raw_state(aws)
+    assert len(_sufficient_roles(generated)) >= 2
+    real = writer.iam_client
+    calls = {"deletes": 0}
+
+    def faulty(clients):
+        c = real(clients)
+
+        def fault(**_kw):  # the connection drops once the first role is done
+            calls["deletes"] += 1
+            if calls["deletes"] > 1:
+                raise ConnectionError("connection reset")
+        c.meta.events.register("before-call.iam.DeleteRolePolicy", fault)
+        return c
+
+    monkeypatch.setattr(writer, "iam_client", faulty)
+    r = _run("apply", generated / "policies", "--min-age", 0, "--allow-partial", "--yes", "--endpoint-url", aws.endpoint_url)
+    assert r.exit_code == 1
+    assert "stopped while writing role" in r.output and "rollback" in r.output
+    assert _raw_state(aws) != before
+    monkeypatch.setattr(writer, "iam_client", real)
+    backups = sorted((generated / "policies" / "backups").glob("backup-*.json"))
+    assert len(backups) == 1
+    saved = json.loads(backups[0].read_text())
+    assert {r["name"] for r in saved["roles"]} == set(_sufficient_roles(generated))
+    r = _run("rollback", backups[0], "--yes", "--endpoint-url", aws.endpoint_url)
+    assert r.exit_code == 0, r.output
+    assert _raw_state(aws) == before
+
+
+def test_refusals_young_roles_partial_evidence_and_stack_tags(aws, generated):
+    r = _run("apply", generated / "policies", "--json", "--endpoint-url", aws.endpoint_url)  # default --min-age 14
+    out = json.loads(r.output)
+    assert out["planned"] == {} and out["refused"]
+    assert all("evidence for" in x["reason"] and "is partial (--allow-partial" in x["reason"] for x in out["refused"])
+    r = _run("apply", generated / "policies", "--allow-partial", "--json", "--endpoint-url", aws.endpoint_url)
+    out = json.loads(r.output)
+    assert out["planned"] == {} and out["refused"]
+    assert all("younger than --min-age 14" in x["reason"] for x in out["refused"])
+    role = sorted(_sufficient_roles(generated))[0]
+    aws.client("iam").tag_role(RoleName=role, Tags=[{"Key": "owner-tool", "Value": "terraform"}])
+    r = _run("scan", "--endpoint-url", aws.endpoint_url, "-o", generated / "snapshot.json")
+    r = _run("apply", generated / "policies", "--min-age", 0, "--allow-partial", "--managed-tag", "owner-tool", "--json",
+             "--endpoint-url", aws.endpoint_url)
+    out = json.loads(r.output)
+    refused = {x["role"].rsplit("/", 1)[-1]: x["reason"] for x in out["refused"]}
+    assert "owner-tool=terraform" in refused[role] and "patch the template" in refused[role]
