@@ -333,3 +333,23 @@ def rollback(clients, backup_path: Path, yes: bool = False, say: Say = lambda m:
     from iam_analyzer.apply import rollback as run_rollback
 
     return run_rollback(clients, Path(backup_path), yes, say)
+
+
+# -- template patches (generate --template) --------------------------------------------------
+
+
+def patch_templates(results: list, snapshot: Snapshot, template: Path):
+    """Each tightened function's policy written into the template that owns its role, every
+    patch proved by the CI gate against the original (iam_analyzer/patching.py). Returns a
+    PatchOutcome; nothing is written until ``write_patches``."""
+    from iam_analyzer.patching import run
+
+    return run(results, snapshot, Path(template))
+
+
+def write_patches(outcome, patch_file: str | None, out_dir: Path) -> list[str]:
+    """The patched templates in place, or one unified diff (``patch_file``); Terraform blocks
+    under ``out_dir/terraform``."""
+    from iam_analyzer.patching import write
+
+    return write(outcome, patch_file, Path(out_dir))

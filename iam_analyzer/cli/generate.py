@@ -9,6 +9,7 @@ import click
 
 from iam_analyzer.cli.common import (
     EXIT_FINDINGS,
+    check_output_file,
     check_output_folder,
     fail,
     iso,
@@ -17,6 +18,7 @@ from iam_analyzer.cli.common import (
     parse_since,
 )
 from iam_analyzer.emit.policy_formats import FORMATS
+from iam_analyzer.outputs import OutputError
 
 
 @click.command()
@@ -35,7 +37,13 @@ from iam_analyzer.emit.policy_formats import FORMATS
 @click.option("--drop-unverified", "unverified", flag_value="drop",
               help="Drop them all, even without proof they are unused (may break functions).")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the policies.")
-def generate(snapshot_path, usage_path, functions, since, min_window, fmt, unverified, out_dir) -> None:
+@click.option("--template", "template", type=click.Path(exists=True),
+              help="A CloudFormation/SAM template or a folder of them (and .tf files): write each tightened "
+                   "function's policy into the template that declares it, each patch checked by the CI gate.")
+@click.option("--patch", "patch_file", type=click.Path(dir_okay=False),
+              help="With --template: write one unified diff (for git apply) instead of changing the templates.")
+def generate(snapshot_path, usage_path, functions, since, min_window, fmt, unverified, out_dir, template,
+             patch_file) -> None:
     """Write a least-privilege policy per function, with the evidence for every permission.
 
     Tightens a function only when the usage is evidence enough (its account and region read,
@@ -51,6 +59,10 @@ def generate(snapshot_path, usage_path, functions, since, min_window, fmt, unver
     from iam_analyzer.emit.policy_files import summary_lines
 
     check_output_folder(out_dir, ("summary.json",))
+    if patch_file and not template:
+        fail("--patch needs --template (the template or folder the diff is made against)")
+    if patch_file:
+        check_output_file(patch_file)
     snap = load_snapshot(snapshot_path)
     if not usage_path:
         fail("generate needs --usage (from `iam-analyzer usage`): without CloudTrail evidence no permission "
@@ -64,5 +76,19 @@ def generate(snapshot_path, usage_path, functions, since, min_window, fmt, unver
     doc = stages.write_policies(results, Path(out_dir), fmt)
     for line in summary_lines(doc):
         click.echo(line, err=True)
+    if template:
+        outcome = stages.patch_templates(results, snap, Path(template))
+        for p in outcome.patched:
+            click.echo(f"{p['function']}: patched in {p['template']} ({p['how']})", err=True)
+        for p in outcome.refused:
+            click.echo(f"{p['function']}: no patch: {p['reason']}", err=True)
+        for n in outcome.notes:
+            click.echo(f"note: {n}", err=True)
+        try:
+            written = stages.write_patches(outcome, patch_file, Path(out_dir))
+        except OutputError as e:
+            fail(str(e))
+        for w in written:
+            click.echo(f"wrote {w}", err=True)
     if not doc["all_verified"]:
         sys.exit(EXIT_FINDINGS)
