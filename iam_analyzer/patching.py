@@ -82,7 +82,7 @@ def _still_used_templates(path: Path, text: str, target, documents: list[dict], 
     return keep
 
 
-def verify(path: Path, old: str, new: str, function_id: str, result, account: str, region: str) -> list[str]:
+def verify(path: Path, old: str, new: str, function_id: str, results: list, account: str, region: str) -> list[str]:
     """Why the patched text is not safe (empty: it is): the gate against the original, then
     every kept permission of the generator on the patched role."""
     from iam_analyzer.check import CheckRequest
@@ -105,7 +105,7 @@ def verify(path: Path, old: str, new: str, function_id: str, result, account: st
         if role is None:
             return problems + ["the patched template no longer declares the function's role"]
         policies = role_policies(snap, role)
-        for e in result.entries:
+        for e in (e for r in results for e in r.entries):
             if e.conditions:
                 continue
             if evaluate(Request(e.action, e.resource), policies).result is not Result.ALLOW:
@@ -157,9 +157,10 @@ def run(results: list, snapshot: Snapshot, template: Path) -> PatchOutcome:
                 continue
             from iam_analyzer.analyze.generate.shaping import role_union
 
-            documents = [role_union([tightened[f.arn] for f in sharing])] if len(sharing) > 1 else r.documents
+            checked = [tightened[f.arn] for f in sharing]
+            documents = [role_union(checked)] if len(sharing) > 1 else r.documents
         else:
-            documents = r.documents
+            documents, checked = r.documents, [r]
         old = texts.get(path) or path.read_text(encoding="utf-8")
         keep = _still_used_templates(path, old, target, documents, fn.account_id, fn.region) \
             if target.kind == "sam" else set()
@@ -168,7 +169,7 @@ def run(results: list, snapshot: Snapshot, template: Path) -> PatchOutcome:
         except (cloudformation.PatchError, ValueError) as e:
             out.refused.append({"function": fn.arn, "reason": f"{path}: cannot patch: {e}"})
             continue
-        problems = verify(path, old, new, target.function_id, r, fn.account_id, fn.region)
+        problems = verify(path, old, new, target.function_id, checked, fn.account_id, fn.region)
         if problems:
             out.refused.append({"function": fn.arn, "reason": "the patch failed the gate: " + "; ".join(problems[:5])})
             continue

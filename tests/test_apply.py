@@ -189,3 +189,47 @@ def test_refusals_young_roles_partial_evidence_and_stack_tags(aws, generated):
     out = json.loads(r.output)
     refused = {x["role"].rsplit("/", 1)[-1]: x["reason"] for x in out["refused"]}
     assert "owner-tool=terraform" in refused[role] and "patch the template" in refused[role]
+
+
+def test_a_large_policy_goes_into_managed_policies_and_rollback_deletes_them(aws, generated):
+    """A policy file replaced by a larger one (still within what the role grants: s3:* on *)."""
+    before = _raw_state(aws)
+    summary = json.loads((generated / "policies" / "summary.json").read_text())
+    entry = next(s for s in summary["functions"] if s["role"].endswith("/uploads-role"))
+    big = {"Version": "2012-10-17", "Statement": [
+        {"Sid": f"Bucket{i}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::bucket-{i:04d}/*"}
+        for i in range(150)]}
+    (generated / "policies" / entry["file"]).write_text(json.dumps(big))
+    r = _run("apply", generated / "policies", "--role", "uploads-role", "--min-age", 0, "--allow-partial", "--yes",
+             "--json", "--endpoint-url", aws.endpoint_url)
+    out = json.loads(r.output)
+    assert r.exit_code == 0 and len(out["written"]) == 1, out
+    iam = aws.client("iam")
+    attached = iam.list_attached_role_policies(RoleName="uploads-role")["AttachedPolicies"]
+    assert len(attached) >= 2 and iam.list_role_policies(RoleName="uploads-role")["PolicyNames"] == []
+    got = []
+    for a in attached:
+        version = iam.get_policy(PolicyArn=a["PolicyArn"])["Policy"]["DefaultVersionId"]
+        got += iam.get_policy_version(PolicyArn=a["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]["Statement"]
+    assert got == big["Statement"]
+    r = _run("rollback", out["backup"], "--yes", "--endpoint-url", aws.endpoint_url)
+    assert r.exit_code == 0, r.output
+    assert _raw_state(aws) == before
+    assert not [p for p in iam.list_policies(Scope="Local")["Policies"] if p["Path"] == "/iam-analyzer/"]
+
+
+def test_norepo_statements_are_never_touched(aws, generated):
+    iam = aws.client("iam")
+    (name,) = iam.list_role_policies(RoleName="uploads-role")["PolicyNames"]
+    keep = {"Sid": "NOREPOBreakGlass", "Effect": "Allow", "Action": "s3:GetBucketPolicy", "Resource": "*"}
+    iam.put_role_policy(RoleName="uploads-role", PolicyName="break-glass", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [keep]}, indent=4))
+    raw_before = _raw_state(aws)["uploads-role"]["inline"]["break-glass"]
+    r = _run("scan", "--endpoint-url", aws.endpoint_url, "-o", generated / "snapshot.json")
+    assert r.exit_code == 0, r.output
+    r = _run("apply", generated / "policies", "--role", "uploads-role", "--min-age", 0, "--allow-partial", "--yes",
+             "--json", "--endpoint-url", aws.endpoint_url)
+    assert r.exit_code == 0, r.output
+    after = _raw_state(aws)["uploads-role"]
+    assert after["inline"]["break-glass"] == raw_before  # the same text, never rewritten
+    assert sorted(after["inline"]) == ["break-glass", "iam-analyzer-least-privilege"] and name not in after["inline"]

@@ -13,6 +13,8 @@ A role is refused (never touched) when:
 - one of its functions has no verified generated policy, or evidence that is not
   ``sufficient`` (``partial`` is accepted with ``allow_partial``);
 - it is younger than ``min_age_days`` (its use so far says little about its needs);
+- the policy in the folder grants anything the role does not today (checked again: the folder
+  may have been edited since ``generate`` verified it);
 - the new policy cannot be stored (too large for a managed policy, too many attachments).
 """
 
@@ -130,18 +132,41 @@ def _target(role: Role, expected: RoleState, generated: dict, stamp: str) -> tup
         target = RoleState(arn=role.arn, name=role.name, inline={**kept_inline, INLINE_NAME: Document.of(generated)},
                            attached=kept_attached, boundary=expected.boundary)
         return RoleChange(role=role.name, target=target), None
-    if _size(generated) > MANAGED_LIMIT:
-        return None, (f"the generated policy ({_size(generated)} characters) is larger than a managed policy may be "
-                      f"({MANAGED_LIMIT}): split the role")
-    if len(kept_attached) + 1 > ATTACHMENT_LIMIT:
-        return None, f"the role would need more than {ATTACHMENT_LIMIT} managed policies"
+    chunks = _split(generated)
+    if chunks is None:
+        return None, f"a statement of the generated policy is larger than a managed policy may be ({MANAGED_LIMIT})"
+    if len(kept_attached) + len(chunks) > ATTACHMENT_LIMIT:
+        return None, (f"the generated policy needs {len(chunks)} managed policies: with those kept, more than "
+                      f"{ATTACHMENT_LIMIT} on the role")
     parsed = arnlib.try_parse(role.arn)
-    name = f"iam-analyzer-{role.name}-{stamp}"[:128]
-    new = NewPolicy(name=name, arn=f"arn:{parsed.partition}:iam::{parsed.account}:policy/iam-analyzer/{name}",
-                    document=Document.of(generated))
-    target = RoleState(arn=role.arn, name=role.name, inline=kept_inline, attached=kept_attached + [new.arn],
-                       boundary=expected.boundary)
-    return RoleChange(role=role.name, target=target, create=[new]), None
+    new = []
+    for i, chunk in enumerate(chunks):
+        name = f"iam-analyzer-{role.name}-{stamp}"[:124] + (f"-{i + 1}" if len(chunks) > 1 else "")
+        new.append(NewPolicy(name=name, arn=f"arn:{parsed.partition}:iam::{parsed.account}:policy/iam-analyzer/{name}",
+                             document=Document.of(chunk)))
+    target = RoleState(arn=role.arn, name=role.name, inline=kept_inline,
+                       attached=kept_attached + [p.arn for p in new], boundary=expected.boundary)
+    return RoleChange(role=role.name, target=target, create=new), None
+
+
+def _split(doc: dict) -> list[dict] | None:
+    """The document as managed policies of at most MANAGED_LIMIT characters each (Deny
+    statements go into every part, so each part still denies what the whole did)."""
+    sts = _statements(doc)
+    denies = [s for s in sts if isinstance(s, dict) and s.get("Effect") == "Deny"]
+    allows = [s for s in sts if s not in denies]
+    version = doc.get("Version", "2012-10-17")
+    parts, cur = [], []
+    for st in allows:
+        if cur and _size({"Version": version, "Statement": cur + [st] + denies}) > MANAGED_LIMIT:
+            parts.append(cur)
+            cur = []
+        cur.append(st)
+        if _size({"Version": version, "Statement": cur + denies}) > MANAGED_LIMIT:
+            return None
+    if cur or not parts:
+        parts.append(cur)
+    return [{"Version": version, "Statement": p + denies} for p in parts]
 
 
 def plan(snapshot: Snapshot, generated: list[Generated], options: PlanOptions | None = None) -> ApplyPlan:
@@ -175,6 +200,10 @@ def plan(snapshot: Snapshot, generated: list[Generated], options: PlanOptions | 
             out.refused.append(Refusal(role_arn, reason))
             continue
         union = role_union([_AsResult(by_fn[f.arn].documents) for f in fns])
+        wider = _widens(snapshot, role, union)
+        if wider:
+            out.refused.append(Refusal(role_arn, wider))
+            continue
         expected = expected_state(snapshot, role)
         change, why = _target(role, expected, union, stamp)
         if change is None:
@@ -184,6 +213,21 @@ def plan(snapshot: Snapshot, generated: list[Generated], options: PlanOptions | 
         else:
             out.changes.append(RolePlan(role=role, functions=[f.arn for f in fns], expected=expected, change=change))
     return out
+
+
+def _widens(snapshot: Snapshot, role: Role, union: dict) -> str | None:
+    """The policies folder may have been edited since generate verified it: check again that
+    the role would be granted nothing it is not granted today."""
+    from iam_analyzer.analyze.generate.result import role_documents
+    from iam_analyzer.iam.compare import new_access
+    from iam_analyzer.iam.policy import parse_policy_lenient
+
+    original = [parse_policy_lenient(d)[0] for _, d in role_documents(snapshot, role)]
+    extra = new_access([parse_policy_lenient(union)[0]], original)
+    if extra:
+        return (f"the policy grants what the role does not today ({extra[0].action} on {extra[0].resource}): "
+                f"generate it again")
+    return None
 
 
 class _AsResult:  # role_union reads .documents only

@@ -54,7 +54,9 @@ def repo(tmp_path):
         r.pop("location")
     (tmp_path / "snapshot.json").write_text(json.dumps(data))
     table = f"arn:aws:dynamodb:{REGION}:{ACCT}:table/orders"
-    doc = usage({"action": "dynamodb:GetItem", "resource": table}, data={"dynamodb": {table: 10}})
+    topic = f"arn:aws:sns:{REGION}:{ACCT}:alerts"
+    doc = usage({"action": "dynamodb:GetItem", "resource": table}, {"action": "sns:Publish", "resource": topic},
+                data={"dynamodb": {table: 10}, "sns": {topic: 3}})
     api_role = f"arn:aws:iam::{ACCT}:role/{NAMES['ApiRole']}"
     worker_role = f"arn:aws:iam::{ACCT}:role/{NAMES['WorkerRole']}"
     doc["principals"] = [dict(doc["principals"][0], arn=api_role, session=NAMES["Api"]),
@@ -90,6 +92,9 @@ def test_the_template_is_patched_in_place_and_passes_the_gate_against_its_origin
                  "      Role: !GetAtt WorkerRole.Arn", "      KeySchema: [{AttributeName: id, KeyType: HASH}]",
                  "  Stage: {Type: String, Default: prod}"):
         assert line in new.splitlines(), line
+    # the SAM function keeps the policy template it uses fully, loses the one it does not
+    assert "        - SNSPublishMessagePolicy:   # every grant of it is used: it stays" in new.splitlines()
+    assert "DynamoDBReadPolicy" not in new
     # the worker's role: its broad policy, managed policy and the separate policy resource are gone
     assert "ManagedPolicyArns" not in new and "Extra:" not in new and '"sqs:*"' not in new
     doc = _check(repo, path, TEMPLATE)
