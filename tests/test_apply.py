@@ -233,3 +233,44 @@ def test_norepo_statements_are_never_touched(aws, generated):
     after = _raw_state(aws)["uploads-role"]
     assert after["inline"]["break-glass"] == raw_before  # the same text, never rewritten
     assert sorted(after["inline"]) == ["break-glass", "iam-analyzer-least-privilege"] and name not in after["inline"]
+
+
+def test_every_call_of_apply_and_rollback_is_in_the_documented_policy(aws, generated):
+    """docs/apply-policy.json, apart from the scanner's read-only policy, covers every call,
+    on the resource the call names (the demo's roles live under /service-role/)."""
+    from iam_analyzer import stages
+    from iam_analyzer.collect.aws.session import Clients
+    from iam_analyzer.iam.api_actions import actions_for
+    from iam_analyzer.iam.evaluate import Request, Result, evaluate
+    from iam_analyzer.iam.policy import parse_policy
+    from tests.paths import ROOT
+
+    summary = json.loads((generated / "policies" / "summary.json").read_text())
+    entry = next(s for s in summary["functions"] if s["role"].endswith("/uploads-role"))
+    big = {"Version": "2012-10-17", "Statement": [
+        {"Sid": f"B{i}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::bucket-{i:04d}/*"}
+        for i in range(150)]}  # so that managed policies are created and deleted too
+    (generated / "policies" / entry["file"]).write_text(json.dumps(big))
+    clients = Clients(aws.session, endpoint_url=aws.endpoint_url)
+    calls = []
+    # the hook sees the serialised request: IAM's query protocol carries the parameters in its body
+    clients.add_hook(lambda service, op, request: calls.append((service, op, dict(request["body"]))))
+    snap = Snapshot.load(generated / "snapshot.json")
+    the_plan, _ = stages.apply_plan(snap, generated / "policies",
+                                    stages.PlanOptions(min_age_days=0, allow_partial=True))
+    outcome = stages.apply(clients, the_plan, generated / "backups", yes=True)
+    assert outcome.written
+    assert stages.rollback(clients, Path(outcome.backup), yes=True).written
+    policy = parse_policy(json.loads((ROOT / "docs" / "apply-policy.json").read_text()))
+    ops = {op for _, op, _ in calls}
+    assert {"PutRolePolicy", "DeleteRolePolicy", "CreatePolicy", "AttachRolePolicy", "DetachRolePolicy",
+            "DeletePolicy"} <= ops
+    for service, op, params in calls:
+        if "RoleName" in params:  # attach and detach are authorised on the role
+            resource = f"arn:aws:iam::{ACCOUNT}:role/service-role/{params['RoleName']}"
+        elif op == "CreatePolicy":
+            resource = f"arn:aws:iam::{ACCOUNT}:policy{params['Path']}{params['PolicyName']}"
+        else:
+            resource = params["PolicyArn"]
+        for action in actions_for(service, op).actions:
+            assert evaluate(Request(action, resource), [policy]).result is Result.ALLOW, (action, resource)

@@ -23,6 +23,7 @@ def iam_client(clients):
     c = clients.session.client("iam", region_name=clients.session.region_name or "us-east-1",
                                endpoint_url=clients.endpoint_url, config=clients.config)
     c.meta.events.unregister("after-call.iam", botocore.handlers.json_decode_policies)
+    c.meta.events.register("before-call", clients._before_call)  # the call log and hooks see these calls too
     return c
 
 
