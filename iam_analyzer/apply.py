@@ -59,11 +59,15 @@ def read_policies(folder: Path, snapshot: Snapshot) -> tuple[list[Generated], li
     the documents as generated). Raises ApplyError when the folder cannot be used."""
     from iam_analyzer.emit.inputs import load_policies
 
+    from iam_analyzer.inputs import InputError, load_json
+
     try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        results, notes = load_policies(folder, snapshot)
-    except (OSError, ValueError) as e:
-        raise ApplyError(str(e) if isinstance(e, ValueError) else f"{folder}: cannot read: {e}") from None
+        results, notes = load_policies(folder, snapshot)  # names summary.json and the place when it is wrong
+        summary = load_json(folder / "summary.json", "summary")
+    except (InputError, ValueError) as e:
+        raise ApplyError(str(e)) from None
+    except OSError as e:
+        raise ApplyError(f"{folder}: cannot read: {e.strerror or e}") from None
     entries = {s.get("function"): s for s in summary.get("functions", []) if isinstance(s, dict)}
     out = []
     for r in results:
@@ -83,6 +87,9 @@ def prepare(snapshot: Snapshot, folder: Path, options: PlanOptions) -> tuple[App
 
 
 def _unchanged_since_snapshot(live: RoleState, expected: RoleState) -> str | None:
+    if live.arn != expected.arn:
+        return (f"the role of that name here is {live.arn}, not the snapshot's: use credentials for the snapshot's "
+                f"account")
     if not live.same_grants(expected):
         return "its policies changed since the snapshot (scan again, generate again)"
     for arn, doc in expected.managed.items():
@@ -102,7 +109,11 @@ def run(clients, the_plan: ApplyPlan, backup_dir: Path, yes: bool, say: Say = la
     out = Outcome(refused=list(the_plan.refused), unchanged=list(the_plan.unchanged))
     ready: list[tuple[RoleState, RoleChange]] = []
     for rp in the_plan.changes:
-        live = writer.read_state(iam, rp.role.name)
+        try:
+            live = writer.read_state(iam, rp.role.name)
+        except writer.AWS_ERRORS as e:
+            out.refused.append(Refusal(rp.role.arn, f"cannot read the role ({writer.describe(e)})"))
+            continue
         why = _unchanged_since_snapshot(live, rp.expected)
         if why:
             out.refused.append(Refusal(rp.role.arn, why))
@@ -194,8 +205,12 @@ def rollback(clients, path: Path, yes: bool, say: Say = lambda m: None) -> Outco
     for state, created in roles:
         try:
             live = writer.read_state(iam, state.name)
-        except Exception as e:  # noqa: BLE001
-            out.refused.append(Refusal(state.arn, f"cannot read the role ({type(e).__name__}: {e})"))
+        except writer.AWS_ERRORS as e:
+            out.refused.append(Refusal(state.arn, f"cannot read the role ({writer.describe(e)})"))
+            continue
+        if live.arn != state.arn:
+            out.refused.append(Refusal(state.arn, f"the role of that name here is {live.arn}: use credentials for "
+                                                  f"the backup's account"))
             continue
         change = RoleChange(role=state.name, target=state, delete=[a for a in created if a not in state.attached])
         todo = steps(live, change)

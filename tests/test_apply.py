@@ -107,6 +107,13 @@ def test_apply_gives_exactly_the_generated_grants_and_rollback_restores_every_by
     r = _run("rollback", backup, "--yes", "--endpoint-url", aws.endpoint_url)
     assert r.exit_code == 0, r.output
     assert _raw_state(aws) == before
+    # and a fresh scan is the scan from before: the same roles, grants and customer policies
+    r = _run("scan", "--endpoint-url", aws.endpoint_url, "-o", generated / "restored.json")
+    assert r.exit_code == 0, r.output
+    grants = lambda s: ({r.arn: (sorted((p.name, json.dumps(p.document)) for p in r.inline_policies),  # noqa: E731
+                                 sorted(r.managed_policy_arns), r.permissions_boundary_arn) for r in s.roles()},
+                        sorted((p.arn, json.dumps(p.document)) for a in s.accounts for p in a.policies if not p.aws_managed))
+    assert grants(Snapshot.load(generated / "restored.json")) == grants(Snapshot.load(generated / "snapshot.json"))
     iam = aws.client("iam")
     assert not [p for p in iam.list_policies(Scope="Local")["Policies"] if p["Path"] == "/iam-analyzer/"]
 
@@ -274,3 +281,29 @@ def test_every_call_of_apply_and_rollback_is_in_the_documented_policy(aws, gener
             resource = params["PolicyArn"]
         for action in actions_for(service, op).actions:
             assert evaluate(Request(action, resource), [policy]).result is Result.ALLOW, (action, resource)
+
+
+# -- bad input: one line naming the file and the place, exit 2, nothing written -----------------
+
+
+def test_bad_backups_and_folders_are_one_line_and_exit_2(tmp_path):
+    not_json = tmp_path / "backup-a.json"
+    not_json.write_text('{"kind": "iam-analyzer-role-backup", ')
+    r = _run("rollback", not_json, "--yes")
+    assert r.exit_code == 2 and str(not_json) in r.output and "line 1" in r.output and "Traceback" not in r.output
+    wrong = tmp_path / "backup-b.json"
+    wrong.write_text(json.dumps({"kind": "iam-analyzer-role-backup", "schema_version": 1, "roles": [
+        {"arn": "arn:aws:iam::123456789012:role/x", "name": "x", "inline": [{"name": "p"}]}]}))
+    r = _run("rollback", wrong, "--yes")
+    assert r.exit_code == 2 and f"{wrong}: roles[0].inline[0]: needs 'name' and 'document_text'" in r.output
+    other = tmp_path / "backup-c.json"
+    other.write_text(json.dumps({"kind": "iam-analyzer-usage"}))
+    r = _run("rollback", other)
+    assert r.exit_code == 2 and "not a backup written by iam-analyzer apply" in r.output
+    (tmp_path / "policies").mkdir()
+    r = _run("apply", tmp_path / "policies")
+    assert r.exit_code == 2 and "no snapshot.json beside it" in r.output
+    (tmp_path / "snapshot.json").write_text(json.dumps(Snapshot().to_json()))
+    r = _run("apply", tmp_path / "policies")
+    assert r.exit_code == 2 and f"{tmp_path / 'policies' / 'summary.json'}: no such file" in r.output
+    assert "Traceback" not in r.output

@@ -156,3 +156,37 @@ def test_terraform_blocks_address_the_role_and_list_what_to_remove(repo):
     # a role no .tf file declares is named by its name
     api = (repo.parent / "out" / "terraform" / f"{NAMES['ApiRole']}.tf").read_text()
     assert f'role   = "{NAMES["ApiRole"]}"' in api
+
+
+def test_a_json_template_keeps_its_key_order_and_indentation(repo):
+    from iam_analyzer.collect.iac.loader import load_file, plain
+
+    infra = repo / "infra"
+    original = json.dumps(plain(load_file(TEMPLATE)), indent=4) + "\n"
+    (infra / "template.yaml").unlink()
+    (infra / "template.json").write_text(original)
+    code, output = _generate(repo)
+    assert code == 0, output
+    new = (infra / "template.json").read_text()
+    assert new.startswith('{\n    "AWSTemplateFormatVersion": "2010-09-09",\n    "Transform"')
+    assert list(json.loads(new)["Resources"]) == [k for k in json.loads(original)["Resources"] if k != "Extra"]
+    base = repo.parent / "base" / "template.json"
+    base.parent.mkdir()
+    base.write_text(original)
+    doc = _check(repo, infra / "template.json", base)
+    assert doc["new_access"] == [] and doc["removed_access"]
+
+
+def test_functions_the_templates_cannot_take_are_named_with_why(repo):
+    path = repo / "infra" / "template.yaml"
+    path.write_text(TEMPLATE.read_text().replace("      Role: !GetAtt WorkerRole.Arn",
+                                                 f"      Role: arn:aws:iam::{ACCT}:role/made-elsewhere"))
+    (repo / "infra" / "broken.yaml").write_text("Resources: [unclosed\n")
+    code, output = _generate(repo)
+    assert code == 0, output
+    assert f"{NAMES['Worker']}: no patch: its role is not declared in the template" in output
+    assert f"{NAMES['Api']}: patched in" in output
+    assert "broken.yaml" in output and "Traceback" not in output
+    r = CliRunner().invoke(main, ["generate", "--snapshot", str(repo.parent / "snapshot.json"), "--usage",
+                                  str(repo.parent / "usage.json"), "-o", str(repo.parent / "o2"), "--patch", "x.diff"])
+    assert r.exit_code == 2 and "--patch needs --template" in r.output

@@ -12,10 +12,21 @@ from __future__ import annotations
 
 import urllib.parse
 
+import botocore.exceptions
 import botocore.handlers
 
 from iam_analyzer.iam.managed_policies import is_aws_managed_arn
 from iam_analyzer.role_state import Document, RoleChange, RoleState
+
+
+AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
+
+
+def describe(e: BaseException) -> str:
+    if isinstance(e, botocore.exceptions.ClientError):
+        err = e.response.get("Error", {})
+        return f"{err.get('Code', 'ClientError')}: {err.get('Message', '')}"
+    return f"{type(e).__name__}: {e}"
 
 
 def iam_client(clients):
