@@ -21,6 +21,9 @@ from iam_analyzer.emit.patch.diff import unified
 from iam_analyzer.model import Snapshot
 
 
+GATE_FAILED = "the patch failed the gate"
+
+
 @dataclass
 class PatchOutcome:
     patched: list[dict] = field(default_factory=list)  # {"function", "template", "logical_id", "how", "removed"}
@@ -28,6 +31,11 @@ class PatchOutcome:
     files: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (original, patched)
     terraform: dict[str, str] = field(default_factory=dict)  # role name -> blocks to add
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed_gate(self) -> list[dict]:
+        """Functions found in a template whose patch the gate refused (a person must look)."""
+        return [r for r in self.refused if r["reason"].startswith(GATE_FAILED)]
 
     def as_dict(self) -> dict:
         return {"patched": self.patched, "refused": self.refused, "files": sorted(self.files),
@@ -171,7 +179,7 @@ def run(results: list, snapshot: Snapshot, template: Path) -> PatchOutcome:
             continue
         problems = verify(path, old, new, target.function_id, checked, fn.account_id, fn.region)
         if problems:
-            out.refused.append({"function": fn.arn, "reason": "the patch failed the gate: " + "; ".join(problems[:5])})
+            out.refused.append({"function": fn.arn, "reason": f"{GATE_FAILED}: " + "; ".join(problems[:5])})
             continue
         texts[path] = new
         out.files[str(path)] = (out.files.get(str(path), (old, old))[0], new)

@@ -177,7 +177,7 @@ def plan(snapshot: Snapshot, generated: list[Generated], options: PlanOptions | 
     fns_by_role: dict[str, list] = {}
     for f in snapshot.functions():
         fns_by_role.setdefault(f.role_arn, []).append(f)
-    wanted = {fns.role_arn for fns in snapshot.functions() if fns.arn in by_fn}
+    wanted = {f.role_arn for f in snapshot.functions() if f.arn in by_fn}
     out = ApplyPlan()
     if opt.roles:
         chosen = set()
@@ -241,13 +241,15 @@ def _refusal(role: Role, fns: list, by_fn: dict, opt: PlanOptions, now: datetime
         return f"managed by infrastructure code ({owner}): patch the template instead (generate --template)"
     for f in fns:
         g = by_fn.get(f.arn)
-        if g is None or not g.documents:
+        if g is None:
             return f"function {f.name} uses this role and has no generated policy in the folder"
-        if not g.verified:
-            return f"the generated policy of {f.name} was not verified"
         if g.verdict != "sufficient" and not (g.verdict == "partial" and opt.allow_partial):
             return f"the evidence for {f.name} is {g.verdict}" + (" (--allow-partial accepts partial evidence)"
                                                                   if g.verdict == "partial" else "")
+        if not g.documents:
+            return f"function {f.name} uses this role and has no generated policy in the folder"
+        if not g.verified:
+            return f"the generated policy of {f.name} was not verified"
     if opt.min_age_days > 0:
         age = _age_days(role.create_date or "", now)
         if age is None:

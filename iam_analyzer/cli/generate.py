@@ -90,5 +90,8 @@ def generate(snapshot_path, usage_path, functions, since, min_window, fmt, unver
             fail(str(e))
         for w in written:
             click.echo(f"wrote {w}", err=True)
+        if outcome.failed_gate:
+            click.echo(f"{len(outcome.failed_gate)} patch(es) failed the gate and were not written", err=True)
+            sys.exit(EXIT_FINDINGS)
     if not doc["all_verified"]:
         sys.exit(EXIT_FINDINGS)

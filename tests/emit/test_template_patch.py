@@ -190,3 +190,19 @@ def test_functions_the_templates_cannot_take_are_named_with_why(repo):
     r = CliRunner().invoke(main, ["generate", "--snapshot", str(repo.parent / "snapshot.json"), "--usage",
                                   str(repo.parent / "usage.json"), "-o", str(repo.parent / "o2"), "--patch", "x.diff"])
     assert r.exit_code == 2 and "--patch needs --template" in r.output
+
+
+def test_a_patch_that_would_grant_more_than_the_template_is_not_written(repo):
+    """Drift: the deployed role grants s3:* but the template in the repository no longer does.
+    The policy generated from the account keeps S3 grants it cannot prove unused; written into
+    this template they would be new access, so the gate refuses that patch."""
+    path = repo / "infra" / "template.yaml"
+    drifted = TEMPLATE.read_text().replace('Action: ["dynamodb:*", "s3:*"]', 'Action: ["dynamodb:*"]')
+    path.write_text(drifted)
+    code, output = _generate(repo)
+    assert code == 1, output
+    assert f"{NAMES['Api']}: no patch: the patch failed the gate: new access: s3:" in output
+    assert "1 patch(es) failed the gate and were not written" in output
+    new = path.read_text()
+    assert 'Action: ["dynamodb:*"]' in new and "DynamoDBReadPolicy" in new  # the function's part is untouched
+    assert "ManagedPolicyArns" not in new  # the worker's role was patched
