@@ -90,7 +90,7 @@ def _still_used_templates(path: Path, text: str, target, documents: list[dict], 
     return keep
 
 
-def verify(path: Path, old: str, new: str, function_id: str, results: list, account: str, region: str) -> list[str]:
+def verify(path: Path, old: str, new: str, target, results: list, account: str, region: str) -> list[str]:
     """Why the patched text is not safe (empty: it is): the gate against the original, then
     every kept permission of the generator on the patched role."""
     from iam_analyzer.check import CheckRequest
@@ -108,8 +108,10 @@ def verify(path: Path, old: str, new: str, function_id: str, results: list, acco
         problems += [f"new access: {', '.join(a.actions[:5])} on {', '.join(a.resources[:3])}" for a in res.new_access]
         problems += [f"new lint error: {f.message}" for f in res.findings if f.source == "lint" and f.severity == "high"]
         snap = res.head.snapshot
-        fn = next((f for f in snap.functions() if f.location and f.location.logical_id == function_id), None)
-        role = snap.find_role(fn.role_arn) if fn else None
+        fn = next((f for f in snap.functions() if target.function_id and f.location
+                   and f.location.logical_id == target.function_id), None)
+        role = snap.find_role(fn.role_arn) if fn else next(
+            (r for r in snap.roles() if target.role_id and r.location and r.location.logical_id == target.role_id), None)
         if role is None:
             return problems + ["the patched template no longer declares the function's role"]
         policies = role_policies(snap, role)
@@ -140,7 +142,7 @@ def run(results: list, snapshot: Snapshot, template: Path) -> PatchOutcome:
         if fn.arn not in tightened:
             out.refused.append({"function": fn.arn, "reason": f"not tightened ({r.evidence_dict()['verdict']} evidence)"})
             continue
-        target = locate.find(fn, templates) if templates else None
+        target = locate.find(fn, templates, snapshot.find_role(fn.role_arn)) if templates else None
         if target is None:
             if tf_files:
                 _terraform(out, r, by_role, tightened, tf_files)
@@ -177,7 +179,7 @@ def run(results: list, snapshot: Snapshot, template: Path) -> PatchOutcome:
         except (cloudformation.PatchError, ValueError) as e:
             out.refused.append({"function": fn.arn, "reason": f"{path}: cannot patch: {e}"})
             continue
-        problems = verify(path, old, new, target.function_id, checked, fn.account_id, fn.region)
+        problems = verify(path, old, new, target, checked, fn.account_id, fn.region)
         if problems:
             out.refused.append({"function": fn.arn, "reason": f"{GATE_FAILED}: " + "; ".join(problems[:5])})
             continue

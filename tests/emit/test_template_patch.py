@@ -206,3 +206,24 @@ def test_a_patch_that_would_grant_more_than_the_template_is_not_written(repo):
     new = path.read_text()
     assert 'Action: ["dynamodb:*"]' in new and "DynamoDBReadPolicy" in new  # the function's part is untouched
     assert "ManagedPolicyArns" not in new  # the worker's role was patched
+
+
+def test_a_role_declared_without_its_function_is_found_by_the_roles_own_stack_tags(repo):
+    path = repo / "infra" / "template.yaml"
+    text = TEMPLATE.read_text()
+    worker = text[text.index("  Worker:\n"):text.index("  WorkerRole:\n")]
+    path.write_text(text.replace(worker, ""))  # the function is deployed from another stack
+    snap_path = repo.parent / "snapshot.json"
+    data = json.loads(snap_path.read_text())
+    for f in data["accounts"][0]["functions"]:
+        if f["name"] == NAMES["Worker"]:
+            f["tags"] = {}
+    for r in data["accounts"][0]["roles"]:
+        if r["name"] == NAMES["WorkerRole"]:
+            r["tags"] = {"aws:cloudformation:stack-name": "orders", "aws:cloudformation:logical-id": "WorkerRole"}
+    snap_path.write_text(json.dumps(data))
+    code, output = _generate(repo)
+    assert code == 0, output
+    assert f"{NAMES['Worker']}: patched in {path} (role stack tags)" in output
+    new = path.read_text()
+    assert "ManagedPolicyArns" not in new and f"PolicyName: {NAMES['Worker']}-least-privilege" in new

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iam_analyzer.model import Function
+from iam_analyzer.model import Function, Role
 from iam_analyzer.role_state import LOGICAL_ID_TAG, STACK_NAME_TAG
 
 SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -35,7 +35,7 @@ class Template:
 @dataclass
 class Target:
     template: Template
-    function_id: str  # logical id of the function
+    function_id: str | None  # logical id of the function (None: only its role is in the template)
     kind: str  # sam | cloudformation
     role_id: str | None = None  # the AWS::IAM::Role's logical id when the template declares it
     how: str = ""  # how it was found: "stack tags" | "function name"
@@ -111,7 +111,21 @@ def _ref_id(value) -> str | None:
     return None
 
 
-def find(fn: Function, templates: list[Template]) -> Target | None:
+def _by_role_tags(role: Role | None, templates: list[Template]) -> Target | None:
+    """The role's own stack tags, when the function was not found (declared elsewhere)."""
+    logical = role.tags.get(LOGICAL_ID_TAG) if role else None
+    if not logical:
+        return None
+    hits = [t for t in templates if isinstance(t.data["Resources"].get(logical), dict)
+            and t.data["Resources"][logical].get("Type") == ROLE]
+    if len(hits) > 1:
+        hits = [t for t in hits if t.stack == role.tags.get(STACK_NAME_TAG)] or hits
+    return Target(hits[0], None, "cloudformation", logical, "role stack tags") if len(hits) == 1 else None
+
+
+def find(fn: Function, templates: list[Template], role: Role | None = None) -> Target | None:
+    """The template and resources of a deployed function (``role``: its role, whose own stack
+    tags are tried when the function is found in no template)."""
     logical = fn.tags.get(LOGICAL_ID_TAG)
     hits: list[tuple[Template, str, str]] = []
     if logical:
@@ -123,7 +137,7 @@ def find(fn: Function, templates: list[Template]) -> Target | None:
         hits = [(t, k, "function name") for t in templates for k, v in _functions(t).items()
                 if isinstance(v.get("Properties"), dict) and v["Properties"].get("FunctionName") == fn.name]
     if len(hits) != 1:
-        return None
+        return _by_role_tags(role, templates)
     t, fid, how = hits[0]
     res = t.data["Resources"][fid]
     props = res.get("Properties") if isinstance(res.get("Properties"), dict) else {}
