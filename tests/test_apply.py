@@ -307,3 +307,18 @@ def test_bad_backups_and_folders_are_one_line_and_exit_2(tmp_path):
     r = _run("apply", tmp_path / "policies")
     assert r.exit_code == 2 and f"{tmp_path / 'policies' / 'summary.json'}: no such file" in r.output
     assert "Traceback" not in r.output
+
+
+def test_a_role_of_another_account_is_refused(aws, generated):
+    """An Organization snapshot holds roles of member accounts: credentials for this account
+    must not write to a role of the same name here."""
+    path = generated / "snapshot.json"
+    arn = f"arn:aws:iam::{ACCOUNT}:role/service-role/uploads-role"
+    path.write_text(path.read_text().replace(arn, arn.replace(ACCOUNT, "999999999999")))
+    before = _raw_state(aws)
+    r = _run("apply", generated / "policies", "--role", "uploads-role", "--min-age", 0, "--allow-partial", "--yes",
+             "--json", "--endpoint-url", aws.endpoint_url)
+    out = json.loads(r.output)
+    assert r.exit_code == 1 and out["written"] == [] and out["backup"] is None
+    assert f"the role of that name here is {arn}, not the snapshot's" in out["refused"][0]["reason"]
+    assert _raw_state(aws) == before

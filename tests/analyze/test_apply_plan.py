@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from iam_analyzer.analyze.apply_plan import INLINE_NAME, Generated, PlanOptions, plan
 from iam_analyzer.model import Account, Function, InlinePolicy, ManagedPolicy, Role, Snapshot
 
@@ -127,3 +130,20 @@ def test_a_role_already_as_generated_is_left_alone():
     a = fn("a", "app")
     p = run(snap([a], [role("app", inline=[(INLINE_NAME, NARROW)])]), [gen(a)])
     assert not p.changes and p.unchanged == [f"arn:aws:iam::{ACCT}:role/app"]
+
+
+@settings(max_examples=60)
+@given(st.lists(st.tuples(st.sampled_from(["s3:GetObject", "sqs:SendMessage", "dynamodb:Query"]),
+                          st.text("abcdefghij0123456789-", min_size=1, max_size=120)), min_size=1, max_size=300),
+       st.booleans())
+def test_split_keeps_every_statement_once_within_the_limit_and_denies_in_each(items, with_deny):
+    from iam_analyzer.analyze.apply_plan import MANAGED_LIMIT, _split
+
+    allows = [{"Sid": f"S{i}", "Effect": "Allow", "Action": a, "Resource": f"arn:aws:s3:::{r}/*"}
+              for i, (a, r) in enumerate(items)]
+    denies = [{"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}] if with_deny else []
+    parts = _split(doc(*allows, *denies))
+    assert parts is not None
+    assert [s for p in parts for s in p["Statement"] if s["Effect"] == "Allow"] == allows
+    assert all(len(json.dumps(p, separators=(",", ":"))) <= MANAGED_LIMIT for p in parts)
+    assert all([s for s in p["Statement"] if s["Effect"] == "Deny"] == denies for p in parts)
