@@ -172,14 +172,17 @@ def run(results: list, snapshot: Snapshot, template: Path) -> PatchOutcome:
         else:
             documents, checked = r.documents, [r]
         old = texts.get(path) or path.read_text(encoding="utf-8")
-        keep = _still_used_templates(path, old, target, documents, fn.account_id, fn.region) \
-            if target.kind == "sam" else set()
         try:
+            keep = _still_used_templates(path, old, target, documents, fn.account_id, fn.region) \
+                if target.kind == "sam" else set()
             new, removed = cloudformation.patch_text(old, target, documents, keep, f"{fn.name}-least-privilege")
-        except (cloudformation.PatchError, ValueError) as e:
-            out.refused.append({"function": fn.arn, "reason": f"{path}: cannot patch: {e}"})
+        except Exception as e:  # noqa: BLE001 - ruamel's and the reader's errors alike: this function only
+            out.refused.append({"function": fn.arn, "reason": f"{path}: cannot patch: {type(e).__name__}: {e}"})
             continue
-        problems = verify(path, old, new, target, checked, fn.account_id, fn.region)
+        try:
+            problems = verify(path, old, new, target, checked, fn.account_id, fn.region)
+        except Exception as e:  # noqa: BLE001 - an unreadable patch is a refusal, never a traceback
+            problems = [f"the gate could not read the patched template ({type(e).__name__}: {str(e)[:200]})"]
         if problems:
             out.refused.append({"function": fn.arn, "reason": f"{GATE_FAILED}: " + "; ".join(problems[:5])})
             continue
