@@ -204,7 +204,7 @@ _SCHEMAS: dict[str, dict] = {}
 
 def shipped_schema(name: str) -> dict:
     if name not in _SCHEMAS:
-        from iam_analyzer.schema import load
+        from iam_analyzer.schema_files import load
 
         _SCHEMAS[name] = load(name)
     return _SCHEMAS[name]
