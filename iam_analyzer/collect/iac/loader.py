@@ -247,7 +247,12 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH,
 def read_bounded(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most ``max_bytes`` (a FIFO, a device or a link to one
     is refused, never read forever). Raises ``LoadError`` or ``OSError``."""
+    from iam_analyzer.inputs import special_reason
+
     p = Path(path)
+    why = special_reason(p)
+    if why:
+        raise LoadError(why)
     st = p.stat()
     if not stat.S_ISREG(st.st_mode):
         raise LoadError("not a regular file: refused")
