@@ -125,6 +125,9 @@ def run(req: CheckRequest) -> CheckResult:
                      f"(give --snapshot of the account): {', '.join(head.unknown_managed_policies[:5])}")
     if head.unresolved:
         notes.append(f"{len(head.unresolved)} value(s) known only at deployment were read as \"*\" (see --param)")
+    # What the readers could not follow (nested stacks outside the folder or in a loop, includes,
+    # budgets reached) is said, never dropped in silence; unknown managed policies are summed up above.
+    notes.extend(w for w in head.warnings if not w.startswith("managed policy "))
     lap("read_head")
     base_res, base_roots, base_kind = _read_base(req, managed, read_paths)
     lap("read_base")

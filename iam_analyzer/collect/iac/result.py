@@ -94,6 +94,7 @@ class Parts:
     construct_paths: dict[tuple[str, str], str] = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    nested_read: int = 0  # nested stacks read into these parts (bounded: templates.MAX_NESTED_STACKS)
 
     def extend(self, other: "Parts") -> None:
         for f in ("functions", "roles", "users", "groups", "policies", "attachments", "links", "env",

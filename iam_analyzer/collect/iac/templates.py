@@ -21,6 +21,7 @@ from .resolve import Stack
 from .result import Parts
 
 MAX_NESTING = 5
+MAX_NESTED_STACKS = 200  # nested stacks read under one top-level template (CloudFormation allows 2,500 in a tree)
 
 
 class TemplateError(ValueError):
@@ -90,8 +91,13 @@ def template_kind(data: Any) -> str | None:
 
 
 def read_template(path: str, data: dict, stack_name: str, parts: Parts, *, account: str, region: str,
-                  partition: str, params: dict[str, Any], depth: int = 0) -> str:
-    """Read one template into ``parts``; returns its kind. Raises ``TemplateError``/``SamError``."""
+                  partition: str, params: dict[str, Any], depth: int = 0, chain: tuple[Path, ...] = (),
+                  root: Path | None = None) -> str:
+    """Read one template into ``parts``; returns its kind. Raises ``TemplateError``/``SamError``.
+
+    ``chain`` holds the templates above this one (a nested stack that names one of them is a
+    loop, refused); nested templates must lie inside ``root`` (the top template's folder by
+    default), after resolving links, so a template cannot make the reader open files outside it."""
     kind = template_kind(data)
     if kind is None:
         raise TemplateError("no Resources with a Type: not a CloudFormation template")
@@ -114,12 +120,15 @@ def read_template(path: str, data: dict, stack_name: str, parts: Parts, *, accou
     locate = _Locator(path, source, kind == "sam")
     reader = StackReader(stack, locate, parts)
     reader.read()
-    _nested(path, stack, parts, locate, account=account, region=region, partition=partition, depth=depth)
+    here = Path(path).resolve()
+    _nested(path, stack, parts, locate, account=account, region=region, partition=partition, depth=depth,
+            chain=chain + (here,), root=root or here.parent)
     parts.unresolved.extend(stack.unresolved)
     return kind
 
 
-def _nested(path: str, stack: Stack, parts: Parts, locate: _Locator, *, account: str, region: str, partition: str, depth: int) -> None:
+def _nested(path: str, stack: Stack, parts: Parts, locate: _Locator, *, account: str, region: str, partition: str,
+            depth: int, chain: tuple[Path, ...], root: Path) -> None:
     for logical, res in stack.resources.items():
         if not isinstance(res, dict) or res.get("Type") != "AWS::CloudFormation::Stack":
             continue
@@ -143,12 +152,26 @@ def _nested(path: str, stack: Stack, parts: Parts, locate: _Locator, *, account:
         if not child_path.is_file():
             parts.warnings.append(f"{path}: line {line}: nested stack {logical}: {child} not found")
             continue
+        real = child_path.resolve()
+        if real in chain:
+            parts.warnings.append(f"{path}: line {line}: nested stack {logical}: {child} is a template above it "
+                                  "(a loop): not read")
+            continue
+        if not real.is_relative_to(root):
+            parts.warnings.append(f"{path}: line {line}: nested stack {logical}: {child} lies outside {root}: not read")
+            continue
+        parts.nested_read += 1
+        if parts.nested_read > MAX_NESTED_STACKS:
+            if parts.nested_read == MAX_NESTED_STACKS + 1:
+                parts.warnings.append(f"{path}: line {line}: more than {MAX_NESTED_STACKS} nested stacks: "
+                                      "the rest are not read")
+            continue
         values = stack.resolve(props.get("Parameters") or {}, line)
         child_params = {str(k): v for k, v in values.items()} if isinstance(values, dict) else {}
         try:
             data = load_file(child_path)
             read_template(str(child_path), data, f"{stack.name}-{logical}-*", parts, account=account, region=region,
-                          partition=partition, params=child_params, depth=depth + 1)
+                          partition=partition, params=child_params, depth=depth + 1, chain=chain, root=root)
         except (LoadError, TemplateError, sam.SamError, OSError) as e:
             parts.warnings.append(f"{child_path}: {e}")
 
