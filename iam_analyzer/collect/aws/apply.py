@@ -46,24 +46,25 @@ def _text(raw) -> str:
     return json.dumps(raw)  # a client that decoded it anyway: the parsed form, still comparable
 
 
-def _pages(iam, method: str, key: str, **kw) -> list:
-    return [x for page in iam.get_paginator(method).paginate(**kw) for x in page[key]]
+def _pages(paginator, key: str, **kw) -> list:
+    return [x for page in paginator.paginate(**kw) for x in page[key]]
 
 
-def read_state(iam, role_name: str) -> RoleState:
+def read_state(client, role_name: str) -> RoleState:
     """The role's grants as IAM holds them now (inline texts, attachments, boundary,
     attached customer managed documents). Raises botocore errors (NoSuchEntity ...)."""
-    role = iam.get_role(RoleName=role_name)["Role"]
+    role = client.get_role(RoleName=role_name)["Role"]
     inline = {}
-    for name in _pages(iam, "list_role_policies", "PolicyNames", RoleName=role_name):
-        inline[name] = Document(_text(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]))
-    attached = [a["PolicyArn"] for a in _pages(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role_name)]
+    for name in _pages(client.get_paginator("list_role_policies"), "PolicyNames", RoleName=role_name):
+        inline[name] = Document(_text(client.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]))
+    attached = [a["PolicyArn"] for a in _pages(client.get_paginator("list_attached_role_policies"), "AttachedPolicies",
+                                                     RoleName=role_name)]
     managed = {}
     for arn in attached:
         if is_aws_managed_arn(arn):  # not the account's to change: not compared
             continue
-        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-        managed[arn] = Document(_text(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]))
+        version = client.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        managed[arn] = Document(_text(client.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]))
     boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
     created = role.get("CreateDate")
     return RoleState(arn=role["Arn"], name=role_name, inline=inline, attached=attached, boundary=boundary,
@@ -71,53 +72,53 @@ def read_state(iam, role_name: str) -> RoleState:
                      tags={t["Key"]: t["Value"] for t in role.get("Tags") or []})
 
 
-def policy_exists(iam, arn: str) -> bool:
+def policy_exists(client, arn: str) -> bool:
     try:
-        iam.get_policy(PolicyArn=arn)
+        client.get_policy(PolicyArn=arn)
         return True
-    except iam.exceptions.NoSuchEntityException:
+    except client.exceptions.NoSuchEntityException:
         return False
 
 
-def write(iam, current: RoleState, change: RoleChange, exact: bool = False) -> None:
+def write(client, current: RoleState, change: RoleChange, exact: bool = False) -> None:
     """Make the role's grants ``change.target``: add first, then remove. An inline policy
     whose document is already the target's is left alone, unless ``exact`` (rollback) asks
     for the same text too."""
     t, name = change.target, change.role
     for p in change.create:
-        if not policy_exists(iam, p.arn):
-            iam.create_policy(PolicyName=p.name, Path=p.path, PolicyDocument=p.document.text,
+        if not policy_exists(client, p.arn):
+            client.create_policy(PolicyName=p.name, Path=p.path, PolicyDocument=p.document.text,
                               Description="least-privilege policy written by iam-analyzer apply")
     for k, doc in t.inline.items():
         have = current.inline.get(k)
         if have is None or have.document != doc.document or (exact and have.text != doc.text):
-            iam.put_role_policy(RoleName=name, PolicyName=k, PolicyDocument=doc.text)
+            client.put_role_policy(RoleName=name, PolicyName=k, PolicyDocument=doc.text)
     for arn in t.attached:
         if arn not in current.attached:
-            iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+            client.attach_role_policy(RoleName=name, PolicyArn=arn)
     for arn in current.attached:
         if arn not in t.attached:
-            iam.detach_role_policy(RoleName=name, PolicyArn=arn)
+            client.detach_role_policy(RoleName=name, PolicyArn=arn)
     for k in current.inline:
         if k not in t.inline:
-            iam.delete_role_policy(RoleName=name, PolicyName=k)
+            client.delete_role_policy(RoleName=name, PolicyName=k)
     if t.boundary != current.boundary:
         if t.boundary:
-            iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=t.boundary)
+            client.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=t.boundary)
         else:
-            iam.delete_role_permissions_boundary(RoleName=name)
+            client.delete_role_permissions_boundary(RoleName=name)
     for arn in change.delete:
-        delete_policy(iam, arn)
+        delete_policy(client, arn)
 
 
-def delete_policy(iam, arn: str) -> None:
+def delete_policy(client, arn: str) -> None:
     """Delete a customer managed policy this tool created, once nothing uses it (its
     non-default versions first, as IAM requires). A policy still attached elsewhere stays."""
-    if not policy_exists(iam, arn):
+    if not policy_exists(client, arn):
         return
-    if iam.get_policy(PolicyArn=arn)["Policy"].get("AttachmentCount", 0):
+    if client.get_policy(PolicyArn=arn)["Policy"].get("AttachmentCount", 0):
         return
-    for v in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+    for v in client.list_policy_versions(PolicyArn=arn)["Versions"]:
         if not v["IsDefaultVersion"]:
-            iam.delete_policy_version(PolicyArn=arn, VersionId=v["VersionId"])
-    iam.delete_policy(PolicyArn=arn)
+            client.delete_policy_version(PolicyArn=arn, VersionId=v["VersionId"])
+    client.delete_policy(PolicyArn=arn)

@@ -36,6 +36,15 @@ SCANNER: dict[str, tuple[str, ...]] = {
                "get_table_metadata", "get_work_group"),
 }
 
+# The only writer (collect/aws/apply.py: apply and rollback), apart from the read-only scanner;
+# its permissions are docs/apply-policy.json.
+WRITER: dict[str, tuple[str, ...]] = {
+    "iam": ("get_role", "list_role_policies", "get_role_policy", "list_attached_role_policies", "get_policy",
+            "get_policy_version", "list_policy_versions", "create_policy", "delete_policy", "delete_policy_version",
+            "put_role_policy", "delete_role_policy", "attach_role_policy", "detach_role_policy",
+            "put_role_permissions_boundary", "delete_role_permissions_boundary"),
+}
+
 # Operations moto does not implement, answered in the tests by botocore's Stubber instead
 # (DESIGN.md: moto lacks LookupEvents, Access Advisor and CloudTrail Lake queries).
 STUBBED: frozenset[tuple[str, str]] = frozenset({
@@ -46,8 +55,8 @@ STUBBED: frozenset[tuple[str, str]] = frozenset({
 
 
 def services() -> list[str]:
-    return sorted(SCANNER)
+    return sorted(set(SCANNER) | set(WRITER))
 
 
 def operations() -> list[tuple[str, str]]:
-    return sorted((s, op) for s, ops in SCANNER.items() for op in ops)
+    return sorted({(s, op) for table in (SCANNER, WRITER) for s, ops in table.items() for op in ops})
