@@ -16,10 +16,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from typing import TYPE_CHECKING
+
 from iam_analyzer import __version__
-from iam_analyzer.analyze.apply_plan import ApplyPlan, Generated, PlanOptions, Refusal, plan
 from iam_analyzer.model import Snapshot
-from iam_analyzer.role_state import BACKUP_KIND, BACKUP_SCHEMA_VERSION, RoleChange, RoleState, steps
+from iam_analyzer.role_state import BACKUP_KIND, BACKUP_SCHEMA_VERSION, Refusal, RoleChange, RoleState, steps
+
+if TYPE_CHECKING:  # stages imports this module at start-up: the planner is imported when used
+    from iam_analyzer.analyze.apply_plan import ApplyPlan, Generated, PlanOptions
 
 Say = Callable[[str], None]
 
@@ -57,8 +61,8 @@ class Outcome:
 def read_policies(folder: Path, snapshot: Snapshot) -> tuple[list[Generated], list[str]]:
     """The generated policies of a folder from ``generate`` or ``audit`` (JSON format only:
     the documents as generated). Raises ApplyError when the folder cannot be used."""
+    from iam_analyzer.analyze.apply_plan import Generated
     from iam_analyzer.emit.inputs import load_policies
-
     from iam_analyzer.inputs import InputError, load_json
 
     try:
@@ -82,6 +86,8 @@ def read_policies(folder: Path, snapshot: Snapshot) -> tuple[list[Generated], li
 
 
 def prepare(snapshot: Snapshot, folder: Path, options: PlanOptions) -> tuple[ApplyPlan, list[str]]:
+    from iam_analyzer.analyze.apply_plan import plan
+
     generated, notes = read_policies(folder, snapshot)
     return plan(snapshot, generated, options), notes
 

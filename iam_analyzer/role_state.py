@@ -101,6 +101,14 @@ class RoleState:
 
 
 @dataclass
+class Refusal:
+    """A role that apply or rollback does not touch, and why."""
+
+    role: str  # ARN (or the name asked for)
+    reason: str
+
+
+@dataclass
 class RoleChange:
     """Make a role's grants ``target``: what apply (and, reversed, rollback) writes."""
 

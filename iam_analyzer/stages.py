@@ -309,12 +309,12 @@ def check(req: CheckRequest) -> CheckResult:
 # -- apply and rollback (the only stage that writes to an account) ---------------------------
 
 from iam_analyzer.apply import ApplyError, ApplyInterrupted, Outcome  # noqa: E402,F401
-from iam_analyzer.analyze.apply_plan import PlanOptions  # noqa: E402,F401
 
 
-def apply_plan(snapshot: Snapshot, policies_dir: Path, options: PlanOptions):
-    """What ``apply`` would change and what it refuses (pure: no AWS). Returns (ApplyPlan, notes);
-    raises ApplyError for a policies folder that cannot be used. See iam_analyzer/apply.py."""
+def apply_plan(snapshot: Snapshot, policies_dir: Path, options):
+    """What ``apply`` would change and what it refuses (pure: no AWS), for
+    ``analyze.apply_plan.PlanOptions``. Returns (ApplyPlan, notes); raises ApplyError for a
+    policies folder that cannot be used. See iam_analyzer/apply.py."""
     from iam_analyzer.apply import prepare
 
     return prepare(snapshot, Path(policies_dir), options)

@@ -246,6 +246,7 @@ def test_every_call_of_apply_and_rollback_is_in_the_documented_policy(aws, gener
     """docs/apply-policy.json, apart from the scanner's read-only policy, covers every call,
     on the resource the call names (the demo's roles live under /service-role/)."""
     from iam_analyzer import stages
+    from iam_analyzer.analyze.apply_plan import PlanOptions
     from iam_analyzer.collect.aws.session import Clients
     from iam_analyzer.iam.api_actions import actions_for
     from iam_analyzer.iam.evaluate import Request, Result, evaluate
@@ -264,7 +265,7 @@ def test_every_call_of_apply_and_rollback_is_in_the_documented_policy(aws, gener
     clients.add_hook(lambda service, op, request: calls.append((service, op, dict(request["body"]))))
     snap = Snapshot.load(generated / "snapshot.json")
     the_plan, _ = stages.apply_plan(snap, generated / "policies",
-                                    stages.PlanOptions(min_age_days=0, allow_partial=True))
+                                    PlanOptions(min_age_days=0, allow_partial=True))
     outcome = stages.apply(clients, the_plan, generated / "backups", yes=True)
     assert outcome.written
     assert stages.rollback(clients, Path(outcome.backup), yes=True).written

@@ -28,7 +28,7 @@ from iam_analyzer.analyze.generate.shaping import INLINE_LIMIT, role_union
 from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam.managed_policies import is_aws_managed_arn
 from iam_analyzer.model import Role, Snapshot
-from iam_analyzer.role_state import STACK_TAGS, Document, NewPolicy, RoleChange, RoleState
+from iam_analyzer.role_state import STACK_TAGS, Document, NewPolicy, Refusal, RoleChange, RoleState
 
 MANAGED_LIMIT = 6_144  # characters, whitespace excluded, for a customer managed policy
 ATTACHMENT_LIMIT = 10  # managed policies per role (IAM's default quota)
@@ -61,12 +61,6 @@ class RolePlan:
     functions: list[str]
     expected: RoleState  # as the snapshot saw it: the live role must still be this
     change: RoleChange
-
-
-@dataclass
-class Refusal:
-    role: str  # ARN (or the name asked for)
-    reason: str
 
 
 @dataclass

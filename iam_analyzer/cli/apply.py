@@ -66,6 +66,7 @@ def apply(policies_dir, snapshot_path, roles, yes, backup_dir, allow_partial, mi
     Permissions needed: docs/apply-policy.json (the scanner's stay read-only).
     """
     from iam_analyzer import stages
+    from iam_analyzer.analyze.apply_plan import PlanOptions
     from iam_analyzer.apply import default_backup_dir
 
     folder = Path(policies_dir)
@@ -75,7 +76,7 @@ def apply(policies_dir, snapshot_path, roles, yes, backup_dir, allow_partial, mi
             fail(f"{folder}: no snapshot.json beside it: pass --snapshot (the snapshot the policies were generated from)")
         snapshot_path = str(guess)
     snap = load_snapshot(snapshot_path)
-    opts = stages.PlanOptions(roles=tuple(roles), allow_partial=allow_partial, min_age_days=min_age,
+    opts = PlanOptions(roles=tuple(roles), allow_partial=allow_partial, min_age_days=min_age,
                               managed_tags=tuple(managed_tags))
     try:
         the_plan, notes = stages.apply_plan(snap, folder, opts)
