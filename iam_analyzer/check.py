@@ -33,6 +33,9 @@ class CheckRequest:
     config_path: str | None = None
     rule_dirs: tuple = ()
     cwd: str = "."
+    stack_name: str | None = None  # --stack-name: the stack every template deploys as
+    config_env: str = "default"  # --config-env: the samconfig environment that names stacks
+    baseline: set | None = None  # --baseline: fingerprints of findings accepted when the gate was adopted
 
 
 @dataclass
@@ -56,7 +59,7 @@ class CheckResult:
         from iam_analyzer.analyze.gate import at_or_above
 
         why = []
-        hits = [f for f in self.findings if at_or_above(f.severity, fail_on)]
+        hits = [f for f in self.findings if at_or_above(f.severity, fail_on) and not f.baseline]
         if hits:
             why.append(f"{len(hits)} finding(s) at or above {fail_on}")
         if self.would_break:
@@ -64,6 +67,50 @@ class CheckResult:
         if fail_on_new_access and self.new_access:
             why.append(f"new access in {len({a.role for a in self.new_access})} role(s)")
         return why
+
+
+BASELINE_KIND = "iam-analyzer-baseline"
+
+
+def read_baseline(path: str) -> set[str]:
+    """Fingerprints recorded by ``--write-baseline``. Raises ValueError (one line, naming the
+    file and the place) for anything else."""
+    from iam_analyzer.inputs import InputError, load_json
+
+    try:
+        doc = load_json(path, "findings")
+    except InputError as e:
+        raise ValueError(str(e)) from None
+    except OSError as e:
+        raise ValueError(f"{path}: cannot read: {e.strerror or e}") from None
+    if not isinstance(doc, dict) or doc.get("kind") != BASELINE_KIND:
+        raise ValueError(f"{path}: not a baseline written by check --write-baseline (no \"kind\": \"{BASELINE_KIND}\")")
+    items = doc.get("findings")
+    if not isinstance(items, list):
+        raise ValueError(f"{path}: findings: expected a list")
+    out = set()
+    for i, it in enumerate(items):
+        fp = it.get("fingerprint") if isinstance(it, dict) else None
+        if not isinstance(fp, str):
+            raise ValueError(f"{path}: findings[{i}].fingerprint: expected a string")
+        out.add(fp)
+    return out
+
+
+def write_baseline(path: str, result: "CheckResult") -> None:
+    """Today's findings by fingerprint (with rule, subject and place for a reader of the file)."""
+    import json
+
+    from iam_analyzer import __version__
+    from iam_analyzer.emit.check_report import display_path
+    from iam_analyzer.outputs import write_text
+
+    items = sorted(({"fingerprint": f.fingerprint, "rule": f.rule, "subject": f.subject,
+                     "path": display_path(f.path), "line": f.line} for f in result.findings),
+                   key=lambda d: (d["path"] or "", d["line"] or 0, d["rule"], d["fingerprint"]))
+    doc = {"kind": BASELINE_KIND, "version": 1, "tool": {"name": "iam-analyzer", "version": __version__},
+           "findings": items}
+    write_text(path, json.dumps(doc, indent=1) + "\n")
 
 
 def template_like(paths: list[str]) -> list[str]:
@@ -74,19 +121,47 @@ def template_like(paths: list[str]) -> list[str]:
     return [p for p in paths if os.path.isdir(p) or (os.path.isfile(p) and _looks_relevant(Path(p)))]
 
 
-def _read_base(req: CheckRequest, managed, read_paths):
-    """(IacResult, roots, kind) of the base, or (None, [], None) without one."""
+def _naming(req: CheckRequest, root: str, where=None):
+    from iam_analyzer.collect.iac import StackNaming
+
+    return StackNaming(root=root, stack_name=req.stack_name, config_env=req.config_env, where=where)
+
+
+def _head_path(file: str, roots: list[str], head_paths: list[str]) -> str | None:
+    """Where the head has the base's ``file``: the same place inside the matching input
+    argument (a file given for a file, a folder's contents for a folder)."""
+    from iam_analyzer.analyze.diff import place
+    from iam_analyzer.model import SourceLocation
+
+    pl = place(SourceLocation(file), roots)
+    if pl is None or not head_paths:
+        return None
+    i, inner = pl
+    head = head_paths[min(i, len(head_paths) - 1)]
+    if not inner:
+        return head
+    if os.path.isdir(head):
+        return os.path.join(head, inner)
+    return head if os.path.basename(head) == inner else os.path.join(os.path.dirname(head), inner)
+
+
+def _read_base(req: CheckRequest, managed, read_paths, head_paths: list[str], root: str):
+    """(IacResult, roots, kind) of the base, or (None, [], None) without one. The base's stacks
+    get the names the head's have at the same place (collect/iac/identity.py), whatever
+    folder the base is read from."""
     from iam_analyzer.collect import git_base
 
     if not req.base:
         return None, [], None
     local = req.base if os.path.isabs(req.base) else os.path.join(req.cwd, req.base)
     if os.path.exists(local):
-        return read_paths([local], req.params, req.account, req.region, managed), [local], "path"
+        naming = _naming(req, root, lambda f: _head_path(f, [local], head_paths))
+        return read_paths([local], req.params, req.account, req.region, managed, naming), [local], "path"
     try:
         with git_base.exported(req.base, req.paths, req.cwd) as (_tmp, inside):
             present = [p for p in inside if os.path.exists(p)]
-            res = read_paths(present, req.params, req.account, req.region, managed) if present else None
+            naming = _naming(req, root, lambda f: _head_path(f, inside, head_paths))
+            res = read_paths(present, req.params, req.account, req.region, managed, naming) if present else None
             roots = inside
     except git_base.GitError as e:
         raise CheckInputError(f"--base {req.base}: not a file, a folder or a git ref ({e})") from None
@@ -115,7 +190,10 @@ def run(req: CheckRequest) -> CheckResult:
 
     managed = {p.arn: p for a in req.snapshot.accounts for p in a.policies} if req.snapshot else None
     paths = [p if os.path.isabs(p) or req.cwd == "." else os.path.join(req.cwd, p) for p in req.paths]
-    head = read_paths(paths, req.params, req.account, req.region, managed)
+    from iam_analyzer.collect import git_base
+
+    root = git_base.toplevel(req.cwd) or os.path.abspath(req.cwd)
+    head = read_paths(paths, req.params, req.account, req.region, managed, _naming(req, root))
     if not head.ok:
         raise CheckInputError("; ".join(e for i in head.inputs for e in i.errors) or "no template or plan found in "
                               + ", ".join(req.paths))
@@ -126,7 +204,7 @@ def run(req: CheckRequest) -> CheckResult:
     if head.unresolved:
         notes.append(f"{len(head.unresolved)} value(s) known only at deployment were read as \"*\" (see --param)")
     lap("read_head")
-    base_res, base_roots, base_kind = _read_base(req, managed, read_paths)
+    base_res, base_roots, base_kind = _read_base(req, managed, read_paths, paths, root)
     lap("read_base")
     snap, base = head.snapshot, base_res.snapshot if base_res else None
     pairing = None
@@ -166,6 +244,9 @@ def run(req: CheckRequest) -> CheckResult:
         ch.line = base_res.statement_line(ch.location, ch.policy, ch.statement) if base_res else None
         if base_kind == "git" and ch.location is not None:  # the temporary folder is gone: say where in the repo
             ch.location = _in_repo(ch.location, base_roots, paths)
+    if req.baseline:
+        for f in found:
+            f.baseline = f.fingerprint in req.baseline
     suggestions = _suggest(snap, usage_doc, notes) if usage_doc else {}
     lap("suggest")
     return CheckResult(head, base_res, req.base, base_kind, gate.sort_findings(found), existing,

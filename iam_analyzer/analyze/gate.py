@@ -17,6 +17,7 @@ from iam_analyzer.model import Role, Snapshot, SourceLocation
 
 # lint severities on the rule pack's scale, so one --fail-on applies to both
 LINT_SEVERITY = {"error": "high", "warning": "medium", "info": "info"}
+TEMPLATE_ORIGIN = {"kind": "template", "name": None}
 _STATEMENT = re.compile(r"^Statement\[(\d+)\]")
 
 # (location, policy name, statement index) -> line
@@ -36,12 +37,14 @@ class GateFinding:
     fingerprint: str
     source: str  # lint | rules | input
     evidence: dict = field(default_factory=dict)
+    origin: dict = field(default_factory=lambda: dict(TEMPLATE_ORIGIN))  # who wrote the statement (ORIGIN_KINDS)
+    baseline: bool = False  # recorded in --baseline: reported apart, never blocks
 
     def as_dict(self) -> dict:
         return {"rule": self.rule, "severity": self.severity, "title": self.title, "category": self.category,
                 "message": self.message, "subject": self.subject,
                 "location": {"path": self.path, "line": self.line}, "fingerprint": self.fingerprint,
-                "source": self.source}
+                "source": self.source, "origin": dict(self.origin), "baseline": self.baseline}
 
 
 def at_or_above(severity: str, threshold: str) -> bool:

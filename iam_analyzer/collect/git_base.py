@@ -73,8 +73,13 @@ def export_ref(ref: str, paths: list[str], cwd: str = ".") -> tuple[str, list[st
             raise GitError(f"{p} lies outside the repository {top}")
         rels.append("." if rel == "." else rel.replace(os.sep, "/"))
     tmp = tempfile.mkdtemp(prefix="iam-analyzer-base-")
+    # the samconfig next to a template names its stack (collect/iac/identity.py): export it too
+    from iam_analyzer.collect.iac.identity import SAMCONFIG_FILES
+
+    extra = {f"{os.path.dirname(rel) or '.'}/{n}".removeprefix("./") for rel in rels if rel != "."
+             for n in SAMCONFIG_FILES}
     try:
-        for rel in sorted(set(rels)):
+        for rel in sorted(set(rels) | extra):
             spec = [] if rel == "." else ["--", rel]
             r = _git(["archive", "--format=tar", ref, *spec], top)
             if r.returncode != 0:

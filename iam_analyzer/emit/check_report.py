@@ -109,6 +109,7 @@ def document(result, fail_on: str = "high", fail_on_new_access: bool = False) ->
                         for w in result.would_break],
         "summary": {"functions": len(snap.functions()), "roles": len(snap.roles()), "findings": len(result.findings),
                     "existing_findings": result.existing_findings, "suppressed": result.suppressed,
+                    "baseline": sum(1 for f in result.findings if f.baseline),
                     "new_access": len(result.new_access), "removed_access": len(result.removed_access),
                     "escalations": sum(1 for f in result.findings if f.category == "privilege-escalation"),
                     "would_break": len(result.would_break)},
@@ -295,7 +296,8 @@ def to_text(doc: dict) -> str:
         out.append(f"{c['location']['path']}:{c['location']['line']}: removed {c['subject']}: "
                    f"{', '.join(c['actions'][:8])} on {', '.join(c['resources'][:4])}")
     for f in doc["findings"]:
-        out.append(f"{f['location']['path']}:{f['location']['line']}: {f['severity']} {f['rule']} {f['subject']}: {f['message']}")
+        out.append(f"{f['location']['path']}:{f['location']['line']}: {f['severity']} {f['rule']} {f['subject']}: {f['message']}"
+                   + (" (baseline)" if f.get("baseline") else ""))
     for f in doc["functions"]:
         sp = f.get("suggested_policy")
         if sp and sp.get("suggested", True):
