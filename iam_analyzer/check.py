@@ -221,15 +221,15 @@ def run(req: CheckRequest) -> CheckResult:
     cfg = Config.load(req.config_path)
     head_rules = stage_analyze(snap, usage_doc, req.rule_dirs, req.config_path)
     found, gate_suppressed, cfg_notes = gate.apply_config(
-        gate.input_findings(head.inputs) + gate.lint_roles(snap, head.statement_line)
-        + gate.locate_rule_findings(snap, head_rules.reported, head.statement_line), cfg)
+        gate.input_findings(head.inputs) + gate.lint_roles(snap, head.statement_line, head.statement_origin)
+        + gate.locate_rule_findings(snap, head_rules.reported, head.statement_line, head.statement_origin), cfg)
     notes.extend(head_rules.notes + cfg_notes)
     lap("rules_head")
     existing = 0
     if base is not None:
         base_rules = stage_analyze(base, usage_doc, req.rule_dirs, req.config_path)
-        base_found = gate.lint_roles(base, base_res.statement_line) + gate.locate_rule_findings(
-            base, base_rules.reported, base_res.statement_line)
+        base_found = gate.lint_roles(base, base_res.statement_line, base_res.statement_origin) + \
+            gate.locate_rule_findings(base, base_rules.reported, base_res.statement_line, base_res.statement_origin)
         found, old = diff.new_by_fingerprint(base_found, found)
         existing = len(old)
         lap("rules_base")

@@ -66,6 +66,19 @@ class StackReader:
             if line:
                 self.parts.statement_lines[(loc.path, loc.logical_id or "", policy_name, i)] = line
 
+    def origins(self, loc: SourceLocation, policy_name: str, doc: dict, src: Any = None) -> None:
+        """Who wrote each statement of a policy read at ``loc``, where it is not the template's
+        author (result.ORIGIN_KINDS): SAM's policy templates and generated policies, the CDK's own."""
+        ask = getattr(self.locate, "policy_origin", None)
+        logical = loc.logical_id or ""
+        origin = ask(logical, policy_name, src, self.s.resources.get(logical)) if ask else None
+        if origin is None:
+            return
+        stmts = doc.get("Statement") if isinstance(doc, dict) else None
+        count = len(stmts) if isinstance(stmts, list) else 1
+        for i in range(max(count, 1)):
+            self.parts.statement_origins[(loc.path, logical, policy_name, i)] = dict(origin)
+
     def arn(self, logical: str) -> str:
         return self.s.arn_of(logical, line_of(self.s.resources.get(logical)))
 
@@ -194,6 +207,7 @@ class StackReader:
             src = source_policy(loc.logical_id or "", name) if source_policy else None
             ploc = SourceLocation(loc.path, line_of(src) or line_of(item) or line_of(raw) or loc.line, loc.logical_id)
             self.statement_lines(ploc, name, doc)
+            self.origins(ploc, name, doc, src)
             if src is not None:  # a SAM policy: statements written inline keep their lines
                 stmts = src.get("Statement") if isinstance(src, dict) else None
                 for j, st in enumerate(stmts if isinstance(stmts, list) else []):
@@ -207,6 +221,7 @@ class StackReader:
         loc = self.locate(logical)
         trust = _doc(p.get("AssumeRolePolicyDocument"))
         self.statement_lines(loc, TRUST_POLICY, trust)
+        self.origins(loc, TRUST_POLICY, trust)
         raw_policies = self.s.props(logical).get("Policies")
         role = Role(
             arn=self.arn(logical), name=self.s.physical_name(logical), path=_s(p.get("Path")) or "/",
@@ -246,6 +261,7 @@ class StackReader:
         name = str(p.get("PolicyName") or logical)
         doc = _doc(p.get("PolicyDocument"))
         self.statement_lines(loc, name, doc)
+        self.origins(loc, name, doc)
         self._attach(p, "inline", InlinePolicy(name=name, document=doc, location=loc))
 
     def role_policy(self, logical: str) -> None:
@@ -256,6 +272,7 @@ class StackReader:
         name = str(p.get("PolicyName") or logical)
         doc = _doc(p.get("PolicyDocument"))
         self.statement_lines(loc, name, doc)
+        self.origins(loc, name, doc)
         self._attach(p, "inline", InlinePolicy(name=name, document=doc, location=loc))
 
     def managed_policy(self, logical: str) -> None:
@@ -265,6 +282,7 @@ class StackReader:
         name = self.s.physical_name(logical)
         doc = _doc(p.get("PolicyDocument"))
         self.statement_lines(loc, name, doc)
+        self.origins(loc, name, doc)
         self.parts.policies.append(ManagedPolicy(arn=arn, name=name, document=doc, default_version_id="v1",
                                                  path=_s(p.get("Path")) or "/", location=loc))
         self._attach(p, "managed", arn)
