@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -221,8 +222,9 @@ def run(req: CheckRequest) -> CheckResult:
     cfg = Config.load(req.config_path)
     head_rules = stage_analyze(snap, usage_doc, req.rule_dirs, req.config_path)
     found, gate_suppressed, cfg_notes = gate.apply_config(
-        gate.input_findings(head.inputs) + gate.lint_roles(snap, head.statement_line, head.statement_origin)
-        + gate.locate_rule_findings(snap, head_rules.reported, head.statement_line, head.statement_origin), cfg)
+        gate.input_findings(head.inputs) + gate.lint_roles(snap, head.statement_line, head.statement_origin, head.statement_condition)
+        + gate.locate_rule_findings(snap, head_rules.reported, head.statement_line, head.statement_origin,
+                                    head.statement_condition), cfg)
     notes.extend(head_rules.notes + cfg_notes)
     lap("rules_head")
     existing = 0
@@ -234,12 +236,14 @@ def run(req: CheckRequest) -> CheckResult:
         existing = len(old)
         lap("rules_base")
         new_access, removed = diff.access_changes(base, snap, pairing)
-        breaks = diff.would_break(base, snap, pairing, usage_doc)
+        with _deployed_only(base_res, base), _deployed_only(head, snap):  # would-break: what deploys
+            breaks = diff.would_break(base, snap, pairing, usage_doc)
         lap("access_diff")
     else:
         new_access, removed, breaks = [], [], []
     for ch in new_access:
         ch.line = head.statement_line(ch.location, ch.policy, ch.statement)
+        ch.condition = head.statement_condition(ch.location, ch.policy, ch.statement)
     for ch in removed:
         ch.line = base_res.statement_line(ch.location, ch.policy, ch.statement) if base_res else None
         if base_kind == "git" and ch.location is not None:  # the temporary folder is gone: say where in the repo
@@ -251,6 +255,40 @@ def run(req: CheckRequest) -> CheckResult:
     lap("suggest")
     return CheckResult(head, base_res, req.base, base_kind, gate.sort_findings(found), existing,
                        len(head_rules.suppressed) + gate_suppressed, new_access, removed, breaks, suggestions, notes, timings)
+
+
+@contextmanager
+def _deployed_only(res, snap: Snapshot):
+    """For the length of the block, the roles of ``snap`` hold only what deploys with the
+    given parameters: statements, policies and managed policy ARNs under an ``Fn::If`` branch
+    the parameters do not select are set aside (collect/iac/branches.py). New access and
+    escalation see every branch; would-break only this."""
+    saved = []
+    conds = res.statement_conditions if res is not None else {}
+    if not conds:
+        yield
+        return
+    for r in snap.roles():
+        saved.append((r, r.inline_policies, r.managed_policy_arns))
+        kept = []
+        for p in r.inline_policies:
+            loc = p.location or r.location
+            sts = p.document.get("Statement") if isinstance(p.document, dict) else None
+            if loc is None or not isinstance(sts, list):
+                kept.append(p)
+                continue
+            live = [st for i, st in enumerate(sts)
+                    if (conds.get((loc.path, loc.logical_id or "", p.name, i)) or {}).get("deploys", True)]
+            kept.append(p if len(live) == len(sts) else replace(p, document={**p.document, "Statement": live}))
+        r.inline_policies = kept
+        if r.location is not None:
+            r.managed_policy_arns = [a for a in r.managed_policy_arns if (conds.get(
+                (r.location.path, r.location.logical_id or "", a, -1)) or {}).get("deploys", True)]
+    try:
+        yield
+    finally:
+        for r, inline, arns in saved:
+            r.inline_policies, r.managed_policy_arns = inline, arns
 
 
 def _usage_notes(usage: dict, snap: Snapshot, account: str) -> list[str]:

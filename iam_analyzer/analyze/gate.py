@@ -35,6 +35,10 @@ def _template_origin(_loc, _name, _idx) -> dict:
     return dict(TEMPLATE_ORIGIN)
 
 
+def _no_condition(_loc, _name, _idx) -> None:
+    return None
+
+
 def not_editable(origin: dict) -> bool:
     return origin.get("kind") in NOT_EDITABLE
 
@@ -60,12 +64,14 @@ class GateFinding:
     evidence: dict = field(default_factory=dict)
     origin: dict = field(default_factory=lambda: dict(TEMPLATE_ORIGIN))  # who wrote the statement (ORIGIN_KINDS)
     baseline: bool = False  # recorded in --baseline: reported apart, never blocks
+    condition: dict | None = None  # the Fn::If branch the statement is under: {"condition", "branch", "deploys"}
 
     def as_dict(self) -> dict:
         return {"rule": self.rule, "severity": self.severity, "title": self.title, "category": self.category,
                 "message": self.message, "subject": self.subject,
                 "location": {"path": self.path, "line": self.line}, "fingerprint": self.fingerprint,
-                "source": self.source, "origin": dict(self.origin), "baseline": self.baseline}
+                "source": self.source, "origin": dict(self.origin), "baseline": self.baseline,
+                **({"condition": dict(self.condition)} if self.condition else {})}
 
 
 def at_or_above(severity: str, threshold: str) -> bool:
@@ -110,7 +116,7 @@ def _stable_fingerprint(f, ev: dict) -> str:
 
 
 def locate_rule_findings(snap: Snapshot, findings: list, line_of: LineOf,
-                         origin_of: OriginOf = _template_origin) -> list[GateFinding]:
+                         origin_of: OriginOf = _template_origin, condition_of=_no_condition) -> list[GateFinding]:
     """Rule pack findings with the file and line of the statement, else of the role or function.
     A rule judges what a role is granted, which is the author's choice even where SAM or AWS
     wrote the statement (attaching AmazonS3FullAccess, S3CrudPolicy on "*"): such findings
@@ -130,19 +136,20 @@ def locate_rule_findings(snap: Snapshot, findings: list, line_of: LineOf,
         ev = f.evidence or {}
         label_, index = _statement_of(ev)
         pol = policies.get(label_) if label_ else None
-        origin = dict(TEMPLATE_ORIGIN)
+        origin, condition = dict(TEMPLATE_ORIGIN), None
         if pol and pol[0] is not None and index is not None:
             path = pol[0].path
             line = line_of(pol[0], pol[1], index) or pol[0].line
-            origin = origin_of(pol[0], pol[1], index)
+            origin, condition = origin_of(pol[0], pol[1], index), condition_of(pol[0], pol[1], index)
         elif label_ in aws_managed:
             origin = {"kind": "aws-managed-policy", "name": aws_managed[label_]}
         out.append(GateFinding(f.rule_id, f.severity, f.title, f.category, f.message, label, path, line,
-                               _stable_fingerprint(f, ev), "rules", ev, origin))
+                               _stable_fingerprint(f, ev), "rules", ev, origin, condition=condition))
     return out
 
 
-def lint_roles(snap: Snapshot, line_of: LineOf, origin_of: OriginOf = _template_origin) -> list[GateFinding]:
+def lint_roles(snap: Snapshot, line_of: LineOf, origin_of: OriginOf = _template_origin,
+               condition_of=_no_condition) -> list[GateFinding]:
     """``lint`` on every policy a template declares, by the kind it is: ``inline``,
     ``managed`` (customer-managed), ``trust``. AWS-managed policies are AWS's to fix and are
     left out. Each policy is linted once. A finding about a statement the author cannot edit
@@ -171,7 +178,7 @@ def lint_roles(snap: Snapshot, line_of: LineOf, origin_of: OriginOf = _template_
             out.append(GateFinding(lf.id, sev, lf.title, "policy-lint", msg, role_label,
                                    loc.path if loc else None, line,
                                    fingerprint(lf.id, key, [lf.message, _statement_json(doc, idx)]), "lint",
-                                   origin=origin))
+                                   origin=origin, condition=condition_of(loc, name, idx if idx is not None else 0)))
 
     for r in snap.roles():
         label = _label(r)

@@ -128,7 +128,8 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
                 "managed_policies": managed_policies.info()},
     )
     return IacResult(snapshot=snap, inputs=inputs, statement_lines=parts.statement_lines,
-                     statement_origins=parts.statement_origins, unresolved=parts.unresolved,
+                     statement_origins=parts.statement_origins, statement_conditions=parts.statement_conditions,
+                     unresolved=parts.unresolved,
                      warnings=parts.warnings + warnings, unknown_managed_policies=unknown,
                      construct_paths=parts.construct_paths)
 
