@@ -194,11 +194,12 @@ def run(req: CheckRequest) -> CheckResult:
     from iam_analyzer.collect import git_base
 
     root = git_base.toplevel(req.cwd) or os.path.abspath(req.cwd)
-    head = read_paths(paths, req.params, req.account, req.region, managed, _naming(req, root))
+    naming = _naming(req, root)
+    head = read_paths(paths, req.params, req.account, req.region, managed, naming)
     if not head.ok:
         raise CheckInputError("; ".join(e for i in head.inputs for e in i.errors) or "no template or plan found in "
                               + ", ".join(req.paths))
-    notes = []
+    notes = list(dict.fromkeys(naming.notes))  # a samconfig that could not be read
     if head.unknown_managed_policies:
         notes.append(f"document unknown for {len(head.unknown_managed_policies)} managed polic(ies) attached by ARN "
                      f"(give --snapshot of the account): {', '.join(head.unknown_managed_policies[:5])}")
