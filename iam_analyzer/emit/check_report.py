@@ -150,7 +150,8 @@ def to_sarif(doc: dict) -> str:
                                                     "security-severity": _SCORE[f["severity"]]}})
         results.append(_result(f["rule"], _LEVEL[f["severity"]], f"{f['subject']}: {f['message']}",
                                f["location"]["path"], f["location"]["line"], f["fingerprint"],
-                               {"severity": f["severity"], "category": f["category"]}))
+                               {"severity": f["severity"], "category": f["category"], "origin": f.get("origin"),
+                                "baseline": bool(f.get("baseline"))}))
     new_level = "error" if doc["verdict"]["fail_on_new_access"] else "warning"
     for c in doc["new_access"]:
         more = f" and {c['actions_total'] - len(c['actions'])} more" if c["actions_total"] > len(c["actions"]) else ""
@@ -234,7 +235,7 @@ def _md(doc: dict, rows: int) -> str:
         out += ["", "### Findings" if not doc.get("base") else "### New findings", "",
                 "| severity | rule | subject | finding | where |", "| --- | --- | --- | --- | --- |"]
         for f in doc["findings"][:rows]:
-            out.append(f"| {f['severity']} | {md_escape(f['rule'])} | {md_escape(f['subject'])} | "
+            out.append(f"| {f['severity']}{' (baseline)' if f.get('baseline') else ''} | {md_escape(f['rule'])} | {md_escape(f['subject'])} | "
                        f"{md_escape(f['message'][:300])} | {_where(f['location'])} |")
         out += _more(len(doc["findings"]), rows)
     entries = [(f["name"], f["suggested_policy"]) for f in doc["functions"] if f.get("suggested_policy")]
