@@ -356,3 +356,26 @@ def test_a_bad_baseline_is_one_line_naming_the_file(tmp_path, content, why):
     (tmp_path / "template.yaml").write_text(sam_apps.UPLOADS)
     code, out, err = run("check", tmp_path / "template.yaml", "--baseline", tmp_path / "b.json")
     assert code == 2 and why in err and "b.json" in err and "Traceback" not in err
+
+
+def test_a_rule_on_a_managed_policy_sam_attaches_is_info_but_the_authors_choice_keeps_its_severity(tmp_path):
+    """No rule of the pack fires on SAM's execution-role policies today, so the finding here is
+    made by hand; the attachment's origin is the reader's."""
+    from iam_analyzer.analyze.checks.engine import Finding
+    from iam_analyzer.analyze.gate import locate_rule_findings
+    from iam_analyzer.collect.iac import read_paths
+
+    t = tmp_path / "template.yaml"
+    t.write_text(sam_apps.STREAM.replace("        - KinesisStreamReadPolicy:", "        - AmazonS3FullAccess\n"
+                                         "        - KinesisStreamReadPolicy:"))
+    res = read_paths([t])
+    role = res.snapshot.roles()[0]
+    sam_arn = next(a for a in role.managed_policy_arns if a.endswith("/AWSLambdaKinesisExecutionRole"))
+    mine = next(a for a in role.managed_policy_arns if a.endswith("/AmazonS3FullAccess"))
+    made = [Finding("IAM006", "t", "high", "data-access", role.arn, "m", {"policy": arn, "statement": 0})
+            for arn in (sam_arn, mine)]
+    by_sam, by_author = locate_rule_findings(res.snapshot, made, res.statement_line, res.statement_origin,
+                                             res.statement_condition)
+    assert (by_sam.severity, by_sam.origin) == ("info", {"kind": "sam-generated", "name": "AWSLambdaKinesisExecutionRole"})
+    assert "SAM's AWSLambdaKinesisExecutionRole" in by_sam.message
+    assert (by_author.severity, by_author.origin) == ("high", {"kind": "aws-managed-policy", "name": "AmazonS3FullAccess"})

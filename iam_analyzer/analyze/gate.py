@@ -45,8 +45,10 @@ def not_editable(origin: dict) -> bool:
 
 def who_wrote(origin: dict) -> str:
     """``SAM's policy template SQSPollerPolicy``: for a message."""
+    if origin.get("kind") == "sam-generated" and origin.get("name"):
+        return f"SAM's {origin['name']}"
     what = _WHO.get(origin.get("kind") or "", "the template")
-    return f"{what} {origin['name']}" if origin.get("name") and origin.get("kind") != "sam-generated" else what
+    return f"{what} {origin['name']}" if origin.get("name") else what
 
 
 @dataclass
@@ -142,8 +144,16 @@ def locate_rule_findings(snap: Snapshot, findings: list, line_of: LineOf,
             line = line_of(pol[0], pol[1], index) or pol[0].line
             origin, condition = origin_of(pol[0], pol[1], index), condition_of(pol[0], pol[1], index)
         elif label_ in aws_managed:
-            origin = {"kind": "aws-managed-policy", "name": aws_managed[label_]}
-        out.append(GateFinding(f.rule_id, f.severity, f.title, f.category, f.message, label, path, line,
+            # attached by SAM for the function's configuration (an event source, logs), or by the author
+            by = origin_of(loc, label_, -1) if loc is not None else None
+            origin = by if by and by.get("kind") != "template" else {"kind": "aws-managed-policy",
+                                                                     "name": aws_managed[label_]}
+            condition = condition_of(loc, label_, -1) if loc is not None else None
+        severity, message = f.severity, f.message
+        if origin.get("kind") in ("sam-generated", "cdk-generated", "serverless-generated"):
+            # a policy the framework wrote for the configuration, not a grant the author chose
+            severity, message = "info", f"{message} (granted by {who_wrote(origin)}: not editable here)"
+        out.append(GateFinding(f.rule_id, severity, f.title, f.category, message, label, path, line,
                                _stable_fingerprint(f, ev), "rules", ev, origin, condition=condition))
     return out
 

@@ -257,10 +257,16 @@ class StackReader:
         self.statement_lines(loc, TRUST_POLICY, trust)
         self.origins(loc, TRUST_POLICY, trust)
         raw_policies = self.s.props(logical).get("Policies")
+        arns = self._managed_arns(logical, p.get("ManagedPolicyArns"))
+        attached_by_sam = getattr(self.locate, "attached_by_sam", None)
+        for arn in arns if attached_by_sam else ():
+            if attached_by_sam(logical, arn):
+                self.parts.statement_origins[(loc.path, logical, arn, -1)] = {"kind": "sam-generated",
+                                                                              "name": arn.rsplit("/", 1)[-1]}
         role = Role(
             arn=self.arn(logical), name=self.s.physical_name(logical), path=_s(p.get("Path")) or "/",
             trust_policy=trust, inline_policies=self._inline(p.get("Policies"), loc, raw_policies),
-            managed_policy_arns=self._managed_arns(logical, p.get("ManagedPolicyArns")),
+            managed_policy_arns=arns,
             permissions_boundary_arn=_s(p.get("PermissionsBoundary")), tags=_tags(p.get("Tags")), location=loc,
         )
         self.parts.roles.append(role)

@@ -68,6 +68,18 @@ class _Locator:
             return None
         return cdk_origin(self.construct_path(logical))
 
+    def attached_by_sam(self, role_logical: str, arn: str) -> bool:
+        """Did SAM attach this managed policy to a role it generated, without the author naming
+        it (AWSLambdaBasicExecutionRole, the event sources' execution roles, tracing, VPC)?"""
+        if not self.generated(role_logical) or not role_logical.endswith("Role"):
+            return False
+        src = self.res.get(role_logical[: -len("Role")])
+        props = src.get("Properties") if isinstance(src, dict) else None
+        pols = props.get("Policies") if isinstance(props, dict) else None
+        named = [p for p in (pols if isinstance(pols, list) else [pols]) if isinstance(p, str)]
+        name = arn.rsplit("/", 1)[-1]
+        return not any(p == arn or p.rsplit("/", 1)[-1] == name for p in named)
+
     def construct_path(self, logical: str) -> str | None:
         r = self.res.get(logical)
         meta = r.get("Metadata") if isinstance(r, dict) else None
