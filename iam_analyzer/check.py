@@ -245,6 +245,9 @@ def run(req: CheckRequest) -> CheckResult:
     for ch in new_access:
         ch.line = head.statement_line(ch.location, ch.policy, ch.statement)
         ch.condition = head.statement_condition(ch.location, ch.policy, ch.statement)
+        if ch.condition is None and (role := snap.find_role(ch.role)) is not None:  # a managed ARN under Fn::If
+            arn = next((a for a in role.managed_policy_arns if a == ch.policy or a.rsplit("/", 1)[-1] == ch.policy), None)
+            ch.condition = head.statement_condition(role.location, arn, -1) if arn else None
     for ch in removed:
         ch.line = base_res.statement_line(ch.location, ch.policy, ch.statement) if base_res else None
         if base_kind == "git" and ch.location is not None:  # the temporary folder is gone: say where in the repo

@@ -379,3 +379,17 @@ def test_a_rule_on_a_managed_policy_sam_attaches_is_info_but_the_authors_choice_
     assert (by_sam.severity, by_sam.origin) == ("info", {"kind": "sam-generated", "name": "AWSLambdaKinesisExecutionRole"})
     assert "SAM's AWSLambdaKinesisExecutionRole" in by_sam.message
     assert (by_author.severity, by_author.origin) == ("high", {"kind": "aws-managed-policy", "name": "AmazonS3FullAccess"})
+
+
+def test_statements_and_managed_arns_under_fn_if_count_in_both_branches():
+    head, base = IAC / "conditions" / "stack.yaml", IAC / "conditions" / "base.yaml"
+    code, doc = check_json(head, "--base", base, "--fail-on-new-access")
+    got = {(c["policy"], tuple(c["actions"][:1]) if c["policy"] == "p" else "managed",
+            json.dumps(c.get("condition"), sort_keys=True)) for c in doc["new_access"]}
+    prod = json.dumps({"condition": "IsProd", "branch": True, "deploys": False}, sort_keys=True)
+    assert code == 1 and got == {
+        ("p", ("dynamodb:GetItem",), prod),
+        ("p", ("dynamodb:Query",), json.dumps({"condition": "IsProd", "branch": False, "deploys": True}, sort_keys=True)),
+        ("AmazonS3ReadOnlyAccess", "managed", prod)}
+    lines = head.read_text().splitlines()
+    assert all("dynamodb:" in lines[c["location"]["line"] - 1] for c in doc["new_access"] if c["policy"] == "p")
