@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .loader import LoadError, load_file, read_bounded
+
 SAMCONFIG_FILES = ("samconfig.toml", "samconfig.yaml", "samconfig.yml")
 _GENERIC_STEMS = {"template", "main", "packaged", "stack", "cloudformation", "cfn", "sam", "serverless", "index",
                   "infra", "infrastructure", "plan", "tfplan"}
@@ -73,21 +75,17 @@ def read_samconfig(folder: Path, env: str = "default") -> SamConfig | None:
         if not p.is_file():
             continue
         try:
-            if p.stat().st_size > _MAX_CONFIG:
-                return SamConfig(str(p), error=f"{p}: larger than {_MAX_CONFIG} bytes: not read")
-            raw = p.read_bytes().decode("utf-8-sig")
             if name.endswith(".toml"):
-                import tomllib
-
-                data = tomllib.loads(raw)
+                try:
+                    import tomllib
+                except ImportError:  # Python 3.10: the same parser as the tomli package
+                    import tomli as tomllib  # type: ignore[no-redef]
+                data = tomllib.loads(read_bounded(p, _MAX_CONFIG).decode("utf-8-sig"))
             else:
-                import yaml
-
-                data = yaml.safe_load(raw)
-        except (OSError, UnicodeDecodeError, ValueError) as e:  # tomllib.TOMLDecodeError is a ValueError
-            return SamConfig(str(p), error=f"{p}: not read ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})")
-        except Exception as e:  # noqa: BLE001 - yaml errors and the like: one line, never a traceback
-            return SamConfig(str(p), error=f"{p}: not read ({type(e).__name__})")
+                data = load_file(p, max_bytes=_MAX_CONFIG)  # bounded depth and alias expansion
+        except (LoadError, OSError, UnicodeDecodeError, ValueError) as e:  # TOMLDecodeError is a ValueError
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__
+            return SamConfig(str(p), error=f"{p}: not read ({why})")
         cfg = SamConfig(str(p))
         section = data.get(env) if isinstance(data, dict) else None
         if not isinstance(section, dict):
