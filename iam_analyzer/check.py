@@ -57,10 +57,12 @@ class CheckResult:
 
     def blocking(self, fail_on: str = "high", fail_on_new_access: bool = False) -> list[str]:
         """Why the gate blocks (empty: it passes)."""
-        from iam_analyzer.analyze.gate import at_or_above
+        from iam_analyzer.analyze.gate import at_or_above, not_editable
 
         why = []
-        hits = [f for f in self.findings if at_or_above(f.severity, fail_on) and not f.baseline]
+        # a finding on a statement the author cannot edit (made info) never blocks, even at --fail-on info
+        hits = [f for f in self.findings if at_or_above(f.severity, fail_on) and not f.baseline
+                and not (f.severity == "info" and not_editable(f.origin))]
         if hits:
             why.append(f"{len(hits)} finding(s) at or above {fail_on}")
         if self.would_break:

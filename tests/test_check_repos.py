@@ -393,3 +393,12 @@ def test_statements_and_managed_arns_under_fn_if_count_in_both_branches():
         ("AmazonS3ReadOnlyAccess", "managed", prod)}
     lines = head.read_text().splitlines()
     assert all("dynamodb:" in lines[c["location"]["line"] - 1] for c in doc["new_access"] if c["policy"] == "p")
+
+
+def test_findings_on_sams_statements_never_block_even_at_fail_on_info(tmp_path):
+    t = tmp_path / "template.yaml"
+    t.write_text(sam_apps.SQS_WORKER)
+    code, doc = check_json(t, "--fail-on", "info")
+    assert code == 0 and doc["findings"] and all(f["origin"]["kind"] != "template" for f in doc["findings"])
+    t.write_text(sam_apps.SQS_SENDER)  # the author's own low finding blocks at --fail-on low
+    assert check_json(t, "--fail-on", "low")[0] == 1
