@@ -402,3 +402,39 @@ def test_findings_on_sams_statements_never_block_even_at_fail_on_info(tmp_path):
     assert code == 0 and doc["findings"] and all(f["origin"]["kind"] != "template" for f in doc["findings"])
     t.write_text(sam_apps.SQS_SENDER)  # the author's own low finding blocks at --fail-on low
     assert check_json(t, "--fail-on", "low")[0] == 1
+
+
+CDK_TEMPLATE = {"Resources": {
+    "HandlerServiceRoleFCDC14AE": {
+        "Type": "AWS::IAM::Role", "Metadata": {"aws:cdk:path": "App/Handler/ServiceRole/Resource"},
+        "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
+    "HandlerServiceRoleDefaultPolicyCBD0CC91": {
+        "Type": "AWS::IAM::Policy", "Metadata": {"aws:cdk:path": "App/Handler/ServiceRole/DefaultPolicy/Resource"},
+        "Properties": {"PolicyName": "HandlerServiceRoleDefaultPolicyCBD0CC91", "Roles": [{"Ref": "HandlerServiceRoleFCDC14AE"}],
+                       "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                           {"Effect": "Allow", "Action": "sqs:SendMessageBatch", "Resource": "arn:aws:sqs:us-east-1:123456789012:q"}]}}},
+    "LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8aServiceRole9741ECFB": {
+        "Type": "AWS::IAM::Role",
+        "Metadata": {"aws:cdk:path": "App/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a/ServiceRole/Resource"},
+        "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
+    "LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8aServiceRoleDefaultPolicyADDA7DEB": {
+        "Type": "AWS::IAM::Policy",
+        "Metadata": {"aws:cdk:path": "App/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a/ServiceRole/DefaultPolicy/Resource"},
+        "Properties": {"PolicyName": "LogRetentionDefaultPolicy",
+                       "Roles": [{"Ref": "LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8aServiceRole9741ECFB"}],
+                       "PolicyDocument": {"Statement": [
+                           {"Effect": "Allow", "Action": ["logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy"],
+                            "Resource": "*"}]}}}}}
+
+
+def test_the_cdks_own_providers_are_cdk_generated_and_the_authors_grants_are_not(tmp_path):
+    t = tmp_path / "App.template.json"
+    t.write_text(json.dumps(CDK_TEMPLATE, indent=1))
+    code, doc = check_json(t)
+    retention = [f for f in doc["findings"] if f["subject"].startswith("LogRetention")]
+    assert retention and all(f["origin"] == {"kind": "cdk-generated", "name": "LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a"}
+                             and f["severity"] == "info" for f in retention)
+    (own,) = [f for f in doc["findings"] if f["rule"] == "PL004"]
+    assert own["origin"]["kind"] == "template" and own["severity"] == "low"
