@@ -293,7 +293,9 @@ def report(snapshot: Snapshot, usage_doc: dict | None, analysis: Analysis, resul
 
 # -- check (the CI gate) ---------------------------------------------------------------------
 
-from iam_analyzer.check import CheckInputError, CheckRequest, CheckResult, template_like  # noqa: E402,F401
+from iam_analyzer.check import (  # noqa: E402,F401
+    CheckInputError, CheckRequest, CheckResult, read_baseline, template_like, write_baseline,
+)
 
 
 def check(req: CheckRequest) -> CheckResult:

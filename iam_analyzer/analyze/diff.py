@@ -191,13 +191,15 @@ class AccessChange:
     reasons: list[str]
     location: SourceLocation | None  # the policy's declaration
     line: int | None = None  # the statement's line, where the reader knows it
+    condition: dict | None = None  # the Fn::If branch the statement is under, if any
 
     def as_dict(self) -> dict:
         return {"subject": self.subject, "role": self.role, "functions": self.functions, "policy": self.policy,
                 "statement": self.statement, "actions": self.actions, "actions_total": self.actions_total,
                 "resources": self.resources, "reasons": self.reasons,
                 "location": {"path": self.location.path if self.location else None,
-                             "line": self.line or (self.location.line if self.location else None)}}
+                             "line": self.line or (self.location.line if self.location else None)},
+                **({"condition": dict(self.condition)} if self.condition else {})}
 
 
 def subject_name(role: Role) -> str:
