@@ -181,7 +181,7 @@ def run(req: CheckRequest) -> CheckResult:
     from iam_analyzer.analyze import diff, gate
     from iam_analyzer.analyze.checks.engine import Config
     from iam_analyzer.collect.iac import read_paths
-    from iam_analyzer.stages import analyze as stage_analyze
+    from iam_analyzer.analyze.rulepack import analyze as stage_analyze
 
     clock = [time.perf_counter()]
     timings: dict[str, float] = {}
@@ -341,9 +341,9 @@ def _suggest(snap: Snapshot, usage_doc: dict, notes: list[str]) -> dict:
         return {}
     out = {}
     try:
-        from iam_analyzer.stages import generate
+        from iam_analyzer.analyze.generate.deployed import Options, generate_all
 
-        results = generate(snap, usage_doc, functions=wanted)
+        results = generate_all(snap, usage_doc, Options(), wanted or None)
     except Exception as e:  # noqa: BLE001 - a suggestion never fails the gate
         notes.append(f"no suggested policies: the generator failed ({type(e).__name__}: {e})")
         return {}

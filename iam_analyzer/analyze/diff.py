@@ -18,6 +18,7 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from iam_analyzer.analyze.pairing import Pairing
 from iam_analyzer.analyze.breakage import (  # would-break lives there; re-exported for the gate
     Granted, WouldBreak, attribute_usage, functions_with_usage, granted, usage_for_snapshot, would_break,
 )
@@ -94,21 +95,6 @@ def _pair(base_items: list, head_items: list, keys, seed: dict | None = None) ->
             pairs[id(h)] = b
             taken.add(id(b))
     return pairs
-
-
-@dataclass
-class Pairing:
-    """Head object -> base object, for functions, roles and customer-managed policies."""
-
-    functions: dict = field(default_factory=dict)  # id(head Function) -> base Function
-    roles: dict = field(default_factory=dict)  # id(head Role) -> base Role
-    policies: dict = field(default_factory=dict)  # id(head ManagedPolicy) -> base ManagedPolicy
-
-    def base_function(self, fn: Function) -> Function | None:
-        return self.functions.get(id(fn))
-
-    def base_role(self, role: Role) -> Role | None:
-        return self.roles.get(id(role))
 
 
 def _customer_policies(snap: Snapshot) -> list[ManagedPolicy]:
