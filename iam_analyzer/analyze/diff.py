@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from iam_analyzer.analyze.pairing import Pairing
 from iam_analyzer.analyze.breakage import (  # would-break lives there; re-exported for the gate
@@ -24,7 +24,7 @@ from iam_analyzer.analyze.breakage import (  # would-break lives there; re-expor
 )
 from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.compare import Reference
-from iam_analyzer.model import Function, ManagedPolicy, Role, Snapshot, SourceLocation
+from iam_analyzer.model import ManagedPolicy, Role, Snapshot, SourceLocation
 
 __all__ = ["ACTIONS_LISTED", "AccessChange", "Granted", "Pairing", "WouldBreak", "access_changes", "align",
            "attribute_usage", "functions_with_usage", "granted", "match", "new_by_fingerprint", "place",
