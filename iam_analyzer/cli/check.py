@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-from iam_analyzer.cli.common import EXIT_FINDINGS, EXIT_OK, fail, load_snapshot, load_usage
+from iam_analyzer.cli.common import (
+    EXIT_FINDINGS, EXIT_OK, check_output_file, fail, load_snapshot, load_usage, write_output,
+)
 
 
 def _params(values: tuple[str, ...]) -> dict[str, str]:
@@ -66,6 +67,8 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
     from iam_analyzer.analyze.checks.engine import RuleError
     from iam_analyzer.emit import check_report
 
+    check_output_file(output)  # before the work: a missing folder is exit 2 now, not after the run
+    check_output_file(write_baseline)
     paths = list(paths)
     if skip_unrecognised:
         paths = stages.template_like(paths)
@@ -102,7 +105,7 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
         click.echo(f"iam-analyzer: {len(result.findings)} finding(s) recorded in {write_baseline}", err=True)
     text = check_report.render(fmt, doc)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_output(output, text)
         if fmt != "text":
             click.echo(check_report.to_text(doc).splitlines()[-1], err=True)
     else:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import click
+
+from iam_analyzer.cli.common import check_output_file, write_output
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -116,6 +117,8 @@ def new_role_command(code, template, function, intent_path, account, region, fmt
         raise click.BadParameter("want a 12-digit account id", param_hint="--account")
     if not (code or template or intent_path):
         raise click.UsageError("give at least one of --code, --template or --intent")
+    check_output_file(output)  # before the work: a missing folder or /proc/... is exit 2 now
+    check_output_file(explain)
     role, problems = build_new_role(list(code), template, function, intent_path, account, region)
     for p in problems:
         click.echo(f"iam-analyzer: {p}", err=True)
@@ -126,11 +129,11 @@ def new_role_command(code, template, function, intent_path, account, region, fmt
         click.echo(f"iam-analyzer: warning: {w}", err=True)
     text = NEW_ROLE_FORMATS[fmt](role.name, role.documents) if role.documents else ""
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_output(output, text)
     elif text:
         click.echo(text, nl=False)
     if explain:
-        Path(explain).write_text(json.dumps(role.explanation(), indent=1) + "\n", encoding="utf-8")
+        write_output(explain, json.dumps(role.explanation(), indent=1) + "\n")
     v = role.verification
     status = "verified" if v.get("ok") else "NOT VERIFIED"
     unresolved = role.unresolved(fmt)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iam_analyzer.inputs import file_kind, special_reason
 from iam_analyzer.model import CodeCall
 
 PY_SUFFIXES = (".py",)
@@ -73,11 +74,23 @@ def read_sources(sources: list[tuple[str, str, str]]) -> CodeScan:
     return scan
 
 
+def _not_regular(f: Path) -> str:
+    try:
+        return f"{file_kind(f.stat().st_mode)}, not a regular file: not read"
+    except OSError as e:  # a dangling link, a folder we may not enter
+        return e.strerror or "cannot be opened"
+
+
 def read_code(paths: list[str | Path]) -> CodeScan:
     sources, problems = [], []
     for f, root in _files(paths):
         if not f.is_file():
-            problems.append(f"{f}: cannot read: no such file")
+            why = "no such file" if not f.exists() and not f.is_symlink() else _not_regular(f)
+            problems.append(f"{f}: cannot read: {why}")
+            continue
+        special = special_reason(f)
+        if special:
+            problems.append(f"{f}: cannot read: {special}")
             continue
         if f.suffix not in PY_SUFFIXES + JS_SUFFIXES:
             problems.append(f"{f}: skipped: not a Python, JavaScript or TypeScript file")
