@@ -136,8 +136,8 @@ class Variables:
                 lst.path, lst.at = path, self._at[0] if self._at else None
             lst.line = line_of(node) or line
             size = 1
-            for v in node:
-                r, n = self._resolve(v, path, lst.line, chain)
+            for v in node:  # a text item has no line of its own: the line of the key holding the list
+                r, n = self._resolve(v, path, (line or lst.line) if isinstance(v, str) else lst.line, chain)
                 lst.append(r)
                 size += n
             self._spend(1, lst.line)
