@@ -73,8 +73,9 @@ def export_ref(ref: str, paths: list[str], cwd: str = ".") -> tuple[str, list[st
             raise GitError(f"{p} lies outside the repository {top}")
         rels.append("." if rel == "." else rel.replace(os.sep, "/"))
     tmp = tempfile.mkdtemp(prefix="iam-analyzer-base-")
+    wanted = set(rels) | {_service_folder(rel) for rel in rels if _service_folder(rel)}
     try:
-        for rel in sorted(set(rels)):
+        for rel in sorted(wanted):
             spec = [] if rel == "." else ["--", rel]
             r = _git(["archive", "--format=tar", ref, *spec], top)
             if r.returncode != 0:
@@ -84,6 +85,16 @@ def export_ref(ref: str, paths: list[str], cwd: str = ".") -> tuple[str, list[st
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return tmp, [str(Path(tmp) / rel) if rel != "." else tmp for rel in rels]
+
+
+def _service_folder(rel: str) -> str | None:
+    """A Serverless Framework service pulls in files beside it (``${file(...)}``): its folder."""
+    from iam_analyzer.collect.iac.serverless import SERVICE_FILES
+
+    if rel == "." or Path(rel).name.lower() not in SERVICE_FILES:
+        return None
+    parent = str(Path(rel).parent).replace(os.sep, "/")
+    return parent if parent not in ("", ".") else "."
 
 
 @contextmanager
