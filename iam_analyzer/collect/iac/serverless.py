@@ -32,7 +32,7 @@ from .loader import LDict, LList, line_of
 from .resolve import WILDCARD, Stack
 from .result import Parts
 from .serverless_events import Compiled, Events, RoleStatement, normalize, route_trigger
-from .serverless_vars import FDict, FList, Variables, VariableError, path_of
+from .serverless_vars import FDict, Variables, VariableError, path_of
 
 SERVICE_FILES = ("serverless.yml", "serverless.yaml", "serverless.json")
 PLUGIN = "serverless-iam-roles-per-function"
@@ -115,6 +115,7 @@ class _Compiler:
         self.locations: dict[str, SourceLocation] = {}
         self.origins: list[tuple[str, str, int, str]] = []  # (role logical, policy name, index, what)
         self.routes: list[tuple[str, tuple]] = []  # (function logical id, route) made into triggers
+        self.fn_files: dict[str, str] = {}  # function key -> the file declaring it, when not the service
 
     # -- the user's resources: section ---------------------------------------------------------
 
@@ -135,6 +136,23 @@ class _Compiler:
                         line = line_of(section, logical) if where == path_of(section, self.path) else line_of(value)
                         self.locations[str(logical)] = SourceLocation(where, line, str(logical))
         return out
+
+    def _functions(self) -> LDict:
+        """``functions:`` as a mapping; the framework also takes a list of mappings (often each
+        pulled in with ``${file()}``), merged in order."""
+        functions = self.doc.get("functions")
+        if isinstance(functions, list) and all(isinstance(f, dict) or f == WILDCARD for f in functions):
+            merged = LDict()
+            merged.line = line_of(functions)
+            for part in functions:
+                for key, value in (part.items() if isinstance(part, dict) else ()):
+                    merged[key] = value
+                    merged.key_lines[key] = line_of(part, key)
+                    self.fn_files[str(key)] = path_of(part, self.path)  # declared in that fragment
+            return merged
+        if functions is not None and not isinstance(functions, dict):
+            raise ServiceError(f"line {line_of(self.doc, 'functions')}: functions is not a mapping")
+        return functions or LDict()
 
     # -- roles ---------------------------------------------------------------------------------
 
@@ -162,12 +180,12 @@ class _Compiler:
                 return line_of(node, key)
         return line_of(self.doc, "provider")
 
-    def _author(self, statements: list) -> list:
-        """The author's statements; one pulled in from another file is placed at the line of
-        the service that pulls it in (the statement lines are lines of the service)."""
+    def _author(self, statements: list, where: str) -> list:
+        """The author's statements; one pulled in from another file than the role's is placed at
+        the line that pulls it in (statement lines are lines of the role's file)."""
         out = []
         for st in statements:
-            if isinstance(st, FDict):
+            if isinstance(st, FDict) and st.path != where:
                 copy = LDict(st)
                 copy.line = getattr(st, "at", None) or line_of(self.doc, "provider")
                 out.append(copy)
@@ -176,10 +194,12 @@ class _Compiler:
         return out
 
     def role_resource(self, logical: str, role_name: str, policy_name: str, line: int | None, generated: list[RoleStatement],
-                      author: list, managed: list, boundary: Any, path: Any = None, tags: Any = None) -> LDict:
+                      author: list, managed: list, boundary: Any, path: Any = None, tags: Any = None,
+                      where: str | None = None) -> LDict:
         logs = [s for s in generated if s.kind == "logs"]
         rest = [s for s in generated if s.kind != "logs"]
-        statements = LList([s.document() for s in logs] + self._author(author) + [s.document() for s in rest])
+        where = where or self.path
+        statements = LList([s.document() for s in logs] + self._author(author, where) + [s.document() for s in rest])
         statements.line = line
         for i, s in enumerate(logs):
             self.origins.append((logical, policy_name, i, s.kind))
@@ -194,7 +214,7 @@ class _Compiler:
             props["PermissionsBoundary"] = boundary
         if isinstance(tags, dict) and tags:
             props["Tags"] = [{"Key": str(k), "Value": v} for k, v in tags.items()]
-        self.locations[logical] = SourceLocation(self.path, line, logical)
+        self.locations[logical] = SourceLocation(where, line, logical)
         return _node(line, Type="AWS::IAM::Role", Properties=_node(line, props))
 
     def _logs(self, names: list[tuple[str, int | None]]) -> list[RoleStatement]:
@@ -214,10 +234,7 @@ class _Compiler:
 
     def compile(self) -> dict:
         user = self.user_sections()
-        functions = self.doc.get("functions")
-        if functions is not None and not isinstance(functions, dict):
-            raise ServiceError(f"line {line_of(self.doc, 'functions')}: functions is not a mapping")
-        functions = functions or {}
+        functions = self._functions()
         logicals = {str(k): f"{normalize(k)}LambdaFunction" for k in functions}
         events = Events(partition=self.partition, region=self.region, account=self.account, service=self.service,
                         stage=self.stage, provider=self.provider, user_types={str(k): str(_d(v).get("Type", ""))
@@ -236,7 +253,8 @@ class _Compiler:
             logical = logicals[key]
             compiled = Compiled(resources)
             events.function(key, logical, fn, compiled)
-            self.parts.warnings.extend(f"{self.path}: line {ln}: {what}" for ln, what in compiled.notes)
+            where = self.fn_files.get(key, self.path)
+            self.parts.warnings.extend(f"{where}: line {ln}: {what}" for ln, what in compiled.notes)
             name = _text(fn.get("name"), f"{self.service}-{self.stage}-{key}")
             self._tracing_and_vpc(fn, compiled)
             if fn.get("role") is not None:
@@ -248,15 +266,19 @@ class _Compiler:
             elif provider_role is not None:
                 role = _role_ref(provider_role)
             else:
-                shared.append((name, fn, compiled, line))
+                if where != self.path:  # the shared role is the service's: its lines are the service's
+                    for st in compiled.statements:
+                        st.line = getattr(fn, "at", None) or line_of(self.doc, "functions")
+                shared.append((name, fn, compiled, line if where == self.path else getattr(fn, "at", None)))
                 role = {"Fn::GetAtt": [DEFAULT_ROLE, "Arn"]}
             resources[logical] = self._function(key, name, fn, role, line)
             resources.key_lines[logical] = line
-            self.locations[logical] = SourceLocation(self.path, line, key)
+            self.locations[logical] = SourceLocation(where, line, key)
             self.routes.extend((logical, r) for r in compiled.routes)
             if not fn.get("disableLogs"):
                 resources[f"{normalize(key)}LogGroup"] = _node(line, Type="AWS::Logs::LogGroup",
                                                                Properties=_node(line, LogGroupName=f"/aws/lambda/{name}"))
+        self._apis(resources)
         if shared:
             self._default_role(shared, resources)
         resources.update(own_roles)
@@ -267,6 +289,17 @@ class _Compiler:
             if user[key]:
                 template[key] = user[key]
         return template
+
+    def _apis(self, resources: LDict) -> None:
+        """The REST API and HTTP API the framework makes for ``http``/``httpApi`` events, so the
+        author's ``!Ref ApiGatewayRestApi`` / ``HttpApi`` resolve as the routes' API ids do."""
+        kinds = {r[1][0] for r in self.routes}
+        if "apigateway-rest" in kinds and not _d(self.provider.get("apiGateway")).get("restApiId"):
+            resources.setdefault("ApiGatewayRestApi", _node(None, Type="AWS::ApiGateway::RestApi",
+                                                            Properties={"Name": f"{self.stage}-{self.service}"}))
+        if "apigateway-http" in kinds and not _d(self.provider.get("httpApi")).get("id"):
+            resources.setdefault("HttpApi", _node(None, Type="AWS::ApiGatewayV2::Api",
+                                                  Properties={"Name": f"{self.stage}-{self.service}", "ProtocolType": "HTTP"}))
 
     def _tracing_and_vpc(self, fn: dict, compiled: Compiled) -> None:
         mode = self._tracing(fn)
@@ -317,7 +350,8 @@ class _Compiler:
         role_name = f"{self.service}-{self.stage}-{key}-{self.region}-lambdaRole"[:64]
         return self.role_resource(logical, _text(fn.get("iamRoleStatementsName"), role_name),
                                   f"{self.service}-{self.stage}-{key}-lambda", role_line, _merge_statements(generated),
-                                  author, managed, fn.get("iamPermissionsBoundary") or self.provider_boundary())
+                                  author, managed, fn.get("iamPermissionsBoundary") or self.provider_boundary(),
+                                  where=self.fn_files.get(key, self.path))
 
     def _function(self, key: str, name: str, fn: dict, role: Any, line: int | None) -> LDict:
         p, f = self.provider, fn
@@ -430,5 +464,4 @@ def read(path: str, data: dict, parts: Parts, *, account: str, region: str, part
     return Service(stack=c.stack_name, included=set(c.vars.included))
 
 
-__all__ = ["SERVICE_FILES", "Service", "ServiceError", "compile_stack", "is_service", "is_service_file", "read",
-           "FList"]
+__all__ = ["SERVICE_FILES", "Service", "ServiceError", "compile_stack", "is_service", "is_service_file", "read"]

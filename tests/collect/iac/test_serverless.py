@@ -483,3 +483,52 @@ def test_a_missing_fragment_is_named_and_the_rest_is_read(tmp_path):
     assert not r.inputs[0].errors
     assert any("gone.yml" in w for w in r.inputs[0].warnings)
     assert {f.location.logical_id for f in r.snapshot.functions()} == {"a", "b"}
+
+
+def test_functions_listed_as_file_fragments_and_the_frameworks_api_referenced_by_the_author(tmp_path):
+    write(tmp_path, {
+        "serverless.yml": """\
+            service: split
+            provider:
+              name: aws
+              runtime: nodejs20.x
+              iam:
+                role:
+                  statements:
+                    - Effect: Allow
+                      Action: execute-api:Invoke
+                      Resource: !Sub arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${ApiGatewayRestApi}/${sls:stage}/GET/items
+            functions:
+              - ${file(functions/items.yml)}
+              - ${file(functions/jobs.yml)}
+            """,
+        "functions/items.yml": """\
+            listItems:
+              handler: items.list
+              events:
+                - http: GET items
+            """,
+        "functions/jobs.yml": """\
+            runJob:
+              handler: jobs.run
+              events:
+                - sqs: arn:aws:sqs:us-east-1:123456789012:jobs
+            """})
+    r = read_paths([tmp_path])
+    assert [i.kind for i in r.inputs] == ["serverless"]  # the function fragments are the service's
+    assert {f.location.logical_id for f in r.snapshot.functions()} == {"listItems", "runJob"}
+    listing = fn(r, "listItems")
+    # a function declared in a fragment is located there, where its author wrote it
+    assert listing.location.path == str(tmp_path / "functions" / "items.yml")
+    assert line(tmp_path / "functions" / "items.yml", listing.location.line) == "listItems:"
+    route = listing.triggers[0]
+    assert (route.details["method"], route.details["path"]) == ("GET", "/items")
+    invoke = next(st for _p, _i, st in statements(role_of(r, listing)) if st["Action"] == "execute-api:Invoke")
+    # the author's ${ApiGatewayRestApi} is the API the framework makes for the routes: the same id
+    assert invoke["Resource"] == "arn:aws:execute-api:us-east-1:123456789012:split-dev-ApiGatewayRestApi-*/dev/GET/items"
+    assert route.source_arn.endswith("/restapis/split-dev-ApiGatewayRestApi-*")
+    # the shared role is the service's: a statement made for a fragment's event points into the service
+    role = role_of(r, fn(r, "runJob"))
+    (poll,) = [(p, i) for p, i, st in statements(role) if "sqs:ReceiveMessage" in st["Action"]]
+    assert role.location.path == str(tmp_path / "serverless.yml")
+    assert line(tmp_path / "serverless.yml", r.statement_line(poll[0].location, poll[0].name, poll[1])) == "functions:"
