@@ -185,6 +185,10 @@ class _Compiler:
         the line that pulls it in (statement lines are lines of the role's file)."""
         out = []
         for st in statements:
+            if not isinstance(st, dict):  # a file that could not be read, a value known at deployment
+                self.parts.warnings.append(f"{where}: a role statement is {_brief(st)}, not a statement: not read "
+                                           "(see the unresolved values)")
+                continue
             if isinstance(st, FDict) and st.path != where:
                 copy = LDict(st)
                 copy.line = getattr(st, "at", None) or line_of(self.doc, "provider")
@@ -199,7 +203,8 @@ class _Compiler:
         logs = [s for s in generated if s.kind == "logs"]
         rest = [s for s in generated if s.kind != "logs"]
         where = where or self.path
-        statements = LList([s.document() for s in logs] + self._author(author, where) + [s.document() for s in rest])
+        author = self._author(author, where)
+        statements = LList([s.document() for s in logs] + author + [s.document() for s in rest])
         statements.line = line
         for i, s in enumerate(logs):
             self.origins.append((logical, policy_name, i, s.kind))
@@ -393,6 +398,11 @@ class _Compiler:
         if tags:
             props["Tags"] = [{"Key": str(k), "Value": v} for k, v in tags.items()]
         return _node(line, Type="AWS::Lambda::Function", Properties=_node(line, props))
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _role_ref(value: Any) -> Any:

@@ -7,7 +7,8 @@ relative to the file that names it), ``${strToBool(x)}``; fallbacks in order
 (``${opt:stage, 'dev'}``, ``${env:A, env:B, 'x'}``); variables inside addresses
 (``${self:custom.${sls:stage}.table}``). What only deployment knows (``${cf:...}``,
 ``${ssm:...}``, ``${s3:...}``, an ``env``/``param`` with no value and no fallback, a ``.js``
-file) becomes ``*`` and is listed with file and line. ``${AWS::Region}`` and ``${Res.Arn}`` are
+file) becomes ``*`` and is listed with file and line. Files are read only under the service's
+folder or the working folder. ``${AWS::Region}`` and ``${Res.Arn}`` are
 left for CloudFormation's ``Fn::Sub``. Nothing is run.
 
 Untrusted input is bounded: a chain of references at most ``MAX_CHAIN`` deep, a reference to
@@ -266,7 +267,14 @@ class Variables:
         if target.suffix.lower() in (".js", ".cjs", ".mjs", ".ts"):
             self.note(path, line, f"${{file({rel})}} is computed by JavaScript: not run")
             return WILDCARD
-        key = ("file", str(target.resolve()) if rel else "", address)
+        resolved = target.resolve()
+        root = Path(self.path).parent.resolve()
+        if Path(rel).is_absolute() or not (_inside(resolved, root) or _inside(resolved, Path.cwd().resolve())):
+            self.warnings.append(f"{path}: line {line}: ${{file({rel})}} is outside the service's folder and the "
+                                 "working folder: not read")
+            self.note(path, line, f"${{file({rel})}} is outside the service's folder: not read")
+            return WILDCARD
+        key = ("file", str(resolved) if rel else "", address)
         if key in self._memo:
             value, size = self._memo[key]
             self._spend(size, line)
@@ -283,7 +291,7 @@ class Variables:
             self.warnings.append(f"{path}: line {line}: ${{file({rel})}}: {target}: {why}; read as \"*\"")
             self.note(path, line, f"${{file({rel})}} could not be read")
             return WILDCARD
-        self.included.add(str(target.resolve()))
+        self.included.add(str(resolved))
         node = _lookup(data, address) if address else data
         if node is _MISSING:
             return _MISSING
@@ -296,6 +304,14 @@ class Variables:
             self._at.pop()
         self._memo[key] = (value, size)
         return value
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
 
 
 # -- text helpers --------------------------------------------------------------------------------

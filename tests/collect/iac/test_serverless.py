@@ -532,3 +532,14 @@ def test_functions_listed_as_file_fragments_and_the_frameworks_api_referenced_by
     (poll,) = [(p, i) for p, i, st in statements(role) if "sqs:ReceiveMessage" in st["Action"]]
     assert role.location.path == str(tmp_path / "serverless.yml")
     assert line(tmp_path / "serverless.yml", r.statement_line(poll[0].location, poll[0].name, poll[1])) == "functions:"
+
+
+def test_a_file_outside_the_service_and_the_working_folder_is_not_read(tmp_path, monkeypatch):
+    outside = write(tmp_path / "elsewhere", {"secret.yml": "Effect: Allow\nAction: '*'\nResource: '*'\n"})
+    svc = write(tmp_path / "svc", {"serverless.yml": V2.replace(
+        "      Resource: arn:aws:s3:::legacy-${self:provider.stage}/*\n",
+        "      Resource: arn:aws:s3:::legacy-${self:provider.stage}/*\n    - ${file(" + str(outside / "secret.yml") + ")}\n")})
+    monkeypatch.chdir(svc)
+    r = read_paths([svc])
+    assert any("outside the service's folder" in w for w in r.inputs[0].warnings)
+    assert "*" not in actions(role_of(r, fn(r, "worker")))
