@@ -125,6 +125,10 @@ def run(req: CheckRequest) -> CheckResult:
                      f"(give --snapshot of the account): {', '.join(head.unknown_managed_policies[:5])}")
     if head.unresolved:
         notes.append(f"{len(head.unresolved)} value(s) known only at deployment were read as \"*\" (see --param)")
+    read_notes = [w for i in head.inputs for w in i.warnings]  # e.g. an event type or a file not read
+    notes.extend(read_notes[:20])
+    if len(read_notes) > 20:
+        notes.append(f"... and {len(read_notes) - 20} more reading note(s)")
     lap("read_head")
     base_res, base_roots, base_kind = _read_base(req, managed, read_paths)
     lap("read_base")

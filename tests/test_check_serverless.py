@@ -175,3 +175,13 @@ def test_new_role_for_a_service_function_reads_its_handler_and_configuration(tmp
     # the sqs event: Lambda polls the queue with the role
     assert ("sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:123456789012:charges") in grants
     assert not any(a == "dynamodb:GetItem" for a, _ in grants)  # report's call, not charge's
+
+
+def test_what_the_reader_could_not_model_is_said_in_the_notes(tmp_path, monkeypatch):
+    root = repo(tmp_path)
+    monkeypatch.chdir(root)
+    sls = root / "svc" / "serverless.yml"
+    sls.write_text(SERVICE.replace("      - schedule: cron(0 6 * * ? *)\n",
+                                   "      - schedule: cron(0 6 * * ? *)\n      - websocket: $connect\n"))
+    code, doc = check("svc/serverless.yml")
+    assert any("event type websocket is not read" in n for n in doc["notes"])
