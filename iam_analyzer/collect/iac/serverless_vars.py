@@ -182,7 +182,7 @@ class Variables:
             return WILDCARD
         candidates = _split_top(expr)
         for n, raw in enumerate(candidates):
-            raw = raw.strip()
+            raw = shown = raw.strip()  # notes show what was written: a nested value may be a secret
             if n > 0:
                 literal = _literal(raw)
                 if literal is not _MISSING:
@@ -191,7 +191,7 @@ class Variables:
                 raw = _text(self.interpolate(raw, path, line, chain + 1))
             if not _is_variable(raw):
                 return raw if n > 0 else WILDCARD
-            value = self._source(raw.strip(), path, line, chain + 1, last=n == len(candidates) - 1)
+            value = self._source(raw.strip(), path, line, chain + 1, n == len(candidates) - 1, shown)
             if value is not _MISSING:
                 return value
         self.note(path, line, f"variable ${{{expr.strip()}}} has no value and no fallback")
@@ -199,7 +199,7 @@ class Variables:
 
     # -- sources --------------------------------------------------------------------------------
 
-    def _source(self, expr: str, path: str, line: int | None, chain: int, last: bool) -> Any:
+    def _source(self, expr: str, path: str, line: int | None, chain: int, last: bool, shown: str) -> Any:
         m = _SOURCE.match(expr)
         source = m.group(1) if m else ""
         rest = expr[m.end():] if m else expr
@@ -216,7 +216,7 @@ class Variables:
             if address == "stage":
                 return self.stage
             what = _DEPLOY_ONLY.get(f"sls:{address}", f"sls:{address}")
-            self.note(path, line, f"${{{expr}}} is {what}, known at deployment")
+            self.note(path, line, f"${{{shown}}} is {what}, known at deployment")
             return WILDCARD
         if source in ("opt", "param", "env"):
             key = "stage" if (source == "opt" and address == "stage") else address
@@ -225,7 +225,7 @@ class Variables:
             if source == "opt" and address == "region" and last:
                 return self.region  # no --region: the provider's region, as the framework does
             if last:
-                self.note(path, line, f"${{{expr}}}: no value given (--param {address}=...)")
+                self.note(path, line, f"${{{shown}}}: no value given (--param {address if shown == expr else '...'}=...)")
                 return WILDCARD
             return _MISSING
         if source == "aws":
@@ -238,7 +238,7 @@ class Variables:
         if source == "file":
             return self._file(_literal_text(args).strip(), address, path, line, chain, last)
         what = _DEPLOY_ONLY.get(source, f"a variable of source {source or '?'}")
-        self.note(path, line, f"${{{expr}}} is {what}, read at deployment")
+        self.note(path, line, f"${{{shown}}} is {what}, read at deployment")
         return WILDCARD
 
     def _self(self, address: str, line: int | None, chain: int) -> Any:

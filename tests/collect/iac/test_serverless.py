@@ -245,7 +245,7 @@ def test_variables_fallbacks_params_and_placeholders_listed_with_file_and_line(t
     assert "arn:aws:dynamodb:eu-west-1:123456789012:table/orders-prod" in env["TABLE"].references
     whats = {(Path(u.path).name, line(sls, u.line), u.what.split(" ")[0]) for u in r.unresolved}
     assert ("serverless.yml", "API_KEY: ${ssm:/orders/api-key}", "${ssm:/orders/api-key}") in whats
-    assert ("serverless.yml", "queueArn: ${cf:shared-infra-${sls:stage}.QueueArn}", "${cf:shared-infra-prod.QueueArn}") in whats
+    assert ("serverless.yml", "queueArn: ${cf:shared-infra-${sls:stage}.QueueArn}", "${cf:shared-infra-${sls:stage}.QueueArn}") in whats
     # a queue known only at deployment: the polling statement still covers any queue, typed
     role = role_of(r, create)
     poll = next(st for _p, _i, st in statements(role) if "sqs:ReceiveMessage" in st["Action"])
@@ -475,6 +475,15 @@ def test_variables_that_refer_to_themselves_or_fan_out_are_bounded(tmp_path):
     r = read_paths([tmp_path / "serverless.yml"])
     assert not r.inputs[0].errors and [f.name for f in r.snapshot.functions()] == ["x-dev-f"]
     assert any("refers to itself" in u.what for u in r.unresolved)
+
+
+def test_a_value_given_for_a_nested_variable_never_reaches_the_placeholder_list(tmp_path):
+    write(tmp_path, {"serverless.yml": V2.replace("  stage: staging\n", "  stage: staging\n  environment:\n"
+                                                   "    KEY: ${ssm:/legacy/${env:DB_PASSWORD}}\n")})
+    r = read_paths([tmp_path], params={"DB_PASSWORD": "hunter2-secret"})
+    notes = [u.what for u in r.unresolved]
+    assert any(n.startswith("${ssm:/legacy/${env:DB_PASSWORD}}") for n in notes)
+    assert not any("hunter2" in n for n in notes + r.warnings + r.inputs[0].warnings)
 
 
 def test_a_missing_fragment_is_named_and_the_rest_is_read(tmp_path):
