@@ -262,6 +262,10 @@ class _Compiler:
             self.parts.warnings.extend(f"{where}: line {ln}: {what}" for ln, what in compiled.notes)
             name = _text(fn.get("name"), f"{self.service}-{self.stage}-{key}")
             self._tracing_and_vpc(fn, compiled)
+            if "iamRoleStatements" in fn and not self.per_function:
+                self.parts.warnings.append(f"{where}: line {line_of(fn, 'iamRoleStatements')}: function {key}: "
+                                           f"iamRoleStatements take effect only with the {PLUGIN} plugin, which "
+                                           "plugins: does not list: ignored, as the framework ignores them")
             if fn.get("role") is not None:
                 role = _role_ref(fn["role"])
             elif self.per_function and isinstance(fn.get("iamRoleStatements"), list):

@@ -347,6 +347,7 @@ def test_roles_per_function_replace_or_inherit_the_providers_statements_only_wit
         assert own.arn == inherits.arn == shared.arn
         assert "s3:PutObject" not in actions(own) and "s3:GetObject" not in actions(own)
         assert "sns:Publish" in actions(own)
+        assert any("iamRoleStatements take effect only with" in w for w in r.inputs[0].warnings)
 
 
 def test_the_plugins_default_inherit_keeps_the_providers_statements(tmp_path):
