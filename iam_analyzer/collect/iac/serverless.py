@@ -165,14 +165,17 @@ class _Compiler:
         return self.provider.get("role")
 
     def provider_statements(self) -> list:
+        """v3 ``iam.role.statements``, else v1/v2 ``iamRoleStatements`` (the framework takes one)."""
         role = _d(self.iam.get("role"))
-        return _l(role.get("statements")) + _l(self.provider.get("iamRoleStatements"))
+        return _l(role["statements"]) if "statements" in role else _l(self.provider.get("iamRoleStatements"))
 
     def provider_managed(self) -> list:
-        return _l(_d(self.iam.get("role")).get("managedPolicies")) + _l(self.provider.get("iamManagedPolicies"))
+        role = _d(self.iam.get("role"))
+        return _l(role["managedPolicies"]) if "managedPolicies" in role else _l(self.provider.get("iamManagedPolicies"))
 
     def provider_boundary(self) -> Any:
-        return _d(self.iam.get("role")).get("permissionsBoundary") or self.provider.get("rolePermissionsBoundary")
+        role = _d(self.iam.get("role"))
+        return role.get("permissionsBoundary") or role.get("permissionBoundary") or self.provider.get("rolePermissionsBoundary")
 
     def provider_role_line(self) -> int | None:
         for key, node in (("role", self.iam), ("iamRoleStatements", self.provider), ("iam", self.provider)):
@@ -240,6 +243,7 @@ class _Compiler:
     def compile(self) -> dict:
         user = self.user_sections()
         functions = self._functions()
+        self.any_vpc = "vpc" in self.provider or any(isinstance(f, dict) and "vpc" in f for f in functions.values())
         logicals = {str(k): f"{normalize(k)}LambdaFunction" for k in functions}
         events = Events(partition=self.partition, region=self.region, account=self.account, service=self.service,
                         stage=self.stage, provider=self.provider, user_types={str(k): str(_d(v).get("Type", ""))
@@ -336,13 +340,13 @@ class _Compiler:
         for _name, _fn, compiled, _line in shared:
             generated += compiled.statements
         managed = self.provider_managed()
-        if any(self._vpc(fn) for _n, fn, _c, _l in shared):
+        if self.any_vpc:  # the framework attaches it when any function of the service has a VPC
             managed = managed + [self._vpc_policy()]
         role = _d(self.iam.get("role"))
         line = self.provider_role_line()
         resources[DEFAULT_ROLE] = self.role_resource(
             DEFAULT_ROLE, _text(role.get("name"), f"{self.service}-{self.stage}-{self.region}-lambdaRole"),
-            f"{self.service}-{self.stage}-lambda", line, _merge_statements(generated), self.provider_statements(),
+            f"{self.stage}-{self.service}-lambda", line, _merge_statements(generated), self.provider_statements(),
             managed, self.provider_boundary(), role.get("path"), role.get("tags"))
         resources.key_lines[DEFAULT_ROLE] = line
 

@@ -15,7 +15,10 @@ from .loader import LDict, LList
 
 # what the framework writes to the role for each event source (its compile/events plugins)
 SQS = ls.SQS_POLL_ACTIONS
-KINESIS = ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStreamSummary", "kinesis:ListShards")
+KINESIS = ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream", "kinesis:ListStreams")
+KINESIS_WITH_CONSUMER = ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStreamSummary",
+                         "kinesis:ListShards")
+KINESIS_CONSUMER = ls.KINESIS_CONSUMER_ACTIONS[:1]  # SubscribeToShard, on the consumer
 DYNAMODB = ("dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", ls.DDB_LIST_STREAMS)
 MSK = ("kafka:DescribeCluster", "kafka:GetBootstrapBrokers")
 _BY_TYPE = {"AWS::SQS::Queue": "sqs", "AWS::SNS::Topic": "sns", "AWS::Events::EventBus": "events",
@@ -121,20 +124,21 @@ class PullSources:
         if failure is not None:
             value, service = self._target(failure)
             extra["DestinationConfig"] = {"OnFailure": {"Destination": value}}
-            action = _DELIVER.get(service or "")
-            if action:
-                out.statements.append(RoleStatement("stream", (action,), [value], line))
+            # the framework: sns:Publish for a topic, else the queue's ListQueues and SendMessage
+            actions = ("sns:Publish",) if service == "sns" else ("sqs:ListQueues", "sqs:SendMessage")
+            out.statements.append(RoleStatement("stream", actions, [value], line))
         label = "Dynamodb" if kind == "dynamodb" else "Kinesis"
         consumer = ev.get("consumer")
-        source = arn
+        source, actions = arn, DYNAMODB if kind == "dynamodb" else KINESIS
         if kind == "kinesis" and consumer:
-            # a consumer the framework makes is named after the function and stream: any of the stream's
-            source = consumer if isinstance(consumer, (str, dict)) else arn
-            where = consumer if isinstance(consumer, (str, dict)) else \
-                (f"{arn}/consumer/*" if isinstance(arn, str) else {"Fn::Join": ["", [arn, "/consumer/*"]]})
-            out.statements.append(RoleStatement("stream", ls.KINESIS_CONSUMER_ACTIONS, [where], line))
+            # a consumer the framework makes is named <function><stream>Consumer, with a timestamp
+            made = f"{arn}/consumer/{n}{normalize(_name_in(arn))}Consumer:*" if isinstance(arn, str) else \
+                {"Fn::Join": ["", [arn, f"/consumer/{n}{normalize(_name_in(arn))}Consumer:*"]]}
+            source = consumer if consumer is not True else made
+            out.statements.append(RoleStatement("stream", KINESIS_CONSUMER, [source], line))
+            actions = KINESIS_WITH_CONSUMER
         self._esm(f"{n}EventSourceMapping{label}{normalize(_name_in(arn))}", logical, source, ev, line, **extra)
-        out.statements.append(RoleStatement("stream", DYNAMODB if kind == "dynamodb" else KINESIS, [arn], line))
+        out.statements.append(RoleStatement("stream", actions, [arn], line))
 
     def ev_msk(self, n, logical, spec, line, i, out):
         ev = _d(spec)

@@ -553,3 +553,26 @@ def test_a_file_outside_the_service_and_the_working_folder_is_not_read(tmp_path,
     r = read_paths([svc])
     assert any("outside the service's folder" in w for w in r.inputs[0].warnings)
     assert "*" not in actions(role_of(r, fn(r, "worker")))
+
+
+def test_kinesis_consumers_failure_queues_and_one_statement_source_as_the_framework_writes(tmp_path):
+    text = V2.replace("provider:\n", "provider:\n  iam:\n    role:\n      statements:\n"
+                      "        - {Effect: Allow, Action: 'kms:Decrypt', Resource: '*'}\n", 1).replace(
+        "      - stream: arn:aws:kinesis:us-east-1:123456789012:stream/clicks\n",
+        "      - stream:\n          arn: arn:aws:kinesis:us-east-1:123456789012:stream/clicks\n          consumer: true\n"
+        "          destinations:\n            onFailure: arn:aws:sqs:us-east-1:123456789012:failed\n")
+    write(tmp_path, {"serverless.yml": text})
+    r = read_paths([tmp_path])
+    worker = fn(r, "worker")
+    role = role_of(r, worker)
+    by_first = {st["Action"][0] if isinstance(st["Action"], list) else st["Action"]: st for _p, _i, st in statements(role)}
+    # v3 statements win: the v1/v2 iamRoleStatements beside them are not used, as in the framework
+    assert "kms:Decrypt" in by_first and "s3:GetObject" not in actions(role)
+    assert role.inline_policies[0].name == "staging-legacy-lambda"
+    assert "kinesis:DescribeStreamSummary" in by_first["kinesis:GetRecords"]["Action"]
+    sub = by_first["kinesis:SubscribeToShard"]["Resource"]
+    assert sub == "arn:aws:kinesis:us-east-1:123456789012:stream/clicks/consumer/WorkerClicksConsumer:*"
+    assert by_first["sqs:ListQueues"]["Resource"] == "arn:aws:sqs:us-east-1:123456789012:failed"
+    kinesis = next(m for m in worker.event_source_mappings if m.source_type == "kinesis")
+    assert kinesis.event_source_arn.endswith("/consumer/WorkerClicksConsumer:*")
+    assert kinesis.destination_on_failure == "arn:aws:sqs:us-east-1:123456789012:failed"
