@@ -272,7 +272,7 @@ class _Compiler:
                                            "plugins: does not list: ignored, as the framework ignores them")
             if fn.get("role") is not None:
                 role = _role_ref(fn["role"])
-            elif self.per_function and isinstance(fn.get("iamRoleStatements"), list):
+            elif self.per_function and isinstance(fn.get("iamRoleStatements"), list) and fn["iamRoleStatements"]:
                 role_logical = f"{normalize(key)}{DEFAULT_ROLE}"
                 own_roles[role_logical] = self._own_role(key, name, fn, compiled, line, role_logical)
                 role = {"Fn::GetAtt": [role_logical, "Arn"]}
