@@ -576,3 +576,12 @@ def test_kinesis_consumers_failure_queues_and_one_statement_source_as_the_framew
     kinesis = next(m for m in worker.event_source_mappings if m.source_type == "kinesis")
     assert kinesis.event_source_arn.endswith("/consumer/WorkerClicksConsumer:*")
     assert kinesis.destination_on_failure == "arn:aws:sqs:us-east-1:123456789012:failed"
+
+
+def test_a_secret_read_from_ssm_at_deployment_is_not_a_secret_in_the_file(tmp_path):
+    r = read_paths([orders(tmp_path)])
+    env = {v.name: v for v in fn(r, "create").environment}
+    assert not env["API_KEY"].looks_secret  # ${ssm:/orders/api-key}: the file holds no value
+    write(tmp_path, {"serverless.yml": ORDERS.replace("${ssm:/orders/api-key}", "sk_live_51HcQ2eLkdIwHu7ix")})
+    r = read_paths([tmp_path])
+    assert {v.name: v for v in fn(r, "create").environment}["API_KEY"].looks_secret
