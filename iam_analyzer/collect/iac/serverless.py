@@ -265,7 +265,7 @@ class _Compiler:
             where = self.fn_files.get(key, self.path)
             self.parts.warnings.extend(f"{where}: line {ln}: {what}" for ln, what in compiled.notes)
             name = _text(fn.get("name"), f"{self.service}-{self.stage}-{key}")
-            self._tracing_and_vpc(fn, compiled)
+            self._tracing_statement(fn, compiled)
             if "iamRoleStatements" in fn and not self.per_function:
                 self.parts.warnings.append(f"{where}: line {line_of(fn, 'iamRoleStatements')}: function {key}: "
                                            f"iamRoleStatements take effect only with the {PLUGIN} plugin, which "
@@ -314,7 +314,7 @@ class _Compiler:
             resources.setdefault("HttpApi", _node(None, Type="AWS::ApiGatewayV2::Api",
                                                   Properties={"Name": f"{self.stage}-{self.service}", "ProtocolType": "HTTP"}))
 
-    def _tracing_and_vpc(self, fn: dict, compiled: Compiled) -> None:
+    def _tracing_statement(self, fn: dict, compiled: Compiled) -> None:
         mode = self._tracing(fn)
         if mode:
             line = line_of(fn, "tracing") or line_of(self.provider, "tracing")
