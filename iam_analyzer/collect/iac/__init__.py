@@ -63,7 +63,8 @@ def _walk(root: Path) -> list[tuple[Path, bool]]:
             dirnames[:] = []
             continue
         dirnames[:] = sorted(x for x in dirnames if x not in _SKIP_DIRS and not x.startswith("."))
-        out.extend((d / f, False) for f in sorted(filenames) if f.lower().endswith(SUFFIXES))
+        out.extend((d / f, False) for f in sorted(filenames)
+                   if f.lower().endswith(SUFFIXES) or f.lower() in serverless.CODE_SERVICE_FILES)
     # services first: the files they pull in are then known, and not read again on their own
     return sorted(out, key=lambda t: (not (not t[1] and serverless.is_service_file(t[0])),))
 
@@ -91,7 +92,8 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
     inputs: list[InputReport] = []
     used: set[str] = set()
     seen: set[Path] = set()
-    for raw in paths:
+    # a service named beside its own fragments (pre-commit passes both) is read first
+    for raw in sorted(paths, key=lambda r: not serverless.is_service_file(Path(r))):
         p = Path(raw)
         if p.is_dir():
             targets = _walk(p)
@@ -134,6 +136,12 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
 def _read_file(path: Path, explicit: bool, parts: Parts, used: set[str], account: str, region: str,
                partition: str, params: dict[str, Any], seen: set[Path] | None = None) -> InputReport | None:
     name = str(path)
+    if path.name.lower() in serverless.CODE_SERVICE_FILES:
+        if any((path.parent / f).is_file() for f in serverless.SERVICE_FILES):
+            return None  # the service's serverless.yml is read
+        return InputReport(name, "unknown", warnings=[
+            f"{name}: a Serverless Framework service written as code: not read (only serverless.yml, "
+            ".yaml and .json are read; nothing is run)"])
     if not explicit and not _looks_relevant(path):
         return None  # package.json, tsconfig, OpenAPI documents ...: not parsed at all
     try:

@@ -35,6 +35,7 @@ from .serverless_events import Compiled, Events, RoleStatement, normalize, route
 from .serverless_vars import FDict, Variables, VariableError, path_of
 
 SERVICE_FILES = ("serverless.yml", "serverless.yaml", "serverless.json")
+CODE_SERVICE_FILES = ("serverless.ts", "serverless.js", "serverless.mjs", "serverless.cjs")  # named, never run
 PLUGIN = "serverless-iam-roles-per-function"
 DEFAULT_ROLE = "IamRoleLambdaExecution"
 ORIGIN = "serverless-generated"
@@ -482,4 +483,4 @@ def read(path: str, data: dict, parts: Parts, *, account: str, region: str, part
     return Service(stack=c.stack_name, included=set(c.vars.included))
 
 
-__all__ = ["SERVICE_FILES", "Service", "ServiceError", "compile_stack", "is_service", "is_service_file", "read"]
+__all__ = ["CODE_SERVICE_FILES", "SERVICE_FILES", "Service", "ServiceError", "compile_stack", "is_service", "is_service_file", "read"]

@@ -585,3 +585,15 @@ def test_a_secret_read_from_ssm_at_deployment_is_not_a_secret_in_the_file(tmp_pa
     write(tmp_path, {"serverless.yml": ORDERS.replace("${ssm:/orders/api-key}", "sk_live_51HcQ2eLkdIwHu7ix")})
     r = read_paths([tmp_path])
     assert {v.name: v for v in fn(r, "create").environment}["API_KEY"].looks_secret
+
+
+def test_a_service_named_beside_its_fragment_reads_the_fragment_once_and_code_services_are_named(tmp_path):
+    root = orders(tmp_path)
+    r = read_paths([root / "resources" / "dynamodb.yml", root / "serverless.yml"])  # as pre-commit passes them
+    assert [(Path(i.path).name, i.kind) for i in r.inputs] == [("serverless.yml", "serverless")]
+    ts = write(tmp_path / "ts", {"serverless.ts": "export default {service: 'x'}\n"})
+    r = read_paths([ts])
+    (rep,) = r.inputs
+    assert rep.kind == "unknown" and not rep.errors and "written as code: not read" in rep.warnings[0]
+    write(ts, {"serverless.yml": "service: x\nprovider: {name: aws}\nfunctions: {f: {handler: f.h}}\n"})
+    assert [i.kind for i in read_paths([ts]).inputs] == ["serverless"]  # the YAML service is the one read
