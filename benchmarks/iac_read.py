@@ -8,6 +8,10 @@ then times what ``iam-analyzer check`` does with it: read the base, then read th
 same templates but one changed). The head read reuses SAM translations of unchanged templates.
 Target (issue 13): 200 templates / 1,000 functions checked against a base in under 20 s on
 2 cores; the reader's share must stay well inside that.
+
+Then reads ``--services`` Serverless Framework services (issue 23: variables with fallbacks, a
+``${file()}`` fragment in ``resources:``, five event types per service) as one folder, and prints
+files/s beside the templates' figure.
 """
 
 from __future__ import annotations
@@ -92,6 +96,50 @@ CFN_FN = """  Role{i}:
 """
 
 
+SLS = """service: svc{n}
+provider:
+  name: aws
+  runtime: python3.12
+  stage: ${{opt:stage, 'prod'}}
+  environment:
+    TABLE: ${{self:custom.table}}
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: [dynamodb:GetItem, dynamodb:PutItem]
+          Resource: !GetAtt Table.Arn
+custom:
+  table: svc{n}-${{sls:stage}}
+functions:
+{functions}resources:
+  - ${{file(resources/table.yml)}}
+"""
+SLS_FN = """  fn{i}:
+    handler: app.fn{i}
+    events:
+      - {event}
+"""
+SLS_EVENTS = ["http: {{path: p{i}, method: get}}", "sqs: arn:aws:sqs:us-east-1:123456789012:q{i}",
+              "schedule: rate(1 hour)", "s3: svc{n}-uploads-{i}", "stream: {{type: dynamodb, arn: !GetAtt Table.StreamArn}}"]
+SLS_TABLE = """Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: ${self:custom.table}
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
+"""
+
+
+def generate_services(root: Path, services: int, per: int) -> None:
+    for n in range(services):
+        d = root / f"sls/svc{n}"
+        (d / "resources").mkdir(parents=True)
+        fns = "".join(SLS_FN.format(i=i, event=SLS_EVENTS[i % 5].format(i=i, n=n)) for i in range(per))
+        (d / "serverless.yml").write_text(SLS.format(n=n, functions=fns))
+        (d / "resources" / "table.yml").write_text(SLS_TABLE)
+
+
 def generate(root: Path, templates: int, per: int, sam_share: float) -> None:
     n_sam = int(templates * sam_share)
     for n in range(templates):
@@ -110,6 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--templates", type=int, default=200)
     ap.add_argument("--functions-per-template", type=int, default=5)
     ap.add_argument("--sam-share", type=float, default=0.5)
+    ap.add_argument("--services", type=int, default=200, help="Serverless Framework services")
     args = ap.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="iac-bench-"))
     try:
@@ -130,6 +179,19 @@ def main(argv: list[str] | None = None) -> None:
               "target for the whole check: < 20 s on 2 cores")
         for e in errors[:5]:
             print("  error:", e)
+        print(f"templates:               {args.templates / (t1 - t0):6.0f} files/s (cold read)")
+        if args.services:
+            generate_services(root, args.services, args.functions_per_template)
+            t3, c3 = time.perf_counter(), time.process_time()
+            sls = read_paths([root / "sls"])
+            t4, c4 = time.perf_counter(), time.process_time()
+            bad = [e for i in sls.inputs for e in i.errors]
+            print(f"serverless services:     {args.services}, functions: {len(sls.snapshot.functions())}, "
+                  f"errors: {len(bad)}, inputs: {len(sls.inputs)} (fragments are part of their service)")
+            print(f"serverless (cold):       {t4 - t3:6.2f} s wall, {c4 - c3:6.2f} s CPU, "
+                  f"{args.services / (t4 - t3):6.0f} files/s")
+            for e in bad[:5]:
+                print("  error:", e)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -208,8 +208,13 @@ def run(req: CheckRequest) -> CheckResult:
     if head.unresolved:
         notes.append(f"{len(head.unresolved)} value(s) known only at deployment were read as \"*\" (see --param)")
     # What the readers could not follow (nested stacks outside the folder or in a loop, includes,
-    # budgets reached) is said, never dropped in silence; unknown managed policies are summed up above.
-    notes.extend(w for w in head.warnings if not w.startswith("managed policy "))
+    # event types, budgets reached) is said, never dropped in silence; unknown managed policies
+    # are summed up above.
+    read_notes = list(dict.fromkeys([w for w in head.warnings if not w.startswith("managed policy ")]
+                                    + [w for i in head.inputs for w in i.warnings]))
+    notes.extend(read_notes[:20])
+    if len(read_notes) > 20:
+        notes.append(f"... and {len(read_notes) - 20} more reading note(s)")
     lap("read_head")
     base_res, base_roots, base_kind = _read_base(req, managed, read_paths, paths, root)
     lap("read_base")

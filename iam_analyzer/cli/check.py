@@ -30,7 +30,7 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False),
               help="A snapshot of the deployed account: documents of customer-managed policies the templates attach.")
 @click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
-              help="A template parameter (CloudFormation/SAM); repeatable.")
+              help="A template parameter (CloudFormation/SAM), or a Serverless Framework opt/param/env value (stage=prod); repeatable.")
 @click.option("--account", default="123456789012", show_default=True, help="Account id for AWS::AccountId and ARNs.")
 @click.option("--region", default="us-east-1", show_default=True, help="Region for AWS::Region and ARNs.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]), default="text",
@@ -55,9 +55,10 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 def check(paths, base, usage_path, snapshot_path, param_values, account, region, fmt, output, fail_on,
           fail_on_new_access, config_path, rule_dirs, stack_name, config_env, baseline_path, write_baseline,
           skip_unrecognised) -> None:
-    """Judge the IAM of CloudFormation, SAM, CDK output and Terraform plans before they ship.
+    """Judge the IAM of CloudFormation, SAM, CDK output, Serverless and Terraform plans before they ship.
 
-    PATH is a template, a plan (terraform show -json), a cdk.out folder, or a folder of them.
+    PATH is a template, a serverless.yml, a plan (terraform show -json), a cdk.out folder, or a
+    folder of them.
     With --base, only what the change adds is reported: new access per role, new findings,
     and, with --usage, permissions it removes that a function used in production.
 

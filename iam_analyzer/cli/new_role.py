@@ -89,8 +89,8 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
 @click.command("new-role")
 @click.option("--code", "code", multiple=True, type=click.Path(), metavar="PATH",
               help="Handler code: a file or folder of Python / JavaScript / TypeScript (repeatable).")
-@click.option("--template", type=click.Path(dir_okay=False), help="The function's SAM or CloudFormation template.")
-@click.option("--function", "function", metavar="NAME", help="The function in the template (name or logical id).")
+@click.option("--template", type=click.Path(dir_okay=False), help="The function's SAM or CloudFormation template, or its serverless.yml.")
+@click.option("--function", "function", metavar="NAME", help="The function in the template (name, logical id, or serverless.yml function key).")
 @click.option("--intent", "intent_path", type=click.Path(dir_okay=False), help="A YAML intent file (reads, writes, invokes, publishes, consumes).")
 @click.option("--account", metavar="ID", help="Account id for the ARNs (else <ACCOUNT_ID>, filled by CloudFormation/SAM/Terraform).")
 @click.option("--region", metavar="R", help="Region for the ARNs (else <REGION>).")

@@ -17,6 +17,10 @@ def function_code(template: str | Path, logical_id: str) -> tuple[list[Path], li
         data = load_file(Path(template))
     except (LoadError, OSError) as e:
         return [], [], [f"{template}: {e}"]
+    from iam_analyzer.collect.iac.serverless import is_service
+
+    if is_service(data):
+        return _service_code(Path(template), data, logical_id)
     resources = data.get("Resources") if isinstance(data, dict) else None
     res = resources.get(logical_id) if isinstance(resources, dict) else None
     if not isinstance(res, dict):
@@ -45,6 +49,21 @@ def function_code(template: str | Path, logical_id: str) -> tuple[list[Path], li
         notes.append(f"{template}: {logical_id} code is not local (CodeUri {uri if isinstance(uri, str) else 'an object'}); "
                      "give --code")
     return [], [], notes
+
+
+def _service_code(template: Path, data: dict, key: str) -> tuple[list[Path], list, list[str]]:
+    """A Serverless Framework function's handler file: ``handler`` is relative to the service."""
+    functions = data.get("functions") if isinstance(data.get("functions"), dict) else {}
+    fn = functions.get(key)
+    if not isinstance(fn, dict):
+        return [], [], []
+    handler = fn.get("handler")
+    if not isinstance(handler, str) or "${" in handler:
+        return [], [], [f"{template}: function {key} has no handler read offline (an image or a variable); give --code"]
+    files = entry_files(template.parent, handler)
+    if files:
+        return files, [], []
+    return [], [], [f"{template}: function {key}: handler {handler} not found beside the service; give --code"]
 
 
 _JS_IMPORT = re.compile(r"""(?:from\s+|require\(\s*|import\(\s*)['"](\.{1,2}/[^'"]+)['"]""")

@@ -8,7 +8,9 @@
     result.unresolved        # (path, line, what) values only known at deployment, read as "*"
 
 A path is a file or a folder (walked for *.yaml, *.yml, *.json, *.template; ``cdk.out``
-folders are read through their manifest). Files that are neither templates nor plans are
+folders are read through their manifest; a Serverless Framework service's ``serverless.yml`` is
+read before the other files of its folder, and the files it pulls in with ``${file()}`` are
+part of it, not templates of their own). Files that are neither templates nor plans are
 skipped quietly; a broken file gets errors in its report and the others are still read.
 """
 
@@ -25,7 +27,7 @@ from iam_analyzer.iam import managed_policies
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.model import ManagedPolicy, Snapshot
 
-from . import cdk, terraform
+from . import cdk, serverless, terraform
 from .link import link
 from .loader import LoadError, load_file, read_bounded
 from .resolve import Unresolved
@@ -44,9 +46,11 @@ _HINTS = (b"Resources", b"format_version", b"planned_values")
 
 
 def detect_kind(data: Any) -> str | None:
-    """cloudformation | sam | terraform-plan, or None for anything else."""
+    """cloudformation | sam | terraform-plan | serverless, or None for anything else."""
     if terraform.is_plan(data):
         return "terraform-plan"
+    if serverless.is_service(data):
+        return "serverless"
     return template_kind(data)
 
 
@@ -60,8 +64,10 @@ def _walk(root: Path) -> list[tuple[Path, bool]]:
             dirnames[:] = []
             continue
         dirnames[:] = sorted(x for x in dirnames if x not in _SKIP_DIRS and not x.startswith("."))
-        out.extend((d / f, False) for f in sorted(filenames) if f.lower().endswith(SUFFIXES))
-    return out
+        out.extend((d / f, False) for f in sorted(filenames)
+                   if f.lower().endswith(SUFFIXES) or f.lower() in serverless.CODE_SERVICE_FILES)
+    # services first: the files they pull in are then known, and not read again on their own
+    return sorted(out, key=lambda t: (not (not t[1] and serverless.is_service_file(t[0])),))
 
 
 def _stack_name(path: Path, used: set[str]) -> str:
@@ -91,7 +97,8 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
     inputs: list[InputReport] = []
     used: set[str] = set()
     seen: set[Path] = set()
-    for raw in paths:
+    # a service named beside its own fragments (pre-commit passes both) is read first
+    for raw in sorted(paths, key=lambda r: not serverless.is_service_file(Path(r))):
         p = Path(raw)
         if p.is_dir():
             targets = _walk(p)
@@ -112,7 +119,7 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
                 inputs.extend(cdk.read_assembly(target, parts, used, account=account, region=region,
                                                 partition=partition, params=params))
                 continue
-            rep = _read_file(target, explicit, parts, used, account, region, partition, params, naming)
+            rep = _read_file(target, explicit, parts, used, account, region, partition, params, naming, seen)
             if rep is not None:
                 inputs.append(rep)
     acct, warnings, unknown = link(parts, account, region, partition, managed)
@@ -135,8 +142,15 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
 
 
 def _read_file(path: Path, explicit: bool, parts: Parts, used: set[str], account: str, region: str,
-               partition: str, params: dict[str, Any], naming: StackNaming | None = None) -> InputReport | None:
+               partition: str, params: dict[str, Any], naming: StackNaming | None = None,
+               seen: set[Path] | None = None) -> InputReport | None:
     name = str(path)
+    if path.name.lower() in serverless.CODE_SERVICE_FILES:
+        if any((path.parent / f).is_file() for f in serverless.SERVICE_FILES):
+            return None  # the service's serverless.yml is read
+        return InputReport(name, "unknown", warnings=[
+            f"{name}: a Serverless Framework service written as code: not read (only serverless.yml, "
+            ".yaml and .json are read; nothing is run)"])
     if not explicit and not _looks_relevant(path):
         return None  # package.json, tsconfig, OpenAPI documents ...: not parsed at all
     try:
@@ -148,20 +162,27 @@ def _read_file(path: Path, explicit: bool, parts: Parts, used: set[str], account
     kind = detect_kind(data)
     if kind is None:
         if explicit:
-            return InputReport(name, "unknown", [f"{name}: not a CloudFormation/SAM template or a Terraform plan"])
+            return InputReport(name, "unknown",
+                               [f"{name}: not a CloudFormation/SAM template, a Serverless Framework service or a Terraform plan"])
         return None
     rep = InputReport(name, kind)
     local = Parts()
     try:
         if kind == "terraform-plan":
             terraform.read_plan(name, data, local, account=account, region=region, partition=partition)
+        elif kind == "serverless":
+            service = serverless.read(name, data, local, account=account, region=region, partition=partition,
+                                      params=params)
+            rep.stacks.append(_unique(service.stack, used))
+            if seen is not None:
+                seen.update(Path(p) for p in service.included)
         else:
             stack = (naming.name_for(path) if naming else None) or _stack_name(path, used)
             if naming is not None:
                 params = {**naming.parameters_for(path), **params}
             rep.stacks.append(stack)
             read_template(name, data, stack, local, account=account, region=region, partition=partition, params=params)
-    except (TemplateError, SamError, LoadError) as e:
+    except (TemplateError, SamError, LoadError, serverless.ServiceError) as e:
         rep.errors.append(f"{name}: {e}")
         return rep
     except RecursionError:
@@ -175,10 +196,21 @@ def _read_file(path: Path, explicit: bool, parts: Parts, used: set[str], account
     return rep
 
 
+def _unique(name: str, used: set[str]) -> str:
+    out, n = name, 2
+    while out in used:
+        out, n = f"{name}-{n}", n + 1
+    used.add(out)
+    return out
+
+
 def _looks_relevant(path: Path) -> bool:
     """Could this file be a template or a plan? Every template has "Resources" and every plan
     "format_version" or "planned_values": a byte search decides before any parsing, so files
-    found by walking that are neither cost almost nothing and their syntax errors are not ours."""
+    found by walking that are neither cost almost nothing and their syntax errors are not ours.
+    A Serverless Framework service is known by its file name."""
+    if serverless.is_service_file(path):
+        return True
     try:
         raw = read_bounded(path)
     except (OSError, LoadError):

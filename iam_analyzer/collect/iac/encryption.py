@@ -14,9 +14,11 @@ from typing import Any
 from iam_analyzer.iam import arn_builders as ab
 from iam_analyzer.iam.encryption import is_aws_managed
 
-from . import sam
+from . import sam, serverless
 from .loader import LoadError, line_of, load_file, plain
 from .resolve import Stack
+from .result import Parts
+from .serverless_vars import VariableError
 from .templates import TemplateError, template_kind
 
 
@@ -69,10 +71,17 @@ def template_stack(path: str | Path, account: str, region: str, params: dict | N
         data = load_file(Path(path))
     except (LoadError, OSError) as e:
         return None, [f"{path}: {e}"]
+    partition = ab.partition_of_region(region)
+    if serverless.is_service(data):
+        try:
+            stack, _c = serverless.compile_stack(str(path), data, Parts(), account=account, region=region,
+                                                 partition=partition, params=dict(params or {}))
+            return stack, []
+        except (serverless.ServiceError, VariableError, LoadError) as e:
+            return None, [f"{path}: {e}"]
     kind = template_kind(data)
     if kind is None:
         return None, []
-    partition = ab.partition_of_region(region)
     try:
         if kind == "sam":
             data = sam.transform(plain(data), {}, region, partition, account)
