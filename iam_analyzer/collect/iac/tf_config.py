@@ -1,0 +1,657 @@
+"""Terraform configuration (a folder of ``.tf`` files) -> Parts, through the plan reader's mapper.
+
+The configuration is evaluated offline (``tf_expr``) into the per-resource attribute values a
+plan would hold (``tf_map`` maps them, as for ``terraform show -json``): variables (``--param``,
+``--var-file``, ``terraform.tfvars``, ``*.auto.tfvars``, defaults), locals, references between
+resources (ARNs, names and ids built from names, as the plan reader builds them), ``count`` and
+``for_each`` over known collections, ``dynamic`` blocks, local modules with their inputs and
+outputs, ``data "aws_iam_policy_document"`` (with ``source_policy_documents`` and
+``override_policy_documents``), ``data "aws_iam_policy"`` of an AWS managed policy (from the
+shipped data), and the account, region and partition data sources. What only apply knows
+(computed ids and ARNs, remote modules, data sources that query AWS) is ``*``, recorded with
+its file and line. Addresses are Terraform's (``module.x.aws_iam_role.y["k"]``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from iam_analyzer.iam import arn_builders as ab
+from iam_analyzer.iam import managed_policies
+from iam_analyzer.model import SourceLocation
+
+from . import tf_map
+from .loader import LDict, LList, LoadError, read_bounded
+from .resolve import WILDCARD, Unresolved
+from .result import Parts
+from .terraform import Instance, Plan
+from .tf_expr import UNKNOWN, EvalLimit, Evaluator, Scope, plain, to_string
+from .tf_hcl import Block, Body, HclError, parse_expression, parse_file
+
+MAX_MODULE_DEPTH = 10
+MAX_INSTANCES = 20_000  # resource instances of one root module, after count and for_each
+MAX_FILES = 500  # .tf files of one root module with its local modules
+MAX_READ_FILES = 200  # file()/templatefile() calls that read a file
+
+
+class ConfigError(ValueError):
+    pass
+
+
+# -- parsed module folders -----------------------------------------------------------------
+
+
+class ModuleDef:
+    """One folder of .tf files: its variables, locals, resources, module calls and outputs."""
+
+    def __init__(self, folder: Path, files: list[Path], errors: list[str]):
+        self.folder = folder
+        self.variables: dict[str, Block] = {}
+        self.locals: dict[str, Any] = {}
+        self.resources: dict[tuple[str, str, str], Block] = {}
+        self.calls: dict[str, Block] = {}
+        self.outputs: dict[str, Block] = {}
+        for f in files:
+            try:
+                body = parse_file(str(f))
+            except (HclError, LoadError) as e:
+                errors.append(f"{f}: {e}")
+                continue
+            except OSError as e:
+                errors.append(f"{f}: cannot read: {e.strerror or e}")
+                continue
+            self._add(body)
+
+    def _add(self, body: Body) -> None:
+        for b in body.blocks:
+            if b.type == "variable" and b.labels:
+                self.variables[b.labels[0]] = b
+            elif b.type == "locals":
+                self.locals.update(b.body.attrs)
+            elif b.type in ("resource", "data") and len(b.labels) >= 2:
+                self.resources[("managed" if b.type == "resource" else "data", b.labels[0], b.labels[1])] = b
+            elif b.type == "module" and b.labels:
+                self.calls[b.labels[0]] = b
+            elif b.type == "output" and b.labels:
+                self.outputs[b.labels[0]] = b
+
+
+def tf_files(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix == ".tf" and p.is_file())
+    except OSError:
+        return []
+
+
+# -- lazily evaluated objects ----------------------------------------------------------------
+
+
+class Res:
+    """A resource or data instance whose attributes are evaluated when asked for."""
+
+    def __init__(self, mod: "ModuleInst", mode: str, rtype: str, name: str, block: Block, key: Any, each: Any):
+        self.mod, self.mode, self.type, self.name, self.block = mod, mode, rtype, name, block
+        self.key, self.each = key, each
+        suffix = "" if key is None else f"[{key}]" if isinstance(key, int) else f"[{json.dumps(key)}]"
+        self.address = f"{mod.prefix}{'data.' if mode == 'data' else ''}{rtype}.{name}{suffix}"
+        self.memo: dict[str, Any] = {}
+        self.built: Instance | None = None
+
+    def scope(self) -> Scope:
+        names: dict[str, Any] = {}
+        if self.each is not None:
+            names["each"] = LDict(key=self.key, value=self.each)
+        elif isinstance(self.key, int):
+            names["count"] = LDict(index=self.key)
+        return self.mod.scope(self.block.file, names)
+
+    def attr(self, name: Any) -> Any:
+        name = to_string(name)
+        if name in self.memo:
+            return self.memo[name]
+        reader = self.mod.reader
+        key = (id(self), name)
+        if key in reader.active:
+            reader.ev.note(self.block.file, self.block.line, f"{self.address}.{name}: reference cycle: read as *")
+            return UNKNOWN
+        reader.active.add(key)
+        reader.stack.append((self, name))
+        try:
+            value = self._attr(name)
+        finally:
+            reader.active.discard(key)
+            reader.stack.pop()
+        self.memo[name] = value
+        return value
+
+    def _attr(self, name: str) -> Any:
+        body = self.block.body
+        if name in body.attrs:
+            return self.mod.reader.safe_eval(body.attrs[name].expr, self.scope(), body.attrs[name].line)
+        blocks = self.mod.reader.blocks(body, name, self.scope())
+        if blocks is not None:
+            return blocks
+        return special(self, name)
+
+    def values(self) -> LDict:
+        body = self.block.body
+        out = LDict()
+        out.line = self.block.line
+        skip = {"count", "for_each", "depends_on", "provider", "lifecycle"}
+        for n in body.attrs:
+            if n not in skip:
+                out[n] = plain(self.attr(n))
+        for b in body.blocks:
+            kind = b.labels[0] if b.type == "dynamic" and b.labels else b.type
+            if kind not in skip and kind not in out:
+                out[kind] = plain(self.attr(kind))
+        for n in ("name", "arn"):
+            if n not in out and self.mode == "managed" and self.type in ("aws_iam_role", "aws_iam_policy"):
+                v = self.attr(n)
+                if isinstance(v, str):
+                    out[n] = v
+        return out
+
+
+class ModuleOutputs:
+    """``module.x``: its outputs, evaluated in the module (unknown for a remote module)."""
+
+    def __init__(self, mod: "ModuleInst | None", call: Block, line_note: str | None):
+        self.mod, self.call, self.line_note = mod, call, line_note
+
+    def attr(self, name: Any) -> Any:
+        if self.mod is None:
+            return UNKNOWN
+        out = self.mod.defn.outputs.get(to_string(name))
+        if out is None or "value" not in out.body.attrs:
+            return UNKNOWN
+        a = out.body.attrs["value"]
+        return self.mod.reader.safe_eval(a.expr, self.mod.scope(out.file), a.line)
+
+
+class AnyKey:
+    """The instances of a resource whose ``for_each``/``count`` is known only at apply: any key."""
+
+    def __init__(self, inst: Any):
+        self.inst = inst
+
+    def attr(self, key: Any) -> Any:
+        return self.inst
+
+
+# -- module instances ------------------------------------------------------------------------
+
+
+class ModuleInst:
+    def __init__(self, reader: "Reader", defn: ModuleDef, prefix: str, inputs: dict, depth: int):
+        self.reader, self.defn, self.prefix, self.inputs, self.depth = reader, defn, prefix, inputs, depth
+        self.local_memo: dict[str, Any] = {}
+        self.res_memo: dict[tuple[str, str, str], Any] = {}
+        self.call_memo: dict[str, Any] = {}
+
+    def scope(self, file: str, names: dict | None = None) -> Scope:
+        s = Scope(self.resolve, file, names, functions=self.reader.file_functions(self))
+        return s
+
+    def resolve(self, root: str, steps: list, line: int) -> tuple[Any, int]:
+        first = steps[0][1] if steps and steps[0][0] == "attr" else None
+        if root == "var" and first:
+            return self.var(first, line), 1
+        if root == "local" and first:
+            return self.local(first, line), 1
+        if root == "module" and first:
+            return self.module(first), 1
+        if root == "path" and first:
+            return self.reader.path_of(self.defn.folder) if first == "module" else ".", 1
+        if root == "terraform" and first == "workspace":
+            return "default", 1
+        if root == "data" and len(steps) >= 2 and steps[1][0] == "attr":
+            return self.resource("data", str(first), steps[1][1], line), 2
+        if first and root not in ("self", "count", "each"):
+            return self.resource("managed", root, first, line), 1
+        return UNKNOWN, 0
+
+    def var(self, name: str, line: int) -> Any:
+        if name in self.inputs:
+            return self.inputs[name]()
+        block = self.defn.variables.get(name)
+        if block is not None and "default" in block.body.attrs:
+            a = block.body.attrs["default"]
+            return self.reader.safe_eval(a.expr, self.scope(a.file), a.line)
+        how = "give it with --param or --var-file" if not self.prefix else "the module call does not set it"
+        self.reader.note(self.defn.folder, block.file if block else None, block.line if block else line,
+                         f"{self.prefix}var.{name} has no value ({how}): read as *")
+        return UNKNOWN
+
+    def local(self, name: str, line: int) -> Any:
+        if name in self.local_memo:
+            return self.local_memo[name]
+        a = self.defn.locals.get(name)
+        if a is None:
+            return UNKNOWN
+        self.local_memo[name] = UNKNOWN  # a local that refers to itself reads as unknown
+        v = self.reader.safe_eval(a.expr, self.scope(a.file), a.line)
+        self.local_memo[name] = v
+        return v
+
+    def resource(self, mode: str, rtype: str, name: str, line: int) -> Any:
+        key = (mode, rtype, name)
+        if key in self.res_memo:
+            return self.res_memo[key]
+        block = self.defn.resources.get(key)
+        if block is None:
+            return UNKNOWN
+        self.res_memo[key] = UNKNOWN  # count/for_each that refers to its own resource
+        v = self.reader.expand(self, block, lambda k, e: Res(self, mode, rtype, name, block, k, e))
+        self.res_memo[key] = v
+        self.reader.record_reference(v)
+        return v
+
+    def module(self, name: str) -> Any:
+        if name in self.call_memo:
+            return self.call_memo[name]
+        call = self.defn.calls.get(name)
+        if call is None:
+            return UNKNOWN
+        self.call_memo[name] = UNKNOWN
+        v = self.reader.expand(self, call, lambda k, e: self.reader.child(self, name, call, k, e))
+        self.call_memo[name] = v
+        return v
+
+    def walk(self) -> list:
+        """Every resource instance of this module and the modules it calls."""
+        out: list = []
+        for (mode, rtype, name) in self.defn.resources:
+            v = self.resource(mode, rtype, name, 0)
+            out.extend(_instances(v))
+        for name in self.defn.calls:
+            for m in _instances(self.module(name)):
+                if isinstance(m, ModuleOutputs) and m.mod is not None:
+                    out.extend(m.mod.walk())
+        return out
+
+
+def _instances(v: Any) -> list:
+    if isinstance(v, AnyKey):
+        return [v.inst]
+    if isinstance(v, dict) and not hasattr(v, "attr"):
+        return list(v.values())
+    if isinstance(v, list):
+        return list(v)
+    return [] if v is UNKNOWN else [v]
+
+
+# -- data sources and computed attributes ----------------------------------------------------
+
+
+def special(res: Res, name: str) -> Any:
+    """An attribute the configuration does not set: what the provider would compute."""
+    reader = res.mod.reader
+    if res.mode == "data":
+        v = data_attribute(res, name)
+        if v is not None:
+            return v
+    mapping = ab.TERRAFORM.get(res.type)
+    if mapping is not None and name in ("arn", "id", "name", mapping[1], "invoke_arn", "url", "qualified_arn"):
+        values = {mapping[1]: res_name(res)}
+        if "path" in res.block.body.attrs:
+            values["path"] = plain(res.attr("path"))
+        inst = Instance({"address": res.address, "type": res.type, "name": res.name, "values": values}, "", None)
+        v = reader.plan.attribute(inst, "arn" if name == "qualified_arn" else name)
+        if isinstance(v, str):
+            return v + ":*" if name == "qualified_arn" else v
+    if res.type == "aws_dynamodb_table" and name == "stream_arn" and mapping is not None:
+        table = special(res, "arn")
+        if isinstance(table, str):
+            return ab.stream_arn(table)  # the stream label is made at apply
+    if name in res.block.body.attrs:
+        return UNKNOWN
+    line = reader.current_line()
+    reader.note(res.mod.defn.folder, line[0], line[1], f"{res.address}.{name} is known only after apply: read as *")
+    return UNKNOWN
+
+
+def res_name(res: Res) -> Any:
+    """The resource's name, or the placeholder a plan reader would use for one Terraform picks."""
+    name_attr = ab.TERRAFORM[res.type][1]
+    if name_attr in res.block.body.attrs:
+        v = res.attr(name_attr)
+        return v if isinstance(v, str) and v else WILDCARD
+    if res.type in ("aws_iam_role", "aws_iam_policy"):
+        prefix = res.attr("name_prefix") if "name_prefix" in res.block.body.attrs else None
+        res.mod.reader.note(res.mod.defn.folder, res.block.file, res.block.line,
+                            f"{res.address}: name chosen by Terraform at apply: read as a placeholder")
+        return f"{prefix}*" if isinstance(prefix, str) and prefix else f"{res.address}-*"
+    return WILDCARD
+
+
+def data_attribute(res: Res, name: str) -> Any:
+    reader = res.mod.reader
+    t = res.type
+    if t == "aws_caller_identity":
+        return {"account_id": reader.account, "id": reader.account}.get(name)
+    if t == "aws_region":
+        return reader.region if name in ("name", "id", "region") else None
+    if t == "aws_partition":
+        return {"partition": reader.partition, "dns_suffix": "amazonaws.com", "id": reader.partition}.get(name)
+    if t == "aws_iam_policy_document" and name in ("json", "minified_json"):
+        return reader.policy_document(res)
+    if t == "aws_iam_policy" and name in ("arn", "policy", "name", "path", "id"):
+        ref = res.attr("arn") if "arn" in res.block.body.attrs else res.attr("name")
+        pol = managed_policies.get(ref) if isinstance(ref, str) else None
+        if pol is not None:
+            return {"arn": pol.arn(reader.partition), "id": pol.arn(reader.partition), "name": pol.name,
+                    "path": pol.path, "policy": json.dumps(pol.document)}[name]
+        if name == "arn" and isinstance(ref, str) and ref.startswith("arn:"):
+            return ref
+    line = reader.current_line()
+    reader.note(res.mod.defn.folder, line[0], line[1], f"{res.address}.{name} is read from AWS when Terraform "
+                "plans: read as *")
+    return UNKNOWN
+
+
+# -- the reader ------------------------------------------------------------------------------
+
+
+class ConfigPlan(Plan):
+    """The plan reader's view of an evaluated configuration: known values only, lines per file."""
+
+    def __init__(self, path: str, account: str, region: str, partition: str):
+        self.path, self.account, self.region, self.partition = path, account, region, partition
+        self.unresolved: list[Unresolved] = []
+        self.instances: list[Instance] = []
+        self.config, self.module_calls = {}, {}
+        self.by_address, self.by_base, self.by_type_name = {}, {}, {}
+        self.refs: dict[tuple[str, str], list] = {}
+        self.files: dict[str, str] = {}  # address -> file
+
+    def index(self) -> None:
+        from .terraform import _base
+        self.by_address = {i.address: i for i in self.instances}
+        for i in self.instances:
+            self.by_base.setdefault(_base(i.address), []).append(i)
+            if isinstance(i.values.get("name"), str):
+                self.by_type_name.setdefault((i.type, i.values["name"]), i)
+
+    def location(self, inst: Instance) -> SourceLocation:
+        return SourceLocation(self.files.get(inst.address, self.path), inst.line, inst.address)
+
+    def note(self, inst: Instance, what: str) -> None:
+        self.unresolved.append(Unresolved(self.files.get(inst.address, self.path), inst.line, f"{inst.address}: {what}"))
+
+    def referenced(self, inst: Instance, attr: str) -> Instance | None:
+        for target in self.refs.get((inst.address, attr), ()):
+            if target.built is not None:
+                return target.built
+        return None
+
+
+class Reader:
+    def __init__(self, root: Path, account: str, region: str, partition: str, variables: dict,
+                 allowed: list[Path]):
+        self.root, self.account, self.region, self.partition = root, account, region, partition
+        self.variables = variables  # root module inputs: name -> value (already evaluated)
+        self.allowed = allowed
+        self.plan = ConfigPlan(str(root), account, region, partition)
+        self.ev = Evaluator(self._note_ev)
+        self.errors: list[str] = []
+        self.active: set = set()
+        self.stack: list = []
+        self.defs: dict[Path, ModuleDef] = {}
+        self.files = 0
+        self.reads = 0
+        self.instances = 0
+        self._seen_notes: set = set()
+        self.limit_hit: str | None = None
+        self.remote = self._installed_modules()
+
+    # notes ------------------------------------------------------------------------------
+    def note(self, folder: Any, file: str | None, line: int | None, what: str) -> None:
+        key = (file, line, what)
+        if key not in self._seen_notes:
+            self._seen_notes.add(key)
+            self.plan.unresolved.append(Unresolved(file or str(folder), line, what))
+
+    def _note_ev(self, file: str | None, line: int | None, what: str) -> None:
+        self.note(self.root, file, line, what)
+
+    def current_line(self) -> tuple[str | None, int | None]:
+        """Where the value being computed was asked for: the attribute that refers to it."""
+        if self.stack:
+            res, name = self.stack[-2] if len(self.stack) > 1 else self.stack[-1]
+            a = res.block.body.attrs.get(name)
+            return res.block.file, a.line if a is not None else res.block.line
+        return None, None
+
+    def record_reference(self, target: Any) -> None:
+        if self.stack:
+            res, name = self.stack[-1]
+            self.plan.refs.setdefault((res.address, name), []).extend(
+                t for t in _instances(target) if isinstance(t, Res))
+
+    def safe_eval(self, node: Any, scope: Scope, line: int) -> Any:
+        if self.limit_hit:
+            return UNKNOWN
+        try:
+            return self.ev.eval(node, scope)
+        except EvalLimit as e:
+            self.limit_hit = str(e)
+            self.note(self.root, scope.file, line, f"{e}: the rest of this configuration is read as *")
+        except RecursionError:
+            self.note(self.root, scope.file, line, "expression nested too deeply: read as *")
+        return UNKNOWN
+
+    def path_of(self, folder: Path) -> str:
+        """``path.module``: the module's folder relative to the root module (Terraform's working folder)."""
+        try:
+            return os.path.relpath(folder.resolve(), self.root.resolve()).replace(os.sep, "/")
+        except ValueError:
+            return str(folder)
+
+    # modules ----------------------------------------------------------------------------
+    def module_def(self, folder: Path) -> ModuleDef:
+        key = folder.resolve()
+        if key not in self.defs:
+            files = tf_files(folder)
+            self.files += len(files)
+            if self.files > MAX_FILES:
+                raise ConfigError(f"over {MAX_FILES} .tf files with its modules: refused")
+            self.defs[key] = ModuleDef(folder, files, self.errors)
+            self.allowed.append(key)
+        return self.defs[key]
+
+    def _installed_modules(self) -> dict[str, Path]:
+        """Modules ``terraform init`` installed (``.terraform/modules/modules.json``): key -> folder."""
+        p = self.root / ".terraform" / "modules" / "modules.json"
+        try:
+            data = json.loads(read_bounded(p, 4 * 1024 * 1024))
+        except (OSError, LoadError, ValueError):
+            return {}
+        out = {}
+        for m in data.get("Modules") or [] if isinstance(data, dict) else []:
+            if isinstance(m, dict) and isinstance(m.get("Key"), str) and isinstance(m.get("Dir"), str):
+                out[m["Key"]] = self.root / m["Dir"]
+        return out
+
+    def child(self, parent: ModuleInst, name: str, call: Block, key: Any, each: Any) -> ModuleOutputs:
+        suffix = "" if key is None else f"[{key}]" if isinstance(key, int) else f"[{json.dumps(key)}]"
+        prefix = f"{parent.prefix}module.{name}{suffix}."
+        names: dict[str, Any] = {}
+        if each is not None:
+            names["each"] = LDict(key=key, value=each)
+        elif isinstance(key, int):
+            names["count"] = LDict(index=key)
+        src_attr = call.body.attrs.get("source")
+        source = self.safe_eval(src_attr.expr, parent.scope(call.file), call.line) if src_attr else None
+        folder = None
+        if isinstance(source, str) and source.startswith(("./", "../")):
+            folder = Path(os.path.normpath(parent.defn.folder / source))
+        else:
+            module_key = ".".join(p.rstrip(".").split("[")[0] for p in prefix.split("module.")[1:] if p)
+            folder = self.remote.get(module_key)
+        if folder is None or not folder.is_dir() or parent.depth >= MAX_MODULE_DEPTH:
+            why = (f"modules nested over {MAX_MODULE_DEPTH} deep" if parent.depth >= MAX_MODULE_DEPTH else
+                   f"source {source if isinstance(source, str) else '?'} is not a local folder (remote modules "
+                   "are read only once terraform init has installed them)")
+            self.note(parent.defn.folder, call.file, call.line,
+                      f"{prefix.rstrip('.')}: {why}: its resources are not read and its outputs are read as *")
+            return ModuleOutputs(None, call, why)
+        inputs = {}
+        for n, a in call.body.attrs.items():
+            if n in ("source", "version", "count", "for_each", "providers", "depends_on"):
+                continue
+            inputs[n] = self._input(parent, a, names)
+        mod = ModuleInst(self, self.module_def(folder), prefix, inputs, parent.depth + 1)
+        return ModuleOutputs(mod, call, None)
+
+    def _input(self, parent: ModuleInst, a: Any, names: dict):
+        memo: list = []
+
+        def get_value() -> Any:
+            if not memo:
+                memo.append(UNKNOWN)
+                memo[0] = self.safe_eval(a.expr, parent.scope(a.file, dict(names)), a.line)
+            return memo[0]
+        return get_value
+
+    def expand(self, mod: ModuleInst, block: Block, make) -> Any:
+        """A block's instances after ``count``/``for_each``: one object, a list, or a map."""
+        attrs = block.body.attrs
+        scope = mod.scope(block.file)
+        if "for_each" in attrs:
+            coll = self.safe_eval(attrs["for_each"].expr, scope, attrs["for_each"].line)
+            if not isinstance(coll, (dict, list)):
+                self.note(mod.defn.folder, block.file, attrs["for_each"].line,
+                          "for_each known only after apply: read as one instance with any key")
+                return AnyKey(make("*", UNKNOWN))
+            items = list(coll.items()) if isinstance(coll, dict) else [(to_string(x), x) for x in coll]
+            self._count(len(items), block)
+            out = LDict()
+            for k, v in items:
+                out[to_string(k)] = make(to_string(k), v)
+            return out
+        if "count" in attrs:
+            n = self.safe_eval(attrs["count"].expr, scope, attrs["count"].line)
+            if isinstance(n, bool) or not isinstance(n, (int, float)):
+                self.note(mod.defn.folder, block.file, attrs["count"].line,
+                          "count known only after apply: read as one instance")
+                return AnyKey(make(0, None))
+            self._count(int(n), block)
+            return LList(make(i, None) for i in range(max(0, int(n))))
+        self._count(1, block)
+        return make(None, None)
+
+    def _count(self, n: int, block: Block) -> None:
+        self.instances += max(0, n)
+        if self.instances > MAX_INSTANCES:
+            raise ConfigError(f"{block.file}: line {block.line}: over {MAX_INSTANCES} resource instances after "
+                              "count and for_each: refused")
+
+    def blocks(self, body: Body, kind: str, scope: Scope) -> Any:
+        """Nested blocks of one kind (``statement``, ``inline_policy``, ``dynamic`` ones) as a list of maps."""
+        found = [b for b in body.blocks if b.type == kind or (b.type == "dynamic" and b.labels[:1] == [kind])]
+        if not found:
+            return None
+        out = LList()
+        out.line = found[0].line
+        for b in found:
+            if b.type != "dynamic":
+                out.append(self.block_value(b, scope))
+                continue
+            fe = b.body.attrs.get("for_each")
+            content = next((c for c in b.body.blocks if c.type == "content"), None)
+            it = b.body.attrs.get("iterator")
+            var = it.expr.text.decode().strip() if it is not None else kind
+            coll = self.safe_eval(fe.expr, scope, fe.line) if fe is not None else None
+            if content is None:
+                continue
+            if not isinstance(coll, (dict, list)):
+                self.note(self.root, b.file, b.line, f"dynamic {kind}: for_each known only after apply: "
+                          "read as one block of unknown values")
+                coll = {"*": UNKNOWN}
+            pairs = list(coll.items()) if isinstance(coll, dict) else list(enumerate(coll))
+            for k, v in pairs:
+                out.append(self.block_value(content, scope.child({var: LDict(key=k, value=v)}), b.line))
+        return out
+
+    def block_value(self, b: Block, scope: Scope, line: int | None = None) -> LDict:
+        out = LDict()
+        out.line = line or b.line
+        for n, a in b.body.attrs.items():
+            out[n] = self.safe_eval(a.expr, scope, a.line)
+            out.key_lines[n] = a.line
+        for inner in {x.labels[0] if x.type == "dynamic" and x.labels else x.type for x in b.body.blocks}:
+            out[inner] = self.blocks(b.body, inner, scope)
+        return out
+
+    def policy_document(self, res: Res) -> Any:
+        from .tf_docs import policy_document
+        return policy_document(self, res)
+
+    def file_functions(self, mod: ModuleInst) -> dict:
+        from .tf_docs import file_functions
+        return file_functions(self, mod)
+
+
+def called_modules(folders: list[Path]) -> set[Path]:
+    """Folders that one of ``folders`` calls as a local module (they are not root modules)."""
+    out: set[Path] = set()
+    ev = Evaluator(lambda *a: None, max_steps=10_000)
+    for folder in folders:
+        defn = ModuleDef(folder, tf_files(folder), [])
+        for call in defn.calls.values():
+            a = call.body.attrs.get("source")
+            if a is None:
+                continue
+            try:
+                src = ev.eval(a.expr, Scope(lambda root, steps, line: (UNKNOWN, 0), a.file))
+            except (EvalLimit, RecursionError):
+                continue
+            if isinstance(src, str) and src.startswith(("./", "../")):
+                out.add((folder / src).resolve())
+    return out
+
+
+def read_config(folder: Path, parts: Parts, *, account: str, region: str, partition: str,
+                params: dict[str, Any], var_files: list[str], skip: set[str] | None = None) -> tuple[list[str], list[str]]:
+    """Read a root module into ``parts``. Returns (errors, warnings); raises ``ConfigError``."""
+    from .tf_docs import root_variables
+
+    allowed = [folder.resolve(), Path.cwd().resolve()]
+    reader = Reader(folder, account, region, partition, {}, allowed)
+    root_def = reader.module_def(folder)
+    values, errors = root_variables(reader, root_def, params, var_files)
+    inputs = {k: (lambda v=v: v) for k, v in values.items()}
+    root = ModuleInst(reader, root_def, "", inputs, 0)
+    warnings: list[str] = []
+    for res in root.walk():
+        if not isinstance(res, Res):
+            continue
+        if skip and (res.address in skip or _strip_key(res.address) in skip):
+            continue
+        values_ = res.values()
+        raw = LDict(address=res.address, type=res.type, name=res.name, mode=res.mode,
+                    index=res.key, values=values_)
+        raw.line = res.block.line
+        inst = Instance(raw, res.mod.prefix.rstrip("."), {})
+        res.built = inst
+        reader.plan.files[res.address] = res.block.file
+        reader.plan.instances.append(inst)
+    reader.plan.index()
+    tf_map.read(reader.plan, parts)
+    parts.links[:] = [(ref, action, where or str(folder)) for ref, action, where in parts.links]
+    parts.unresolved.extend(reader.plan.unresolved)
+    if reader.limit_hit:
+        warnings.append(f"{folder}: {reader.limit_hit}: values past it are read as *")
+    return reader.errors + errors, warnings
+
+
+def _strip_key(address: str) -> str:
+    from .terraform import _base
+    return _base(address)
+
+
+__all__ = ["read_config", "called_modules", "tf_files", "ConfigError"]
