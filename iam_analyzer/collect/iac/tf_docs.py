@@ -1,4 +1,5 @@
-"""Pieces of the Terraform configuration reader that read documents and files: policy documents
+"""Pieces of the Terraform configuration reader: attributes the provider computes (ARNs, ids and
+names built from names, data sources), policy documents
 (``data "aws_iam_policy_document"`` merged with its source and override documents),
 ``file()``/``templatefile()`` inside the module's tree, and the root module's variables
 (``--param``, ``--var-file``, ``terraform.tfvars``, ``*.auto.tfvars``)."""
@@ -9,10 +10,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from iam_analyzer.iam import arn_builders as ab
+from iam_analyzer.iam import managed_policies
 from iam_analyzer.iam.policy import loads_document
 
 from . import tf_map
-from .loader import LDict, LoadError, read_bounded
+from .loader import LoadError, read_bounded
+from .resolve import WILDCARD
 from .terraform import Instance
 from .tf_expr import UNKNOWN, Scope, Text, plain, text
 from .tf_hcl import HclError, parse_bytes, parse_expression, parse_file
@@ -86,6 +90,75 @@ def policy_document(reader: "Reader", res: "Res") -> Any:
     doc["Statement"] = [s for s, _ in merged]
     places = [p if p[0] else (res.block.file, res.block.line) for _, p in merged]
     return text(json.dumps(doc), res.block.file, res.block.line, places)
+
+
+# -- data sources and computed attributes ----------------------------------------------------
+
+
+def special(res: Res, name: str) -> Any:
+    """An attribute the configuration does not set: what the provider would compute."""
+    reader = res.mod.reader
+    if res.mode == "data":
+        v = data_attribute(res, name)
+        if v is not None:
+            return v
+    mapping = ab.TERRAFORM.get(res.type)
+    if mapping is not None and name in ("arn", "id", "name", mapping[1], "invoke_arn", "url", "qualified_arn"):
+        values = {mapping[1]: res_name(res)}
+        if "path" in res.block.body.attrs:
+            values["path"] = plain(res.attr("path"))
+        inst = Instance({"address": res.address, "type": res.type, "name": res.name, "values": values}, "", None)
+        v = reader.plan.attribute(inst, "arn" if name == "qualified_arn" else name)
+        if isinstance(v, str):
+            return v + ":*" if name == "qualified_arn" else v
+    if res.type == "aws_dynamodb_table" and name == "stream_arn" and mapping is not None:
+        table = special(res, "arn")
+        if isinstance(table, str):
+            return ab.stream_arn(table)  # the stream label is made at apply
+    if name in res.block.body.attrs:
+        return UNKNOWN
+    line = reader.current_line()
+    reader.note(res.mod.defn.folder, line[0], line[1], f"{res.address}.{name} is known only after apply: read as *")
+    return UNKNOWN
+
+
+def res_name(res: Res) -> Any:
+    """The resource's name, or the placeholder a plan reader would use for one Terraform picks."""
+    name_attr = ab.TERRAFORM[res.type][1]
+    if name_attr in res.block.body.attrs:
+        v = res.attr(name_attr)
+        return v if isinstance(v, str) and v else WILDCARD
+    if res.type in ("aws_iam_role", "aws_iam_policy"):
+        prefix = res.attr("name_prefix") if "name_prefix" in res.block.body.attrs else None
+        res.mod.reader.note(res.mod.defn.folder, res.block.file, res.block.line,
+                            f"{res.address}: name chosen by Terraform at apply: read as a placeholder")
+        return f"{prefix}*" if isinstance(prefix, str) and prefix else f"{res.address}-*"
+    return WILDCARD
+
+
+def data_attribute(res: Res, name: str) -> Any:
+    reader = res.mod.reader
+    t = res.type
+    if t == "aws_caller_identity":
+        return {"account_id": reader.account, "id": reader.account}.get(name)
+    if t == "aws_region":
+        return reader.region if name in ("name", "id", "region") else None
+    if t == "aws_partition":
+        return {"partition": reader.partition, "dns_suffix": "amazonaws.com", "id": reader.partition}.get(name)
+    if t == "aws_iam_policy_document" and name in ("json", "minified_json"):
+        return reader.policy_document(res)
+    if t == "aws_iam_policy" and name in ("arn", "policy", "name", "path", "id"):
+        ref = res.attr("arn") if "arn" in res.block.body.attrs else res.attr("name")
+        pol = managed_policies.get(ref) if isinstance(ref, str) else None
+        if pol is not None:
+            return {"arn": pol.arn(reader.partition), "id": pol.arn(reader.partition), "name": pol.name,
+                    "path": pol.path, "policy": json.dumps(pol.document)}[name]
+        if name == "arn" and isinstance(ref, str) and ref.startswith("arn:"):
+            return ref
+    line = reader.current_line()
+    reader.note(res.mod.defn.folder, line[0], line[1], f"{res.address}.{name} is read from AWS when Terraform "
+                "plans: read as *")
+    return UNKNOWN
 
 
 # -- files -----------------------------------------------------------------------------------
@@ -216,5 +289,4 @@ def root_variables(reader: "Reader", defn: "ModuleDef", params: dict, var_files:
     return {k: v for k, v in values.items() if k in defn.variables}, errors
 
 
-__all__ = ["policy_document", "file_functions", "root_variables"]
-_ = LDict
+__all__ = ["policy_document", "file_functions", "root_variables", "special"]

@@ -10,126 +10,22 @@ budget of steps per module reading, string and collection sizes, and ``range``.
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any, Callable
 
-from .loader import LDict, LList, line_of
-
-MAX_STEPS = 2_000_000
-MAX_ITEMS = 10_000  # elements of one collection made by a for expression, range or a function
-MAX_TEXT = 1_000_000  # characters of one string
-
-
-class _Unknown:
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "(known after apply)"
-
-    def __bool__(self) -> bool:
-        return True  # a condition on an unknown value is taken as true (the caller records it)
-
-
-UNKNOWN = _Unknown()
-
-
-class EvalLimit(Exception):
-    """The evaluation budget is spent (a fan-out or a cycle that escaped the guards)."""
-
-
-class Text(str):
-    """A string with where it was written: ``line`` of its first character, ``file``; ``places``
-    [(file, line)] of each policy statement when known (jsonencode of an object literal)."""
-
-    file: str | None = None
-    line: int | None = None
-    places: list | None = None
-
-    def statement_places(self) -> list:
-        if self.places is not None:
-            return self.places
-        if not self.line or "Statement" not in self:
-            return []
-        from .loader import loads
-
-        try:
-            doc = loads(str(self))
-        except Exception:  # noqa: BLE001 - not JSON: no statement lines, the mapper notes it
-            return []
-        stmts = doc.get("Statement") if isinstance(doc, dict) else None
-        if isinstance(stmts, dict):
-            stmts = [stmts]
-        return [(self.file, self.line + (line_of(s) or 1) - 1) for s in stmts] if isinstance(stmts, list) else []
-
-
-def text(value: str, file: str | None = None, line: int | None = None, places: list | None = None) -> Text:
-    t = Text(value)
-    t.file, t.line, t.places = file, line, places
-    return t
-
-
-def has_unknown(v: Any, depth: int = 0) -> bool:
-    if v is UNKNOWN:
-        return True
-    if depth > 64:
-        return False
-    if isinstance(v, dict):
-        return any(has_unknown(x, depth + 1) for x in v.values())
-    if isinstance(v, list):
-        return any(has_unknown(x, depth + 1) for x in v)
-    return False
-
-
-def to_string(v: Any) -> str:
-    """A value inside a string template; unknown and non-strings Terraform would reject read as ``*``."""
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    if v is None:
-        return ""
-    return "*"
-
-
-class Scope:
-    """Names an expression can see: for-expression and template variables over the module's."""
-
-    def __init__(self, resolve: Callable, file: str, names: dict | None = None, parent: "Scope | None" = None,
-                 functions: dict | None = None):
-        self.resolve = resolve  # (root name, steps [(kind, key)], line) -> (value, steps consumed)
-        self.file = file
-        self.names = names or {}
-        self.parent = parent
-        self.functions = functions if functions is not None else (parent.functions if parent else {})
-
-    def child(self, names: dict) -> "Scope":
-        return Scope(self.resolve, self.file, names, self, self.functions)
-
-    def lookup(self, name: str) -> tuple[bool, Any]:
-        s: Scope | None = self
-        while s is not None:
-            if name in s.names:
-                return True, s.names[name]
-            s = s.parent
-        return False, None
+from .loader import LDict, LList
+from .tf_functions import FUNCTIONS
+from .tf_template import Templates
+from .tf_values import (  # noqa: F401 - the evaluator's values, re-exported
+    MAX_ITEMS, MAX_STEPS, UNKNOWN, EvalLimit, Scope, Text, has_unknown, plain, text, to_string,
+)
 
 
 _POSTFIX = ("get_attr", "index", "splat", "legacy_index")
 _OPS = {"+", "-", "*", "/", "%", "==", "!=", "<", ">", "<=", ">=", "&&", "||"}
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
 
-class Evaluator:
+class Evaluator(Templates):
     def __init__(self, note: Callable[[str, int | None, str], None], max_steps: int = MAX_STEPS):
         self.note = note  # (file, line, what)
         self.steps = 0
@@ -327,7 +223,6 @@ class Evaluator:
             args.extend(last if isinstance(last, list) else [last])
         fn = scope.functions.get(name)
         if fn is None:
-            from .tf_functions import FUNCTIONS
             fn = FUNCTIONS.get(name)
         if fn is None:
             self.note(scope.file, line, f"function {name}() is not evaluated offline: read as *")
@@ -382,123 +277,6 @@ class Evaluator:
             else:
                 out_l.append(self.eval(bodies[0], s))
         return out_d if is_object else out_l
-
-    # -- templates ---------------------------------------------------------------------------
-
-    def _template(self, node: Any, scope: Scope, quoted: bool) -> Any:
-        kids = [c for c in node.children if c.type not in ("quoted_template_start", "quoted_template_end")]
-        start = node.children[0].end_byte if node.children else node.start_byte
-        end = node.children[-1].start_byte if len(node.children) > 1 else node.end_byte
-        parts = [c for c in kids if c.type in ("template_interpolation", "template_directive")]
-        if len(parts) == 1 and parts[0].type == "template_interpolation" and parts[0].start_byte == start \
-                and parts[0].end_byte == end:
-            return self._interp(parts[0], scope)  # "${x}" is x itself, not its text
-        src = node.text
-        base = node.start_byte
-        out = self._render(src, base, start, end, kids, scope, quoted)
-        return text(out, scope.file, node.start_point.row + 1)
-
-    def _heredoc(self, node: Any, scope: Scope) -> Any:
-        ids = [c for c in node.children if c.type == "heredoc_identifier"]
-        strip = any(c.type == "heredoc_start" and c.text.startswith(b"<<-") for c in node.children)
-        src, base = node.text, node.start_byte
-        first_nl = src.find(b"\n", ids[0].end_byte - base)
-        start = base + (first_nl + 1 if first_nl >= 0 else len(src))
-        if len(ids) > 1:
-            close = ids[-1].start_byte - base
-            line_start = src.rfind(b"\n", 0, close) + 1
-            end = base + line_start
-        else:
-            end = node.end_byte
-        kids = [c for c in node.children if c.type not in ("heredoc_start", "heredoc_identifier")]
-        out = self._render(src, base, start, max(start, end), kids, scope, quoted=False)
-        if strip:
-            lines = out.split("\n")
-            indents = [len(x) - len(x.lstrip(" \t")) for x in lines if x.strip()]
-            cut = min(indents) if indents else 0
-            out = "\n".join(x[cut:] for x in lines)
-        return text(out, scope.file, ids[0].start_point.row + 2)
-
-    def _render(self, src: bytes, base: int, start: int, end: int, kids: list, scope: Scope, quoted: bool) -> str:
-        out: list[str] = []
-        pos = start
-        size = 0
-        for c in kids:
-            if c.type not in ("template_interpolation", "template_directive") or c.start_byte < start or c.end_byte > end:
-                continue
-            out.append(_literal(src[pos - base:c.start_byte - base], quoted))
-            if c.type == "template_interpolation":
-                out.append(to_string(self._interp(c, scope)))
-            else:
-                out.append(self._directive(c.children[0], scope, quoted))
-            pos = c.end_byte
-            size += len(out[-1])
-            if size > MAX_TEXT:
-                raise EvalLimit("a string template over the size limit")
-        out.append(_literal(src[pos - base:end - base], quoted))
-        return "".join(out)
-
-    def _interp(self, node: Any, scope: Scope) -> Any:
-        expr = next((c for c in node.children if c.type == "expression"), None)
-        return self.eval(expr, scope) if expr is not None else ""
-
-    def _directive(self, node: Any, scope: Scope, quoted: bool) -> str:
-        src, base = node.text, node.start_byte
-        kids = list(node.children)
-        if node.type == "template_if":
-            intro = kids[0]
-            cond = self.eval(next(c for c in intro.children if c.type == "expression"), scope)
-            else_at = next((i for i, c in enumerate(kids) if c.type == "template_else_intro"), None)
-            end_i = len(kids) - 1
-            if cond is UNKNOWN:
-                cond = True
-            lo, hi = (0, else_at if else_at is not None else end_i) if cond else (else_at, end_i) if else_at else (0, 0)
-            if lo == hi:
-                return ""
-            return self._render(src, base, kids[lo].end_byte, kids[hi].start_byte, kids[lo + 1:hi], scope, quoted)
-        if node.type == "template_for":
-            intro = kids[0]
-            names = [c.text.decode() for c in intro.children if c.type == "identifier"]
-            coll = self.eval(next(c for c in intro.children if c.type == "expression"), scope)
-            if coll is UNKNOWN:
-                return "*"
-            pairs = list(coll.items()) if isinstance(coll, dict) else list(enumerate(coll)) if isinstance(coll, list) else []
-            if len(pairs) > MAX_ITEMS:
-                raise EvalLimit("a template for directive over too many items")
-            pieces = []
-            for k, v in pairs:
-                bound = {names[0]: v} if len(names) == 1 else {names[0]: k, names[1]: v}
-                pieces.append(self._render(src, base, kids[0].end_byte, kids[-1].start_byte, kids[1:-1],
-                                           scope.child(bound), quoted))
-            return "".join(pieces)
-        return ""
-
-
-def _literal(raw: bytes, quoted: bool) -> str:
-    s = raw.decode("utf-8", "replace")
-    s = s.replace("$${", "${").replace("%%{", "%{")
-    if not quoted or "\\" not in s:
-        return s
-    out, i = [], 0
-    while i < len(s):
-        ch = s[i]
-        if ch == "\\" and i + 1 < len(s):
-            nxt = s[i + 1]
-            if nxt in _ESCAPES:
-                out.append(_ESCAPES[nxt])
-                i += 2
-                continue
-            if nxt in "uU":
-                n = 4 if nxt == "u" else 8
-                try:
-                    out.append(chr(int(s[i + 2:i + 2 + n], 16)))
-                    i += 2 + n
-                    continue
-                except ValueError:
-                    pass
-        out.append(ch)
-        i += 1
-    return "".join(out)
 
 
 def get(value: Any, key: Any) -> Any:
@@ -559,25 +337,6 @@ def binary(op: str, a: Any, b: Any) -> Any:
         return {"<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y}[op]
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return UNKNOWN
-
-
-def plain(v: Any, depth: int = 0) -> Any:
-    """A value for a resource's attributes: ``UNKNOWN`` written as ``*`` (the plan reader's placeholder)."""
-    if v is UNKNOWN:
-        return "*"
-    if depth > 64:
-        return "*"
-    if isinstance(v, dict) and not hasattr(v, "attr"):
-        out = LDict((str(k), plain(x, depth + 1)) for k, x in v.items())
-        out.line, out.key_lines = getattr(v, "line", None), getattr(v, "key_lines", {})
-        return out
-    if isinstance(v, list):
-        out_l = LList(plain(x, depth + 1) for x in v)
-        out_l.line = getattr(v, "line", None)
-        return out_l
-    if hasattr(v, "attr"):
-        return "*"
-    return v
 
 
 __all__ = ["UNKNOWN", "Evaluator", "EvalLimit", "Scope", "Text", "text", "get", "plain", "has_unknown", "to_string"]

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from .loader import LDict, LList
-from .tf_expr import MAX_ITEMS, MAX_TEXT, UNKNOWN, EvalLimit, has_unknown, plain, text, to_string
+from .tf_values import MAX_ITEMS, MAX_TEXT, UNKNOWN, EvalLimit, has_unknown, plain, text, to_string
 
 
 def _unknown_in(*args: Any) -> bool:
