@@ -28,6 +28,7 @@ class CheckRequest:
     usage: dict | None = None  # usage document from the deployed account
     snapshot: Snapshot | None = None  # deployed snapshot: documents of customer-managed policies
     params: dict = field(default_factory=dict)
+    var_files: tuple = ()  # Terraform .tfvars files (for both head and base)
     account: str = "123456789012"
     region: str = "us-east-1"
     config_path: str | None = None
@@ -74,7 +75,7 @@ def template_like(paths: list[str]) -> list[str]:
     return [p for p in paths if os.path.isdir(p) or (os.path.isfile(p) and _looks_relevant(Path(p)))]
 
 
-def _read_base(req: CheckRequest, managed, read_paths):
+def _read_base(req: CheckRequest, managed, read_paths, terraform: bool = False):
     """(IacResult, roots, kind) of the base, or (None, [], None) without one."""
     from iam_analyzer.collect import git_base
 
@@ -82,11 +83,17 @@ def _read_base(req: CheckRequest, managed, read_paths):
         return None, [], None
     local = req.base if os.path.isabs(req.base) else os.path.join(req.cwd, req.base)
     if os.path.exists(local):
-        return read_paths([local], req.params, req.account, req.region, managed), [local], "path"
+        return read_paths([local], req.params, req.account, req.region, managed, list(req.var_files)), [local], "path"
+    # Terraform modules call local modules anywhere in the repository (../../modules/x): the
+    # whole repository is exported then, so the base reads what the head reads.
+    top = git_base.toplevel(req.cwd) if terraform else None
+    wanted = list(req.paths) + ([top] if top else [])
     try:
-        with git_base.exported(req.base, req.paths, req.cwd) as (_tmp, inside):
+        with git_base.exported(req.base, wanted, req.cwd) as (tmp, inside):
+            inside = inside[:len(req.paths)]
             present = [p for p in inside if os.path.exists(p)]
-            res = read_paths(present, req.params, req.account, req.region, managed) if present else None
+            res = read_paths(present, req.params, req.account, req.region, managed, list(req.var_files),
+                             file_roots=[tmp]) if present else None
             roots = inside
     except git_base.GitError as e:
         raise CheckInputError(f"--base {req.base}: not a file, a folder or a git ref ({e})") from None
@@ -115,7 +122,7 @@ def run(req: CheckRequest) -> CheckResult:
 
     managed = {p.arn: p for a in req.snapshot.accounts for p in a.policies} if req.snapshot else None
     paths = [p if os.path.isabs(p) or req.cwd == "." else os.path.join(req.cwd, p) for p in req.paths]
-    head = read_paths(paths, req.params, req.account, req.region, managed)
+    head = read_paths(paths, req.params, req.account, req.region, managed, list(req.var_files))
     if not head.ok:
         raise CheckInputError("; ".join(e for i in head.inputs for e in i.errors) or "no template or plan found in "
                               + ", ".join(req.paths))
@@ -126,7 +133,8 @@ def run(req: CheckRequest) -> CheckResult:
     if head.unresolved:
         notes.append(f"{len(head.unresolved)} value(s) known only at deployment were read as \"*\" (see --param)")
     lap("read_head")
-    base_res, base_roots, base_kind = _read_base(req, managed, read_paths)
+    base_res, base_roots, base_kind = _read_base(req, managed, read_paths,
+                                                 terraform=any(i.kind == "terraform" for i in head.inputs))
     lap("read_base")
     snap, base = head.snapshot, base_res.snapshot if base_res else None
     pairing = None

@@ -29,7 +29,9 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False),
               help="A snapshot of the deployed account: documents of customer-managed policies the templates attach.")
 @click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
-              help="A template parameter (CloudFormation/SAM); repeatable.")
+              help="A template parameter (CloudFormation/SAM) or a Terraform variable (-var); repeatable.")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A Terraform variables file (.tfvars or .tfvars.json), as terraform -var-file; repeatable.")
 @click.option("--account", default="123456789012", show_default=True, help="Account id for AWS::AccountId and ARNs.")
 @click.option("--region", default="us-east-1", show_default=True, help="Region for AWS::Region and ARNs.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]), default="text",
@@ -43,11 +45,12 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Add a folder of your own rules.")
 @click.option("--skip-unrecognised", is_flag=True,
               help="Skip files that are not templates or plans instead of reporting them (for pre-commit).")
-def check(paths, base, usage_path, snapshot_path, param_values, account, region, fmt, output, fail_on,
+def check(paths, base, usage_path, snapshot_path, param_values, var_files, account, region, fmt, output, fail_on,
           fail_on_new_access, config_path, rule_dirs, skip_unrecognised) -> None:
-    """Judge the IAM of CloudFormation, SAM, CDK output and Terraform plans before they ship.
+    """Judge the IAM of CloudFormation, SAM, CDK output, Terraform plans and configuration before they ship.
 
-    PATH is a template, a plan (terraform show -json), a cdk.out folder, or a folder of them.
+    PATH is a template, a plan (terraform show -json), a cdk.out folder, a folder of .tf files
+    (a Terraform module), or a folder of them.
     With --base, only what the change adds is reported: new access per role, new findings,
     and, with --usage, permissions it removes that a function used in production.
 
@@ -66,6 +69,7 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
     req = stages.CheckRequest(
         paths=paths, base=base, usage=load_usage(usage_path),
         snapshot=load_snapshot(snapshot_path) if snapshot_path else None, params=_params(param_values),
+        var_files=tuple(var_files),
         account=account, region=region, config_path=config_path, rule_dirs=tuple(rule_dirs), cwd=".")
     try:
         result = stages.check(req)

@@ -19,7 +19,8 @@ class Inputs:
 
 
 def build_new_role(code: list[str], template: str | None, function: str | None, intent_path: str | None,
-                   account: str | None, region: str | None, partition: str = "aws"):
+                   account: str | None, region: str | None, partition: str = "aws",
+                   params: dict | None = None, var_files: list[str] | None = None):
     """Read the inputs and build the role. Returns (NewRole or None, problems)."""
     from iam_analyzer.analyze.generate.intent import load_intent
     from iam_analyzer.analyze.generate.new_role import UNSET_ACCOUNT, UNSET_REGION, new_role
@@ -41,7 +42,8 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
     if template:
         from iam_analyzer.collect.iac import read_paths
 
-        res = read_paths([template], {}, account or UNSET_ACCOUNT, region or UNSET_REGION)
+        res = read_paths([template], params or {}, account or UNSET_ACCOUNT, region or UNSET_REGION,
+                         var_files=list(var_files or []))
         for i in res.inputs:
             problems.extend(i.errors)
         snapshot = res.snapshot
@@ -88,15 +90,21 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
 @click.command("new-role")
 @click.option("--code", "code", multiple=True, type=click.Path(), metavar="PATH",
               help="Handler code: a file or folder of Python / JavaScript / TypeScript (repeatable).")
-@click.option("--template", type=click.Path(dir_okay=False), help="The function's SAM or CloudFormation template.")
+@click.option("--template", type=click.Path(), help="The function's SAM or CloudFormation template, Terraform plan, "
+              "or Terraform configuration (a .tf file or its folder).")
 @click.option("--function", "function", metavar="NAME", help="The function in the template (name or logical id).")
 @click.option("--intent", "intent_path", type=click.Path(dir_okay=False), help="A YAML intent file (reads, writes, invokes, publishes, consumes).")
+@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
+              help="A template parameter or Terraform variable for --template; repeatable.")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A Terraform variables file (.tfvars) for --template; repeatable.")
 @click.option("--account", metavar="ID", help="Account id for the ARNs (else <ACCOUNT_ID>, filled by CloudFormation/SAM/Terraform).")
 @click.option("--region", metavar="R", help="Region for the ARNs (else <REGION>).")
 @click.option("--format", "fmt", type=click.Choice(["json", "cloudformation", "terraform", "sam"]), default="json", show_default=True)
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write the policy here (default: standard output).")
 @click.option("--explain", "explain", type=click.Path(dir_okay=False), help="Write every statement's evidence here (JSON).")
-def new_role_command(code, template, function, intent_path, account, region, fmt, output, explain) -> None:
+def new_role_command(code, template, function, intent_path, param_values, var_files, account, region, fmt, output,
+                     explain) -> None:
     """Write the execution role's policy for a new function, from its code, template and intent.
 
     Every AWS SDK call in the code (boto3; AWS SDK for JavaScript v2 and v3) becomes the
@@ -116,7 +124,10 @@ def new_role_command(code, template, function, intent_path, account, region, fmt
         raise click.BadParameter("want a 12-digit account id", param_hint="--account")
     if not (code or template or intent_path):
         raise click.UsageError("give at least one of --code, --template or --intent")
-    role, problems = build_new_role(list(code), template, function, intent_path, account, region)
+    from iam_analyzer.cli.check import _params
+
+    role, problems = build_new_role(list(code), template, function, intent_path, account, region,
+                                    params=_params(param_values), var_files=list(var_files))
     for p in problems:
         click.echo(f"iam-analyzer: {p}", err=True)
     if role is None:

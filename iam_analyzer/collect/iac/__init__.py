@@ -84,9 +84,11 @@ def _stack_name(path: Path, used: set[str]) -> str:
 
 def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, account: str = "123456789012",
                region: str = "us-east-1", managed: dict[str, ManagedPolicy] | None = None,
-               var_files: list[str] | None = None) -> IacResult:
+               var_files: list[str] | None = None, file_roots: list[str] | None = None) -> IacResult:
     """Read templates, plans and Terraform configurations. ``params`` are template parameters
-    and Terraform root variables (``-var``); ``var_files`` are Terraform ``.tfvars`` files."""
+    and Terraform root variables (``-var``); ``var_files`` are Terraform ``.tfvars`` files;
+    ``file_roots`` are folders Terraform's ``file()`` may read under besides the module folders
+    (default: the working folder)."""
     params = dict(params or {})
     partition = ab.partition_of_region(region)
     parts = Parts()
@@ -124,7 +126,7 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
             if rep is not None:
                 inputs.append(rep)
     inputs.extend(_read_modules(tf_modules, seen, parts, account, region, partition, params,
-                                list(var_files or []), plan_addresses))
+                                list(var_files or []), plan_addresses, file_roots))
     acct, warnings, unknown = link(parts, account, region, partition, managed)
     snap = Snapshot(
         accounts=[acct],
@@ -193,7 +195,8 @@ def _looks_relevant(path: Path) -> bool:
 
 
 def _read_modules(folders: list[Path], seen: set[Path], parts: Parts, account: str, region: str, partition: str,
-                  params: dict[str, Any], var_files: list[str], plan_addresses: dict[Path, set[str]]) -> list[InputReport]:
+                  params: dict[str, Any], var_files: list[str], plan_addresses: dict[Path, set[str]],
+                  file_roots: list[str] | None) -> list[InputReport]:
     """Each root module once: a folder of .tf files that no other folder read here calls as a
     local module. Where a plan was read from the same folder, the plan wins for every address it
     resolves and the configuration adds only what the plan lacks (said in the report)."""
@@ -214,7 +217,7 @@ def _read_modules(folders: list[Path], seen: set[Path], parts: Parts, account: s
         try:
             errors, warnings = tf_config.read_config(folder, local, account=account, region=region,
                                                      partition=partition, params=params, var_files=var_files,
-                                                     skip=skip)
+                                                     skip=skip, file_roots=file_roots)
         except tf_config.ConfigError as e:
             rep.errors.append(f"{name}: {e}")
             reports.append(rep)
@@ -227,7 +230,8 @@ def _read_modules(folders: list[Path], seen: set[Path], parts: Parts, account: s
             rep.errors.append(f"{name}: could not be read ({type(e).__name__}: {e})")
             reports.append(rep)
             continue
-        rep.errors.extend(errors)
+        for e in errors:  # a file that does not parse, a bad variables file: its own report, the rest is read
+            reports.append(InputReport(e.split(": ", 1)[0], "terraform", [e]))
         rep.warnings.extend(warnings + local.warnings)
         if skip:
             rep.warnings.append(f"{name}: a plan in this folder resolves {len(skip)} resource instances: the plan "

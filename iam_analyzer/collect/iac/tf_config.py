@@ -299,11 +299,12 @@ def called_modules(folders: list[Path]) -> set[Path]:
 
 
 def read_config(folder: Path, parts: Parts, *, account: str, region: str, partition: str,
-                params: dict[str, Any], var_files: list[str], skip: set[str] | None = None) -> tuple[list[str], list[str]]:
+                params: dict[str, Any], var_files: list[str], skip: set[str] | None = None,
+                file_roots: list[str] | None = None) -> tuple[list[str], list[str]]:
     """Read a root module into ``parts``. Returns (errors, warnings); raises ``ConfigError``."""
     from .tf_docs import root_variables
 
-    allowed = [folder.resolve(), Path.cwd().resolve()]
+    allowed = [folder.resolve()] + [Path(r).resolve() for r in (file_roots if file_roots is not None else ["."])]
     reader = Reader(folder, account, region, partition, {}, allowed)
     root_def = reader.module_def(folder)
     values, errors = root_variables(reader, root_def, params, var_files)

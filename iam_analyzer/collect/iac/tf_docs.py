@@ -103,7 +103,8 @@ def special(res: Res, name: str) -> Any:
         if v is not None:
             return v
     mapping = ab.TERRAFORM.get(res.type)
-    if mapping is not None and name in ("arn", "id", "name", mapping[1], "invoke_arn", "url", "qualified_arn"):
+    if mapping is not None and name in ("arn", "id", "name", mapping[1], "invoke_arn", "url", "qualified_arn",
+                                                 "execution_arn"):
         values = {mapping[1]: res_name(res)}
         if "path" in res.block.body.attrs:
             values["path"] = plain(res.attr("path"))
