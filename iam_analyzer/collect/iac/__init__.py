@@ -219,7 +219,7 @@ def _read_modules(folders: list[Path], seen: set[Path], parts: Parts, account: s
                                                      partition=partition, params=params, var_files=var_files,
                                                      skip=skip, file_roots=file_roots)
         except tf_config.ConfigError as e:
-            rep.errors.append(f"{name}: {e}")
+            rep.errors.append(str(e))  # names the file (and line)
             reports.append(rep)
             continue
         except RecursionError:

@@ -26,11 +26,12 @@ from .loader import LDict, LList, LoadError, read_bounded
 from .resolve import Unresolved
 from .result import Parts
 from .terraform import Instance, Plan
-from .tf_expr import UNKNOWN, EvalLimit, Evaluator, Scope, to_string
+from .tf_expr import UNKNOWN, BudgetSpent, EvalLimit, Evaluator, Scope, to_string
 from .tf_hcl import Block, Body
 from .tf_module import MAX_MODULE_DEPTH, AnyKey, ModuleDef, ModuleInst, ModuleOutputs, Res, instances, tf_files
 
 MAX_INSTANCES = 20_000  # resource instances of one root module, after count and for_each
+MAX_PER_RESOURCE = 1_000  # instances of one resource or module call (more: one instance, any key)
 MAX_FILES = 500  # .tf files of one root module with its local modules
 MAX_READ_FILES = 200  # file()/templatefile() calls that read a file
 
@@ -82,6 +83,7 @@ class Reader:
         self.ev = Evaluator(self._note_ev)
         self.errors: list[str] = []
         self.active: set = set()
+        self.local_active: set = set()
         self.stack: list = []
         self.defs: dict[Path, ModuleDef] = {}
         self.files = 0
@@ -120,9 +122,11 @@ class Reader:
             return UNKNOWN
         try:
             return self.ev.eval(node, scope)
-        except EvalLimit as e:
+        except BudgetSpent as e:
             self.limit_hit = str(e)
             self.note(self.root, scope.file, line, f"{e}: the rest of this configuration is read as *")
+        except EvalLimit as e:
+            self.note(self.root, scope.file, line, f"{e}: read as *")
         except RecursionError:
             self.note(self.root, scope.file, line, "expression nested too deeply: read as *")
         return UNKNOWN
@@ -141,7 +145,7 @@ class Reader:
             files = tf_files(folder)
             self.files += len(files)
             if self.files > MAX_FILES:
-                raise ConfigError(f"over {MAX_FILES} .tf files with its modules: refused")
+                raise ConfigError(f"{self.root}: over {MAX_FILES} .tf files with its modules: refused")
             self.defs[key] = ModuleDef(folder, files, self.errors)
             self.allowed.append(key)
         return self.defs[key]
@@ -211,6 +215,8 @@ class Reader:
                           "for_each known only after apply: read as one instance with any key")
                 return AnyKey(make("*", UNKNOWN))
             items = list(coll.items()) if isinstance(coll, dict) else [(to_string(x), x) for x in coll]
+            if len(items) > MAX_PER_RESOURCE:
+                return self._too_many(mod, block, make, len(items), "*")
             self._count(len(items), block)
             out = LDict()
             for k, v in items:
@@ -222,10 +228,18 @@ class Reader:
                 self.note(mod.defn.folder, block.file, attrs["count"].line,
                           "count known only after apply: read as one instance")
                 return AnyKey(make(0, None))
+            if n > MAX_PER_RESOURCE:
+                return self._too_many(mod, block, make, int(n), 0)
             self._count(int(n), block)
             return LList(make(i, None) for i in range(max(0, int(n))))
         self._count(1, block)
         return make(None, None)
+
+    def _too_many(self, mod: ModuleInst, block: Block, make, n: int, key: Any) -> AnyKey:
+        self.note(mod.defn.folder, block.file, block.line, f"{n} instances, over the {MAX_PER_RESOURCE} read per "
+                  "resource: read as one instance with any key")
+        self._count(1, block)
+        return AnyKey(make(key, UNKNOWN if key == "*" else None))
 
     def _count(self, n: int, block: Block) -> None:
         self.instances += max(0, n)

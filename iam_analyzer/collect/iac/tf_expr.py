@@ -17,7 +17,7 @@ from .loader import LDict, LList
 from .tf_functions import FUNCTIONS
 from .tf_template import Templates
 from .tf_values import (  # noqa: F401 - the evaluator's values, re-exported
-    MAX_ITEMS, MAX_STEPS, UNKNOWN, EvalLimit, Scope, Text, has_unknown, plain, text, to_string,
+    MAX_CHARS, MAX_ITEMS, MAX_STEPS, UNKNOWN, BudgetSpent, EvalLimit, Scope, Text, has_unknown, plain, text, to_string,
 )
 
 
@@ -29,12 +29,19 @@ class Evaluator(Templates):
     def __init__(self, note: Callable[[str, int | None, str], None], max_steps: int = MAX_STEPS):
         self.note = note  # (file, line, what)
         self.steps = 0
+        self.chars = 0
         self.max_steps = max_steps
+
+    def made(self, chars: int) -> None:
+        """Count the characters strings were made of: the budget bounds memory as steps bound time."""
+        self.chars += chars
+        if self.chars > MAX_CHARS:
+            raise BudgetSpent(f"evaluation stopped after making {MAX_CHARS} characters of strings")
 
     def _tick(self) -> None:
         self.steps += 1
         if self.steps > self.max_steps:
-            raise EvalLimit(f"evaluation stopped after {self.max_steps} steps")
+            raise BudgetSpent(f"evaluation stopped after {self.max_steps} steps")
 
     # -- expressions -------------------------------------------------------------------------
 

@@ -28,11 +28,14 @@ def _list(v: Any) -> list:
     raise TypeError("not a list")
 
 
-def _cap(v: Any) -> Any:
+def _cap(v: Any, ev: Any = None) -> Any:
     if isinstance(v, (list, dict)) and len(v) > MAX_ITEMS:
         raise EvalLimit(f"a collection of {len(v)} items")
-    if isinstance(v, str) and len(v) > MAX_TEXT:
-        raise EvalLimit("a string over the size limit")
+    if isinstance(v, str):
+        if len(v) > MAX_TEXT:
+            raise EvalLimit("a string over the size limit")
+        if ev is not None:
+            ev.made(len(v))
     return v
 
 
@@ -68,7 +71,7 @@ def _format(ev, scope, line, fmt, *args):
             else:
                 out.append(to_string(v))
         i = j + 1
-    return _cap(text("".join(out), scope.file, line))
+    return _cap(text("".join(out), scope.file, line), ev)
 
 
 def _join(ev, scope, line, sep, *lists):
@@ -80,7 +83,7 @@ def _join(ev, scope, line, sep, *lists):
             items.append("*")
             continue
         items.extend("*" if x is UNKNOWN else to_string(x) for x in _list(lst))
-    return _cap(text(sep.join(items), scope.file, line))
+    return _cap(text(sep.join(items), scope.file, line), ev)
 
 
 def _concat(ev, scope, line, *lists):
@@ -217,7 +220,7 @@ def _replace(ev, scope, line, s, old, new):
     if len(old) > 1 and old.startswith("/") and old.endswith("/"):
         ev.note(scope.file, line, "replace() with a regular expression is not run offline: read as *")
         return UNKNOWN
-    return _cap(text(s.replace(old, new), scope.file, line)) if old else s
+    return _cap(text(s.replace(old, new), scope.file, line), ev) if old else s
 
 
 def _range(ev, scope, line, *args):

@@ -207,13 +207,19 @@ class ModuleInst:
         return UNKNOWN
 
     def local(self, name: str, line: int) -> Any:
+        if (id(self), name) in self.reader.local_active:
+            a = self.defn.locals[name]
+            self.reader.note(self.defn.folder, a.file, a.line, f"{self.prefix}local.{name}: reference cycle: read as *")
+            return UNKNOWN
         if name in self.local_memo:
             return self.local_memo[name]
         a = self.defn.locals.get(name)
         if a is None:
             return UNKNOWN
         self.local_memo[name] = UNKNOWN  # a local that refers to itself reads as unknown
+        self.reader.local_active.add((id(self), name))
         v = self.reader.safe_eval(a.expr, self.scope(a.file), a.line)
+        self.reader.local_active.discard((id(self), name))
         self.local_memo[name] = v
         return v
 

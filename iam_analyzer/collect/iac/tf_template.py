@@ -65,6 +65,7 @@ class Templates:
             if size > MAX_TEXT:
                 raise EvalLimit("a string template over the size limit")
         out.append(_literal(src[pos - base:end - base], quoted))
+        self.made(size + len(out[-1]))
         return "".join(out)
 
     def _interp(self, node: Any, scope: Scope) -> Any:

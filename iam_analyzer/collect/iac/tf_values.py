@@ -10,6 +10,7 @@ from .loader import LDict, LList, line_of
 MAX_STEPS = 2_000_000
 MAX_ITEMS = 10_000  # elements of one collection made by a for expression, range or a function
 MAX_TEXT = 1_000_000  # characters of one string
+MAX_CHARS = 50_000_000  # characters of all strings one reading makes
 
 
 class _Unknown:
@@ -31,7 +32,11 @@ UNKNOWN = _Unknown()
 
 
 class EvalLimit(Exception):
-    """The evaluation budget is spent (a fan-out or a cycle that escaped the guards)."""
+    """One expression is over a size limit (a collection, a string, ``range``): it is unknown."""
+
+
+class BudgetSpent(EvalLimit):
+    """The evaluation budget of a reading is spent: what is left is unknown."""
 
 
 class Text(str):
