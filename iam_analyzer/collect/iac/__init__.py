@@ -232,6 +232,8 @@ def _read_modules(folders: list[Path], seen: set[Path], parts: Parts, account: s
             continue
         for e in errors:  # a file that does not parse, a bad variables file: its own report, the rest is read
             reports.append(InputReport(e.split(": ", 1)[0], "terraform", [e]))
+        if errors and not (local.functions or local.roles or local.policies or local.attachments):
+            rep.errors.append(f"{name}: nothing could be read from this module")
         rep.warnings.extend(warnings + local.warnings)
         if skip:
             rep.warnings.append(f"{name}: a plan in this folder resolves {len(skip)} resource instances: the plan "
