@@ -68,11 +68,11 @@ class CheckResult:
 
 
 def template_like(paths: list[str]) -> list[str]:
-    """The paths that are folders, or files that look like a template or a plan (for pre-commit,
-    which passes every staged .yaml/.json file)."""
+    """The paths that are folders, Terraform files (each stands for its folder's module), or files
+    that look like a template or a plan (for pre-commit, which passes every staged file)."""
     from iam_analyzer.collect.iac import _looks_relevant
 
-    return [p for p in paths if os.path.isdir(p) or (os.path.isfile(p) and _looks_relevant(Path(p)))]
+    return [p for p in paths if os.path.isdir(p) or (os.path.isfile(p) and (p.endswith(".tf") or _looks_relevant(Path(p))))]
 
 
 def _read_base(req: CheckRequest, managed, read_paths, terraform: bool = False):

@@ -152,3 +152,64 @@ def test_a_broken_tf_file_is_named_with_its_line_blocks_and_exit_2_only_when_not
     write(tmp_path / "only" / "main.tf", "resource {{{\n")
     r = CliRunner().invoke(main, ["check", str(tmp_path / "only")])
     assert r.exit_code == 2 and "main.tf: line 1: invalid HCL" in r.stderr
+
+
+def test_pre_commit_passes_staged_tf_files_and_each_reads_its_module(tmp_path, monkeypatch):
+    repo = repo_with_base(tmp_path)
+    write(repo / "package.json", "{}")
+    monkeypatch.chdir(repo)
+    code, doc, _ = check_json("envs/prod/iam.tf", "package.json", "--skip-unrecognised")
+    assert code == 0 and [i["path"] for i in doc["inputs"]] == ["envs/prod"]
+    assert [f["name"] for f in doc["functions"]] == ["jobs-worker"]  # declared in main.tf, beside iam.tf
+    hooks = (Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text()
+    assert "|tf)$" in hooks
+
+
+def test_a_module_installed_by_terraform_init_is_read_and_one_not_installed_is_listed(tmp_path):
+    root = tmp_path / "app"
+    write(root / "main.tf", '''
+module "fn" {
+  source  = "example/lambda/aws"
+  version = "1.0.0"
+  name    = "reports"
+}
+module "other" {
+  source = "git::https://example.com/other.git"
+}
+''')
+    write(root / ".terraform" / "modules" / "fn" / "main.tf", '''
+variable "name" {}
+resource "aws_iam_role" "this" {
+  name               = "${var.name}-role"
+  assume_role_policy = "{}"
+}
+resource "aws_lambda_function" "this" {
+  function_name = var.name
+  role          = aws_iam_role.this.arn
+}
+''')
+    write(root / ".terraform" / "modules" / "modules.json", json.dumps({"Modules": [
+        {"Key": "", "Source": "", "Dir": "."},
+        {"Key": "fn", "Source": "registry.terraform.io/example/lambda/aws", "Version": "1.0.0",
+         "Dir": ".terraform/modules/fn"}]}))
+    from iam_analyzer.collect.iac import read_paths
+
+    r = read_paths([root])
+    (fn,) = r.snapshot.functions()
+    assert (fn.name, fn.location.logical_id) == ("reports", "module.fn.aws_lambda_function.this")
+    assert fn.role_arn == "arn:aws:iam::123456789012:role/reports-role"
+    (u,) = [u for u in r.unresolved if u.what.startswith("module.other:")]
+    assert u.path == str(root / "main.tf") and u.line == 7
+
+
+def test_new_role_reads_a_terraform_function_with_var_file(tmp_path, monkeypatch):
+    repo = repo_with_base(tmp_path)
+    write(repo / "prod.tfvars", 'prefix = "billing"\n')
+    monkeypatch.chdir(repo)
+    r = CliRunner().invoke(main, ["new-role", "--template", "envs/prod/main.tf", "--var-file", "prod.tfvars",
+                                  "--function", "billing-worker", "--account", "123456789012", "--region", "us-east-1"])
+    assert r.exit_code in (0, 1), r.stderr
+    assert "billing-worker" in r.stderr and "no function" not in r.stderr
+    r = CliRunner().invoke(main, ["new-role", "--template", "envs/prod", "--param", "prefix=ledger",
+                                  "--function", "billing-worker"])
+    assert r.exit_code == 2 and "ledger-worker" in r.stderr  # the name the variable gives
