@@ -103,7 +103,11 @@ def special(res: Res, name: str) -> Any:
         if v is not None:
             return v
     mapping = ab.TERRAFORM.get(res.type)
-    if mapping is not None and name in ("arn", "id", "name", mapping[1], "invoke_arn", "url", "qualified_arn",
+    # an existing resource looked up by name (data "aws_sqs_queue"): its ARN follows from the
+    # name, except for IAM, whose path the name does not say
+    by_name = res.mode == "managed" or (mapping is not None and mapping[1] in res.block.body.attrs
+                                        and not ab.CFN[mapping[0]].path_prop)
+    if mapping is not None and by_name and name in ("arn", "id", "name", mapping[1], "invoke_arn", "url", "qualified_arn",
                                                  "execution_arn"):
         values = {mapping[1]: res_name(res)}
         if "path" in res.block.body.attrs:
@@ -116,10 +120,12 @@ def special(res: Res, name: str) -> Any:
         table = special(res, "arn")
         if isinstance(table, str):
             return ab.stream_arn(table)  # the stream label is made at apply
-    if name in res.block.body.attrs:
-        return UNKNOWN
     line = reader.current_line()
-    reader.note(res.mod.defn.folder, line[0], line[1], f"{res.address}.{name} is known only after apply: read as *")
+    if res.mode == "data":
+        reader.note(res.mod.defn.folder, line[0], line[1], f"{res.address}.{name} is read from AWS when Terraform "
+                    "plans: read as *")
+    else:
+        reader.note(res.mod.defn.folder, line[0], line[1], f"{res.address}.{name} is known only after apply: read as *")
     return UNKNOWN
 
 
@@ -156,10 +162,7 @@ def data_attribute(res: Res, name: str) -> Any:
                     "path": pol.path, "policy": json.dumps(pol.document)}[name]
         if name == "arn" and isinstance(ref, str) and ref.startswith("arn:"):
             return ref
-    line = reader.current_line()
-    reader.note(res.mod.defn.folder, line[0], line[1], f"{res.address}.{name} is read from AWS when Terraform "
-                "plans: read as *")
-    return UNKNOWN
+    return None  # the caller builds what a name gives, or records what only AWS knows
 
 
 # -- files -----------------------------------------------------------------------------------

@@ -276,3 +276,53 @@ def test_a_tf_file_named_alone_reads_its_whole_module(tmp_path):
     _tf(tmp_path, 'resource "aws_lambda_function" "f" {\n  function_name = "fn-${var.n}"\n  role = "arn:aws:iam::1:role/r"\n}\n')
     r = read_paths([tmp_path / "main.tf", tmp_path / "variables.tf"])
     assert [f.name for f in r.snapshot.functions()] == ["fn-x"] and len(r.inputs) == 1
+
+
+def test_data_sources_by_name_give_arns_except_iam_whose_path_only_aws_knows(tmp_path):
+    _tf(tmp_path, '''
+data "aws_iam_role" "existing" {
+  name = "legacy"
+}
+data "aws_sqs_queue" "jobs" {
+  name = "jobs"
+}
+data "aws_ssm_parameter" "cfg" {
+  name = "/app/cfg"
+}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = data.aws_iam_role.existing.arn
+  environment {
+    variables = { CFG = data.aws_ssm_parameter.cfg.value }
+  }
+}
+resource "aws_lambda_event_source_mapping" "m" {
+  event_source_arn = data.aws_sqs_queue.jobs.arn
+  function_name    = aws_lambda_function.f.function_name
+}
+''')
+    r = read_paths([tmp_path])
+    (fn,) = r.snapshot.functions()
+    assert [m.event_source_arn for m in fn.event_source_mappings] == ["arn:aws:sqs:us-east-1:123456789012:jobs"]
+    assert fn.role_arn == "*"  # the role may have a path: unknown, and listed
+    listed = {u.what for u in r.unresolved}
+    assert "data.aws_iam_role.existing.arn is read from AWS when Terraform plans: read as *" in listed
+    assert "data.aws_ssm_parameter.cfg.value is read from AWS when Terraform plans: read as *" in listed
+
+
+def test_modules_that_refer_to_each_others_outputs_are_read(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _tf(tmp_path, 'module "a" {\n  source = "./a"\n  topic = module.b.topic\n}\n'
+                  'module "b" {\n  source = "./b"\n  bucket = module.a.bucket\n}\n')
+    _tf(tmp_path / "a", 'variable "topic" {}\nresource "aws_s3_bucket" "b" {\n  bucket = "bkt"\n}\n'
+                        'resource "aws_iam_role_policy" "p" {\n  name = "p"\n  role = "r"\n'
+                        '  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sns:Publish", Resource = var.topic }] })\n}\n'
+                        'output "bucket" {\n  value = aws_s3_bucket.b.arn\n}\n')
+    _tf(tmp_path / "b", 'variable "bucket" {}\nresource "aws_sns_topic" "t" {\n  name = "tpc"\n}\n'
+                        'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = "{}"\n}\n'
+                        'output "topic" {\n  value = aws_sns_topic.t.arn\n}\n')
+    r = read_paths([tmp_path])
+    assert [i.path for i in r.inputs] == [str(tmp_path)]  # a and b are modules, not roots
+    role = r.snapshot.find_role("arn:aws:iam::123456789012:role/r")
+    assert role.inline_policies[0].document["Statement"][0]["Resource"] == "arn:aws:sns:us-east-1:123456789012:tpc"
