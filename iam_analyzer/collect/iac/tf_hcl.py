@@ -81,9 +81,8 @@ def parse_bytes(data: bytes, file: str) -> Body:
         line = bad.start_point.row + 1
         if bad.is_missing:
             raise HclError(f"invalid HCL: {bad.type!r} missing", line)
-        near = bad.text.decode("utf-8", "replace").strip().splitlines()
-        what = f" near {near[0][:40]!r}" if near else ""
-        raise HclError(f"invalid HCL{what}", line)
+        # the place only, never the text: a broken line may hold a value that must not be printed
+        raise HclError(f"invalid HCL (column {bad.start_point.column + 1})", line)
     body = next((c for c in root.children if c.type == "body"), None)
     return _body(body, file) if body is not None else Body()
 
