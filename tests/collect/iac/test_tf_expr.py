@@ -1,13 +1,26 @@
 """Terraform expressions as the configuration reader evaluates them, and hostile configurations:
 bad HCL, reference cycles, fan-out, nesting, size."""
 
+import json
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from iam_analyzer.cli import main
 from iam_analyzer.collect.iac import read_paths
 from iam_analyzer.collect.iac.tf_expr import UNKNOWN, Evaluator, Scope
 from iam_analyzer.collect.iac.tf_hcl import HclError, parse_bytes
+
+from ...paths import DATA
+
+SHOP = DATA / "iac" / "tfconfig" / "shop"
+SHOP_MAIN = (SHOP / "main.tf").read_text()
 
 
 def ev(expr: str, names: dict | None = None):
@@ -122,3 +135,29 @@ resource "aws_lambda_function" "f" {{
                  "over the 1000 read per resource", "aws_iam_role.s.name: reference cycle", "size limit"):
         assert any(part in w for w in what), part
     assert all(u.path == str(tmp_path / "main.tf") and u.line for u in r.unresolved)
+
+
+_JUNK = st.sampled_from(["{", "}", "${", '"', "<<EOF\n", "\nEOF  \n", "(", ")", "[", "]", "=", ",", "...", "%{",
+                         "for x in", "? :", "\x00", "\xff", "module.", "var.", "local.", "\n", "jsonencode(", "#"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(cut=st.integers(min_value=0, max_value=len(SHOP_MAIN)), at=st.integers(min_value=0, max_value=len(SHOP_MAIN)),
+       junk=st.lists(_JUNK, max_size=6))
+def test_a_mutated_configuration_never_gives_a_traceback(cut, at, junk):
+    """The shop's main.tf truncated and with junk inserted, through the command line: exit 0, 1
+    or 2, never 3 or a traceback; a refused file is named; the module's other files are still read."""
+    text = SHOP_MAIN[:at] + "".join(junk) + SHOP_MAIN[at:]
+    text = text[:max(cut, at)]
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d) / "shop"
+        shutil.copytree(SHOP, root)
+        (root / "main.tf").write_bytes(text.encode("utf-8", "surrogateescape"))
+        r = CliRunner().invoke(main, ["check", str(root), "--format", "json"])
+        assert r.exit_code in (0, 1, 2), r.output
+        assert not (r.exception and not isinstance(r.exception, SystemExit)), repr(r.exception)
+        assert "Traceback" not in r.stderr
+        if "invalid HCL" in r.stderr:
+            assert str(root / "main.tf") in r.stderr
+        if r.exit_code != 2:  # reports.tf still gives its function, whatever main.tf became
+            assert json.loads(r.stdout)["summary"]["functions"] >= 1
