@@ -44,6 +44,7 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
 
         res = read_paths([template], params or {}, account or UNSET_ACCOUNT, region or UNSET_REGION,
                          var_files=list(var_files or []))
+        terraform_config = any(i.kind == "terraform" for i in res.inputs)
         for i in res.inputs:
             problems.extend(i.errors)
         snapshot = res.snapshot
@@ -60,7 +61,7 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
         if fn is not None:
             name = fn.name
             usable = True
-            if not code and fn.location and fn.location.logical_id:  # the template says where its code is
+            if not code and fn.location and fn.location.logical_id and not terraform_config:  # the template says where its code is
                 from iam_analyzer.collect.code import read_code, read_sources
                 from iam_analyzer.collect.code.from_template import function_code
 
@@ -70,12 +71,13 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
                     scan = read_code(paths) if paths else read_sources(inline)
                     problems.extend(scan.problems)
                     calls = scan.calls
-        from iam_analyzer.collect.iac.encryption import customer_keys, logical_arns, template_stack
+        if not terraform_config:  # CloudFormation/SAM: code locations and customer keys from the template
+            from iam_analyzer.collect.iac.encryption import customer_keys, logical_arns, template_stack
 
-        stack, notes = template_stack(template, account or UNSET_ACCOUNT, region or UNSET_REGION)
-        keys, more = customer_keys(template, account or UNSET_ACCOUNT, region or UNSET_REGION, stack=stack)
-        logical = logical_arns(stack)
-        problems.extend(notes + more)
+            stack, notes = template_stack(template, account or UNSET_ACCOUNT, region or UNSET_REGION)
+            keys, more = customer_keys(template, account or UNSET_ACCOUNT, region or UNSET_REGION, stack=stack)
+            logical = logical_arns(stack)
+            problems.extend(notes + more)
     intent = None
     if intent_path:
         intent = load_intent(intent_path)
