@@ -84,6 +84,7 @@ class Reader:
         self.errors: list[str] = []
         self.active: set = set()
         self.local_active: set = set()
+        self.where: list[tuple[str, int]] = []  # (file, line) of the expressions being evaluated
         self.stack: list = []
         self.defs: dict[Path, ModuleDef] = {}
         self.files = 0
@@ -104,7 +105,9 @@ class Reader:
         self.note(self.root, file, line, what)
 
     def current_line(self) -> tuple[str | None, int | None]:
-        """Where the value being computed was asked for: the attribute that refers to it."""
+        """Where the value being computed was asked for: the expression that refers to it."""
+        if self.where:
+            return self.where[-1]
         if self.stack:
             res, name = self.stack[-2] if len(self.stack) > 1 else self.stack[-1]
             a = res.block.body.attrs.get(name)
@@ -120,6 +123,7 @@ class Reader:
     def safe_eval(self, node: Any, scope: Scope, line: int) -> Any:
         if self.limit_hit:
             return UNKNOWN
+        self.where.append((scope.file, line))
         try:
             return self.ev.eval(node, scope)
         except BudgetSpent as e:
@@ -129,6 +133,8 @@ class Reader:
             self.note(self.root, scope.file, line, f"{e}: read as *")
         except RecursionError:
             self.note(self.root, scope.file, line, "expression nested too deeply: read as *")
+        finally:
+            self.where.pop()
         return UNKNOWN
 
     def path_of(self, folder: Path) -> str:
