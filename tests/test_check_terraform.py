@@ -8,9 +8,11 @@ import json
 import subprocess
 from pathlib import Path
 
+import jsonschema
 from click.testing import CliRunner
 
 from iam_analyzer.cli import main
+from iam_analyzer.schema import load
 
 ROLE = '''
 resource "aws_iam_role" "worker" {
@@ -89,7 +91,9 @@ def check_json(*args) -> tuple[int, dict, str]:
     r = CliRunner().invoke(main, ["check", *map(str, args), "--format", "json"])
     if r.exception and not isinstance(r.exception, SystemExit):
         raise r.exception
-    return r.exit_code, json.loads(r.stdout), r.stderr
+    doc = json.loads(r.stdout)
+    jsonschema.validate(doc, load("check"))
+    return r.exit_code, doc, r.stderr
 
 
 def repo_with_base(tmp_path: Path) -> Path:
