@@ -226,6 +226,7 @@ class ModuleInst:
     def resource(self, mode: str, rtype: str, name: str, line: int) -> Any:
         key = (mode, rtype, name)
         if key in self.res_memo:
+            self.reader.record_reference(self.res_memo[key])
             return self.res_memo[key]
         block = self.defn.resources.get(key)
         if block is None:

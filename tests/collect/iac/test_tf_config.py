@@ -326,3 +326,100 @@ def test_modules_that_refer_to_each_others_outputs_are_read(tmp_path):
     assert [i.path for i in r.inputs] == [str(tmp_path)]  # a and b are modules, not roots
     role = r.snapshot.find_role("arn:aws:iam::123456789012:role/r")
     assert role.inline_policies[0].document["Statement"][0]["Resource"] == "arn:aws:sns:us-east-1:123456789012:tpc"
+
+
+def test_the_remaining_event_sources_and_function_settings(tmp_path):
+    _tf(tmp_path, '''
+resource "aws_kms_key" "env" {}
+resource "aws_sqs_queue" "dlq" {
+  name = "fn-dlq"
+}
+resource "aws_sns_topic" "done" {
+  name = "fn-done"
+}
+resource "aws_kinesis_stream" "clicks" {
+  name        = "clicks"
+  shard_count = 1
+}
+resource "aws_iam_role" "fn" {
+  name_prefix          = "fn-"
+  assume_role_policy   = "{}"
+  permissions_boundary = "arn:aws:iam::123456789012:policy/boundary"
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  role          = aws_iam_role.fn.arn
+  kms_key_arn   = aws_kms_key.env.arn
+  vpc_config {
+    subnet_ids         = ["subnet-1"]
+    security_group_ids = ["sg-1"]
+  }
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dlq.arn
+  }
+}
+resource "aws_lambda_event_source_mapping" "clicks" {
+  event_source_arn  = aws_kinesis_stream.clicks.arn
+  function_name     = aws_lambda_function.fn.function_name
+  starting_position = "TRIM_HORIZON"
+}
+resource "aws_lambda_function_event_invoke_config" "fn" {
+  function_name = aws_lambda_function.fn.function_name
+  destination_config {
+    on_success {
+      destination = aws_sns_topic.done.arn
+    }
+  }
+}
+resource "aws_api_gateway_rest_api" "api" {
+  name = "api"
+}
+resource "aws_api_gateway_method" "get" {
+  rest_api_id   = aws_api_gateway_rest_api.api.id
+  resource_id   = aws_api_gateway_rest_api.api.root_resource_id
+  http_method   = "GET"
+  authorization = "AWS_IAM"
+}
+resource "aws_api_gateway_integration" "get" {
+  rest_api_id             = aws_api_gateway_rest_api.api.id
+  resource_id             = aws_api_gateway_rest_api.api.root_resource_id
+  http_method             = aws_api_gateway_method.get.http_method
+  integration_http_method = "POST"
+  type                    = "AWS_PROXY"
+  uri                     = aws_lambda_function.fn.invoke_arn
+}
+resource "aws_scheduler_schedule" "hourly" {
+  name                = "hourly"
+  schedule_expression = "rate(1 hour)"
+  flexible_time_window {
+    mode = "OFF"
+  }
+  target {
+    arn      = aws_lambda_function.fn.arn
+    role_arn = aws_iam_role.fn.arn
+  }
+}
+resource "aws_cloudwatch_log_subscription_filter" "errors" {
+  name            = "errors"
+  log_group_name  = "/app/errors"
+  filter_pattern  = "ERROR"
+  destination_arn = aws_lambda_function.fn.arn
+}
+''')
+    r = read_paths([tmp_path])
+    (fn,) = r.snapshot.functions()
+    assert fn.role_arn == "arn:aws:iam::123456789012:role/fn-*"  # name_prefix: Terraform adds the rest
+    role = r.snapshot.find_role(fn.role_arn)
+    assert role.permissions_boundary_arn == "arn:aws:iam::123456789012:policy/boundary"
+    assert fn.kms_key_arn.startswith("arn:aws:kms:us-east-1:123456789012:key/")
+    assert fn.dead_letter_target == "arn:aws:sqs:us-east-1:123456789012:fn-dlq"
+    assert fn.subnet_ids == ["subnet-1"] and fn.vpc_id
+    assert [(m.event_source_arn, m.starting_position) for m in fn.event_source_mappings] == [
+        ("arn:aws:kinesis:us-east-1:123456789012:stream/clicks", "TRIM_HORIZON")]
+    assert [c.on_success for c in fn.event_invoke_configs] == ["arn:aws:sns:us-east-1:123456789012:fn-done"]
+    triggers = {t.type: t for t in fn.triggers}
+    assert set(triggers) == {"apigateway-rest", "eventbridge-schedule", "logs-subscription"}
+    assert triggers["apigateway-rest"].details["method"] == "GET"
+    assert triggers["apigateway-rest"].details["authorization"] == "AWS_IAM"  # from the referenced method
+    assert triggers["eventbridge-schedule"].details["schedule"] == "rate(1 hour)"
+    assert triggers["logs-subscription"].source_arn.startswith("arn:aws:logs:us-east-1:123456789012:log-group:/app/errors")
