@@ -130,6 +130,8 @@ def run(req: CheckRequest) -> CheckResult:
     if head.unknown_managed_policies:
         notes.append(f"document unknown for {len(head.unknown_managed_policies)} managed polic(ies) attached by ARN "
                      f"(give --snapshot of the account): {', '.join(head.unknown_managed_policies[:5])}")
+    # Terraform configuration says what the plan beside it resolved, and where evaluation stopped
+    notes.extend(w for i in head.inputs if i.kind == "terraform" for w in i.warnings)
     if head.unresolved:
         notes.append(f"{len(head.unresolved)} value(s) known only at deployment were read as \"*\" (see --param)")
     lap("read_head")

@@ -219,3 +219,15 @@ def test_new_role_reads_a_terraform_function_with_var_file(tmp_path, monkeypatch
     r = CliRunner().invoke(main, ["new-role", "--template", "envs/prod", "--param", "prefix=ledger",
                                   "--function", "billing-worker"])
     assert r.exit_code == 2 and "ledger-worker" in r.stderr  # the name the variable gives
+
+
+def test_a_plan_beside_the_configuration_is_said_in_the_report(tmp_path):
+    folder = tmp_path / "stack"
+    plan = json.loads((Path(__file__).parent / "data" / "iac" / "terraform" / "shop.plan.json").read_text())
+    write(folder / "plan.json", json.dumps(plan))
+    write(folder / "extra.tf", 'resource "aws_lambda_function" "extra" {\n  function_name = "only-in-config"\n'
+                               '  role = "arn:aws:iam::123456789012:role/orders-api-role"\n}\n')
+    code, doc, err = check_json(folder)
+    assert {i["kind"] for i in doc["inputs"]} == {"terraform-plan", "terraform"}
+    assert "only-in-config" in {f["name"] for f in doc["functions"]} and "orders-api" in {f["name"] for f in doc["functions"]}
+    assert any("the plan wins" in n for n in doc["notes"]) and "the plan wins" in err
