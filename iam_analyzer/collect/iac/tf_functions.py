@@ -139,6 +139,21 @@ def _jsondecode(ev, scope, line, s):
     return json.loads(s)
 
 
+def _yamldecode(ev, scope, line, s):
+    """YAML through the templates' bounded loader (size, depth, alias expansion)."""
+    if s is UNKNOWN:
+        return UNKNOWN
+    if len(s) > MAX_TEXT:
+        raise EvalLimit("yamldecode of a string over the size limit")
+    from .loader import LoadError, loads
+
+    try:
+        return loads(str(s))
+    except LoadError as e:
+        ev.note(scope.file, line, f"yamldecode(): {e}: read as *")
+        return UNKNOWN
+
+
 def _coalesce(ev, scope, line, *args):
     for a in args:
         if a is UNKNOWN:
@@ -273,7 +288,7 @@ def _tomap(m):
 
 FUNCTIONS: dict[str, Any] = {
     "format": _format, "join": _join, "concat": _concat, "merge": _merge, "lookup": _lookup,
-    "jsonencode": _jsonencode, "jsondecode": _jsondecode, "coalesce": _coalesce, "coalescelist": _coalescelist,
+    "jsonencode": _jsonencode, "jsondecode": _jsondecode, "yamldecode": _yamldecode, "coalesce": _coalesce, "coalescelist": _coalescelist,
     "element": _element, "keys": _keys, "values": _values, "flatten": _flatten, "distinct": _distinct,
     "toset": _toset, "tolist": _str_fn(lambda v: LList(_list(v))), "tomap": _str_fn(_tomap),
     "tostring": _str_fn(lambda v: to_string(v)), "tonumber": _str_fn(_tonumber),

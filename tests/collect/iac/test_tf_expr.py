@@ -46,6 +46,7 @@ def ev(expr: str, names: dict | None = None):
     ('"%{ for x in ["a", "b"] }${x};%{ endfor }"', "a;b;"),
     ('"%{ if false }no%{ else }yes%{ endif }"', "yes"),
     ('jsondecode("{\\"a\\": [1]}").a[0]', 1),
+    ('yamldecode("a:\\n  b: [x, y]\\n").a.b[1]', "y"),
     ('replace("a-b-c", "-", "_")', "a_b_c"),
     ('(2 + 3) * -2', -10),
 ])
