@@ -173,7 +173,7 @@ class Reader:
         suffix = "" if key is None else f"[{key}]" if isinstance(key, int) else f"[{json.dumps(key)}]"
         prefix = f"{parent.prefix}module.{name}{suffix}."
         names: dict[str, Any] = {}
-        if each is not None:
+        if isinstance(key, str):  # for_each keys are strings, count's numbers
             names["each"] = LDict(key=key, value=each)
         elif isinstance(key, int):
             names["count"] = LDict(index=key)

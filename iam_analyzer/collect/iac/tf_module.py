@@ -82,7 +82,7 @@ class Res:
 
     def scope(self) -> Scope:
         names: dict[str, Any] = {}
-        if self.each is not None:
+        if isinstance(self.key, str):  # for_each keys are strings, count's numbers
             names["each"] = LDict(key=self.key, value=self.each)
         elif isinstance(self.key, int):
             names["count"] = LDict(index=self.key)

@@ -136,4 +136,6 @@ def plain(v: Any, depth: int = 0) -> Any:
         return out_l
     if hasattr(v, "attr"):
         return "*"
+    if isinstance(v, Text) and "Statement" not in v:
+        return str(v)  # where a string was written matters only for policy documents
     return v
