@@ -33,7 +33,6 @@ from .tf_module import MAX_MODULE_DEPTH, AnyKey, ModuleDef, ModuleInst, ModuleOu
 MAX_INSTANCES = 20_000  # resource instances of one root module, after count and for_each
 MAX_PER_RESOURCE = 1_000  # instances of one resource or module call (more: one instance, any key)
 MAX_FILES = 500  # .tf files of one root module with its local modules
-MAX_READ_FILES = 200  # file()/templatefile() calls that read a file
 
 
 class ConfigError(ValueError):
@@ -74,10 +73,8 @@ class ConfigPlan(Plan):
 
 
 class Reader:
-    def __init__(self, root: Path, account: str, region: str, partition: str, variables: dict,
-                 allowed: list[Path]):
+    def __init__(self, root: Path, account: str, region: str, partition: str, allowed: list[Path]):
         self.root, self.account, self.region, self.partition = root, account, region, partition
-        self.variables = variables  # root module inputs: name -> value (already evaluated)
         self.allowed = allowed
         self.plan = ConfigPlan(str(root), account, region, partition)
         self.ev = Evaluator(self._note_ev)
@@ -325,7 +322,7 @@ def read_config(folder: Path, parts: Parts, *, account: str, region: str, partit
     from .tf_docs import root_variables
 
     allowed = [folder.resolve()] + [Path(r).resolve() for r in (file_roots if file_roots is not None else ["."])]
-    reader = Reader(folder, account, region, partition, {}, allowed)
+    reader = Reader(folder, account, region, partition, allowed)
     root_def = reader.module_def(folder)
     values, errors = root_variables(reader, root_def, params, var_files)
     inputs = {k: (lambda v=v: v) for k, v in values.items()}

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .tf_config import ModuleDef, ModuleInst, Reader, Res
 
 _TEMPLATE_END = "IAM_ANALYZER_TEMPLATE_END_7f3a"
+MAX_READ_FILES = 200  # file()/templatefile() calls that read a file, per root module
 
 
 def _statements(doc_text: Any) -> list[tuple[dict, tuple]]:
@@ -178,8 +179,9 @@ def file_functions(reader: "Reader", mod: "ModuleInst") -> dict:
             reader.note(reader.root, scope.file, line, f"{name}: outside the configuration's folders: not read, read as *")
             return None
         reader.reads += 1
-        if reader.reads > 200:
-            reader.note(reader.root, scope.file, line, "over 200 files read by file()/templatefile(): read as *")
+        if reader.reads > MAX_READ_FILES:
+            reader.note(reader.root, scope.file, line,
+                        f"over {MAX_READ_FILES} files read by file()/templatefile(): read as *")
             return None
         return p
 
