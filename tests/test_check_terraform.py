@@ -231,3 +231,18 @@ def test_a_plan_beside_the_configuration_is_said_in_the_report(tmp_path):
     assert {i["kind"] for i in doc["inputs"]} == {"terraform-plan", "terraform"}
     assert "only-in-config" in {f["name"] for f in doc["functions"]} and "orders-api" in {f["name"] for f in doc["functions"]}
     assert any("the plan wins" in n for n in doc["notes"]) and "the plan wins" in err
+
+
+def test_sarif_points_at_the_statement_inside_the_tf_file(tmp_path, monkeypatch):
+    repo = repo_with_base(tmp_path)
+    star = ROLE.replace('Action   = ["dynamodb:GetItem", "dynamodb:PutItem"]', 'Action   = "*"').replace(
+        "Resource = module.table.arn", 'Resource = "*"')
+    write(repo / "envs" / "prod" / "iam.tf", star)
+    monkeypatch.chdir(repo)
+    r = CliRunner().invoke(main, ["check", "envs/prod", "--format", "sarif"])
+    assert r.exit_code == 1  # Action "*" on "*" blocks
+    results = json.loads(r.stdout)["runs"][0]["results"]
+    places = {(x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+               x["locations"][0]["physicalLocation"]["region"]["startLine"]) for x in results}
+    line = star.splitlines().index("    Statement = [{") + 1
+    assert ("envs/prod/iam.tf", line) in places
