@@ -30,7 +30,10 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False),
               help="A snapshot of the deployed account: documents of customer-managed policies the templates attach.")
 @click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
-              help="A template parameter (CloudFormation/SAM), or a Serverless Framework opt/param/env value (stage=prod); repeatable.")
+              help="A template parameter (CloudFormation/SAM), a Serverless Framework opt/param/env value "
+                   "(stage=prod) or a Terraform variable (-var); repeatable.")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A Terraform variables file (.tfvars or .tfvars.json), as terraform -var-file; repeatable.")
 @click.option("--account", default="123456789012", show_default=True, help="Account id for AWS::AccountId and ARNs.")
 @click.option("--region", default="us-east-1", show_default=True, help="Region for AWS::Region and ARNs.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]), default="text",
@@ -52,13 +55,13 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
               help="Record today's findings (by fingerprint) in this file, to adopt the gate on an existing repository.")
 @click.option("--skip-unrecognised", is_flag=True,
               help="Skip files that are not templates or plans instead of reporting them (for pre-commit).")
-def check(paths, base, usage_path, snapshot_path, param_values, account, region, fmt, output, fail_on,
+def check(paths, base, usage_path, snapshot_path, param_values, var_files, account, region, fmt, output, fail_on,
           fail_on_new_access, config_path, rule_dirs, stack_name, config_env, baseline_path, write_baseline,
           skip_unrecognised) -> None:
-    """Judge the IAM of CloudFormation, SAM, CDK output, Serverless and Terraform plans before they ship.
+    """Judge the IAM of CloudFormation, SAM, CDK output, Serverless services, Terraform plans and configuration before they ship.
 
-    PATH is a template, a serverless.yml, a plan (terraform show -json), a cdk.out folder, or a
-    folder of them.
+    PATH is a template, a serverless.yml, a plan (terraform show -json), a cdk.out folder, a
+    folder of .tf files (a Terraform module), or a folder of them.
     With --base, only what the change adds is reported: new access per role, new findings,
     and, with --usage, permissions it removes that a function used in production.
 
@@ -79,6 +82,7 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
     req = stages.CheckRequest(
         paths=paths, base=base, usage=load_usage(usage_path),
         snapshot=load_snapshot(snapshot_path) if snapshot_path else None, params=_params(param_values),
+        var_files=tuple(var_files),
         account=account, region=region, config_path=config_path, rule_dirs=tuple(rule_dirs), cwd=".",
         stack_name=stack_name, config_env=config_env)
     if baseline_path:

@@ -20,7 +20,8 @@ class Inputs:
 
 
 def build_new_role(code: list[str], template: str | None, function: str | None, intent_path: str | None,
-                   account: str | None, region: str | None, partition: str = "aws"):
+                   account: str | None, region: str | None, partition: str = "aws",
+                   params: dict | None = None, var_files: list[str] | None = None):
     """Read the inputs and build the role. Returns (NewRole or None, problems)."""
     from iam_analyzer.analyze.generate.intent import load_intent
     from iam_analyzer.analyze.generate.new_role import UNSET_ACCOUNT, UNSET_REGION, new_role
@@ -42,7 +43,9 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
     if template:
         from iam_analyzer.collect.iac import read_paths
 
-        res = read_paths([template], {}, account or UNSET_ACCOUNT, region or UNSET_REGION)
+        res = read_paths([template], params or {}, account or UNSET_ACCOUNT, region or UNSET_REGION,
+                         var_files=list(var_files or []))
+        terraform_config = any(i.kind == "terraform" for i in res.inputs)
         for i in res.inputs:
             problems.extend(i.errors)
         snapshot = res.snapshot
@@ -59,7 +62,7 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
         if fn is not None:
             name = fn.name
             usable = True
-            if not code and fn.location and fn.location.logical_id:  # the template says where its code is
+            if not code and fn.location and fn.location.logical_id and not terraform_config:  # the template says where its code is
                 from iam_analyzer.collect.code import read_code, read_sources
                 from iam_analyzer.collect.code.from_template import function_code
 
@@ -69,12 +72,13 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
                     scan = read_code(paths) if paths else read_sources(inline)
                     problems.extend(scan.problems)
                     calls = scan.calls
-        from iam_analyzer.collect.iac.encryption import customer_keys, logical_arns, template_stack
+        if not terraform_config:  # CloudFormation/SAM: code locations and customer keys from the template
+            from iam_analyzer.collect.iac.encryption import customer_keys, logical_arns, template_stack
 
-        stack, notes = template_stack(template, account or UNSET_ACCOUNT, region or UNSET_REGION)
-        keys, more = customer_keys(template, account or UNSET_ACCOUNT, region or UNSET_REGION, stack=stack)
-        logical = logical_arns(stack)
-        problems.extend(notes + more)
+            stack, notes = template_stack(template, account or UNSET_ACCOUNT, region or UNSET_REGION)
+            keys, more = customer_keys(template, account or UNSET_ACCOUNT, region or UNSET_REGION, stack=stack)
+            logical = logical_arns(stack)
+            problems.extend(notes + more)
     intent = None
     if intent_path:
         intent = load_intent(intent_path)
@@ -89,15 +93,21 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
 @click.command("new-role")
 @click.option("--code", "code", multiple=True, type=click.Path(), metavar="PATH",
               help="Handler code: a file or folder of Python / JavaScript / TypeScript (repeatable).")
-@click.option("--template", type=click.Path(dir_okay=False), help="The function's SAM or CloudFormation template, or its serverless.yml.")
+@click.option("--template", type=click.Path(), help="The function's SAM or CloudFormation template, its serverless.yml, "
+              "a Terraform plan, or Terraform configuration (a .tf file or its folder).")
 @click.option("--function", "function", metavar="NAME", help="The function in the template (name, logical id, or serverless.yml function key).")
 @click.option("--intent", "intent_path", type=click.Path(dir_okay=False), help="A YAML intent file (reads, writes, invokes, publishes, consumes).")
+@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
+              help="A template parameter or Terraform variable for --template; repeatable.")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A Terraform variables file (.tfvars) for --template; repeatable.")
 @click.option("--account", metavar="ID", help="Account id for the ARNs (else <ACCOUNT_ID>, filled by CloudFormation/SAM/Terraform).")
 @click.option("--region", metavar="R", help="Region for the ARNs (else <REGION>).")
 @click.option("--format", "fmt", type=click.Choice(["json", "cloudformation", "terraform", "sam"]), default="json", show_default=True)
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write the policy here (default: standard output).")
 @click.option("--explain", "explain", type=click.Path(dir_okay=False), help="Write every statement's evidence here (JSON).")
-def new_role_command(code, template, function, intent_path, account, region, fmt, output, explain) -> None:
+def new_role_command(code, template, function, intent_path, param_values, var_files, account, region, fmt, output,
+                     explain) -> None:
     """Write the execution role's policy for a new function, from its code, template and intent.
 
     Every AWS SDK call in the code (boto3; AWS SDK for JavaScript v2 and v3) becomes the
@@ -119,7 +129,10 @@ def new_role_command(code, template, function, intent_path, account, region, fmt
         raise click.UsageError("give at least one of --code, --template or --intent")
     check_output_file(output)  # before the work: a missing folder or /proc/... is exit 2 now
     check_output_file(explain)
-    role, problems = build_new_role(list(code), template, function, intent_path, account, region)
+    from iam_analyzer.cli.check import _params
+
+    role, problems = build_new_role(list(code), template, function, intent_path, account, region,
+                                    params=_params(param_values), var_files=list(var_files))
     for p in problems:
         click.echo(f"iam-analyzer: {p}", err=True)
     if role is None:

@@ -314,8 +314,9 @@ def _config_index(module: Any, prefix: str) -> tuple[dict[str, dict], dict[str, 
     return out, calls
 
 
-def read_plan(path: str, data: dict, parts: Parts, *, account: str, region: str, partition: str) -> None:
+def read_plan(path: str, data: dict, parts: Parts, *, account: str, region: str, partition: str) -> "Plan":
     plan = Plan(path, data, account, region, partition)
     tf_map.read(plan, parts)
     parts.links[:] = [(ref, action, where or path) for ref, action, where in parts.links]
     parts.unresolved.extend(plan.unresolved)
+    return plan
