@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from iam_analyzer.iam import arn_builders as ab
 from iam_analyzer.iam.policy import loads_document
@@ -14,8 +14,7 @@ from .cfn_events import is_lambda_arn, permission_statement, source_type
 from .resolve import WILDCARD
 from .result import TRUST_POLICY, Parts
 
-if TYPE_CHECKING:
-    from .terraform import Instance, Plan
+from .tf_types import Instance, PlanLike as Plan
 
 
 def _b(v: Any) -> dict:

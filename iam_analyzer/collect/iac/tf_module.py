@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .loader import LDict, LoadError
-from .tf_docs import special
+from .tf_computed import special
 from .tf_expr import UNKNOWN, Scope, plain, to_string
 from .tf_hcl import Block, Body, HclError, parse_file
 
 if TYPE_CHECKING:
-    from .terraform import Instance
-    from .tf_config import Reader
+    from .tf_types import Instance
+    from .tf_types import ReaderLike as Reader
 
 MAX_MODULE_DEPTH = 10
 
