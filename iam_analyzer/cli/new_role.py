@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -12,77 +11,12 @@ import click
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
 
 
-@dataclass
-class Inputs:
-    problems: list[str] = field(default_factory=list)
-    usable: bool = False
-
-
 def build_new_role(code: list[str], template: str | None, function: str | None, intent_path: str | None,
                    account: str | None, region: str | None, partition: str = "aws"):
-    """Read the inputs and build the role. Returns (NewRole or None, problems)."""
-    from iam_analyzer.analyze.generate.intent import load_intent
-    from iam_analyzer.analyze.generate.new_role import UNSET_ACCOUNT, UNSET_REGION, new_role
-    from iam_analyzer.collect.code import read_code
-    from iam_analyzer.iam.resource_params import Scope
+    """Read the inputs and build the role (``stages.new_role``). Returns (NewRole or None, problems)."""
+    from iam_analyzer import stages
 
-    problems: list[str] = []
-    calls = []
-    usable = False
-    if code:
-        scan = read_code(code)
-        problems.extend(scan.problems)
-        calls = scan.calls
-        usable = usable or bool(scan.files)
-    fn = snapshot = None
-    keys: dict[str, str] = {}
-    logical: dict[str, str] = {}
-    name = function or "new-function"
-    if template:
-        from iam_analyzer.collect.iac import read_paths
-
-        res = read_paths([template], {}, account or UNSET_ACCOUNT, region or UNSET_REGION)
-        for i in res.inputs:
-            problems.extend(i.errors)
-        snapshot = res.snapshot
-        fns = snapshot.functions()
-        if function:
-            fn = next((f for f in fns if function in (f.name, f.location.logical_id if f.location else None)), None)
-            if fn is None:
-                problems.append(f"{template}: no function {function!r}; it has: {', '.join(sorted(f.name for f in fns)) or 'none'}")
-        elif len(fns) == 1:
-            fn = fns[0]
-        elif fns:
-            problems.append(f"{template}: {len(fns)} functions; choose one with --function "
-                            f"({', '.join(sorted(f.name for f in fns))})")
-        if fn is not None:
-            name = fn.name
-            usable = True
-            if not code and fn.location and fn.location.logical_id:  # the template says where its code is
-                from iam_analyzer.collect.code import read_code, read_sources
-                from iam_analyzer.collect.code.from_template import function_code
-
-                paths, inline, notes = function_code(template, fn.location.logical_id)
-                problems.extend(notes)
-                if paths or inline:
-                    scan = read_code(paths) if paths else read_sources(inline)
-                    problems.extend(scan.problems)
-                    calls = scan.calls
-        from iam_analyzer.collect.iac.encryption import customer_keys, logical_arns, template_stack
-
-        stack, notes = template_stack(template, account or UNSET_ACCOUNT, region or UNSET_REGION)
-        keys, more = customer_keys(template, account or UNSET_ACCOUNT, region or UNSET_REGION, stack=stack)
-        logical = logical_arns(stack)
-        problems.extend(notes + more)
-    intent = None
-    if intent_path:
-        intent = load_intent(intent_path)
-        usable = usable or bool(intent.entries)
-    if not usable:
-        return None, problems + (intent.problems if intent is not None else [])
-    role = new_role(calls, function=fn, snapshot=snapshot, intent=intent,
-                    scope=Scope(partition, region, account), name=name, keys=keys, logical=logical)
-    return role, problems
+    return stages.new_role(stages.NewRoleRequest(list(code), template, function, intent_path, account, region, partition))
 
 
 @click.command("new-role")
@@ -124,7 +58,7 @@ def new_role_command(code, template, function, intent_path, account, region, fmt
         sys.exit(EXIT_UNUSABLE)
     for w in role.warnings:
         click.echo(f"iam-analyzer: warning: {w}", err=True)
-    text = NEW_ROLE_FORMATS[fmt](role.name, role.documents) if role.documents else ""
+    text = NEW_ROLE_FORMATS[fmt](role.name, role.documents, role.template_refs) if role.documents else ""
     if output:
         Path(output).write_text(text, encoding="utf-8")
     elif text:

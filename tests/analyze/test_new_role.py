@@ -98,9 +98,10 @@ def test_every_call_found_is_allowed_and_nothing_else(code, function):
 def test_unresolved_resources_are_placeholders_with_file_and_line_never_star():
     src = "import os, boto3\ndef h(e, c):\n    boto3.client('sqs').send_message(QueueUrl=os.environ['Q'], MessageBody='')\n"
     calls = read_sources([("h.py", "h", src)]).calls
-    role = new_role(calls, scope=Scope("aws", REGION, ACCOUNT))
-    (st,) = role.documents[0]["Statement"]
-    assert st["Resource"] == f"arn:aws:sqs:{REGION}:{ACCOUNT}:<Q>"
+    role = new_role(calls, scope=Scope("aws", REGION, ACCOUNT), function_name="h")
+    (st, logs) = role.documents[0]["Statement"]
+    assert st["Resource"] == "<Q>"  # the variable holds a queue URL: one placeholder for the queue's ARN
+    assert logs["Resource"] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/h:*"
     assert role.placeholders == [{"placeholder": "<Q>", "action": "sqs:SendMessage", "resource": st["Resource"], "at": "h.py:3"}]
     assert any(w.startswith("h.py:3: sqs:SendMessage") for w in role.warnings)
     assert role.unresolved("json") and role.unresolved("sam")  # no format can fill it in

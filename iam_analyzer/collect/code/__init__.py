@@ -73,9 +73,17 @@ def read_sources(sources: list[tuple[str, str, str]]) -> CodeScan:
     return scan
 
 
-def read_code(paths: list[str | Path]) -> CodeScan:
+def read_code(paths: list[str | Path], root: str | Path | None = None) -> CodeScan:
+    """``root``: the package the files belong to (a handler's code folder), so module names
+    (and with them imports between the files) are those Python sees."""
     sources, problems = [], []
-    for f, root in _files(paths):
+    for f, found_under in _files(paths):
+        base = Path(root) if root is not None else found_under
+        try:
+            f.resolve().relative_to(base.resolve())
+            mod_root = base.resolve()
+        except ValueError:
+            mod_root = found_under.resolve()
         if not f.is_file():
             problems.append(f"{f}: cannot read: no such file")
             continue
@@ -90,7 +98,7 @@ def read_code(paths: list[str | Path]) -> CodeScan:
         except OSError as e:
             problems.append(f"{f}: cannot read: {e.strerror}")
             continue
-        sources.append((str(f), _module_name(f, root), text))
+        sources.append((str(f), _module_name(f.resolve(), mod_root), text))
     scan = read_sources(sources)
     scan.problems = problems + scan.problems
     return scan
