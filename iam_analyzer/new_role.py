@@ -33,7 +33,8 @@ class CodeRead:
     usable: bool = False
 
 
-def _read_code(code: list[str], handler: str | None, runtime: str | None, limit: Path | None, who: str) -> CodeRead:
+def _read_code(code: list[str], handler: str | None, runtime: str | None, limit: Path | None, who: str,
+               entry_points: list[str] | None = None) -> CodeRead:
     from iam_analyzer.collect.code import read_code
     from iam_analyzer.collect.code.entry import handler_files
 
@@ -43,7 +44,7 @@ def _read_code(code: list[str], handler: str | None, runtime: str | None, limit:
     for p in code:
         path = Path(p)
         if path.is_dir() and handler:
-            entry = handler_files(path, handler, runtime, limit if limit else path)
+            entry = handler_files(path, handler, runtime, limit if limit else path, entry_points)
             if entry.files:
                 scan = read_code(entry.files, root=path)
                 out.calls += scan.calls
@@ -114,8 +115,13 @@ def build(req: NewRoleRequest):
     code = CodeRead()
     logical_id = fn.location.logical_id if fn is not None and fn.location else None
     if req.code:
+        entries = []
+        if fn is not None and logical_id and req.template:
+            from iam_analyzer.collect.code.from_template import function_build
+
+            entries = function_build(req.template, logical_id).entry_points
         code = _read_code(req.code, fn.handler if fn is not None else None, fn.runtime if fn is not None else None,
-                          Path(req.template).parent if req.template else None, logical_id or name)
+                          Path(req.template).parent if req.template else None, logical_id or name, entries)
     elif fn is not None and logical_id:  # the template says where its code is
         code = _template_code(req.template, logical_id)
     problems.extend(code.problems)
@@ -132,6 +138,7 @@ def build(req: NewRoleRequest):
                     function_name=None if fn is not None else req.function)
     role.warnings[:0] = notes
     role.code_files, role.code_scope = code.files, code.scope
+    role.label = logical_id if logical_id and "*" in name else name
     role.template_refs = _template_refs(stack, role, fn, Scope(req.partition, req.region, req.account)) if stack is not None else {}
     return role, problems
 
@@ -180,13 +187,50 @@ def _template_refs(stack, role, fn, scope) -> dict[str, str]:
             continue
         if me and reaches(deps, logical, targets):
             name = shown(arn, scope)
-            if any(g.resource == name or g.resource.startswith((name + "/", name + ":")) for g in role.grants):
-                role.warnings.append(f"{logical} depends on {me} (as an event source's notification does): the policy "
-                                     f"names it {name} rather than by reference, which would be a circular dependency; "
-                                     f"give {logical} an explicit name so the policy follows it")
+            if not any(g.resource == name or g.resource.startswith((name + "/", name + ":")) for g in role.grants):
+                continue
+            by_name, note = _by_name(stack, logical, res)
+            if by_name:
+                out[name] = by_name
+            if note:
+                role.warnings.append(f"{logical} depends on {me} (as an event source's notification does), so the role "
+                                     f"cannot refer to it without a circular dependency: {note}")
             continue
         out[shown(arn, scope)] = sub_reference(ref)
     if fn is not None and me and stack.name and fn.name == f"{stack.name}-{me}-*":  # its own log group, by stack name
         group = shown(f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/lambda/{fn.name}", scope)
         out[group] = f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/${{AWS::StackName}}-{me}-*"
     return out
+
+
+_PSEUDO = {"${AWS::StackName}", "${AWS::AccountId}", "${AWS::Region}", "${AWS::Partition}", "${AWS::URLSuffix}"}
+
+
+def _by_name(stack, logical: str, res: dict) -> tuple[str | None, str]:
+    """A resource the role may not refer to, named as CloudFormation will name it: its name
+    property's own ``Fn::Sub`` of pseudo parameters, or the generated ``<stack>-<id>-...``."""
+    import re
+
+    from iam_analyzer.iam import arn_builders as ab
+
+    kind = ab.CFN.get(str(res.get("Type", "")))
+    if kind is None or not kind.names:
+        return None, "it is named by its guessed name"
+    props = res.get("Properties") if isinstance(res.get("Properties"), dict) else {}
+    node = props.get(kind.names[0])
+    if isinstance(node, str):
+        return None, ""  # a literal name: the ARN is exact as it is
+    text = node.get("Fn::Sub") if isinstance(node, dict) else None
+    if isinstance(text, str) and set(re.findall(r"\$\{[^!][^}]*\}", text)) <= _PSEUDO:
+        name, note = text, ""
+    elif node is None:
+        part = logical.lower() if kind.lower else logical
+        name = "${AWS::StackName}-" + part + "-*"
+        note = ("named by the stack's generated name ${AWS::StackName}-" + part + "-*"
+                + (" (a generated bucket name is in lower case: this matches a stack named in lower case)" if kind.lower else "")
+                + f"; give {logical} a name ({kind.names[0]}) to be exact")
+    else:
+        return None, f"its name is computed from other resources: it is named by its guessed name; give {logical} a plain name"
+    marker = "\x00NAME\x00"
+    arn = ab.build(kind, marker, "${AWS::Partition}", "${AWS::Region}", "${AWS::AccountId}")
+    return (arn.replace(marker, name) if arn and marker in arn else None), note

@@ -44,8 +44,6 @@ def new_role_command(code, template, function, intent_path, account, region, fmt
     Exit codes: 0 written and verified, 1 written with placeholders, lint errors or a failed
     verification, 2 nothing usable (no code, template function or intent could be read).
     """
-    from iam_analyzer.emit.policy_formats import NEW_ROLE_FORMATS
-
     if account is not None and not (account.isdigit() and len(account) == 12):
         raise click.BadParameter("want a 12-digit account id", param_hint="--account")
     if not (code or template or intent_path):
@@ -58,7 +56,7 @@ def new_role_command(code, template, function, intent_path, account, region, fmt
         sys.exit(EXIT_UNUSABLE)
     for w in role.warnings:
         click.echo(f"iam-analyzer: warning: {w}", err=True)
-    text = NEW_ROLE_FORMATS[fmt](role.name, role.documents, role.template_refs) if role.documents else ""
+    text = role.output(fmt)
     if output:
         Path(output).write_text(text, encoding="utf-8")
     elif text:

@@ -64,7 +64,14 @@ class NewRole:
     operations: int = 0  # API operations they make (a managed upload makes several)
     code_files: list[str] = field(default_factory=list)  # the handler's files, when one was followed
     code_scope: str = ""  # which code was read, in words
-    template_refs: dict[str, dict] = field(default_factory=dict)  # ARN -> the template's Ref / GetAtt
+    template_refs: dict[str, str] = field(default_factory=dict)  # ARN -> how the template names it (Fn::Sub text)
+    label: str = ""  # what outputs name the policies after: the function's name, or its logical id when the name is guessed
+
+    def output(self, fmt: str) -> str:
+        """The policy in an output format (``emit/policy_formats.NEW_ROLE_FORMATS``)."""
+        from iam_analyzer.emit.policy_formats import NEW_ROLE_FORMATS
+
+        return NEW_ROLE_FORMATS[fmt](self.label or self.name, self.documents, self.template_refs) if self.documents else ""
 
     def unresolved(self, fmt: str = "json") -> list[dict]:
         """Placeholders the output format cannot fill (CloudFormation and SAM fill

@@ -42,14 +42,24 @@ def handler_module(handler: str) -> str:
     return handler.rsplit(".", 1)[0] if "." in handler else handler
 
 
-def handler_files(root: Path, handler: str, runtime: str | None = None, limit: Path | None = None) -> Entry:
+def handler_files(root: Path, handler: str, runtime: str | None = None, limit: Path | None = None,
+                  entry_points: list[str] | None = None) -> Entry:
     """The handler's file and the local files it imports (empty when the file is not found).
-    ``limit``: the highest folder a ``tsconfig.json`` is looked for in (the template's)."""
+    ``limit``: the highest folder a ``tsconfig.json`` is looked for in (the template's).
+    ``entry_points``: SAM's esbuild ``BuildProperties.EntryPoints`` (the handler names the
+    bundle, built from the entry point of the same name)."""
     root = root.resolve()
     module = handler_module(handler)
     runtime = runtime or ""
     start = None
-    if not runtime.startswith("nodejs"):
+    if entry_points:
+        stem = module.replace("\\", "/").rsplit("/", 1)[-1]
+        named = [e for e in entry_points if Path(e).stem == stem] or (entry_points if len(entry_points) == 1 else [])
+        for e in named:
+            start = _js_file(root / e) or _py_file(root / e)
+            if start is not None:
+                break
+    if start is None and not runtime.startswith("nodejs"):
         start = _py_file(root / module.replace(".", "/"))
     if start is None and not runtime.startswith("python"):
         start = _js_file(root / module)

@@ -25,9 +25,15 @@ class TemplateCode:
     root: Path | None = None  # the code folder (CodeUri)
     handler: str | None = None
     runtime: str | None = None
+    entry_points: list[str] = field(default_factory=list)  # SAM esbuild BuildProperties.EntryPoints
 
 
-def template_code(template: str | Path, logical_id: str) -> TemplateCode:
+def function_build(template: str | Path, logical_id: str) -> TemplateCode:
+    """The function's Handler, Runtime and esbuild entry points, without reading its code."""
+    return template_code(template, logical_id, read=False)
+
+
+def template_code(template: str | Path, logical_id: str, read: bool = True) -> TemplateCode:
     """Where a template function's code is, and which of its files the handler runs."""
     out = TemplateCode()
     try:
@@ -46,6 +52,12 @@ def template_code(template: str | Path, logical_id: str) -> TemplateCode:
     handler = props.get("Handler", glob.get("Handler"))
     out.runtime = runtime or None
     out.handler = handler if isinstance(handler, str) else None
+    meta = res.get("Metadata") if isinstance(res.get("Metadata"), dict) else {}
+    build = meta.get("BuildProperties") if isinstance(meta.get("BuildProperties"), dict) else {}
+    entries = build.get("EntryPoints") if str(meta.get("BuildMethod", "")).lower() == "esbuild" else None
+    out.entry_points = [e for e in entries if isinstance(e, str)] if isinstance(entries, list) else []
+    if not read:
+        return out
     suffix = ".js" if runtime.startswith("nodejs") else ".py"
     inline = props.get("InlineCode")
     if inline is None and isinstance(props.get("Code"), dict):
@@ -59,7 +71,7 @@ def template_code(template: str | Path, logical_id: str) -> TemplateCode:
         if path.is_dir():
             out.root = path
             if out.handler:
-                entry = handler_files(path, out.handler, out.runtime, Path(template).parent)
+                entry = handler_files(path, out.handler, out.runtime, Path(template).parent, out.entry_points)
                 if entry.files:  # the handler and what it imports, not every file of a shared folder
                     out.paths = entry.files
                     return out

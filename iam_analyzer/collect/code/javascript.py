@@ -310,7 +310,7 @@ class FileAnalyzer:
         return None
 
     def _call_value(self, n):
-        fn = n.child_by_field_name("function")
+        fn = _callee(n)
         if fn is None:
             return None
         if fn.type == "identifier" and _t(fn) == "require":
@@ -358,7 +358,7 @@ class FileAnalyzer:
                     self._new(n)
 
     def _call(self, n) -> None:
-        fn = n.child_by_field_name("function")
+        fn = _callee(n)
         if fn is None:
             return
         args = self._args(n)
@@ -421,6 +421,15 @@ class FileAnalyzer:
         if key not in self._seen:
             self._seen.add(key)
             self.calls.append(call)
+
+
+def _callee(n):
+    """The function a call calls. ``await c.send<T>(x)`` (TypeScript type arguments) parses as
+    a call of ``await c.send``: the ``await`` (and parentheses, ``!``) around it are dropped."""
+    fn = n.child_by_field_name("function")
+    while fn is not None and fn.type in _WRAPPERS and fn.named_children:
+        fn = fn.named_children[0]
+    return fn
 
 
 def _short(text: str) -> str:
