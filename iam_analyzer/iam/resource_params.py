@@ -40,7 +40,13 @@ PARAM_VARS: dict[str, dict[str, str]] = {
     "sts": {"RoleArn": "RoleNameWithPath"},
     "ses": {"Source": "IdentityName"},
     "sesv2": {"FromEmailAddress": "IdentityName"},
+    "appconfigdata": {"ApplicationIdentifier": "ApplicationId", "EnvironmentIdentifier": "EnvironmentId",
+                      "ConfigurationProfileIdentifier": "ConfigurationProfileId"},
 }
+# Variables IAM fills with an id where the API also takes a name (AppConfig: ids are 7
+# lower-case letters and digits); a name there cannot give the ARN offline.
+ID_ONLY = {"ApplicationId", "EnvironmentId", "ConfigurationProfileId"}
+_APPCONFIG_ID = re.compile(r"^(?=[a-z]*[0-9])[a-z0-9]{7}$")  # seven characters; a digit tells it from a word
 RESOURCE_PARAMS = frozenset(p.lower() for m in PARAM_VARS.values() for p in m) | {
     "copysource", "copysource.bucket", "copysource.key", "requestitems"}
 # Variables a call's parameters never fill; a resource type using them is filled with *.
@@ -252,6 +258,9 @@ def _fill(service: str, rt: ResourceType, by_var: dict[str, list[Value]], env_re
                                                f"{_var_value(service, var, t)}", via=via))
                     else:
                         opts.append((_var_value(service, var, t), (), via + f" (account {_sqs_account(t)})"))
+                    continue
+                if var in ID_ONLY and not _APPCONFIG_ID.match(t):
+                    opts.append((placeholder(var), (var,), f"{via} (names {t!r}: IAM names it by id)"))
                     continue
                 opts.append((_var_value(service, var, t), (), via))
         if not opts:

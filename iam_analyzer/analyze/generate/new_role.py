@@ -136,6 +136,8 @@ class Builder:
     def add_calls(self, calls: list[CodeCall], fn: Function | None) -> None:
         env = _env_refs(fn)
         buckets = _trigger_buckets(fn)
+        queues = [m.event_source_arn for m in (fn.event_source_mappings if fn else [])
+                  if m.source_type == "sqs" and m.event_source_arn]
         for c in calls:
             self.calls.add((c.path, c.line, c.call))
             self.operations += 1
@@ -148,6 +150,12 @@ class Builder:
             for action in actions:
                 for r in resolve(c.service, c.operation, action, args, env, self.scope, self.cat):
                     resource, missing, via = r.resource, r.unresolved, r.via
+                    if missing == ("QueueName",) and queues:  # the messages came from the SQS event source
+                        for q in queues:
+                            self.add(action, q, {"kind": "code", "file": c.path, "line": c.line, "call": c.call,
+                                                 "operation": f"{c.service}:{c.operation}",
+                                                 "resource_from": "the function's SQS event source (the messages come in the event)"})
+                        continue
                     if missing == ("BucketName",) and buckets:  # the object came in the S3 event
                         for b in buckets:
                             self.add(action, resource.replace("<BucketName>", b), {

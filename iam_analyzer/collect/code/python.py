@@ -12,13 +12,15 @@ DynamoDB's ``batch_writer``.
 
 import ast
 
-from iam_analyzer.iam import sdk_names
+from iam_analyzer.iam import sdk_libraries, sdk_names
 from iam_analyzer.model import CodeCall
 
 from .python_model import (
     _KNOWN_FUNCS, _RESOURCE_TRANSFER, _TRANSFER_ARGS, BatchWriter, Collection, Func, Module, Pending, ResObj, ServiceResource,
     Session, Transfer, Unit, UserFunc, _annotation_client, _call_text, _collection, _collection_item, _collection_spec, _fmt_pattern,
     _GlobalScope, _index, _load_attrs, _make_resobj, _positional, _res, _resolve_imports, _Scope, _snake, parse_units)
+from . import libraries
+from .libraries import LibModule, LibObj, LibRef
 from .values import Client, Obj, Seq, Str, joined, make_call
 
 
@@ -53,6 +55,8 @@ class Analyzer:
         if isinstance(st, ast.ClassDef):
             return  # methods are analysed on their own
         if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for d in st.decorator_list:  # @sqs_batch_processor(...), @tracer.capture_method
+                self._ev(u, d, scope, cls, depth)
             if not isinstance(scope, _GlobalScope):  # a closure: sees the enclosing function's names
                 self._block(u, st.body, scope, cls, depth)
             return
@@ -168,6 +172,9 @@ class Analyzer:
         if isinstance(base, tuple) and base and base[0] == "pymodule":
             target = self.units.get(base[1])
             return UserFunc((target.module, name)) if target and name in target.functions else None
+        if isinstance(base, LibModule):
+            spec = sdk_libraries.python_symbol(base.library, name)
+            return LibRef(base.library, name, spec) if spec else base
         if isinstance(base, Module):
             full = f"{base.name}.{name}"
             if full in ("os.environ",):
@@ -211,6 +218,8 @@ class Analyzer:
         if isinstance(fn, UserFunc):
             self._user(fn, args, kwargs, depth)
             return None
+        if isinstance(fn, LibRef):
+            return self._library(u, fn, args, kwargs, line, _call_text(node))
         if isinstance(fn, tuple) and fn and fn[0] == "member":
             return self._method(u, fn[1], fn[2], args, kwargs, line, node)
         return None
@@ -243,15 +252,31 @@ class Analyzer:
             params = params[1:]
         bound = {}
         for p, v in list(zip(params, args)) + [(k, v) for k, v in kwargs.items()]:
-            if isinstance(v, (Client, ServiceResource, ResObj, Transfer, Str, BatchWriter)):
+            if isinstance(v, (Client, ServiceResource, ResObj, Transfer, Str, BatchWriter, LibObj)):
                 bound[p] = v
-        if any(isinstance(v, (Client, ServiceResource, ResObj, Transfer, BatchWriter)) for v in bound.values()):
+        if any(isinstance(v, (Client, ServiceResource, ResObj, Transfer, BatchWriter, LibObj)) for v in bound.values()):
             cls = fn.key[1].split(".")[0] if "." in fn.key[1] else None
             self._function(unit, node, bound, cls, depth + 1)
+
+    def _library(self, u, fn: LibRef, args, kwargs, line, call_text):
+        """A function or class of a library that calls AWS (``iam/sdk_libraries.py``)."""
+        if not fn.spec.is_class:
+            calls, params = fn.spec.calls, libraries.params(fn.spec.calls.args, args, kwargs)
+            obj = None
+        else:
+            obj, calls, params = libraries.make(fn, args, kwargs)
+        for op in calls.operations if calls else ():
+            self._emit(u, calls.service, op, line, call_text, params)
+        return obj
 
     # -- methods of SDK objects --
     def _method(self, u, base, name, args, kwargs, line, node):
         call_text = _call_text(node)
+        if isinstance(base, LibObj):
+            calls, params = libraries.method(base, name, args, kwargs)
+            for op in calls.operations if calls else ():
+                self._emit(u, calls.service, op, line, call_text, params)
+            return None
         if isinstance(base, Session):
             return self._known(u, f"session.{name}", args, kwargs, line)
         if isinstance(base, Client):

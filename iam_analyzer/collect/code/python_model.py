@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from botocore import xform_name
 
-from iam_analyzer.iam import sdk_names
+from iam_analyzer.iam import sdk_libraries, sdk_names
 
+from .libraries import LibModule, LibRef
 from .values import Client, Str
 
 
@@ -122,7 +123,10 @@ def _index(u: Unit) -> None:
     for st in u.tree.body:
         if isinstance(st, ast.Import):
             for a in st.names:
-                if a.name in ("boto3", "os", "aioboto3") or a.name.startswith(("boto3.", "os.")):
+                lib = sdk_libraries.python_library(a.name)
+                if lib:
+                    g[(a.asname or a.name).split(".")[0] if not a.asname else a.asname] = LibModule(lib)
+                elif a.name in ("boto3", "os", "aioboto3") or a.name.startswith(("boto3.", "os.")):
                     g[(a.asname or a.name).split(".")[0]] = Module(a.name if a.asname else a.name.split(".")[0])
                 else:
                     g[a.asname or a.name.split(".")[0]] = ("module", a.name if a.asname else a.name.split(".")[0])
@@ -132,10 +136,14 @@ def _index(u: Unit) -> None:
                 base = u.module.split(".")
                 base = base[: len(base) - st.level]
                 mod = ".".join(base + ([mod] if mod else []))
+            lib = sdk_libraries.python_library(mod)
             for a in st.names:
                 full = f"{mod}.{a.name}"
                 local = a.asname or a.name
-                if full in ("os.environ",):
+                if lib:  # a function or class of a library that calls AWS, or one of its modules
+                    spec = sdk_libraries.python_symbol(lib, a.name)
+                    g[local] = LibRef(lib, a.name, spec) if spec else LibModule(lib)
+                elif full in ("os.environ",):
                     g[local] = Module("os.environ")
                 elif full in ("os.getenv", "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session",
                               "aioboto3.Session"):
