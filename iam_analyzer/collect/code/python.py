@@ -32,6 +32,7 @@ class Analyzer:
         self.calls: list[CodeCall] = []
         self._seen: set = set()
         self._done: set = set()
+        self._returns: dict = {}
 
     def _function(self, u: Unit, fn: ast.FunctionDef, bound: dict, cls: str | None, depth: int) -> None:
         key = (u.module, id(fn), tuple(sorted((k, repr(v)) for k, v in bound.items())))
@@ -175,6 +176,8 @@ class Analyzer:
         if isinstance(base, LibModule):
             spec = sdk_libraries.python_symbol(base.library, name)
             return LibRef(base.library, name, spec) if spec else base
+        if isinstance(base, Module) and base.name.startswith("meta:") and name == "client":
+            return Client(base.name[5:])  # resource.meta.client
         if isinstance(base, Module):
             full = f"{base.name}.{name}"
             if full in ("os.environ",):
@@ -195,8 +198,6 @@ class Analyzer:
                 if load:
                     self._emit_res(u, node, base, load["request"], f"{base.rtype}.{name}", {})
             return ("member", base, name)
-        if isinstance(base, Module) and base.name.startswith("meta:") and name == "client":
-            return Client(base.name[5:])
         if base is not None:
             return ("member", base, name)
         return None
@@ -217,7 +218,7 @@ class Analyzer:
             return self._known(u, fn.name, args, kwargs, line)
         if isinstance(fn, UserFunc):
             self._user(fn, args, kwargs, depth)
-            return None
+            return self._returned(fn, depth)
         if isinstance(fn, LibRef):
             return self._library(u, fn, args, kwargs, line, _call_text(node))
         if isinstance(fn, tuple) and fn and fn[0] == "member":
@@ -241,6 +242,27 @@ class Analyzer:
         if name.startswith("str.format:"):
             return Str(_fmt_pattern(name.split(":", 1)[1]))
         return None
+
+    def _returned(self, fn: UserFunc, depth):
+        """What a helper of the package returns, when it is an SDK object (a client factory)."""
+        if fn.key in self._returns:
+            return self._returns[fn.key]
+        self._returns[fn.key] = None  # a recursive helper returns nothing known
+        unit = self.units.get(fn.key[0])
+        node = unit.functions.get(fn.key[1]) if unit else None
+        if node is None or depth > self.MAX_DEPTH or "." in fn.key[1]:
+            return None
+        scope = _Scope(unit.globals, None)
+        got = None
+        for st in node.body:  # straight-line body: assignments, then the return
+            if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
+                scope.set(st.targets[0].id, self._ev(unit, st.value, scope, None, depth + 1))
+            elif isinstance(st, ast.Return) and st.value is not None:
+                got = self._ev(unit, st.value, scope, None, depth + 1)
+                break
+        if isinstance(got, (Client, ServiceResource, ResObj, Transfer, LibObj)):
+            self._returns[fn.key] = got
+        return self._returns[fn.key]
 
     def _user(self, fn: UserFunc, args, kwargs, depth) -> None:
         unit = self.units.get(fn.key[0])
@@ -442,6 +464,15 @@ def analyse(files: list[tuple[str, str, str]]) -> tuple[list[CodeCall], list[str
 
     for u in units:
         guarded(u, "1", lambda u=u: a._block(u, u.tree.body, _GlobalScope(u.globals), None, 0))
+    for u in units:  # class attributes (``client = boto3.client(...)`` in the class body), read as self.x
+        for cls, body in u.class_bodies.items():
+            scope = _Scope(u.globals, None)
+            for st in body:
+                v = a._ev(u, st.value, scope, cls, 0) if st.value is not None else None
+                target = st.targets[0] if isinstance(st, ast.Assign) and len(st.targets) == 1 else getattr(st, "target", None)
+                if isinstance(target, ast.Name) and v is not None:
+                    u.classes[cls][target.id] = v
+                    scope.set(target.id, v)
     for u in units:
         inits = [(q, f) for q, f in u.functions.items() if q.endswith(".__init__")]
         for qual, fn in inits + list(u.functions.items()):

@@ -96,6 +96,7 @@ class Unit:
     globals: dict = field(default_factory=dict)
     functions: dict = field(default_factory=dict)  # qualified name -> FunctionDef
     classes: dict = field(default_factory=dict)  # class name -> {attr: value}
+    class_bodies: dict = field(default_factory=dict)  # class name -> its attribute assignments
 
 
 _KNOWN_FUNCS = {"boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session", "aioboto3.Session", "os.getenv",
@@ -157,6 +158,7 @@ def _index(u: Unit) -> None:
             g[st.name] = UserFunc((u.module, st.name))
         elif isinstance(st, ast.ClassDef):
             u.classes[st.name] = {}
+            u.class_bodies[st.name] = [m for m in st.body if isinstance(m, (ast.Assign, ast.AnnAssign))]
             for m in st.body:
                 if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     u.functions[f"{st.name}.{m.name}"] = m

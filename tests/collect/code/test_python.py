@@ -114,3 +114,19 @@ def test_only_parameters_that_name_a_resource_of_that_service_are_kept():
     calls = read_sources([("a.py", "a", src)]).calls
     assert [(c.operation, [(a.param, a.value) for a in c.args]) for c in calls] == [
         ("SendMessage", [("QueueUrl", "q")]), ("GetJob", [])]
+
+
+def _ops(src):
+    return {(c.service, c.operation, tuple((a.param, a.value) for a in c.args)) for c in read_sources([("h.py", "h", src)]).calls}
+
+
+def test_a_client_from_a_factory_a_class_attribute_and_resource_meta_client():
+    factory = "import boto3\ndef get():\n    c = boto3.client('s3')\n    return c\ndef h(e, x):\n    get().put_object(Bucket='b', Key='k')\n"
+    assert _ops(factory) == {("s3", "PutObject", (("Bucket", "b"), ("Key", "k")))}
+    cls = ("import boto3\nclass W:\n    sqs = boto3.client('sqs')\n    url = 'https://sqs.eu-west-1.amazonaws.com/1/q'\n"
+           "    def run(self):\n        self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle='r')\n")
+    assert _ops(cls) == {("sqs", "DeleteMessage", (("QueueUrl", "https://sqs.eu-west-1.amazonaws.com/1/q"),))}
+    meta = "import boto3\ns3 = boto3.resource('s3')\ns3.meta.client.download_file('b', 'in/a', '/tmp/a')\n"
+    assert {op for _, op, _ in _ops(meta)} == {"HeadObject", "GetObject"}
+    recursive = "import boto3\ndef f():\n    return f()\nf().put_object(Bucket='b', Key='k')\n"
+    assert _ops(recursive) == set()  # a helper returning itself: nothing known, no endless loop
