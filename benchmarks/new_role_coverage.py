@@ -41,7 +41,7 @@ CASES = ROOT / "benchmarks" / "cases" / "handlers"
 ACCOUNT, REGION = "111122223333", "eu-west-1"
 TARGET_COVERED, TARGET_EXTRA, TARGET_SCOPED = 0.95, 0.5, 0.90
 _EXPECT = re.compile(r"^\s*(?:#|//)\s*expect:\s*(\S+)", re.M)
-_OWN = {"ApiFunction": {"dynamodb:PutItem", "dynamodb:GetItem", "sns:Publish"},
+_OWN = {"ApiFunction": {"dynamodb:PutItem", "sns:Publish"},
         "ThumbnailFunction": {"s3:GetObject", "s3:PutObject"}, "NightlyFunction": {"dynamodb:Scan"}}
 APPS = {  # template -> function -> the code actions of its own handler
     ROOT / "tests" / "data" / "apps" / "shared_py" / "template.yaml": _OWN,

@@ -46,7 +46,7 @@ def _read_code(code: list[str], handler: str | None, runtime: str | None, limit:
         if path.is_dir() and handler:
             entry = handler_files(path, handler, runtime, limit if limit else path, entry_points)
             if entry.files:
-                scan = read_code(entry.files, root=path)
+                scan = read_code(entry.files, root=path, handler=(entry.start, _function_name(handler)))
                 out.calls += scan.calls
                 out.problems += scan.problems
                 out.files += [str(f) for f in entry.files]
@@ -68,6 +68,11 @@ def _read_code(code: list[str], handler: str | None, runtime: str | None, limit:
                              "(give --template and --function to keep one handler's calls)")
         out.scope = "; ".join(x for x in (out.scope, "every file of " + ", ".join(whole)) if x)
     return out
+
+
+def _function_name(handler: str) -> str:
+    """``app.handler`` / ``pkg/app.lambda_handler`` -> the function's name."""
+    return handler.rsplit(".", 1)[-1]
 
 
 def build(req: NewRoleRequest):
@@ -153,8 +158,9 @@ def _template_code(template: str, logical_id: str) -> CodeRead:
         scan = read_sources(tc.inline)
         out.scope = "the function's inline code"
     elif tc.paths:
-        scan = read_code(tc.paths, root=tc.root)
         followed = tc.root is not None and tc.paths != [tc.root]
+        start = (tc.paths[0], _function_name(tc.handler)) if followed and tc.handler else None
+        scan = read_code(tc.paths, root=tc.root, handler=start)
         out.files = [str(p) for p in tc.paths] if followed else []
         out.scope = (f"handler {tc.handler} followed in {tc.root} ({len(tc.paths)} file(s))" if followed
                      else f"every file of {tc.paths[0]}")

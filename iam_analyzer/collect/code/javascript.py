@@ -19,6 +19,7 @@ from . import libraries
 from .js_modules import _module_value, _v2_member
 from .js_parse import (_BIND_TYPES, _CALL_TYPES, _WRAPPERS, _callee, _first_error_line, _kind, _nodes, _param_name, _parser,
                        _short, _t, _target_key)
+from .js_reach import dead_ranges
 from .libraries import LibObj, LibRef
 from .values import Client, DocClient, Obj, Seq, Str, joined, make_call
 
@@ -31,6 +32,7 @@ class FileAnalyzer:
         self.calls: list[CodeCall] = []
         self._seen: set = set()
         self.functions: dict = {}  # name -> parameter names
+        self.dead: list[tuple[int, int]] = []  # byte ranges of functions the handler cannot reach
 
     # -- bindings --
     def bind_all(self, root) -> None:
@@ -293,6 +295,8 @@ class FileAnalyzer:
                     if p and isinstance(a, (Client, DocClient)) and p not in self.names:
                         self.names[p] = a
         for n in nodes:
+            if any(a <= n.start_byte < b for a, b in self.dead):
+                continue  # in a function the handler never reaches
             if n.type == "call_expression":
                 self._call(n)
             else:
@@ -383,11 +387,15 @@ class FileAnalyzer:
             self.calls.append(call)
 
 
-def analyse(files: list[tuple[str, str]]) -> tuple[list[CodeCall], list[str]]:
+def analyse(files: list[tuple[str, str]], handler: tuple[str, str] | None = None) -> tuple[list[CodeCall], list[str]]:
+    """``handler``: (path, exported name) of the function's handler: calls in top-level
+    functions it cannot reach (``js_reach``) are left out; None: every call of every file."""
     calls: list[CodeCall] = []
     problems: list[str] = []
+    parsed = []
     for path, text in files:
-        if "aws-sdk" not in text and "@aws-lambda-powertools/" not in text:
+        relevant = "aws-sdk" in text or "@aws-lambda-powertools/" in text
+        if not relevant and handler is None:
             continue  # nothing of the SDK (or a library that calls AWS) is imported: no call can be attributed
         src = text.encode("utf-8", "replace")
         try:
@@ -395,7 +403,13 @@ def analyse(files: list[tuple[str, str]]) -> tuple[list[CodeCall], list[str]]:
         except Exception as e:  # tree-sitter recovers from syntax errors; this is a guard
             problems.append(f"{path}:0: cannot parse: {e}")
             continue
+        parsed.append((path, src, tree, relevant))
+    dead = dead_ranges([(p, _kind(p), t.root_node) for p, _, t, _ in parsed], *handler) if handler else None
+    for path, src, tree, relevant in parsed:
+        if not relevant:
+            continue
         fa = FileAnalyzer(path, src)
+        fa.dead = (dead or {}).get(path, [])
         try:
             fa.bind_all(tree.root_node)
             fa.find_calls(tree.root_node)

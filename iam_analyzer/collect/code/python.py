@@ -21,6 +21,7 @@ from .python_model import (
     _GlobalScope, _index, _load_attrs, _make_resobj, _positional, _res, _resolve_imports, _Scope, _snake, parse_units)
 from . import libraries
 from .libraries import LibModule, LibObj, LibRef
+from .python_reach import reachable
 from .values import Client, Obj, Seq, Str, joined, make_call
 
 
@@ -449,7 +450,9 @@ class Analyzer:
             self.calls.append(call)
 
 
-def analyse(files: list[tuple[str, str, str]]) -> tuple[list[CodeCall], list[str]]:
+def analyse(files: list[tuple[str, str, str]], handler: tuple[str, str] | None = None) -> tuple[list[CodeCall], list[str]]:
+    """``handler``: (path, function name) of the function's handler: only the functions it can
+    reach are read (``python_reach``); None: every function of every file."""
     units, problems = parse_units(files)
     a = Analyzer(units)
     for u in units:
@@ -473,9 +476,12 @@ def analyse(files: list[tuple[str, str, str]]) -> tuple[list[CodeCall], list[str
                 if isinstance(target, ast.Name) and v is not None:
                     u.classes[cls][target.id] = v
                     scope.set(target.id, v)
+    runs = reachable(units, *handler) if handler else None
     for u in units:
         inits = [(q, f) for q, f in u.functions.items() if q.endswith(".__init__")]
         for qual, fn in inits + list(u.functions.items()):
+            if runs is not None and (u.module, qual) not in runs:
+                continue  # nothing the handler runs refers to it
             cls = qual.split(".")[0] if "." in qual else None
             guarded(u, str(fn.lineno), lambda u=u, fn=fn, cls=cls: a._function(u, fn, {}, cls, 0))
     return a.calls, problems
