@@ -45,6 +45,7 @@ def _read_code(code: list[str], handler: str | None, runtime: str | None, limit:
         path = Path(p)
         if path.is_dir() and handler:
             entry = handler_files(path, handler, runtime, limit if limit else path, entry_points)
+            out.problems += entry.notes
             if entry.files:
                 scan = read_code(entry.files, root=path, handler=(entry.start, _function_name(handler)))
                 out.calls += scan.calls

@@ -21,7 +21,8 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
 
 @click.command("new-role")
 @click.option("--code", "code", multiple=True, type=click.Path(), metavar="PATH",
-              help="Handler code: a file or folder of Python / JavaScript / TypeScript (repeatable).")
+              help="Handler code: a file or folder of Python / JavaScript / TypeScript (repeatable). With a "
+                   "template function, only what its Handler runs in a folder is read; without, every file.")
 @click.option("--template", type=click.Path(dir_okay=False), help="The function's SAM or CloudFormation template.")
 @click.option("--function", "function", metavar="NAME", help="The function in the template (name or logical id).")
 @click.option("--intent", "intent_path", type=click.Path(dir_okay=False), help="A YAML intent file (reads, writes, invokes, publishes, consumes).")
@@ -33,9 +34,12 @@ def build_new_role(code: list[str], template: str | None, function: str | None, 
 def new_role_command(code, template, function, intent_path, account, region, fmt, output, explain) -> None:
     """Write the execution role's policy for a new function, from its code, template and intent.
 
-    Every AWS SDK call in the code (boto3; AWS SDK for JavaScript v2 and v3) becomes the
-    IAM actions of its operation, on the resource the call names: literals, key prefixes,
-    environment variables resolved through the template. --template adds what the
+    Every AWS SDK call in the code (boto3; AWS SDK for JavaScript v2 and v3; Powertools for
+    AWS Lambda) becomes the IAM actions of its operation, on the resource the call names:
+    literals, key prefixes, environment variables resolved through the template. With a
+    template function, only its own handler counts: the Handler's file, the local files it
+    imports (tsconfig paths too) and the functions it can reach, even in a shared CodeUri.
+    CloudFormation and SAM output refer to the template's resources by Ref / GetAtt. --template adds what the
     function's configuration requires (logs, event sources, DLQ, destinations, VPC, X-Ray);
     --intent adds declared access. The policy is linted and verified before it is written:
     every call found is allowed on its resource and nothing else is granted. A resource

@@ -125,6 +125,7 @@ def test_cloudformation_and_sam_outputs_translate_keep_references_and_close_no_c
     role_arn = deployed.role_arn
     docs = [p.document for r in snap.roles() if r.arn == role_arn for p in r.inline_policies]
     pols = [parse_policy_lenient(d)[0] for d in docs]
+    assert pols and not [f for p in pols for f in lint_policy(p, default_catalog(), "identity") if f.severity == "error"]
     wanted = build("shared_py", function, False, account=ACCOUNT, region=REGION)
     assert wanted.grants
     for g in wanted.grants:

@@ -84,3 +84,17 @@ def test_a_variable_holding_a_whole_arn_or_queue_url_is_one_placeholder():
     env = {"TOPIC_ARN": ["arn:aws:sns:us-east-1:111122223333:orders"]}
     assert res("sns", "Publish", "sns:Publish", env, TopicArn=Value(None, "TOPIC_ARN")) == [
         "arn:aws:sns:us-east-1:111122223333:orders"]
+
+
+OBJECT_ACTIONS = st.sampled_from([("GetObject", "s3:GetObject"), ("PutObject", "s3:PutObject"),
+                                  ("DeleteObject", "s3:DeleteObject"), ("HeadObject", "s3:GetObject")])
+
+
+@given(OBJECT_ACTIONS, st.one_of(st.none(), names), st.one_of(st.none(), keys), names)
+def test_the_same_bucket_value_gives_the_same_kind_of_resource_in_every_object_call(op, bucket, key, ap_name):
+    params = {k: v for k, v in (("Bucket", bucket), ("Key", key)) if v is not None}
+    (r,) = res("s3", op[0], op[1], **params)
+    assert r.startswith("arn:aws:s3:::") and "accesspoint" not in r  # a bucket (named or not) is never an access point
+    ap = f"arn:aws:s3:us-east-1:111122223333:accesspoint/{ap_name}"
+    (r,) = res("s3", op[0], op[1], **{**params, "Bucket": ap})
+    assert r.startswith(f"{ap}/object/")

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_FILES = 2000
+MAX_BYTES = 2_000_000  # a file larger than this (a bundle) is not followed; read_code says so
 JS_EXT = (".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".jsx")
 _TS_FOR_JS = {".js": (".ts", ".tsx"), ".mjs": (".mts",), ".cjs": (".cts",), ".jsx": (".tsx",)}
 _JS_SPEC = re.compile(
@@ -35,6 +36,16 @@ _JS_SPEC = re.compile(
 class Entry:
     files: list[Path] = field(default_factory=list)  # the handler's file first
     start: Path | None = None
+    notes: list[str] = field(default_factory=list)  # one line each: a tsconfig.json that could not be used
+
+
+def _read(p: Path, limit: int = MAX_BYTES) -> str | None:
+    try:
+        if p.stat().st_size > limit:
+            return None
+        return p.read_text(encoding="utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None
 
 
 def handler_module(handler: str) -> str:
@@ -48,7 +59,14 @@ def handler_files(root: Path, handler: str, runtime: str | None = None, limit: P
     ``limit``: the highest folder a ``tsconfig.json`` is looked for in (the template's).
     ``entry_points``: SAM's esbuild ``BuildProperties.EntryPoints`` (the handler names the
     bundle, built from the entry point of the same name)."""
-    root = root.resolve()
+    try:
+        return _handler_files(root.resolve(), handler, runtime, limit, entry_points)
+    except (OSError, RuntimeError) as e:  # a symlink loop, a folder that vanished
+        return Entry(notes=[f"{root}: cannot follow the handler's imports: {e}"])
+
+
+def _handler_files(root: Path, handler: str, runtime: str | None, limit: Path | None,
+                   entry_points: list[str] | None) -> Entry:
     module = handler_module(handler)
     runtime = runtime or ""
     start = None
@@ -72,18 +90,18 @@ def handler_files(root: Path, handler: str, runtime: str | None = None, limit: P
     limit = (limit or root).resolve()
     if not _inside(root, limit):
         limit = root
+    notes: list[str] = []
     seen: list[Path] = []
     while todo and len(seen) < MAX_FILES:
         f = todo.pop(0)
         if f in seen:
             continue
         seen.append(f)
-        try:
-            text = f.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        text = _read(f)
+        if text is None:
             continue
-        todo.extend(_py_imports(root, f, text) if f.suffix == ".py" else _js_imports(root, limit, f, text))
-    return Entry(seen, start)
+        todo.extend(_py_imports(root, f, text) if f.suffix == ".py" else _js_imports(root, limit, f, text, notes))
+    return Entry(seen, start, sorted(set(notes)))
 
 
 # -- Python --
@@ -160,8 +178,8 @@ def _js_file(target: Path) -> Path | None:
         pkg = target / "package.json"
         if pkg.is_file():
             try:
-                main = json.loads(pkg.read_text(encoding="utf-8")).get("main")
-            except (OSError, ValueError, AttributeError):
+                main = json.loads(_read(pkg, 1_000_000) or "{}").get("main")
+            except (ValueError, AttributeError, RecursionError):
                 main = None
             if isinstance(main, str) and main:
                 p = _js_file(target / main) if (target / main) != target else None
@@ -174,7 +192,7 @@ def _js_file(target: Path) -> Path | None:
     return None
 
 
-def _js_imports(root: Path, limit: Path, f: Path, text: str) -> list[Path]:
+def _js_imports(root: Path, limit: Path, f: Path, text: str, notes: list[str]) -> list[Path]:
     out: list[Path] = []
     config = None
     for _, spec in _JS_SPEC.findall(_strip_js_comments(text)):
@@ -186,7 +204,7 @@ def _js_imports(root: Path, limit: Path, f: Path, text: str) -> list[Path]:
         if spec.startswith(("@aws-sdk/", "aws-sdk", "node:")):
             continue
         if config is None:
-            config = tsconfig_for(f.parent, limit)
+            config = tsconfig_for(f.parent, limit, notes)
         for target in config.targets(spec):
             p = _js_file(target)
             if p is not None:
@@ -226,25 +244,36 @@ class TsConfig:
         return out
 
 
-def tsconfig_for(folder: Path, limit: Path) -> TsConfig:
-    """The nearest ``tsconfig.json`` at or above ``folder``, not above ``limit``."""
+def tsconfig_for(folder: Path, limit: Path, notes: list[str] | None = None) -> TsConfig:
+    """The nearest ``tsconfig.json`` at or above ``folder``, not above ``limit``. One that
+    cannot be read adds a line to ``notes`` and maps nothing."""
     folder, limit = folder.resolve(), limit.resolve()
     cur = folder
     while True:
         p = cur / "tsconfig.json"
         if p.is_file():
-            return _read_tsconfig(p, 0)
+            return _read_tsconfig(p, 0, notes if notes is not None else [])
         if cur == limit or cur.parent == cur or not _inside(cur, limit):
             return TsConfig()
         cur = cur.parent
 
 
-def _read_tsconfig(p: Path, depth: int) -> TsConfig:
+def _read_tsconfig(p: Path, depth: int, notes: list[str]) -> TsConfig:
+    text = _read(p, 1_000_000)
+    if text is None:
+        notes.append(f"{p}: cannot read (or larger than 1 MB): its paths are not used")
+        return TsConfig()
     try:
-        data = json.loads(_jsonc(p.read_text(encoding="utf-8", errors="replace")[:1_000_000]))
-    except (OSError, ValueError):
+        data = json.loads(_jsonc(text))
+    except ValueError as e:
+        line = getattr(e, "lineno", 0)
+        notes.append(f"{p}:{line}: not valid JSON: its paths are not used")
+        return TsConfig()
+    except RecursionError:
+        notes.append(f"{p}: nested too deeply: its paths are not used")
         return TsConfig()
     if not isinstance(data, dict):
+        notes.append(f"{p}: not a JSON object: its paths are not used")
         return TsConfig()
     inherited = TsConfig()
     ext = data.get("extends")
@@ -252,7 +281,7 @@ def _read_tsconfig(p: Path, depth: int) -> TsConfig:
         target = (p.parent / ext).resolve()
         target = target if target.suffix == ".json" else target.with_name(target.name + ".json")
         if target.is_file():
-            inherited = _read_tsconfig(target, depth + 1)
+            inherited = _read_tsconfig(target, depth + 1, notes)
     opts = data.get("compilerOptions") if isinstance(data.get("compilerOptions"), dict) else {}
     paths = opts.get("paths") if isinstance(opts.get("paths"), dict) else None
     base = opts.get("baseUrl")

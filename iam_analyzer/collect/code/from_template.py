@@ -72,6 +72,7 @@ def template_code(template: str | Path, logical_id: str, read: bool = True) -> T
             out.root = path
             if out.handler:
                 entry = handler_files(path, out.handler, out.runtime, Path(template).parent, out.entry_points)
+                out.notes += entry.notes
                 if entry.files:  # the handler and what it imports, not every file of a shared folder
                     out.paths = entry.files
                     return out

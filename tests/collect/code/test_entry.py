@@ -82,3 +82,21 @@ def test_no_such_handler_gives_no_files(tmp_path):
     write(tmp_path, {"a.py": ""})
     assert handler_files(tmp_path, "missing.handler", "python3.12").files == []
     assert handler_files(tmp_path, "a.handler", "nodejs20.x").files == []  # a Node handler is not a .py file
+
+
+def test_a_broken_tsconfig_is_one_line_and_relative_imports_still_follow(tmp_path):
+    write(tmp_path, {"tsconfig.json": '{"compilerOptions": {"paths": {"@x/*": ["x/*"]}\n', "h.ts":
+                     "import { a } from './a';\nimport { b } from '@x/b';\n", "a.ts": "", "x/b.ts": ""})
+    entry = handler_files(tmp_path, "h.handler", "nodejs20.x")
+    assert names(tmp_path, entry) == {"h.ts", "a.ts"}
+    (note,) = entry.notes
+    assert note.startswith(f"{(tmp_path / 'tsconfig.json').resolve()}:") and "not valid JSON" in note
+
+
+def test_a_symlink_loop_or_a_huge_file_never_raises(tmp_path):
+    write(tmp_path, {"h.py": "import big\nimport loop\n"})
+    (tmp_path / "big.py").write_text("import other\n" + "x = 1\n" * 400_000)  # past the size bound: not followed
+    (tmp_path / "other.py").write_text("")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    entry = handler_files(tmp_path, "h.handler", "python3.12")
+    assert "h.py" in names(tmp_path, entry) and "other.py" not in names(tmp_path, entry)
