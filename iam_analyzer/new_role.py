@@ -186,13 +186,14 @@ def _template_refs(stack, role, fn, scope) -> dict[str, str]:
     targets = {t for t in targets if t and str((stack.resources.get(t) or {}).get("Type", "")) in
                ("AWS::Lambda::Function", "AWS::IAM::Role", "AWS::Serverless::Function")}
     for logical, res in stack.resources.items():
-        if not isinstance(res, dict) or logical == me:
+        if not isinstance(res, dict):
             continue
         arn = stack.arn_of(logical)
         ref = template_reference(str(res.get("Type", "")), logical)
         if not (arn and arn.startswith("arn:") and ref is not None):
             continue
-        if me and reaches(deps, logical, targets):
+        # the function, its own role, and what depends on them: a reference from the role is circular
+        if logical == me or logical in targets or (me and reaches(deps, logical, targets)):
             name = shown(arn, scope)
             if not any(g.resource == name or g.resource.startswith((name + "/", name + ":")) for g in role.grants):
                 continue
@@ -200,8 +201,10 @@ def _template_refs(stack, role, fn, scope) -> dict[str, str]:
             if by_name:
                 out[name] = by_name
             if note:
-                role.warnings.append(f"{logical} depends on {me} (as an event source's notification does), so the role "
-                                     f"cannot refer to it without a circular dependency: {note}")
+                why = "is the function or its role" if logical == me or logical in targets else \
+                    f"depends on {me} (as an event source's notification does)"
+                role.warnings.append(f"{logical} {why}, so the role cannot refer to it without a circular "
+                                     f"dependency: {note}")
             continue
         out[shown(arn, scope)] = sub_reference(ref)
     if fn is not None and me and stack.name and fn.name == f"{stack.name}-{me}-*":  # its own log group, by stack name
