@@ -143,3 +143,16 @@ def test_a_large_intent_is_minimised_exactly_and_fits_the_size_limit():
     assert role.verification["ok"]
     import json
     assert all(len(json.dumps(d, separators=(",", ":"))) <= 10_240 for d in role.documents)
+
+
+def test_a_transaction_written_out_gets_the_actions_of_its_items_only():
+    src = ("import boto3\nddb = boto3.client('dynamodb')\ndef h(e, c):\n    ddb.transact_write_items(TransactItems=["
+           "{'Put': {'TableName': 'orders', 'Item': {}}}, {'Update': {'TableName': 'orders', 'Key': {}}}])\n")
+    role = new_role(read_sources([("h.py", "h", src)]).calls, scope=Scope("aws", REGION, ACCOUNT), function_name="h")
+    table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
+    assert allowed(role, "dynamodb:PutItem", table) and allowed(role, "dynamodb:UpdateItem", table)
+    assert not allowed(role, "dynamodb:DeleteItem", table) and not allowed(role, "dynamodb:ConditionCheckItem", table)
+    built = "import boto3\nddb = boto3.client('dynamodb')\ndef h(e, c):\n    ddb.transact_write_items(TransactItems=e['items'])\n"
+    role = new_role(read_sources([("h.py", "h", built)]).calls, scope=Scope("aws", REGION, ACCOUNT), function_name="h")
+    placeholder_table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/<TableName>"
+    assert allowed(role, "dynamodb:DeleteItem", placeholder_table)  # items built at run time: every kind it can hold

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from iam_analyzer.analyze.generate.intent import Intent, intent_grants
 from iam_analyzer.analyze.needs import requirements
 from iam_analyzer.iam import sdk_names
+from iam_analyzer.iam.api_actions import transaction_actions
 from iam_analyzer.iam.catalog import Catalog, default_catalog
 from iam_analyzer.iam.compare import Reference
 from iam_analyzer.iam.evaluate import Request, Result, evaluate
@@ -141,7 +142,8 @@ class Builder:
         for c in calls:
             self.calls.add((c.path, c.line, c.call))
             self.operations += 1
-            actions = sdk_names.iam_actions(c.service, c.operation)
+            actions = transaction_actions(c.operation, sdk_names.iam_actions(c.service, c.operation),
+                                          [a.value for a in c.args if a.param == "TransactItems" and a.value])
             where = f"{c.path}:{c.line}"
             if not actions:
                 self.warnings.append(f"{where}: {c.service} {c.operation}: no IAM action known for this operation")

@@ -22,6 +22,7 @@ from .python_model import (
 from . import libraries
 from .libraries import LibModule, LibObj, LibRef
 from .python_reach import reachable
+from .python_scopes import bind_class_attributes, bind_declared_globals
 from .values import Client, Obj, Seq, Str, joined, make_call
 
 
@@ -61,6 +62,14 @@ class Analyzer:
                 self._ev(u, d, scope, cls, depth)
             if not isinstance(scope, _GlobalScope):  # a closure: sees the enclosing function's names
                 self._block(u, st.body, scope, cls, depth)
+            return
+        if isinstance(st, (ast.Import, ast.ImportFrom)) and not isinstance(scope, _GlobalScope):
+            local = Unit(u.path, u.module, ast.Module(body=[st], type_ignores=[]))
+            _index(local)  # an import inside a function (a lazy import): the same names as at module level
+            _resolve_imports({**self.units, f"{u.module}:{st.lineno}": local})
+            for k, v in local.globals.items():
+                if not (isinstance(v, tuple) and v and v[0] in ("import", "module")):
+                    scope.set(k, v)
             return
         if isinstance(st, ast.Assign):
             v = self._ev(u, st.value, scope, cls, depth)
@@ -254,15 +263,18 @@ class Analyzer:
         if node is None or depth > self.MAX_DEPTH or "." in fn.key[1]:
             return None
         scope = _Scope(unit.globals, None)
-        got = None
-        for st in node.body:  # straight-line body: assignments, then the return
+        sdk = (Client, ServiceResource, ResObj, Transfer, LibObj)
+        for st in ast.walk(node):  # a lazily made client: assigned in a branch, then returned
             if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
-                scope.set(st.targets[0].id, self._ev(unit, st.value, scope, None, depth + 1))
-            elif isinstance(st, ast.Return) and st.value is not None:
+                v = self._ev(unit, st.value, scope, None, depth + 1)
+                if isinstance(v, sdk) or not isinstance(scope.get(st.targets[0].id), sdk):
+                    scope.set(st.targets[0].id, v)
+        for st in ast.walk(node):
+            if isinstance(st, ast.Return) and st.value is not None:
                 got = self._ev(unit, st.value, scope, None, depth + 1)
-                break
-        if isinstance(got, (Client, ServiceResource, ResObj, Transfer, LibObj)):
-            self._returns[fn.key] = got
+                if isinstance(got, sdk):
+                    self._returns[fn.key] = got
+                    break
         return self._returns[fn.key]
 
     def _user(self, fn: UserFunc, args, kwargs, depth) -> None:
@@ -467,15 +479,8 @@ def analyse(files: list[tuple[str, str, str]], handler: tuple[str, str] | None =
 
     for u in units:
         guarded(u, "1", lambda u=u: a._block(u, u.tree.body, _GlobalScope(u.globals), None, 0))
-    for u in units:  # class attributes (``client = boto3.client(...)`` in the class body), read as self.x
-        for cls, body in u.class_bodies.items():
-            scope = _Scope(u.globals, None)
-            for st in body:
-                v = a._ev(u, st.value, scope, cls, 0) if st.value is not None else None
-                target = st.targets[0] if isinstance(st, ast.Assign) and len(st.targets) == 1 else getattr(st, "target", None)
-                if isinstance(target, ast.Name) and v is not None:
-                    u.classes[cls][target.id] = v
-                    scope.set(target.id, v)
+    for u in units:
+        guarded(u, "1", lambda u=u: (bind_class_attributes(a, u), bind_declared_globals(a, u)))
     runs = reachable(units, *handler) if handler else None
     for u in units:
         inits = [(q, f) for q, f in u.functions.items() if q.endswith(".__init__")]

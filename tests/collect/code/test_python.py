@@ -130,3 +130,18 @@ def test_a_client_from_a_factory_a_class_attribute_and_resource_meta_client():
     assert {op for _, op, _ in _ops(meta)} == {"HeadObject", "GetObject"}
     recursive = "import boto3\ndef f():\n    return f()\nf().put_object(Bucket='b', Key='k')\n"
     assert _ops(recursive) == set()  # a helper returning itself: nothing known, no endless loop
+
+
+def test_lazily_made_clients_local_imports_and_transaction_item_kinds():
+    lazy = ("import boto3\n_s3 = None\ndef client():\n    global _s3\n    if _s3 is None:\n        _s3 = boto3.client('s3')\n"
+            "    return _s3\ndef handler(e, c):\n    client().put_object(Bucket='b', Key='k')\n")
+    assert _ops(lazy) == {("s3", "PutObject", (("Bucket", "b"), ("Key", "k")))}
+    glob = ("import boto3\nsqs = None\ndef init():\n    global sqs\n    sqs = boto3.client('sqs')\n"
+            "def handler(e, c):\n    init()\n    sqs.send_message(QueueUrl='https://sqs.eu-west-1.amazonaws.com/1/q', MessageBody='')\n")
+    assert {op for _, op, _ in _ops(glob)} == {"SendMessage"}
+    local = "def handler(e, c):\n    import boto3\n    from os import environ\n    boto3.client('sns').publish(TopicArn=environ['T'], Message='m')\n"
+    assert {(s, op) for s, op, _ in _ops(local)} == {("sns", "Publish")}
+    tx = ("import boto3\nddb = boto3.client('dynamodb')\ndef h(e, c):\n    ddb.transact_write_items(TransactItems=["
+          "{'Put': {'TableName': 'a', 'Item': {}}}, {'ConditionCheck': {'TableName': 'b', 'Key': {}}}])\n")
+    ((_, _, args),) = _ops(tx)
+    assert ("TransactItems", "Put") in args and ("TransactItems", "ConditionCheck") in args
