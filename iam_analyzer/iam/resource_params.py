@@ -42,6 +42,18 @@ PARAM_VARS: dict[str, dict[str, str]] = {
     "sesv2": {"FromEmailAddress": "IdentityName"},
     "appconfigdata": {"ApplicationIdentifier": "ApplicationId", "EnvironmentIdentifier": "EnvironmentId",
                       "ConfigurationProfileIdentifier": "ConfigurationProfileId"},
+    "bedrock-runtime": {"modelId": "ResourceId"},  # which resource type: bedrock_models
+    "bedrock-agent-runtime": {"agentId": "AgentId", "agentAliasId": "AgentAliasId", "knowledgeBaseId": "KnowledgeBaseId"},
+    "cognito-idp": {"UserPoolId": "UserPoolId"},
+    "glue": {"JobName": "JobName", "DatabaseName": "DatabaseName"},
+    "iot-data": {"topic": "TopicName"},
+    "sagemaker-runtime": {"EndpointName": "EndpointName"},
+    "scheduler": {"Name": "ScheduleName", "GroupName": "GroupName"},
+    "timestream-write": {"DatabaseName": "DatabaseName", "TableName": "TableName"},
+    "athena": {"WorkGroup": "WorkGroupName"},
+    "codebuild": {"projectName": "ProjectName"},
+    "batch": {"jobQueue": "JobQueueName", "jobDefinition": "JobDefinitionName"},
+    "rds-data": {"resourceArn": "DbClusterInstanceName"},
 }
 # Variables IAM fills with an id where the API also takes a name (AppConfig: ids are 7
 # lower-case letters and digits); a name there cannot give the ARN offline.
@@ -51,7 +63,7 @@ RESOURCE_PARAMS = frozenset(p.lower() for m in PARAM_VARS.values() for p in m) |
     "copysource", "copysource.bucket", "copysource.key", "requestitems"}
 # Variables a call's parameters never fill; a resource type using them is filled with *.
 _ANY_VALUE = {"OpaqueId", "StreamLabel", "ExecutionId", "LogStreamName"}
-DEFAULTS = {("events", "EventBusName"): "default"}
+DEFAULTS = {("events", "EventBusName"): "default", ("scheduler", "GroupName"): "default"}
 
 
 # Parameters whose value is the whole resource by the API's definition (an ARN, a queue URL);
@@ -184,6 +196,8 @@ def resolve(service: str, operation: str, action: str, args: dict[str, list[Valu
                 by_var.setdefault(var, []).append(v)
     if whole and not by_var and any(names.get(p.lower()) in _fmt_vars(t.arn_format) for t in types for p in args):
         return _unique(whole)  # a variable holding the whole ARN (or queue URL) is the whole resource
+    if service == "bedrock-runtime" and "ResourceId" in by_var:
+        return _bedrock(by_var["ResourceId"], env_refs, scope)
     # a parameter holding an ARN (literal or through an environment variable) may be the resource itself
     best: list[Resolved] = []
     def filled(t: ResourceType) -> int:
@@ -286,6 +300,22 @@ def _fill(service: str, rt: ResourceType, by_var: dict[str, list[Value]], env_re
                 .replace("${Region}", scope.region or placeholder("REGION"))
                 .replace("${Account}", scope.account or placeholder("ACCOUNT_ID")))
         out.append(Resolved(text, missing, "; ".join(sorted(set(v for v in vias if v not in ("any", "default"))))))
+    return _unique(out)
+
+
+def _bedrock(values: list[Value], env_refs: dict[str, list[str]], scope: Scope) -> list[Resolved]:
+    from .bedrock_models import model_resources
+
+    region, account = scope.region or placeholder("REGION"), scope.account or placeholder("ACCOUNT_ID")
+    out = []
+    for v in values:
+        texts = [v.text] if v.text is not None else env_refs.get(v.env or "", [])
+        if not texts:  # a model id read at run time: a foundation model, named by the variable
+            name = v.env or "ResourceId"
+            out.append(Resolved(f"arn:{scope.partition}:bedrock:{region}::foundation-model/{placeholder(name)}",
+                                (name,), v.where))
+        for t in texts:
+            out += [Resolved(r, via=v.where or "literal") for r in model_resources(t, scope.partition, region, account)]
     return _unique(out)
 
 

@@ -98,3 +98,29 @@ def test_the_same_bucket_value_gives_the_same_kind_of_resource_in_every_object_c
     ap = f"arn:aws:s3:us-east-1:111122223333:accesspoint/{ap_name}"
     (r,) = res("s3", op[0], op[1], **{**params, "Bucket": ap})
     assert r.startswith(f"{ap}/object/")
+
+
+def test_bedrock_model_ids_name_foundation_models_and_inference_profiles():
+    model = "anthropic.claude-3-haiku-20240307-v1:0"
+    assert res("bedrock-runtime", "InvokeModel", "bedrock:InvokeModel", modelId=model) == [
+        f"arn:aws:bedrock:us-east-1::foundation-model/{model}"]  # a foundation model has no account
+    # a cross-region profile: the profile here, and the model in every region it may route to
+    assert res("bedrock-runtime", "Converse", "bedrock:InvokeModel", modelId=f"us.{model}") == [
+        f"arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.{model}", f"arn:aws:bedrock:*::foundation-model/{model}"]
+    arn = "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abc"
+    assert res("bedrock-runtime", "InvokeModel", "bedrock:InvokeModel", modelId=arn) == [arn]
+    assert res("bedrock-runtime", "InvokeModel", "bedrock:InvokeModel", modelId=Value(None, "MODEL")) == [
+        "arn:aws:bedrock:us-east-1::foundation-model/<MODEL>"]
+
+
+def test_more_services_name_their_resources():
+    a = "arn:aws:{}:us-east-1:111122223333:{}"
+    assert res("bedrock-agent-runtime", "Retrieve", "bedrock:Retrieve", knowledgeBaseId="KB1") == [
+        a.format("bedrock", "knowledge-base/KB1")]
+    assert res("cognito-idp", "AdminGetUser", "cognito-idp:AdminGetUser", UserPoolId="us-east-1_x") == [
+        a.format("cognito-idp", "userpool/us-east-1_x")]
+    assert res("scheduler", "CreateSchedule", "scheduler:CreateSchedule", Name="nightly") == [
+        a.format("scheduler", "schedule/default/nightly")]
+    assert res("sagemaker-runtime", "InvokeEndpoint", "sagemaker:InvokeEndpoint", EndpointName="ep") == [
+        a.format("sagemaker", "endpoint/ep")]
+    assert res("iot-data", "Publish", "iot:Publish", topic="devices/1") == [a.format("iot", "topic/devices/1")]
