@@ -83,6 +83,9 @@ def _handler_files(root: Path, handler: str, runtime: str | None, limit: Path | 
         start = _js_file(root / module)
     if start is None:
         return Entry()
+    if not _inside(start.resolve(), root):  # a Handler or entry point like ../../x.handler: not the code folder's
+        return Entry(notes=[f"{root}: handler {handler} points outside the code folder: not followed"])
+    start = start.resolve()
     todo = [start]
     if start.suffix == ".py":  # the packages above the handler's module run first
         rel = start.relative_to(root).with_suffix("").parts

@@ -100,3 +100,11 @@ def test_a_symlink_loop_or_a_huge_file_never_raises(tmp_path):
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
     entry = handler_files(tmp_path, "h.handler", "python3.12")
     assert "h.py" in names(tmp_path, entry) and "other.py" not in names(tmp_path, entry)
+
+
+def test_a_handler_pointing_outside_the_code_folder_is_not_followed(tmp_path):
+    write(tmp_path, {"secret/x.js": "require('@aws-sdk/client-s3');\n", "secret/y.py": "", "code/app.py": ""})
+    entry = handler_files(tmp_path / "code", "../secret/x.handler", "nodejs20.x")
+    assert entry.files == [] and "outside the code folder" in entry.notes[0]
+    entry = handler_files(tmp_path / "code", "x.handler", "nodejs20.x", entry_points=["../secret/x.js"])
+    assert entry.files == [] and "outside the code folder" in entry.notes[0]
