@@ -210,7 +210,7 @@ def _js_imports(root: Path, limit: Path, f: Path, text: str, notes: list[str]) -
             config = tsconfig_for(f.parent, limit, notes)
         for target in config.targets(spec):
             p = _js_file(target)
-            if p is not None:
+            if p is not None and _inside(p.resolve(), limit):  # a mapping out of the project is not followed
                 out.append(p)
                 break
     return out
