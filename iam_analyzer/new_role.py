@@ -55,7 +55,8 @@ def _read_code(code: list[str], handler: str | None, runtime: str | None, limit:
                 followed.append(f"{p} ({len(entry.files)} file(s) from {entry.start.name})")
                 continue
             out.notes.append(f"{p}: no file for {who}'s handler {handler}: every file of the folder is read")
-        scan = read_code([p])
+        own = handler and path.is_file() and Path(handler.rsplit(".", 1)[0]).name == path.stem
+        scan = read_code([p], handler=(path, _function_name(handler)) if own else None)  # the handler's own file
         out.calls += scan.calls
         out.problems += scan.problems
         out.usable = out.usable or bool(scan.files)

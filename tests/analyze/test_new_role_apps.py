@@ -147,3 +147,17 @@ def test_json_and_terraform_outputs_pass_lint(fmt):
         for d in docs:
             findings = lint_policy(parse_policy_lenient(d)[0], default_catalog(), "identity")
             assert not [f for f in findings if f.severity == "error"], findings
+
+
+def test_the_handlers_own_file_given_as_code_counts_what_its_handler_runs(tmp_path):
+    (tmp_path / "app.py").write_text("import boto3\nddb = boto3.client('dynamodb')\n"
+                                     "def handler(e, c):\n    ddb.put_item(TableName='t', Item={})\n"
+                                     "def admin(e, c):\n    ddb.delete_table(TableName='t')\n")
+    (tmp_path / "t.yaml").write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n"
+                                     "    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n"
+                                     "      Handler: app.handler\n      CodeUri: .\n")
+    for code in ([str(tmp_path / "app.py")], [str(tmp_path)]):
+        role, _ = stages.new_role(stages.NewRoleRequest(code=code, template=str(tmp_path / "t.yaml"), function="F",
+                                                        account=ACCOUNT, region=REGION))
+        got = set(allowed_actions(policies(role)))
+        assert "dynamodb:putitem" in got and "dynamodb:deletetable" not in got  # admin is another handler's
