@@ -237,13 +237,14 @@ class Analyzer:
 
     def _known(self, u, name, args, kwargs, line):
         first = args[0] if args else kwargs.get("service_name")
-        if name in ("boto3.client", "boto3.session.Session.client", "session.client"):
+        if name in ("boto3.client", "boto3.session.Session.client", "session.client", "session.create_client"):
             svc = first.text if isinstance(first, Str) and first.text else None
             return Client(svc) if svc and sdk_names.service_for_boto3(svc) else None
         if name in ("boto3.resource", "session.resource"):
             svc = first.text if isinstance(first, Str) and first.text else None
             return ServiceResource(svc) if svc and sdk_names.resource_model(svc) else None
-        if name in ("boto3.Session", "boto3.session.Session", "aioboto3.Session"):
+        if name in ("boto3.Session", "boto3.session.Session", "aioboto3.Session", "botocore.session.get_session",
+                    "aiobotocore.session.get_session"):
             return Session()
         if name in ("os.getenv", "os.environ.get"):
             return Str(None, env=first.text) if isinstance(first, Str) and first.text else None

@@ -100,7 +100,8 @@ class Unit:
 
 
 _KNOWN_FUNCS = {"boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session", "aioboto3.Session", "os.getenv",
-                "os.environ.get", "boto3.s3.transfer.S3Transfer", "s3transfer.manager.TransferManager"}
+                "os.environ.get", "boto3.s3.transfer.S3Transfer", "s3transfer.manager.TransferManager",
+                "botocore.session.get_session", "aiobotocore.session.get_session"}
 
 
 class _Scope:
@@ -127,7 +128,8 @@ def _index(u: Unit) -> None:
                 lib = sdk_libraries.python_library(a.name)
                 if lib:
                     g[(a.asname or a.name).split(".")[0] if not a.asname else a.asname] = LibModule(lib)
-                elif a.name in ("boto3", "os", "aioboto3") or a.name.startswith(("boto3.", "os.")):
+                elif a.name in ("boto3", "os", "aioboto3") or a.name.startswith(("boto3.", "os.", "botocore.session",
+                                                                                   "aiobotocore.session")):
                     g[(a.asname or a.name).split(".")[0]] = Module(a.name if a.asname else a.name.split(".")[0])
                 else:
                     g[a.asname or a.name.split(".")[0]] = ("module", a.name if a.asname else a.name.split(".")[0])
@@ -147,7 +149,7 @@ def _index(u: Unit) -> None:
                 elif full in ("os.environ",):
                     g[local] = Module("os.environ")
                 elif full in ("os.getenv", "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session",
-                              "aioboto3.Session"):
+                              "aioboto3.Session", "botocore.session.get_session", "aiobotocore.session.get_session"):
                     g[local] = Func(full)
                 elif a.name in ("S3Transfer", "TransferManager") and mod.startswith(("boto3", "s3transfer")):
                     g[local] = Func(a.name)

@@ -145,3 +145,11 @@ def test_lazily_made_clients_local_imports_and_transaction_item_kinds():
           "{'Put': {'TableName': 'a', 'Item': {}}}, {'ConditionCheck': {'TableName': 'b', 'Key': {}}}])\n")
     ((_, _, args),) = _ops(tx)
     assert ("TransactItems", "Put") in args and ("TransactItems", "ConditionCheck") in args
+
+
+def test_botocore_and_aiobotocore_sessions_make_clients_too():
+    aio = ("from aiobotocore.session import get_session\nasync def h(e, c):\n    session = get_session()\n"
+           "    async with session.create_client('s3') as s3:\n        await s3.get_object(Bucket='b', Key='k')\n")
+    assert {(s, op) for s, op, _ in _ops(aio)} == {("s3", "GetObject")}
+    core = "import botocore.session\nc = botocore.session.get_session().create_client('sqs')\nc.delete_queue(QueueUrl='q')\n"
+    assert {(s, op) for s, op, _ in _ops(core)} == {("sqs", "DeleteQueue")}
