@@ -87,6 +87,15 @@ def _msk(m, src: str, account: str, st: str) -> list[Requirement]:
     return out
 
 
+def log_requirements(group_arn: str, setting: str) -> list[Requirement]:
+    """Every function writes to its log group (AWSLambdaBasicExecutionRole's actions, on the
+    function's own group): lambda-intro-execution-role.html, monitoring-cloudwatchlogs.html."""
+    out = [Requirement(a, f"{group_arn}:*", setting, "Lambda creates the function's log group") for a in LOG_GROUP_ACTIONS]
+    for action in LOG_STREAM_ACTIONS:
+        out.append(Requirement(action, f"{group_arn}:*", setting, "Lambda writes the function's logs"))
+    return out
+
+
 def requirements(fn: Function, snapshot: Snapshot | None = None) -> list[Requirement]:
     out: list[Requirement] = []
     p = _partition(fn.arn)
@@ -94,10 +103,7 @@ def requirements(fn: Function, snapshot: Snapshot | None = None) -> list[Require
     group = fn.log_group
     group_arn = f"arn:{p}:logs:{region}:{account}:log-group:{group}"
     setting = "logging (default log group)" if fn.logging_group is None else f"logging config (log group {group})"
-    # lambda-intro-execution-role.html / monitoring-cloudwatchlogs.html (AWSLambdaBasicExecutionRole)
-    out += [Requirement(a, f"{group_arn}:*", setting, "Lambda creates the function's log group") for a in LOG_GROUP_ACTIONS]
-    for action in LOG_STREAM_ACTIONS:
-        out.append(Requirement(action, f"{group_arn}:*", setting, "Lambda writes the function's logs"))
+    out += log_requirements(group_arn, setting)
 
     for m in fn.event_source_mappings:
         src = m.event_source_arn or "*"

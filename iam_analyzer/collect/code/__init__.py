@@ -52,22 +52,25 @@ def _module_name(f: Path, root: Path) -> str:
     return ".".join(parts) or f.stem
 
 
-def read_sources(sources: list[tuple[str, str, str]]) -> CodeScan:
+def read_sources(sources: list[tuple[str, str, str]], handler: tuple[str, str] | None = None) -> CodeScan:
     """Analyse in-memory sources: (display path, module name, text). Used for deployment
-    packages, which are read from memory and never written to disk."""
+    packages, which are read from memory and never written to disk. ``handler``: (display
+    path, function name) of the handler whose calls are wanted: functions nothing it runs
+    refers to are left out."""
     from . import python
 
     scan = CodeScan(files=len(sources))
     py = [s for s in sources if s[0].endswith(PY_SUFFIXES)]
     js = [s for s in sources if s[0].endswith(JS_SUFFIXES)]
     if py:
-        calls, problems = python.analyse(py)
+        calls, problems = python.analyse(py, handler if handler and handler[0].endswith(PY_SUFFIXES) else None)
         scan.calls.extend(calls)
         scan.problems.extend(problems)
     if js:
         from . import javascript
 
-        calls, problems = javascript.analyse([(p, text) for p, _, text in js])
+        calls, problems = javascript.analyse([(p, text) for p, _, text in js],
+                                             handler if handler and handler[0].endswith(JS_SUFFIXES) else None)
         scan.calls.extend(calls)
         scan.problems.extend(problems)
     scan.calls.sort(key=lambda c: (c.path, c.line, c.service, c.operation))
@@ -81,9 +84,19 @@ def _not_regular(f: Path) -> str:
         return e.strerror or "cannot be opened"
 
 
-def read_code(paths: list[str | Path]) -> CodeScan:
+def read_code(paths: list[str | Path], root: str | Path | None = None,
+              handler: tuple[str | Path, str] | None = None) -> CodeScan:
+    """``root``: the package the files belong to (a handler's code folder), so module names
+    (and with them imports between the files) are those Python sees. ``handler``: (file,
+    function name) of the handler whose calls are wanted."""
     sources, problems = [], []
-    for f, root in _files(paths):
+    for f, found_under in _files(paths):
+        base = Path(root) if root is not None else found_under
+        try:
+            f.resolve().relative_to(base.resolve())
+            mod_root = base.resolve()
+        except ValueError:
+            mod_root = found_under.resolve()
         if not f.is_file():
             why = "no such file" if not f.exists() and not f.is_symlink() else _not_regular(f)
             problems.append(f"{f}: cannot read: {why}")
@@ -103,7 +116,7 @@ def read_code(paths: list[str | Path]) -> CodeScan:
         except OSError as e:
             problems.append(f"{f}: cannot read: {e.strerror}")
             continue
-        sources.append((str(f), _module_name(f, root), text))
-    scan = read_sources(sources)
+        sources.append((str(f), _module_name(f.resolve(), mod_root), text))
+    scan = read_sources(sources, (str(handler[0]), handler[1]) if handler else None)
     scan.problems = problems + scan.problems
     return scan

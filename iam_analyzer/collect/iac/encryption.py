@@ -64,9 +64,11 @@ def _key_arn(stack: Stack, node: Any, line: int | None) -> str | None:
     return f"arn:{stack.partition}:kms:{stack.region}:{stack.account}:key/{value}"
 
 
-def template_stack(path: str | Path, account: str, region: str, params: dict | None = None) -> tuple[Stack | None, list[str]]:
+def template_stack(path: str | Path, account: str, region: str, params: dict | None = None,
+                   name: str | None = None) -> tuple[Stack | None, list[str]]:
     """The template as a resolvable stack (SAM transformed), or None for a file that is not a
-    CloudFormation/SAM template (a Terraform plan, a CDK folder)."""
+    CloudFormation/SAM template (a Terraform plan, a CDK folder). ``name``: the stack name the
+    IaC reader gave it (so both readings derive the same physical names)."""
     try:
         data = load_file(Path(path))
     except (LoadError, OSError) as e:
@@ -85,7 +87,7 @@ def template_stack(path: str | Path, account: str, region: str, params: dict | N
     try:
         if kind == "sam":
             data = sam.transform(plain(data), {}, region, partition, account)
-        return Stack(path=str(path), name=Path(path).stem, template=data, account=account, region=region,
+        return Stack(path=str(path), name=name or Path(path).stem, template=data, account=account, region=region,
                      partition=partition, overrides=dict(params or {})), []
     except (TemplateError, sam.SamError, LoadError) as e:
         return None, [f"{path}: {e}"]
