@@ -74,7 +74,9 @@ def new_role_command(code, template, function, intent_path, param_values, var_fi
         sys.exit(EXIT_UNUSABLE)
     for w in role.warnings:
         click.echo(f"iam-analyzer: warning: {w}", err=True)
-    text = role.output(fmt)
+    from iam_analyzer.emit.policy_formats import new_role_output
+
+    text = new_role_output(role, fmt)
     if output:
         write_output(output, text)
     elif text:

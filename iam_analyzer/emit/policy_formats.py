@@ -184,3 +184,8 @@ def to_sam(res: Result_) -> str:
 
 
 FORMATS["sam"] = (".yaml", to_sam)
+
+
+def new_role_output(role, fmt: str) -> str:
+    """A new function's role (``analyze/generate/new_role.NewRole``) in an output format."""
+    return NEW_ROLE_FORMATS[fmt](role.label or role.name, role.documents, role.template_refs) if role.documents else ""

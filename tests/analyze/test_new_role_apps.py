@@ -19,6 +19,7 @@ from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.compare import allowed_actions
 from iam_analyzer.iam.evaluate import Request, Result, evaluate
 from iam_analyzer.iam.policy import parse_policy_lenient
+from iam_analyzer.emit.policy_formats import new_role_output
 from tests.paths import DATA
 
 APPS = DATA / "apps"
@@ -88,7 +89,7 @@ def test_an_object_put_on_the_event_bucket_is_the_bucket_not_an_access_point(app
 def _with_policies(app: str, function: str, fmt: str) -> dict:
     """The app's template with new-role's output pasted where the output says to paste it."""
     role = build(app, function, False)
-    fragment = yaml.safe_load(role.output(fmt))
+    fragment = yaml.safe_load(new_role_output(role, fmt))
     template = copy.deepcopy(plain(load_file(APPS / app / "template.yaml")))
     fn = template["Resources"][function]
     if fmt == "sam":
@@ -137,7 +138,7 @@ def test_cloudformation_and_sam_outputs_translate_keep_references_and_close_no_c
 def test_json_and_terraform_outputs_pass_lint(fmt):
     for function in OWN:
         role = build("shared_py", function, True, account=ACCOUNT, region=REGION)
-        text = role.output(fmt)
+        text = new_role_output(role, fmt)
         if fmt == "json":
             docs = [json.loads(text)]
         else:

@@ -68,12 +68,6 @@ class NewRole:
     template_refs: dict[str, str] = field(default_factory=dict)  # ARN -> how the template names it (Fn::Sub text)
     label: str = ""  # what outputs name the policies after: the function's name, or its logical id when the name is guessed
 
-    def output(self, fmt: str) -> str:
-        """The policy in an output format (``emit/policy_formats.NEW_ROLE_FORMATS``)."""
-        from iam_analyzer.emit.policy_formats import NEW_ROLE_FORMATS
-
-        return NEW_ROLE_FORMATS[fmt](self.label or self.name, self.documents, self.template_refs) if self.documents else ""
-
     def unresolved(self, fmt: str = "json") -> list[dict]:
         """Placeholders the output format cannot fill (CloudFormation and SAM fill
         ``<Logical.Attribute>`` of the template's own resources through Fn::Sub)."""
