@@ -10,6 +10,8 @@ from __future__ import annotations
 import configparser
 import re
 
+from packaging.requirements import Requirement
+
 from tests.paths import ROOT
 
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ \\]+)")
@@ -41,9 +43,10 @@ def _requirements(*extras: str) -> set[str]:
         text += "\n" + cfg["options.extras_require"][extra]
     names = set()
     for line in text.splitlines():
-        line = line.split(";")[0].strip()
-        if line:
-            names.add(_norm(re.split(r"[\[<>=!~ ]", line, maxsplit=1)[0]))
+        if line.strip():
+            req = Requirement(line.strip())
+            if req.marker is None or req.marker.evaluate():  # the locks are for this Python
+                names.add(_norm(req.name))
     return names
 
 

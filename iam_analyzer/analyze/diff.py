@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from iam_analyzer.analyze.pairing import Pairing
 from iam_analyzer.analyze.breakage import (  # would-break lives there; re-exported for the gate
     Granted, WouldBreak, attribute_usage, functions_with_usage, granted, usage_for_snapshot, would_break,
 )
 from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.compare import Reference
-from iam_analyzer.model import Function, ManagedPolicy, Role, Snapshot, SourceLocation
+from iam_analyzer.model import ManagedPolicy, Role, Snapshot, SourceLocation
 
 __all__ = ["ACTIONS_LISTED", "AccessChange", "Granted", "Pairing", "WouldBreak", "access_changes", "align",
            "attribute_usage", "functions_with_usage", "granted", "match", "new_by_fingerprint", "place",
@@ -57,6 +58,10 @@ def _declared_key(location: SourceLocation | None, roots: list[str]):
     pl = place(location, roots)
     if pl is None or location is None or not location.logical_id:
         return None
+    if location.path.endswith(".tf"):
+        # A Terraform address is unique in its root module, whichever of the folder's files
+        # declares it: a resource moved from main.tf to iam.tf is the same resource.
+        return (pl[0], "terraform", pl[1].rpartition("/")[0], location.logical_id)
     return pl + (location.logical_id,)
 
 
@@ -94,21 +99,6 @@ def _pair(base_items: list, head_items: list, keys, seed: dict | None = None) ->
             pairs[id(h)] = b
             taken.add(id(b))
     return pairs
-
-
-@dataclass
-class Pairing:
-    """Head object -> base object, for functions, roles and customer-managed policies."""
-
-    functions: dict = field(default_factory=dict)  # id(head Function) -> base Function
-    roles: dict = field(default_factory=dict)  # id(head Role) -> base Role
-    policies: dict = field(default_factory=dict)  # id(head ManagedPolicy) -> base ManagedPolicy
-
-    def base_function(self, fn: Function) -> Function | None:
-        return self.functions.get(id(fn))
-
-    def base_role(self, role: Role) -> Role | None:
-        return self.roles.get(id(role))
 
 
 def _customer_policies(snap: Snapshot) -> list[ManagedPolicy]:
@@ -191,13 +181,15 @@ class AccessChange:
     reasons: list[str]
     location: SourceLocation | None  # the policy's declaration
     line: int | None = None  # the statement's line, where the reader knows it
+    condition: dict | None = None  # the Fn::If branch the statement is under, if any
 
     def as_dict(self) -> dict:
         return {"subject": self.subject, "role": self.role, "functions": self.functions, "policy": self.policy,
                 "statement": self.statement, "actions": self.actions, "actions_total": self.actions_total,
                 "resources": self.resources, "reasons": self.reasons,
                 "location": {"path": self.location.path if self.location else None,
-                             "line": self.line or (self.location.line if self.location else None)}}
+                             "line": self.line or (self.location.line if self.location else None)},
+                **({"condition": dict(self.condition)} if self.condition else {})}
 
 
 def subject_name(role: Role) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-from iam_analyzer.cli.common import EXIT_FINDINGS, EXIT_OK, fail, load_snapshot, load_usage
+from iam_analyzer.cli.common import (
+    EXIT_FINDINGS, EXIT_OK, check_output_file, fail, load_snapshot, load_usage, write_output,
+)
 
 
 def _params(values: tuple[str, ...]) -> dict[str, str]:
@@ -29,7 +30,10 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False),
               help="A snapshot of the deployed account: documents of customer-managed policies the templates attach.")
 @click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
-              help="A template parameter (CloudFormation/SAM); repeatable.")
+              help="A template parameter (CloudFormation/SAM), a Serverless Framework opt/param/env value "
+                   "(stage=prod) or a Terraform variable (-var); repeatable.")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A Terraform variables file (.tfvars or .tfvars.json), as terraform -var-file; repeatable.")
 @click.option("--account", default="123456789012", show_default=True, help="Account id for AWS::AccountId and ARNs.")
 @click.option("--region", default="us-east-1", show_default=True, help="Region for AWS::Region and ARNs.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]), default="text",
@@ -41,13 +45,23 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Configuration and suppressions (default: .iam-analyzer.yaml in the current folder).")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Add a folder of your own rules.")
+@click.option("--stack-name", help="The stack the templates deploy as (names built from AWS::StackName). Default: "
+              "stack_name in samconfig.toml/yaml next to the template, else a name from its path in the repository.")
+@click.option("--config-env", default="default", show_default=True,
+              help="The samconfig environment whose stack_name and parameter_overrides are read.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
+              help="Findings recorded with --write-baseline: reported apart (\"baseline\": true), never blocking.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False, writable=True),
+              help="Record today's findings (by fingerprint) in this file, to adopt the gate on an existing repository.")
 @click.option("--skip-unrecognised", is_flag=True,
               help="Skip files that are not templates or plans instead of reporting them (for pre-commit).")
-def check(paths, base, usage_path, snapshot_path, param_values, account, region, fmt, output, fail_on,
-          fail_on_new_access, config_path, rule_dirs, skip_unrecognised) -> None:
-    """Judge the IAM of CloudFormation, SAM, CDK output and Terraform plans before they ship.
+def check(paths, base, usage_path, snapshot_path, param_values, var_files, account, region, fmt, output, fail_on,
+          fail_on_new_access, config_path, rule_dirs, stack_name, config_env, baseline_path, write_baseline,
+          skip_unrecognised) -> None:
+    """Judge the IAM of CloudFormation, SAM, CDK output, Serverless services, Terraform plans and configuration before they ship.
 
-    PATH is a template, a plan (terraform show -json), a cdk.out folder, or a folder of them.
+    PATH is a template, a serverless.yml, a plan (terraform show -json), a cdk.out folder, a
+    folder of .tf files (a Terraform module), or a folder of them.
     With --base, only what the change adds is reported: new access per role, new findings,
     and, with --usage, permissions it removes that a function used in production.
 
@@ -57,6 +71,8 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
     from iam_analyzer.analyze.checks.engine import RuleError
     from iam_analyzer.emit import check_report
 
+    check_output_file(output)  # before the work: a missing folder is exit 2 now, not after the run
+    check_output_file(write_baseline)
     paths = list(paths)
     if skip_unrecognised:
         paths = stages.template_like(paths)
@@ -66,7 +82,14 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
     req = stages.CheckRequest(
         paths=paths, base=base, usage=load_usage(usage_path),
         snapshot=load_snapshot(snapshot_path) if snapshot_path else None, params=_params(param_values),
-        account=account, region=region, config_path=config_path, rule_dirs=tuple(rule_dirs), cwd=".")
+        var_files=tuple(var_files),
+        account=account, region=region, config_path=config_path, rule_dirs=tuple(rule_dirs), cwd=".",
+        stack_name=stack_name, config_env=config_env)
+    if baseline_path:
+        try:
+            req.baseline = stages.read_baseline(baseline_path)
+        except ValueError as e:
+            fail(str(e))
     try:
         result = stages.check(req)
     except stages.CheckInputError as e:
@@ -79,9 +102,15 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
     for n in result.notes:
         click.echo(f"iam-analyzer: note: {n}", err=True)
     doc = check_report.document(result, fail_on, fail_on_new_access)
+    if write_baseline:
+        try:
+            stages.write_baseline(write_baseline, result)
+        except OSError as e:
+            fail(f"{write_baseline}: cannot write the baseline: {e.strerror or e}")
+        click.echo(f"iam-analyzer: {len(result.findings)} finding(s) recorded in {write_baseline}", err=True)
     text = check_report.render(fmt, doc)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_output(output, text)
         if fmt != "text":
             click.echo(check_report.to_text(doc).splitlines()[-1], err=True)
     else:

@@ -109,6 +109,7 @@ def document(result, fail_on: str = "high", fail_on_new_access: bool = False) ->
                         for w in result.would_break],
         "summary": {"functions": len(snap.functions()), "roles": len(snap.roles()), "findings": len(result.findings),
                     "existing_findings": result.existing_findings, "suppressed": result.suppressed,
+                    "baseline": sum(1 for f in result.findings if f.baseline),
                     "new_access": len(result.new_access), "removed_access": len(result.removed_access),
                     "escalations": sum(1 for f in result.findings if f.category == "privilege-escalation"),
                     "would_break": len(result.would_break)},
@@ -149,7 +150,8 @@ def to_sarif(doc: dict) -> str:
                                                     "security-severity": _SCORE[f["severity"]]}})
         results.append(_result(f["rule"], _LEVEL[f["severity"]], f"{f['subject']}: {f['message']}",
                                f["location"]["path"], f["location"]["line"], f["fingerprint"],
-                               {"severity": f["severity"], "category": f["category"]}))
+                               {"severity": f["severity"], "category": f["category"], "origin": f.get("origin"),
+                                "baseline": bool(f.get("baseline"))}))
     new_level = "error" if doc["verdict"]["fail_on_new_access"] else "warning"
     for c in doc["new_access"]:
         more = f" and {c['actions_total'] - len(c['actions'])} more" if c["actions_total"] > len(c["actions"]) else ""
@@ -233,7 +235,7 @@ def _md(doc: dict, rows: int) -> str:
         out += ["", "### Findings" if not doc.get("base") else "### New findings", "",
                 "| severity | rule | subject | finding | where |", "| --- | --- | --- | --- | --- |"]
         for f in doc["findings"][:rows]:
-            out.append(f"| {f['severity']} | {md_escape(f['rule'])} | {md_escape(f['subject'])} | "
+            out.append(f"| {f['severity']}{' (baseline)' if f.get('baseline') else ''} | {md_escape(f['rule'])} | {md_escape(f['subject'])} | "
                        f"{md_escape(f['message'][:300])} | {_where(f['location'])} |")
         out += _more(len(doc["findings"]), rows)
     entries = [(f["name"], f["suggested_policy"]) for f in doc["functions"] if f.get("suggested_policy")]
@@ -295,7 +297,8 @@ def to_text(doc: dict) -> str:
         out.append(f"{c['location']['path']}:{c['location']['line']}: removed {c['subject']}: "
                    f"{', '.join(c['actions'][:8])} on {', '.join(c['resources'][:4])}")
     for f in doc["findings"]:
-        out.append(f"{f['location']['path']}:{f['location']['line']}: {f['severity']} {f['rule']} {f['subject']}: {f['message']}")
+        out.append(f"{f['location']['path']}:{f['location']['line']}: {f['severity']} {f['rule']} {f['subject']}: {f['message']}"
+                   + (" (baseline)" if f.get("baseline") else ""))
     for f in doc["functions"]:
         sp = f.get("suggested_policy")
         if sp and sp.get("suggested", True):

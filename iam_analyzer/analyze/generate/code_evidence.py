@@ -48,7 +48,7 @@ def narrow_to_code(fn: Function, candidates: list, res, catalog: Catalog, min_pr
     dropped grants."""
     if not fn.code_calls:
         return candidates
-    from iam_analyzer.analyze.generate.deployed import Dropped, Entry
+    from iam_analyzer.analyze.generate.result import Dropped, Entry
 
     grants = code_grants(fn, catalog)
     called = {a.lower() for a, _ in grants}

@@ -8,6 +8,7 @@ function's ``Policies`` (each of its statements at their own line when written i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,45 @@ class _Locator:
         own = self.owner(logical)
         return SourceLocation(self.path, line_of(self.res, own) if own else None, logical)
 
+    def generated(self, logical: str) -> bool:
+        """Did SAM generate this resource (a function's role, a connector's policy)?"""
+        return self.translated and logical not in self.res and self.owner(logical) is not None
+
+    def policy_origin(self, logical: str, policy_name: str, src: Any, resource: Any = None) -> dict | None:
+        """Who wrote a policy read at ``logical`` (None: the template's author). ``src`` is the
+        source node of a SAM-generated inline policy (``source_policy``), ``resource`` the
+        translated resource that holds the policy."""
+        if self.translated:
+            name = sam_template_name(src)
+            if name:
+                return {"kind": "sam-policy-template", "name": name}
+            if src is None and self.generated(logical):
+                meta = resource.get("Metadata") if isinstance(resource, dict) else None
+                connectors = meta.get("aws:sam:connectors") if isinstance(meta, dict) else None
+                if isinstance(connectors, dict) and connectors:
+                    return {"kind": "sam-generated", "name": "connector " + ", ".join(sorted(map(str, connectors)))}
+                return {"kind": "sam-generated", "name": policy_name}
+            return None
+        return cdk_origin(self.construct_path(logical))
+
+    def attached_by_sam(self, role_logical: str, arn: str) -> bool:
+        """Did SAM attach this managed policy to a role it generated, without the author naming
+        it (AWSLambdaBasicExecutionRole, the event sources' execution roles, tracing, VPC)?"""
+        if not self.generated(role_logical) or not role_logical.endswith("Role"):
+            return False
+        src = self.res.get(role_logical[: -len("Role")])
+        props = src.get("Properties") if isinstance(src, dict) else None
+        pols = props.get("Policies") if isinstance(props, dict) else None
+        named = [p for p in (pols if isinstance(pols, list) else [pols]) if isinstance(p, str)]
+        name = arn.rsplit("/", 1)[-1]
+        return not any(p == arn or p.rsplit("/", 1)[-1] == name for p in named)
+
+    def construct_path(self, logical: str) -> str | None:
+        r = self.res.get(logical)
+        meta = r.get("Metadata") if isinstance(r, dict) else None
+        cp = meta.get("aws:cdk:path") if isinstance(meta, dict) else None
+        return cp if isinstance(cp, str) else None
+
     def source_policy(self, role_logical: str, policy_name: str) -> Any:
         """The source node of a SAM-generated inline policy (item i of the function's Policies)."""
         if not self.translated or not role_logical.endswith("Role") or not policy_name.startswith(role_logical + "Policy"):
@@ -61,6 +101,35 @@ class _Locator:
         pols = pols if isinstance(pols, list) else [pols]
         i = int(idx)
         return pols[i] if i < len(pols) else None
+
+
+_INTRINSIC_KEYS = {"Ref", "Condition"}
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def sam_template_name(src: Any) -> str | None:
+    """``{"SQSPollerPolicy": {...}}`` (also under ``Fn::If``) -> ``SQSPollerPolicy``; None for
+    a policy the author wrote (``Statement``) or anything else."""
+    if not isinstance(src, dict) or len(src) != 1:
+        return None
+    (key, value), = src.items()
+    if key == "Fn::If" and isinstance(value, list) and len(value) == 3:
+        return sam_template_name(value[1]) or sam_template_name(value[2])
+    if not isinstance(key, str) or key in _INTRINSIC_KEYS or key.startswith("Fn::") or key in ("Statement", "Version"):
+        return None
+    return key if key.endswith("Policy") or isinstance(value, dict) else None
+
+
+def cdk_origin(construct_path: str | None) -> dict | None:
+    """A resource the CDK framework itself adds (custom resource providers, log retention,
+    bucket notifications, auto-delete: singletons whose construct id ends in a 32-hex uuid, or
+    ``Custom::`` providers): ``cdk-generated``. Grants written with ``grant*()`` stay the author's."""
+    if not construct_path:
+        return None
+    for seg in construct_path.split("/"):
+        if seg.startswith("Custom::") or (len(seg) > 32 and _HEX_ID.fullmatch(seg[-32:])):
+            return {"kind": "cdk-generated", "name": seg}
+    return None
 
 
 def _has_local_refs(data: dict) -> bool:
