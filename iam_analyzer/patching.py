@@ -94,9 +94,9 @@ def verify(path: Path, old: str, new: str, target, results: list, account: str, 
     """Why the patched text is not safe (empty: it is): the gate against the original, then
     every kept permission of the generator on the patched role."""
     from iam_analyzer.check import CheckRequest
+    from iam_analyzer.check import run as check  # what stages.check runs (stages imports this module)
     from iam_analyzer.emit.inventory_view import role_policies
     from iam_analyzer.iam.evaluate import Request, Result, evaluate
-    from iam_analyzer.stages import check
 
     problems = []
     with tempfile.TemporaryDirectory() as tmp:
