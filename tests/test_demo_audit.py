@@ -35,3 +35,9 @@ def test_demo_runs_the_whole_audit_in_under_a_minute(tmp_path):
     model = json.loads((out / "report.json").read_text())
     assert model["catalog"]["version"] and model["summary"]["functions"] == 8
     assert model["summary"]["data_events"]["services"]  # the trail records some data events
+    # the headline escalation's evidence is a function that really runs as the role it reaches
+    esc = next(e for e in model["escalations"] if e["principal"].endswith("role/report-role") and e["method"] == "UpdateFunctionCode")
+    assert esc["target"].endswith("role/admin-role")
+    assert esc["path"][0]["requires"][0]["resource"].endswith("function:public-status")
+    assert "UpdateFunctionCode on public-status\u2192 admin-role" in (out / "report.md").read_text()
+    assert "on public-status" in (out / "report.html").read_text()

@@ -253,3 +253,18 @@ def test_findings_do_not_depend_on_hash_seeds():
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env=dict(os.environ, PYTHONHASHSEED=seed)).stdout for seed in ("1", "2", "3")}
     assert len(outs) == 1
+
+
+def test_the_evidence_of_a_step_through_many_functions_names_one_that_runs_as_the_role_reached():
+    # the demo's shape: report-role may update any function; the first function in the account
+    # (db-sync) runs as a plain role, another (public-status) as the administrator
+    roles = [role("vpc", pol(allow("ec2:*")), service="lambda.amazonaws.com"),
+             role("admin", ADMIN, service="lambda.amazonaws.com"),
+             role("report", pol(allow(["lambda:UpdateFunctionCode", "ec2:RunInstances"])), service="lambda.amazonaws.com")]
+    fns = [Function(arn=f"arn:aws:lambda:us-east-1:{A}:function:{n}", name=n, account_id=A, region="us-east-1",
+                    role_arn=f"arn:aws:iam::{A}:role/{r}") for n, r in (("db-sync", "vpc"), ("public-status", "admin"),
+                                                                      ("report-job", "report"))]
+    got = [f for f in of(findings(roles=roles, functions=fns), "report") if f["method"] == "UpdateFunctionCode"]
+    assert len(got) == 1 and got[0]["target"].endswith("role/admin") and not got[0]["conditional"]
+    step = got[0]["path"][0]
+    assert step["to"].endswith("role/admin") and step["requires"][0]["resource"].endswith("function:public-status")
