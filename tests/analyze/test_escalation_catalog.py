@@ -152,3 +152,13 @@ def test_two_step_catalog_paths_are_complete(ref):
     for missing in chain_actions(chain):  # one short: never complete
         short = attacker_findings(chain_account(chain, chain_actions(chain) - {missing}))
         assert not [f for f in short if f["complete"] and not f["conditional"]], (ref, missing)
+
+
+def test_the_methods_page_is_generated_and_current():
+    from iam_analyzer.emit.escalation_docs import render
+    from tests.paths import ROOT
+
+    text = (ROOT / "docs" / "escalation.md").read_text()
+    assert text == render(), "docs/escalation.md is stale: run python -m iam_analyzer.emit.escalation_docs"
+    for m in METHODS.values():
+        assert f"| {m['id']}: " in text and all(f"[{r}](" in text for r in m.get("ref", []))
