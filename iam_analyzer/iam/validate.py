@@ -54,6 +54,28 @@ def _lenient_date_error(v: str) -> str | None:
     return None
 
 
+def lenient_date(v: str):
+    """The instant of a date only IAM's lenient parser reads (``01T``, ``2016-12-13t2:00+23``), as
+    a timezone-aware datetime; None when it does not parse or lies outside years 1 to 9999."""
+    from datetime import datetime, timedelta, timezone
+
+    m = _LENIENT_DATE.fullmatch(v)
+    if not m or _lenient_date_error(v) or m["y"] is None or not 1 <= int(m["y"]) <= 9999:
+        return None
+    try:
+        if m["doy"] is not None:
+            day = datetime(int(m["y"]), 1, 1) + timedelta(days=int(m["doy"]) - 1)
+        elif m["w"] is not None:
+            day = datetime.fromisocalendar(int(m["y"]), int(m["w"]), int(m["wd"] or 1))
+        else:
+            day = datetime(int(m["y"]), int(m["mo"] or 1), int(m["d"] or 1))
+        when = day.replace(hour=int(m["hh"] or 0), minute=int(m["mi"] or 0), second=int(m["ss"] or 0))
+        off = timedelta(hours=int(m["tzh"] or 0), minutes=int(m["tzm"] or 0)) * (-1 if (m["tz"] or "+")[0] == "-" else 1)
+        return when.replace(tzinfo=timezone(off))
+    except (ValueError, OverflowError):
+        return None
+
+
 def _date_error(v: str) -> str | None:
     if re.fullmatch(r"[+-]?\d+", v):
         n = int(v)
@@ -85,7 +107,7 @@ def condition_value_note(op: ConditionOperator, value: str) -> str | None:
     if "${" in value or not op.base.startswith("Date"):
         return None
     if re.fullmatch(r"[+-]?\d+", value):
-        return None if int(value) >= 0 else f"{value!r} is read as the year {int(value)}"
+        return None if int(value) >= 0 else f"{value!r} is a negative number (read as a year or as seconds before 1970)"
     if _DATE.fullmatch(value):
         return None
     return f"{value!r} is an unusual date (IAM reads it leniently; want ISO 8601, such as 2026-01-31T00:00:00Z)"

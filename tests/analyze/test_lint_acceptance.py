@@ -164,3 +164,15 @@ def test_catch_rate_on_these_cases():
     caught += sum(1 for _, doc, cid in REJECTED_TRUST if cid in errors(doc, kind="trust"))
     false_errors = sum(1 for _, doc in ACCEPTED if errors(doc))
     assert (caught, false_errors) == (len(REJECTED) + len(REJECTED_TRUST), 0)
+
+
+@pytest.mark.parametrize("value,applies", [("01T", True), ("2016-12-13t2:00:00.593194+23", True), ("2030-1-1T0:00+01", False)])
+def test_the_evaluator_reads_lenient_dates_as_iam_does(value, applies):
+    """A Deny on a date IAM reads leniently still denies: the value is a date, not noise."""
+    from iam_analyzer.iam.evaluate import Request, Result, evaluate
+    from iam_analyzer.iam.policy import parse_policy
+
+    pol = parse_policy(P(OK, {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
+                              "Condition": {"DateGreaterThan": {"aws:CurrentTime": value}}}))
+    got = evaluate(Request("s3:GetObject", "arn:aws:s3:::b/k", context={"aws:CurrentTime": "2026-01-01T00:00:00Z"}), [("p", pol)])
+    assert got.result is (Result.EXPLICIT_DENY if applies else Result.ALLOW)
