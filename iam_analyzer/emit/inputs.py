@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from iam_analyzer.analyze.checks.engine import SEVERITIES, Finding, Rule, load_rules
-from iam_analyzer.analyze.generate.deployed import Entry, Result_
+from iam_analyzer.analyze.generate.deployed import Dropped, Entry, Result_
 from iam_analyzer.model import Snapshot
 
 _FINDING_FIELDS = ("rule_id", "title", "severity", "category", "subject", "message")
@@ -109,6 +109,9 @@ def load_policies(folder: Path, snapshot: Snapshot) -> tuple[list[Result_], list
                 res.entries = [Entry(k["action"], k.get("resource", "*"), k.get("origin", "observed"), k.get("evidence") or {})
                                for k in e.get("kept") or [] if isinstance(k, dict) and isinstance(k.get("action"), str)]
                 res.unused_by_service = e.get("dropped_unused_by_service") or {}
+                res.dropped = [Dropped([a for a in d["actions"] if isinstance(a, str)], str(d.get("resource", "*")),
+                                       str(d.get("reason", "")), d.get("add_back") or {})
+                               for d in e.get("dropped_unverified") or [] if isinstance(d, dict) and isinstance(d.get("actions"), list)]
             else:
                 res.verification = {"ok": bool(s.get("verified"))}
         except (OSError, ValueError, yaml.YAMLError, AttributeError) as e:
