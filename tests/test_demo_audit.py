@@ -41,3 +41,10 @@ def test_demo_runs_the_whole_audit_in_under_a_minute(tmp_path):
     assert esc["path"][0]["requires"][0]["resource"].endswith("function:public-status")
     assert "UpdateFunctionCode on public-status\u2192 admin-role" in (out / "report.md").read_text()
     assert "on public-status" in (out / "report.html").read_text()
+    # deployment times a real account would have: before the window, one redeployed late on purpose
+    verdicts = {f["name"]: f["evidence"] for f in model["functions"]}
+    late = verdicts["order-notifier"]
+    assert late["verdict"] == "partial" and any("only 3 of the window's" in r for r in late["reasons"])
+    assert not [n for n, e in verdicts.items() if n != "order-notifier" and any("deployed or changed" in r for r in e["reasons"])]
+    assert sum(e["verdict"] == "sufficient" for e in verdicts.values()) >= 5
+    assert "The code read by scan --code narrowed" in (out / "report.md").read_text()  # the demo reads packages

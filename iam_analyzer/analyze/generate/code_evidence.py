@@ -107,6 +107,6 @@ def outlook_lines(outlook: dict) -> list[str]:
                    f"logged): their code decides which stay (most: {top['function'].rsplit(':', 1)[-1]}, "
                    f"{top['unverified_actions']})")
     if outlook.get("narrowed"):
-        out.append(f"Their code narrowed {outlook['narrowed']} function(s) by {outlook['narrowed_actions']} action(s) "
+        out.append(f"The code read by scan --code narrowed {outlook['narrowed']} function(s) by {outlook['narrowed_actions']} action(s) "
                    "CloudTrail cannot show and the code never needs")
     return out
