@@ -268,3 +268,19 @@ def test_the_evidence_of_a_step_through_many_functions_names_one_that_runs_as_th
     assert len(got) == 1 and got[0]["target"].endswith("role/admin") and not got[0]["conditional"]
     step = got[0]["path"][0]
     assert step["to"].endswith("role/admin") and step["requires"][0]["resource"].endswith("function:public-status")
+
+
+def test_a_complete_step_hides_conditional_ones_to_the_same_role_but_a_write_never_does():
+    admin = role("task-admin", ADMIN, service="ecs-tasks.amazonaws.com")
+    # PassRole + RegisterTaskDefinition + RunTask is complete; PassRole + RunTask alone needs an
+    # existing task definition: only the complete way in is reported
+    dev = role("dev", pol(allow(["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"])))
+    got = of(findings(roles=[admin, dev]), "dev")
+    assert [f["method"] for f in got] == ["PassRoleECS"] and not got[0]["conditional"]
+    # a policy write to a role is no way to act as it: the conditional assume step stays
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    plain = Role(arn=f"arn:aws:iam::{A}:role/plain", name="plain", inline_policies=[InlinePolicy("p", pol(allow("s3:GetObject")))],
+                 trust_policy={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                               "Principal": {"AWS": f"arn:aws:iam::{A}:user/w"}, "Condition": mfa}]})
+    got = of(findings(roles=[plain], users=[user("w", pol(allow(["iam:PutRolePolicy", "sts:AssumeRole"], plain.arn)))]), "w")
+    assert [f["method"] for f in got] == ["PutRolePolicy+AssumeRole"] and got[0]["conditional"]

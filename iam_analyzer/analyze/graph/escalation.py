@@ -359,12 +359,18 @@ class Escalations:
 def _drop_implied(hops: list[Hop]) -> list[Hop]:
     """A step to a target that another step reaches with fewer permissions (and no weaker
     evidence) says nothing new: the catalog's `UpdateFunctionCode + InvokeFunction` when
-    `UpdateFunctionCode` alone reaches the same role. One finding per way in, not per superset."""
+    `UpdateFunctionCode` alone reaches the same role; nor does a conditional step to a principal
+    a complete step reaches. One finding per way in, not per superset."""
     if len(hops) < 2:
         return hops
     acts = [frozenset(r["action"].lower() for r in h.requires) for h in hops]
+    # a complete step to a principal makes a conditional one to it redundant (a write of its
+    # policies is no way to act as it, so it neither stands in for one nor is hidden by one)
+    complete = {h.target for h in hops if not h.needs and not h.conditional and h.method not in POLICY_WRITE}
     out = []
     for i, h in enumerate(hops):
+        if (h.needs or h.conditional) and h.method not in POLICY_WRITE and h.target in complete:
+            continue
         if any(j != i and g.target == h.target and acts[j] < acts[i] and (not g.needs or h.needs)
                and (h.conditional or not g.conditional) for j, g in enumerate(hops)):
             continue
