@@ -299,6 +299,17 @@ def _calls(demo: DemoAccount) -> dict[str, list[tuple]]:
 LATE_DEPLOY = ("order-notifier", 3)  # deployed this many days before the last event, on purpose
 
 
+def schedule_monthly(client, demo: DemoAccount, name: str = "db-sync") -> str:
+    """Give one function a monthly job as well (an EventBridge schedule): a month of logs holds
+    fewer than two of its runs, the evidence a real account would call insufficient for it."""
+    events, lam = client("events"), client("lambda")
+    rule = events.put_rule(Name=f"monthly-{name}", ScheduleExpression="cron(0 3 1 * ? *)")["RuleArn"]
+    events.put_targets(Rule=f"monthly-{name}", Targets=[{"Id": "monthly", "Arn": demo.arns["functions"][name]}])
+    lam.add_permission(FunctionName=name, StatementId="monthly", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule)
+    return rule
+
+
 def stamp_deployments(demo: DemoAccount, window_start: datetime, end: datetime) -> dict[str, str]:
     """Give the demo's functions the deployment times a real account would have: before the
     window the audit reads, except one deployed a few days before its end (``LATE_DEPLOY``), so
@@ -420,6 +431,7 @@ def run_demo(out_dir, days: int = 30, say=lambda m: None) -> dict:
         say(f"demo account on {endpoint} (moto): provisioning")
         account = client("sts").get_caller_identity()["Account"]
         demo_account = provision(client, account)
+        schedule_monthly(client, demo_account)
         s3 = client("s3")
         end = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
         events = write_trail(demo_account, lambda k, b: s3.put_object(Bucket=demo_account.trail_bucket, Key=k, Body=b),
