@@ -40,6 +40,8 @@ def class_label(node: str) -> str:
         return "any role Lambda may assume"
     if kind == "functions":
         return "any function's role"
+    if kind == "existing":  # class:existing:<service>:<account>: an existing resource's role
+        return f"any role an existing {rest.split('.', 1)[0] or 'service'} resource may run as"
     if kind in ("users", "roles", "groups"):
         return f"any {kind[:-1]}"
     return "any of several principals"
