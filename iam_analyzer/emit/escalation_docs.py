@@ -65,8 +65,7 @@ def render() -> str:
               "| catalog | path | steps |", "| --- | --- | --- |"]
     for c in chains:
         lines.append(f"| {_refs([c['ref']])} | {_cell(c['name'])} | {' then '.join(c['steps'])} |")
-    lines += ["", "Not covered: `cognitoidentity-001` (a role trusted by a Cognito identity pool through a federated "
-              "principal, which the graph does not model).", ""]
+    lines += [""]
     return "\n".join(lines)
 
 

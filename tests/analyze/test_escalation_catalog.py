@@ -46,7 +46,11 @@ def account_for(m: dict, held) -> Snapshot:
     on = first["target"]
     if on == "self-or-role":  # the catalog's path: a role that rewrites its own policies
         attacker = role("attacker", trust("ec2.amazonaws.com"), managed=[held_policy.arn])
-    if on in ("passable-role", "existing"):
+    if on in ("passable-role", "existing") and first["service"] == "cognito-identity.amazonaws.com":
+        # an identity pool's role trusts the pool's provider for web identities, not as a service
+        roles.append(role("svc-admin", {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Federated": first["service"]}, "Action": "sts:AssumeRoleWithWebIdentity"}]}, ADMIN))
+    elif on in ("passable-role", "existing"):
         roles.append(role("svc-admin", trust(first["service"]), ADMIN))
     elif on == "function":
         roles.append(role("fn-admin", trust("lambda.amazonaws.com"), ADMIN))

@@ -86,6 +86,18 @@ def _uniform(p: Principal, action: str) -> bool:
     return True
 
 
+def _web_identity_trusted(role: Principal, provider: str) -> bool:
+    """The role trusts an identity provider by name (a Cognito identity pool's roles name
+    ``cognito-identity.amazonaws.com`` as a federated principal, for AssumeRoleWithWebIdentity)."""
+    if role.trust is None or provider != "cognito-identity.amazonaws.com":
+        return False
+    for st in role.trust.statements:
+        if st.is_allow and st.principal is not None and any(k == "Federated" and v == provider for k, v in st.principal.all_values()):
+            if any(a.lower() in ("sts:assumerolewithwebidentity", "sts:*", "*") for a in st.actions or ()):
+                return True
+    return False
+
+
 def _in_account(resource: str, account: str) -> bool:
     a = arnlib.try_parse(resource)
     return resource == "*" or (a is not None and wildcard.matches(a.account or "*", account))
@@ -126,7 +138,8 @@ class Escalations:
         got = self._service_roles.get(key)
         if got is None:
             got = self._service_roles[key] = [x for x in self.by_kind.get((account, "role"), [])
-                                              if x.arn in self.interesting and self.an.service_trusted(x, service)]
+                                              if x.arn in self.interesting and (self.an.service_trusted(x, service)
+                                                                                 or _web_identity_trusted(x, service))]
         return got
 
     def privileged_functions(self) -> list:
