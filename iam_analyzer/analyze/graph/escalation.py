@@ -376,16 +376,22 @@ def _drop_implied(hops: list[Hop]) -> list[Hop]:
     a complete step reaches. One finding per way in, not per superset."""
     if len(hops) < 2:
         return hops
-    acts = [frozenset(r["action"].lower() for r in h.requires) for h in hops]
-    # a complete step to a principal makes a conditional one to it redundant (a write of its
-    # policies is no way to act as it, so it neither stands in for one nor is hidden by one)
-    complete = {h.target for h in hops if not h.needs and not h.conditional and h.method not in POLICY_WRITE}
-    out = []
+    by_target: dict[str, list[int]] = {}
     for i, h in enumerate(hops):
-        if (h.needs or h.conditional) and h.method not in POLICY_WRITE and h.target in complete:
+        by_target.setdefault(h.target, []).append(i)
+    drop = set()
+    for idx in by_target.values():  # compared within a target only: linear in the steps
+        if len(idx) < 2:
             continue
-        if any(j != i and g.target == h.target and acts[j] < acts[i] and (not g.needs or h.needs)
-               and (h.conditional or not g.conditional) for j, g in enumerate(hops)):
-            continue
-        out.append(h)
-    return out
+        acts = {i: frozenset(r["action"].lower() for r in hops[i].requires) for i in idx}
+        # a complete step to a principal makes a conditional one to it redundant (a write of its
+        # policies is no way to act as it, so it neither stands in for one nor is hidden by one)
+        complete = any(not hops[i].needs and not hops[i].conditional and hops[i].method not in POLICY_WRITE for i in idx)
+        for i in idx:
+            h = hops[i]
+            if complete and (h.needs or h.conditional) and h.method not in POLICY_WRITE:
+                drop.add(i)
+            elif any(j != i and acts[j] < acts[i] and (not hops[j].needs or h.needs)
+                     and (h.conditional or not hops[j].conditional) for j in idx):
+                drop.add(i)
+    return [h for i, h in enumerate(hops) if i not in drop]
