@@ -23,6 +23,7 @@ from typing import Iterable, Mapping, Sequence
 from . import arn as arnlib
 from . import wildcard
 from .policy import Condition, Policy, Principal, Statement
+from .validate import lenient_date
 
 Tri = bool | None  # True, False, or None for "depends on something we do not know"
 
@@ -211,7 +212,7 @@ def _parse_date(v: str) -> datetime | None:
         d = datetime.fromisoformat(v.replace("Z", "+00:00"))
         return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
     except (ValueError, OverflowError):
-        return None
+        return lenient_date(v)  # a spelling only IAM's lenient parser reads (lint: PL021)
 
 
 def _num(v: str) -> float | None:
