@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from iam_analyzer.cli.common import EXIT_FINDINGS, EXIT_OK, fail, load_snapshot, load_usage
+from iam_analyzer.cli.common import EXIT_FINDINGS, EXIT_OK, fail, guardrail_options, load_snapshot, load_usage, read_guardrails
 
 
 def _params(values: tuple[str, ...]) -> dict[str, str]:
@@ -43,6 +43,7 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Add a folder of your own rules.")
 @click.option("--skip-unrecognised", is_flag=True,
               help="Skip files that are not templates or plans instead of reporting them (for pre-commit).")
+@guardrail_options
 def check(paths, base, usage_path, snapshot_path, param_values, account, region, fmt, output, fail_on,
           fail_on_new_access, config_path, rule_dirs, skip_unrecognised) -> None:
     """Judge the IAM of CloudFormation, SAM, CDK output and Terraform plans before they ship.
@@ -50,6 +51,8 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
     PATH is a template, a plan (terraform show -json), a cdk.out folder, or a folder of them.
     With --base, only what the change adds is reported: new access per role, new findings,
     and, with --usage, permissions it removes that a function used in production.
+    With --scp/--rcp (or a --snapshot from scan --organization), new access the
+    organization's guardrails deny is listed apart and does not count for --fail-on-new-access.
 
     Exit codes: 0 pass, 1 blocked, 2 the input cannot be used.
     """
@@ -65,8 +68,9 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
             sys.exit(EXIT_OK)
     req = stages.CheckRequest(
         paths=paths, base=base, usage=load_usage(usage_path),
-        snapshot=load_snapshot(snapshot_path) if snapshot_path else None, params=_params(param_values),
-        account=account, region=region, config_path=config_path, rule_dirs=tuple(rule_dirs), cwd=".")
+        snapshot=load_snapshot(snapshot_path, guardrails=False) if snapshot_path else None, params=_params(param_values),
+        account=account, region=region, config_path=config_path, rule_dirs=tuple(rule_dirs), cwd=".",
+        org_policies=read_guardrails())
     try:
         result = stages.check(req)
     except stages.CheckInputError as e:

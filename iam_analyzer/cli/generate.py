@@ -11,6 +11,7 @@ from iam_analyzer.cli.common import (
     EXIT_FINDINGS,
     check_output_folder,
     fail,
+    guardrail_options,
     iso,
     load_snapshot,
     load_usage,
@@ -35,6 +36,7 @@ from iam_analyzer.emit.policy_formats import FORMATS
 @click.option("--drop-unverified", "unverified", flag_value="drop",
               help="Drop them all, even without proof they are unused (may break functions).")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the policies.")
+@guardrail_options
 def generate(snapshot_path, usage_path, functions, since, min_window, fmt, unverified, out_dir) -> None:
     """Write a least-privilege policy per function, with the evidence for every permission.
 
@@ -43,6 +45,8 @@ def generate(snapshot_path, usage_path, functions, since, min_window, fmt, unver
     seen). Drops only what the evidence proves unused; keeps what it was seen using, what its
     configuration requires, and everything CloudTrail could not have shown (narrowed to the
     resources its configuration names). Never grants what the role does not grant today.
+    A grant the organization's SCPs/RCPs (--scp, --rcp, or scan --organization) deny on every
+    resource it covers is dropped as denied-by-scp: it can never be used.
     Each policy is verified before it is written. Writes one policy file and one
     .explain.json per function, a policy per shared role, and summary.json.
     """

@@ -61,7 +61,7 @@ def blocked_grant(org: Guardrails | None, action: str, pattern: str, context: Ma
         if not any(st.is_allow and _names_action(st, action) for _, pol in policies for st in pol.statements):
             out.append(f"{label}: no SCP attached there allows {action}")
         out += [name for name, pol in policies for st in pol.statements if _denies_all(st, action, pattern, request)]
-    if rcp_covers(action):
+    if rcp_covers(action) and pattern != "*":  # "*" may be any account's resource: an RCP covers its own
         rcps, owner_known = org.rcps_for(pattern)
         if owner_known:
             out += [name for name, pol in rcps for st in pol.statements if _denies_all(st, action, pattern, request)]

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 
+from iam_analyzer.analyze.org import org_view
 from iam_analyzer.analyze.graph.principals import ADMIN_PROBES, Principal, escalation_methods, principals_from_account
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.evaluate import Request, Result, evaluate, statement_applies
-from iam_analyzer.iam.policy import Policy
+from iam_analyzer.iam.policy import Policy, Statement
 from iam_analyzer.model import Snapshot
 
 
@@ -21,8 +22,9 @@ class Analyzer:
         self.snapshot = snapshot
         self.cat = default_catalog()
         self.principals: dict[str, Principal] = {}
+        view = org_view(snapshot)
         for acct in snapshot.accounts:
-            self.principals.update(principals_from_account(acct))
+            self.principals.update(principals_from_account(acct, view))
         self.functions = {f.arn: f for f in snapshot.functions()}
         self._eval_cache: dict = {}
         self._possible: dict[str, frozenset[str]] = {}
@@ -37,13 +39,21 @@ class Analyzer:
         hit = self._eval_cache.get(key)
         if hit is None:
             ctx = dict(p.context, **(extra or {}))
-            hit = evaluate(Request(action, resource, context=ctx), p.policies, boundary=p.boundary).result
+            hit = self.decision(p, action, resource, extra).result
             self._eval_cache[key] = hit
         return hit
 
     def decision(self, p: Principal, action: str, resource: str, extra: dict | None = None):
         ctx = dict(p.context, **(extra or {}))
-        return evaluate(Request(action, resource, context=ctx), p.policies, boundary=p.boundary)
+        return evaluate(Request(action, resource, context=ctx, absent=p.absent), p.policies, boundary=p.boundary,
+                        org=p.guardrails)
+
+    def org_decide(self, p: Principal, action: str, resource: str) -> Result:
+        """The organization's layer alone (as if the principal's own policies allowed it)."""
+        if p.guardrails is None:
+            return Result.ALLOW
+        ctx = p.context
+        return evaluate(Request(action, resource, context=ctx, absent=p.absent), [_ALLOW_ALL], org=p.guardrails).result
 
     def possible(self, p: Principal) -> frozenset[str]:
         """Relevant action keys some Allow statement of the principal covers (a quick filter)."""
@@ -128,6 +138,11 @@ class Analyzer:
         if denied:
             return Result.EXPLICIT_DENY
         identity = self.decide(caller, "sts:AssumeRole", role.arn)
+        guard = self.org_decide(caller, "sts:AssumeRole", role.arn)
+        if guard in (Result.EXPLICIT_DENY, Result.IMPLICIT_DENY):
+            return guard  # the organization's SCPs (or the role's RCPs) block it whatever the trust says
+        if guard is Result.CONDITIONAL and (allow_named or allow_account or conditional) and identity is not Result.EXPLICIT_DENY:
+            return Result.CONDITIONAL
         if allow_named and identity is not Result.EXPLICIT_DENY:
             return Result.ALLOW
         if allow_account and identity is Result.ALLOW:
@@ -162,6 +177,7 @@ def _pattern_covers(pattern: str, action: str) -> bool:
     return wildcard.matches(pattern, action, ignore_case=True)
 
 
+_ALLOW_ALL = ("(the principal's own policies)", Policy(statements=(Statement(effect="Allow", actions=("*",), resources=("*",)),)))
 _VAR = re.compile(r"\$\{([^}]*)\}")
 
 

@@ -32,6 +32,7 @@ from iam_analyzer.collect.gaad import tags as _tags
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.model import Account, CoverageGap, Function, ManagedPolicy, Snapshot
 from iam_analyzer.collect.aws.functions import FunctionReader, _esm, _function_name  # noqa: F401 (_esm re-exported)
+from iam_analyzer.collect.aws.organizations import organization_accounts, read_organization
 from iam_analyzer.collect.aws.push_sources import PushSourceReader
 from iam_analyzer.collect.aws.session import Clients, error_code
 
@@ -58,6 +59,8 @@ class ScanOptions:
     # capped, never stored) for the SDK calls its code makes: Function.code_calls.
     code: bool = False
     code_fetch: object = None  # a packages.Fetch to use instead of HTTPS (tests, emulators)
+    # Also read AWS Organizations' SCPs and RCPs and every account's chain (collect.aws.organizations).
+    organization: bool = False
 
 
 NOT_IMPLEMENTED = frozenset({"404", "NotImplemented", "NotImplementedException", "UnknownOperationException",
@@ -295,13 +298,6 @@ def enabled_regions(clients: Clients, home: str) -> list[str]:
     return sorted(r["RegionName"] for r in resp.get("Regions", []))
 
 
-def organization_accounts(clients: Clients, home: str) -> list[dict]:
-    accounts = []
-    for page in clients.client("organizations", home).get_paginator("list_accounts").paginate():
-        accounts.extend(a for a in page.get("Accounts", []) if a.get("Status", "ACTIVE") == "ACTIVE")
-    return accounts
-
-
 def scan(clients: Clients, options: ScanOptions, *, org_role: str | None = None,
          progress: Progress | None = None) -> Snapshot:
     home = options.regions[0] if options.regions else (clients.session.region_name or "us-east-1")
@@ -338,6 +334,11 @@ def scan(clients: Clients, options: ScanOptions, *, org_role: str | None = None,
     for _, cl in targets:
         acct = AccountScanner(cl, regions, options, progress).scan()
         snap.accounts.append(acct)
+    if options.organization:
+        snap.source["organization"] = True
+        own = snap.accounts[0].account_id if snap.accounts else None
+        snap.organization, org_gaps = read_organization(clients, home, own or None)
+        gaps.extend(org_gaps)
     if gaps:
         if snap.accounts:
             snap.accounts[0].coverage.extend(gaps)
