@@ -98,6 +98,31 @@ def org_view(snapshot: Snapshot) -> OrgView:
     return got
 
 
+def denied_actions(snapshot: Snapshot, role_arn: str, account_id: str, region: str | None, actions: set[str]) -> set[str]:
+    """Which of these actions the organization's guardrails deny a role on every resource
+    (effective permissions for the report); computed once per role and region."""
+    from iam_analyzer.iam.guardrail_grants import blocked_grant, requested_region
+
+    if not org_view(snapshot).active or not actions:
+        return set()
+    cache = snapshot.__dict__.setdefault("_denied_actions", {})
+    key = (role_arn, region, len(actions))
+    got = cache.get(key)
+    if got is None:
+        po = role_guardrails(snapshot, role_arn, account_id)
+        got = set()
+        if po.guardrails is not None:
+            for a in actions:
+                ctx = dict(po.context)
+                reg = requested_region(a, "*", region)
+                if reg:
+                    ctx["aws:RequestedRegion"] = reg
+                if blocked_grant(po.guardrails, a, "*", ctx, po.absent):
+                    got.add(a)
+        cache[key] = got
+    return set(got)
+
+
 def role_guardrails(snapshot: Snapshot, role_arn: str, account_id: str, region: str | None = None) -> PrincipalOrg:
     """The guardrails and context of a role's requests (a function's: ``region`` is where it runs)."""
     role = snapshot.find_role(role_arn)
