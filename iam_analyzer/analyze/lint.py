@@ -112,6 +112,8 @@ def lint_policy(policy: Policy, catalog: Catalog | None = None, kind: str = "aut
     cat = catalog or default_catalog()
     findings: list[Finding] = []
     kind = detect_kind(policy) if kind == "auto" else kind
+    if kind in ORG_KINDS:  # HOOK(#25): SCP/RCP grammar lives in analyze/org_lint.py
+        return _lint_org_policy(policy, cat, kind)
     if policy.version != "2012-10-17":
         uses_vars = any("${" in json.dumps(s.to_json()) for s in policy.statements)
         # IAM refuses identity policies without Version 2012-10-17; resource and trust
@@ -152,6 +154,28 @@ def lint_policy(policy: Policy, catalog: Catalog | None = None, kind: str = "aut
         if st.is_allow and st.not_resources is not None:
             findings.append(make_finding("PL011", f"allows the actions on every resource except {_sample(list(st.not_resources))}", _loc(st, "NotResource")))
     findings.extend(_check_redundant(policy, cat))
+    return findings
+
+
+# -- organization policies (#25): the grammar checks are in analyze/org_lint.py -----------------
+
+ORG_KINDS = ("scp", "rcp")
+
+
+def _lint_org_policy(policy: Policy, cat: Catalog, kind: str) -> list[Finding]:
+    """An SCP or RCP: its own grammar, plus the checks that still apply to a guardrail (unknown
+    actions and condition keys, resource types, condition values, duplicate Sids)."""
+    from iam_analyzer.analyze.org_lint import org_findings
+
+    findings = org_findings(policy, kind, make_finding, _loc)
+    sids: dict[str, int] = {}
+    for st in policy.statements:
+        if st.sid and st.sid in sids:
+            findings.append(make_finding("PL007", f"Sid {st.sid!r} is also used by Statement[{sids[st.sid]}]", _loc(st, "Sid")))
+        elif st.sid:
+            sids[st.sid] = st.index
+        resources = [f for f in _check_resources(st, cat) if f.id != "PL009"]  # a guardrail grants nothing
+        findings.extend(_check_actions(st, cat) + resources + _check_conditions(st, cat))
     return findings
 
 
@@ -381,6 +405,10 @@ def lint_text(text: str, catalog: Catalog | None = None, kind: str = "auto") -> 
     except InputError as e:
         return [make_finding("PL001", e.detail, "(document)")], None
     findings, resolved = lint_document(doc, catalog, kind)
+    if kind in ORG_KINDS:  # HOOK(#25): Organizations' size limit counts the text as written
+        from iam_analyzer.analyze.org_lint import size_findings
+
+        findings = size_findings(doc, text, kind, make_finding) + findings
     dup = [make_finding("PL002", f"duplicate key {k!r}: tools disagree on which value counts (here the last)",
                         "(document)") for k in dict.fromkeys(duplicates)]
     return dup + findings, resolved

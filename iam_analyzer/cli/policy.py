@@ -35,7 +35,7 @@ def _collect_paths(paths: tuple[str, ...]) -> list[Path]:
 @click.argument("policy_files", nargs=-1, required=True, metavar="POLICY_FILE...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
               help="Output format. markdown suits a pull-request comment.")
-@click.option("--kind", type=click.Choice(["auto", "identity", "resource", "trust"]), default="auto", show_default=True,
+@click.option("--kind", type=click.Choice(["auto", "identity", "resource", "trust", "scp", "rcp"]), default="auto", show_default=True,
               help="Kind of policy. auto: a policy with Principal is a resource or trust policy.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="info", show_default=True,
               help="Exit 1 when a finding at or above this severity is found.")
