@@ -164,6 +164,8 @@ def attach_files(snapshot: Snapshot, policies: list[OrgPolicy], facts: dict | No
             org.accounts.append(acct)
         acct.chain.append(OrgLevel(level.id, level.kind, level.name, list(level.scps), list(level.rcps)))
     snapshot.organization = org
+    for cached in ("_org_view", "_denied_actions"):  # answers computed before the files came
+        snapshot.__dict__.pop(cached, None)
 
 
 FULL_ACCESS_ID = "p-FullAWSAccess"

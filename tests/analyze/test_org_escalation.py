@@ -101,12 +101,29 @@ def test_a_guard_on_passrole_and_createfunction_clears_only_that_path(gaad):
 
 
 def test_an_allow_list_scp_blocks_every_action_it_omits_even_for_the_platform_role(gaad):
-    # the list keeps iam:PutUserPolicy (users write their own inline policies) and omits the rest
-    # of IAM's writes: under it nobody is an administrator any more
+    # the list keeps what functions and deployments need (iam:PassRole among them) and omits
+    # IAM's writes: whoever holds everything the list allows is an administrator within it
     found = paths(gaad, "--scp", str(ORGS / "allow-list.json"))
-    for cleared in ("pass-lambda", "policy-version", "platform-deployer", "assume-admin"):
+    for cleared in ("put-self", "policy-version", "platform-deployer"):
         assert cleared not in found, found.get(cleared)
-    assert complete(found, "put-self")
+    assert complete(found, "pass-lambda")  # PassRole and Lambda stay open: the path to lambda-admin too
+    assert complete(found, "assume-admin")
+
+
+def test_an_administrator_under_an_exempting_deny_list_reaches_the_exempted_role(tmp_path):
+    """The SCP denies IAM to everyone but role/platform-*: an administrator that can assume
+    the platform role escapes the guardrail, and that path is found."""
+    doc = {"UserDetailList": [], "GroupDetailList": [], "Policies": [], "RoleDetailList": [
+        _role("ops-admin", _trust({"Service": "lambda.amazonaws.com"}), ADMIN),
+        _role("platform-tools", _trust({"AWS": f"arn:aws:iam::{A}:role/ops-admin"}),
+              _pol({"Action": "iam:PutRolePolicy", "Resource": f"arn:aws:iam::{A}:role/platform-tools"}))]}
+    g = tmp_path / "g.json"
+    g.write_text(json.dumps(doc))
+    assert "ops-admin" not in paths(g)  # an administrator gains nothing
+    found = paths(g, "--scp", str(ORGS / "deny-iam-except-platform.json"))
+    assert any(e["path"][0]["to"].endswith("role/platform-tools") and not e["conditional"] for e in found["ops-admin"])
+    # an undecidable region guard does not turn administrators into escalation sources
+    assert "ops-admin" not in paths(g, "--scp", str(ORGS / "region-deny.json"))
 
 
 def test_the_management_account_is_never_restricted(gaad, tmp_path):
@@ -165,3 +182,9 @@ def test_a_bad_scp_file_is_one_line_naming_it_and_the_rest_is_used(gaad, tmp_pat
     assert "Traceback" not in res.output and f"--scp {bad}: Statement[0].Action" in res.stderr
     names = {e["principal"].rsplit("/", 1)[-1] for e in json.loads(res.stdout)["escalations"]}
     assert "pass-lambda" not in names and "put-self" in names
+
+
+def test_an_organization_whose_scps_allow_everything_changes_no_answer(gaad, tmp_path):
+    full = tmp_path / "full.json"
+    full.write_text(json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    assert paths(gaad, "--scp", str(full)) == paths(gaad)

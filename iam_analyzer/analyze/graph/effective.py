@@ -110,8 +110,33 @@ class Analyzer:
         return best
 
     def is_admin(self, p: Principal) -> bool:
-        """Administrator-level policies (for a group: what joining it gives)."""
-        return all(self.allowed_somewhere(p, a) is Result.ALLOW for a in ADMIN_PROBES)
+        """Administrator-level policies (for a group: what joining it gives). In an organization,
+        an administrator within its guardrails: a probe the guardrails deny to every principal
+        of the account (an allow-list that omits the service, an unconditional Deny) or may
+        not deny (an undecidable condition) does not count against it; one they deny to this
+        principal but could let another through (an aws:PrincipalArn exemption) does."""
+        if p.guardrails is None:
+            return all(self.allowed_somewhere(p, a) is Result.ALLOW for a in ADMIN_PROBES)
+        for a in ADMIN_PROBES:
+            got = self.allowed_somewhere(p, a)
+            if got is Result.ALLOW:
+                continue
+            resources = self.candidates(p, a)
+            if not any(self._identity(p, a, r) is Result.ALLOW for r in resources):
+                return False  # its own policies fall short
+            if got is Result.CONDITIONAL:
+                continue
+            if not all(self._org_for_anyone(p, a, r) in (Result.EXPLICIT_DENY, Result.IMPLICIT_DENY) for r in resources):
+                return False
+        return True
+
+    def _identity(self, p: Principal, action: str, resource: str) -> Result:
+        ctx = p.context
+        return evaluate(Request(action, resource, context=ctx), p.policies, boundary=p.boundary).result
+
+    def _org_for_anyone(self, p: Principal, action: str, resource: str) -> Result:
+        """The guardrails of the principal's account for a caller nothing is known about."""
+        return evaluate(Request(action, resource), [_ALLOW_ALL], org=p.guardrails).result
 
     def trusts(self, role: Principal, caller: Principal) -> Result:
         """Does the role's trust policy let the caller assume it (same account: trust naming the
