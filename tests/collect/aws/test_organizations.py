@@ -99,3 +99,36 @@ def test_a_denied_organizations_call_is_a_coverage_gap_and_the_scan_goes_on(aws,
         stub.add_client_error("list_roots", service_error_code=denied, http_status_code=400)
         org, gaps = read_organization(clients, "us-east-1", ACCOUNT)
     assert org.accounts == [] and [(g.operation, g.error_code) for g in gaps] == [("list_roots", denied)]
+
+
+def test_escalation_in_a_member_account_is_cleared_by_its_scp_and_the_management_account_keeps_its_own(aws, tmp_path):
+    """Two accounts with the same escalation (a user that can write its own inline policy):
+    the member sits in an OU whose SCP denies IAM writes; the management account is never
+    restricted by SCPs."""
+    import boto3
+
+    ids = _org(aws)
+    org = aws.client("organizations")
+    org.detach_policy(PolicyId=ids["allow"], TargetId=ids["member"])  # the deny-list alone, beside FullAWSAccess
+    member = ids["member"]
+    creds = aws.client("sts").assume_role(RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole",
+                                          RoleSessionName="setup")["Credentials"]
+    member_session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                                           aws_session_token=creds["SessionToken"], region_name="us-east-1")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                                                     "Action": "sts:AssumeRole"}]}
+    for account, iam in ((ACCOUNT, aws.client("iam")), (member, member_session.client("iam", endpoint_url=aws.endpoint_url))):
+        iam.create_user(UserName="put-self")
+        iam.put_user_policy(UserName="put-self", PolicyName="self", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PutUserPolicy",
+                                                     "Resource": f"arn:aws:iam::{account}:user/put-self"}]}))
+        if account == member:
+            iam.create_role(RoleName="IamAnalyzerScanRole", AssumeRolePolicyDocument=json.dumps(trust))
+    out = tmp_path / "org.json"
+    res = CliRunner().invoke(main, ["scan", "--endpoint-url", aws.endpoint_url, "--org-role", "IamAnalyzerScanRole",
+                                    "--organization", "--no-push-sources", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["graph", "escalations", "--snapshot", str(out), "--format", "json"])
+    found = {e["principal"] for e in json.loads(res.stdout)["escalations"]}
+    assert f"arn:aws:iam::{ACCOUNT}:user/put-self" in found
+    assert f"arn:aws:iam::{member}:user/put-self" not in found
