@@ -134,6 +134,12 @@ def test_a_grant_is_blocked_only_when_every_resource_it_covers_is_denied():
     # an Allow that names the action with resources may allow part of the grant
     assert blocked_grant(scps([allow_some]), "s3:DeleteBucket", "*", {}) == []
     assert blocked_grant(scps([allow_some]), "iam:PassRole", "*", {}) == ["level0: no SCP attached there allows iam:PassRole"]
+    # a Deny whose condition cannot be decided blocks nothing for sure; decided, it does
+    tagged = ("p-tag", P({"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*",
+                          "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "platform"}}}))
+    assert blocked_grant(scps([FULL, tagged]), "s3:DeleteBucket", "*", {}) == []
+    assert blocked_grant(scps([FULL, tagged]), "s3:DeleteBucket", "*", {"aws:PrincipalTag/team": "apps"}) == ["p-tag"]
+    assert blocked_grant(scps([FULL, tagged]), "s3:DeleteBucket", "*", {}, frozenset({"aws:principaltag/"})) == ["p-tag"]
 
 
 def test_requested_region_follows_the_service_and_the_resource():
@@ -174,3 +180,25 @@ def test_no_guardrails_give_todays_answers(identity, boundary, req):
 
 def _with_principal(doc):
     return {**doc, "Statement": [{**s, "Principal": "*"} for s in doc["Statement"]]}
+
+
+from .strategies import CONCRETE_ACTIONS, CONCRETE_RESOURCES, RESOURCE_PATTERNS  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(policy_docs(max_size=3), min_size=1, max_size=2), min_size=1, max_size=2),
+       st.sampled_from(CONCRETE_ACTIONS), st.sampled_from(RESOURCE_PATTERNS), st.booleans())
+def test_a_grant_said_blocked_is_denied_on_every_resource_it_covers(scp_levels, action, pattern, with_context):
+    """What the generator drops as denied-by-scp can never be used: never break."""
+    from iam_analyzer.iam import arn as arnlib
+
+    levels = tuple((f"l{i}", tuple((f"p{i}{j}", parse_policy(d)) for j, d in enumerate(lvl)))
+                   for i, lvl in enumerate(scp_levels))
+    org = Guardrails(scp_levels=levels, own_account=A)
+    ctx = CTX if with_context else {}
+    if not blocked_grant(org, action, pattern, ctx):
+        return
+    for r in CONCRETE_RESOURCES:
+        if pattern == "*" or (r != "*" and arnlib.matches(pattern, r)):
+            got = evaluate(Request(action, r, context=ctx), [ALLOW_ALL], org=org).result
+            assert got in (Result.EXPLICIT_DENY, Result.IMPLICIT_DENY), (r, got)
