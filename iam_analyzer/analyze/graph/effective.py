@@ -11,6 +11,7 @@ from iam_analyzer.analyze.org import org_view
 from iam_analyzer.analyze.graph.principals import ADMIN_PROBES, Principal, escalation_methods, principals_from_account
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.evaluate import Request, Result, evaluate, statement_applies
+from iam_analyzer.iam.organizations import is_service_linked_role
 from iam_analyzer.iam.policy import Policy, Statement
 from iam_analyzer.model import Snapshot
 
@@ -126,7 +127,7 @@ class Analyzer:
                 return False  # its own policies fall short
             if got is Result.CONDITIONAL:
                 continue
-            if not all(self._org_for_anyone(p, a, r) in (Result.EXPLICIT_DENY, Result.IMPLICIT_DENY) for r in resources):
+            if self._someone_passes(p, a, resources):
                 return False
         return True
 
@@ -134,9 +135,20 @@ class Analyzer:
         ctx = p.context
         return evaluate(Request(action, resource, context=ctx), p.policies, boundary=p.boundary).result
 
-    def _org_for_anyone(self, p: Principal, action: str, resource: str) -> Result:
-        """The guardrails of the principal's account for a caller nothing is known about."""
-        return evaluate(Request(action, resource), [_ALLOW_ALL], org=p.guardrails).result
+    def _someone_passes(self, p: Principal, action: str, resources: list[str]) -> bool:
+        """Does the organization let some other principal of the account (an exempted one)
+        do what it certainly denies to ``p``? Service-linked roles do not count: nobody can
+        act as them. Computed once per account and action."""
+        cache = self.__dict__.setdefault("_passes", {})
+        key = (p.account, action.lower())
+        got = cache.get(key)
+        if got is None:
+            got = any(self.org_decide(q, action, r) not in (Result.EXPLICIT_DENY, Result.IMPLICIT_DENY)
+                      for q in self.principals.values()
+                      if q.account == p.account and q.kind != "group" and q.guardrails is not None
+                      and not is_service_linked_role(q.arn) for r in resources)
+            cache[key] = got
+        return got
 
     def trusts(self, role: Principal, caller: Principal) -> Result:
         """Does the role's trust policy let the caller assume it (same account: trust naming the
