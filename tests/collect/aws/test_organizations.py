@@ -61,6 +61,21 @@ def test_the_chain_and_the_policies_at_each_level_are_recorded(aws):
     assert not [g for g in gaps if g.operation != "list_policies"]  # RCPs may be missing from the emulator
 
 
+def test_resource_control_policies_are_read_with_their_attachments(aws):
+    ids = _org(aws)
+    org = aws.client("organizations")
+    org.enable_policy_type(RootId=ids["root"], PolicyType="RESOURCE_CONTROL_POLICY")
+    rcp_doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                                                        "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-x"}}}]}
+    rcp = org.create_policy(Content=json.dumps(rcp_doc), Description="", Name="perimeter",
+                            Type="RESOURCE_CONTROL_POLICY")["Policy"]["PolicySummary"]["Id"]
+    org.attach_policy(PolicyId=rcp, TargetId=ids["inner"])
+    got, _ = read_organization(Clients(aws.session, endpoint_url=aws.endpoint_url), "us-east-1", ACCOUNT)
+    assert got.rcp_enabled and got.policy(rcp).type == "RESOURCE_CONTROL_POLICY" and got.policy(rcp).document == rcp_doc
+    chain = {lvl.id: lvl.rcps for lvl in got.account(ids["member"]).chain}
+    assert rcp in chain[ids["inner"]] and rcp not in chain[ids["ou"]]
+
+
 def test_every_organizations_call_is_read_only_and_in_the_scanner_policy(aws):
     _org(aws)
     clients = Clients(aws.session, endpoint_url=aws.endpoint_url)
