@@ -44,7 +44,7 @@ def read_policy_files(scp_paths=(), rcp_paths=()) -> tuple[list[OrgPolicy], list
             if pid in seen:
                 pid = f"file:{path}"
             seen.add(pid)
-            out.append(OrgPolicy(id=pid, name=text.name or Path(path).name, type=kind, document=text.document,
+            out.append(OrgPolicy(id=pid, name=text.name, type=kind, document=text.document,
                                  arn=text.arn, aws_managed=text.aws_managed, source=str(path)))
             if text.organization_id:
                 facts.setdefault("organization_id", text.organization_id)

@@ -197,7 +197,8 @@ def _guardrail_text(path: list[Hop]) -> str | None:
              for h in path for r in h.requires for g in r.get("guardrails", ())]
     if not names:
         return None
-    return "the organization does not deny it: " + ", ".join(dict.fromkeys(names)) + " depends on conditions not known here"
+    return ("conditional on the organization's " + ", ".join(dict.fromkeys(names))
+            + ": its conditions cannot be decided with what is known of the request")
 
 
 def _finding(p: Principal, path: list[Hop], yields: str, target: str, targets: int) -> dict:
