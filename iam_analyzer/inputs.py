@@ -53,6 +53,20 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
+# Kernel and device file systems: their "regular" files (/proc/kmsg, /proc/self/environ,
+# /sys/...) block, never end, or hold the process's own secrets. Refused after resolving links.
+_SPECIAL_ROOTS = ("/proc", "/sys", "/dev")
+
+
+def special_reason(path: str | os.PathLike) -> str | None:
+    """Why ``path`` (after resolving links) must not be read as an input, or None."""
+    real = os.path.realpath(path)
+    for root in _SPECIAL_ROOTS:
+        if real == root or real.startswith(root + os.sep):
+            return f"resolves to {real}, a kernel or device file, not a regular file: not read"
+    return None
+
+
 def is_regular(path: str | os.PathLike) -> bool:
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
@@ -62,6 +76,9 @@ def is_regular(path: str | os.PathLike) -> bool:
 
 def read_bytes(path: str | os.PathLike, limit: int = LIMITS["json"]) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes, or an InputError."""
+    why = special_reason(path)
+    if why:
+        raise InputError(path, why)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
@@ -81,6 +98,8 @@ def read_bytes(path: str | os.PathLike, limit: int = LIMITS["json"]) -> bytes:
         with os.fdopen(fd, "rb", closefd=True) as fh:
             fd = -1
             data = fh.read(limit + 1)
+        if data is None:  # a non-blocking read with nothing to give: not a file that ends
+            raise InputError(path, "gives no data without waiting: not a regular file, not read")
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror or e}") from None
     finally:
@@ -204,7 +223,7 @@ _SCHEMAS: dict[str, dict] = {}
 
 def shipped_schema(name: str) -> dict:
     if name not in _SCHEMAS:
-        from iam_analyzer.schema import load
+        from iam_analyzer.schema_files import load
 
         _SCHEMAS[name] = load(name)
     return _SCHEMAS[name]

@@ -71,10 +71,7 @@ def write_all() -> None:
     (SCHEMA_DIR / "snapshot.schema.json").write_text(json.dumps(snapshot_schema(), indent=1, sort_keys=True) + "\n")
 
 
-def load(name: str) -> dict:
-    from importlib import resources
-
-    return json.loads(resources.files("iam_analyzer").joinpath("schemas", f"{name}.schema.json").read_text())
+from .schema_files import load  # noqa: E402,F401  (re-exported: schema.load is public)
 
 
 if __name__ == "__main__":

@@ -14,13 +14,11 @@ and returns plain data; writing files is a separate, explicit step where a stage
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from iam_analyzer import __version__
 from iam_analyzer.model import Snapshot
 from iam_analyzer.outputs import make_folder, write_text
 
@@ -207,32 +205,7 @@ def usage(request: UsageRequest, clients=None, snapshot: Snapshot | None = None,
 # -- analyze -------------------------------------------------------------------------------
 
 
-@dataclass
-class Analysis:
-    reported: list
-    suppressed: list
-    notes: list[str]
-    rules: dict
-
-    def document(self, source: dict) -> dict:
-        """The findings JSON (schema: iam_analyzer/schemas/findings.schema.json)."""
-        from iam_analyzer.iam.catalog import default_catalog
-
-        return {
-            "schema_version": 1,
-            "kind": "iam-analyzer-findings",
-            "tool": {"name": "iam-analyzer", "version": __version__},
-            "catalog": default_catalog().info.as_dict(),
-            "source": source,
-            "summary": {"total": len(self.reported), "by_severity": dict(Counter(f.severity for f in self.reported)),
-                        "by_category": dict(Counter(f.category for f in self.reported)),
-                        "suppressed": len(self.suppressed)},
-            "findings": [f.as_dict() for f in self.reported],
-            "suppressed": [f.as_dict() for f in self.suppressed],
-            "notes": self.notes,
-            "rules": {r.id: {"title": r.title, "severity": r.severity, "category": r.category}
-                      for r in self.rules.values()},
-        }
+from iam_analyzer.analyze.rulepack import Analysis, analyze  # noqa: E402,F401  (the library API)
 
 
 def analysis_from_document(doc: dict, where: str = "findings") -> Analysis:
@@ -244,21 +217,6 @@ def analysis_from_document(doc: dict, where: str = "findings") -> Analysis:
     from iam_analyzer.emit.inputs import findings_from_document
 
     reported, suppressed, notes, rules = findings_from_document(doc, where)
-    return Analysis(reported, suppressed, notes, rules)
-
-
-def analyze(snapshot: Snapshot, usage_doc: dict | None, rule_dirs=(), config_path: str | None = None) -> Analysis:
-    """Run the rule pack. Raises analyze.checks.engine.RuleError for a bad rule or configuration."""
-    from iam_analyzer.analyze.checks.detect import analyze as run_rules
-    from iam_analyzer.analyze.checks.engine import Config, load_rules
-
-    from iam_analyzer.analyze.checks.engine import rule_error
-    from iam_analyzer.analyze.checks.validate import check_config_ids
-
-    rules = load_rules(list(rule_dirs))
-    cfg = Config.load(config_path)
-    check_config_ids(cfg, rules, cfg.path, rule_error)
-    reported, suppressed, notes = run_rules(snapshot, usage_doc, rules, cfg)
     return Analysis(reported, suppressed, notes, rules)
 
 
@@ -311,7 +269,9 @@ def report(snapshot: Snapshot, usage_doc: dict | None, analysis: Analysis, resul
 
 # -- check (the CI gate) ---------------------------------------------------------------------
 
-from iam_analyzer.check import CheckInputError, CheckRequest, CheckResult, template_like  # noqa: E402,F401
+from iam_analyzer.check import (  # noqa: E402,F401
+    CheckInputError, CheckRequest, CheckResult, read_baseline, template_like, write_baseline,
+)
 
 
 def check(req: CheckRequest) -> CheckResult:

@@ -44,6 +44,13 @@ def pytest_sessionstart(session):
                     "have those packages", returncode=2)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test that uses moto's server is an ``aws`` test (scripts/test_newest.sh runs them)."""
+    for item in items:
+        if "moto_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.aws)
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -69,6 +69,8 @@ def test_new_access_the_scp_denies_is_listed_apart_and_does_not_block(tmp_path, 
     assert "new, denied by p-guard1234 (guard-lambda-and-passrole)" in text
     md = check("stack.yaml", "--base", "HEAD", "--scp", GUARD, "--format", "markdown").stdout
     assert "New access the organization denies anyway" in md
+    sarif = json.loads(check("stack.yaml", "--base", "HEAD", "--scp", GUARD, "--format", "sarif").stdout)
+    assert not [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "IA-NEW-ACCESS"]  # denied: not new access
 
 
 def test_the_part_of_a_statement_the_scp_leaves_open_is_still_new_access(tmp_path, monkeypatch):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam import wildcard
@@ -18,8 +17,7 @@ from iam_analyzer.iam.compare import Reference
 from iam_analyzer.iam.policy import Policy, parse_policy_lenient
 from iam_analyzer.model import Function, Role, Snapshot, SourceLocation
 
-if TYPE_CHECKING:
-    from iam_analyzer.analyze.diff import Pairing
+from iam_analyzer.analyze.pairing import Pairing
 
 
 @dataclass

@@ -18,12 +18,13 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from iam_analyzer.analyze.pairing import Pairing
 from iam_analyzer.analyze.breakage import (  # would-break lives there; re-exported for the gate
     Granted, WouldBreak, attribute_usage, functions_with_usage, granted, usage_for_snapshot, would_break,
 )
 from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.compare import Reference
-from iam_analyzer.model import Function, ManagedPolicy, Role, Snapshot, SourceLocation
+from iam_analyzer.model import ManagedPolicy, Role, Snapshot, SourceLocation
 
 __all__ = ["ACTIONS_LISTED", "AccessChange", "Granted", "Pairing", "WouldBreak", "access_changes", "align",
            "attribute_usage", "functions_with_usage", "granted", "match", "new_by_fingerprint", "place",
@@ -94,21 +95,6 @@ def _pair(base_items: list, head_items: list, keys, seed: dict | None = None) ->
             pairs[id(h)] = b
             taken.add(id(b))
     return pairs
-
-
-@dataclass
-class Pairing:
-    """Head object -> base object, for functions, roles and customer-managed policies."""
-
-    functions: dict = field(default_factory=dict)  # id(head Function) -> base Function
-    roles: dict = field(default_factory=dict)  # id(head Role) -> base Role
-    policies: dict = field(default_factory=dict)  # id(head ManagedPolicy) -> base ManagedPolicy
-
-    def base_function(self, fn: Function) -> Function | None:
-        return self.functions.get(id(fn))
-
-    def base_role(self, role: Role) -> Role | None:
-        return self.roles.get(id(role))
 
 
 def _customer_policies(snap: Snapshot) -> list[ManagedPolicy]:
@@ -191,6 +177,7 @@ class AccessChange:
     reasons: list[str]
     location: SourceLocation | None  # the policy's declaration
     line: int | None = None  # the statement's line, where the reader knows it
+    condition: dict | None = None  # the Fn::If branch the statement is under, if any
     denied_by: list[str] = field(default_factory=list)  # the organization's guardrails that block it all
     all_actions: list[str] = field(default_factory=list, repr=False)  # every action, not only those listed
 
@@ -200,7 +187,8 @@ class AccessChange:
                 "statement": self.statement, "actions": self.actions, "actions_total": self.actions_total,
                 "resources": self.resources, "reasons": self.reasons,
                 "location": {"path": self.location.path if self.location else None,
-                             "line": self.line or (self.location.line if self.location else None)}}
+                             "line": self.line or (self.location.line if self.location else None)},
+                **({"condition": dict(self.condition)} if self.condition else {})}
 
 
 def subject_name(role: Role) -> str:

@@ -16,11 +16,39 @@ from iam_analyzer.iam import wildcard
 from iam_analyzer.model import Role, Snapshot, SourceLocation
 
 # lint severities on the rule pack's scale, so one --fail-on applies to both
-LINT_SEVERITY = {"error": "high", "warning": "medium", "info": "info"}
+LINT_SEVERITY = {"error": "high", "warning": "medium", "low": "low", "info": "info"}
+TEMPLATE_ORIGIN = {"kind": "template", "name": None}
 _STATEMENT = re.compile(r"^Statement\[(\d+)\]")
 
 # (location, policy name, statement index) -> line
 LineOf = Callable[[SourceLocation | None, str, int], "int | None"]
+# (location, policy name, statement index) -> origin {"kind", "name"} (collect.iac.result.ORIGIN_KINDS)
+OriginOf = Callable[[SourceLocation | None, str, int], dict]
+# statements the template's author cannot edit: findings about their text are information
+NOT_EDITABLE = ("sam-policy-template", "sam-generated", "aws-managed-policy", "cdk-generated", "serverless-generated")
+_WHO = {"sam-policy-template": "SAM's policy template", "sam-generated": "a policy SAM generates",
+        "aws-managed-policy": "the AWS managed policy", "cdk-generated": "a policy the CDK generates",
+        "serverless-generated": "a policy the Serverless Framework generates"}
+
+
+def _template_origin(_loc, _name, _idx) -> dict:
+    return dict(TEMPLATE_ORIGIN)
+
+
+def _no_condition(_loc, _name, _idx) -> None:
+    return None
+
+
+def not_editable(origin: dict) -> bool:
+    return origin.get("kind") in NOT_EDITABLE
+
+
+def who_wrote(origin: dict) -> str:
+    """``SAM's policy template SQSPollerPolicy``: for a message."""
+    if origin.get("kind") == "sam-generated" and origin.get("name"):
+        return f"SAM's {origin['name']}"
+    what = _WHO.get(origin.get("kind") or "", "the template")
+    return f"{what} {origin['name']}" if origin.get("name") else what
 
 
 @dataclass
@@ -36,12 +64,16 @@ class GateFinding:
     fingerprint: str
     source: str  # lint | rules | input
     evidence: dict = field(default_factory=dict)
+    origin: dict = field(default_factory=lambda: dict(TEMPLATE_ORIGIN))  # who wrote the statement (ORIGIN_KINDS)
+    baseline: bool = False  # recorded in --baseline: reported apart, never blocks
+    condition: dict | None = None  # the Fn::If branch the statement is under: {"condition", "branch", "deploys"}
 
     def as_dict(self) -> dict:
         return {"rule": self.rule, "severity": self.severity, "title": self.title, "category": self.category,
                 "message": self.message, "subject": self.subject,
                 "location": {"path": self.path, "line": self.line}, "fingerprint": self.fingerprint,
-                "source": self.source}
+                "source": self.source, "origin": dict(self.origin), "baseline": self.baseline,
+                **({"condition": dict(self.condition)} if self.condition else {})}
 
 
 def at_or_above(severity: str, threshold: str) -> bool:
@@ -85,9 +117,14 @@ def _stable_fingerprint(f, ev: dict) -> str:
     return f.fingerprint
 
 
-def locate_rule_findings(snap: Snapshot, findings: list, line_of: LineOf) -> list[GateFinding]:
-    """Rule pack findings with the file and line of the statement, else of the role or function."""
+def locate_rule_findings(snap: Snapshot, findings: list, line_of: LineOf,
+                         origin_of: OriginOf = _template_origin, condition_of=_no_condition) -> list[GateFinding]:
+    """Rule pack findings with the file and line of the statement, else of the role or function.
+    A rule judges what a role is granted, which is the author's choice even where SAM or AWS
+    wrote the statement (attaching AmazonS3FullAccess, S3CrudPolicy on "*"): such findings
+    keep their severity, carry the statement's ``origin`` and point at the author's line."""
     policies = _policy_index(snap)
+    aws_managed = {p.arn: p.name for a in snap.accounts for p in a.policies if p.aws_managed}
     subjects: dict[str, tuple[SourceLocation | None, str]] = {}
     for r in snap.roles():
         subjects[r.arn] = (r.location, r.location.logical_id if r.location and r.location.logical_id else r.name)
@@ -101,17 +138,33 @@ def locate_rule_findings(snap: Snapshot, findings: list, line_of: LineOf) -> lis
         ev = f.evidence or {}
         label_, index = _statement_of(ev)
         pol = policies.get(label_) if label_ else None
+        origin, condition = dict(TEMPLATE_ORIGIN), None
         if pol and pol[0] is not None and index is not None:
             path = pol[0].path
             line = line_of(pol[0], pol[1], index) or pol[0].line
-        out.append(GateFinding(f.rule_id, f.severity, f.title, f.category, f.message, label, path, line,
-                               _stable_fingerprint(f, ev), "rules", ev))
+            origin, condition = origin_of(pol[0], pol[1], index), condition_of(pol[0], pol[1], index)
+        elif label_ in aws_managed:
+            # attached by SAM for the function's configuration (an event source, logs), or by the author
+            by = origin_of(loc, label_, -1) if loc is not None else None
+            origin = by if by and by.get("kind") != "template" else {"kind": "aws-managed-policy",
+                                                                     "name": aws_managed[label_]}
+            condition = condition_of(loc, label_, -1) if loc is not None else None
+        severity, message = f.severity, f.message
+        if origin.get("kind") in ("sam-generated", "cdk-generated", "serverless-generated"):
+            # a policy the framework wrote for the configuration, not a grant the author chose
+            severity, message = "info", f"{message} (granted by {who_wrote(origin)}: not editable here)"
+        out.append(GateFinding(f.rule_id, severity, f.title, f.category, message, label, path, line,
+                               _stable_fingerprint(f, ev), "rules", ev, origin, condition=condition))
     return out
 
 
-def lint_roles(snap: Snapshot, line_of: LineOf) -> list[GateFinding]:
-    """``lint`` on every policy a template declares: inline, customer-managed, trust.
-    AWS-managed policies are AWS's to fix and are left out. Each policy is linted once."""
+def lint_roles(snap: Snapshot, line_of: LineOf, origin_of: OriginOf = _template_origin,
+               condition_of=_no_condition) -> list[GateFinding]:
+    """``lint`` on every policy a template declares, by the kind it is: ``inline``,
+    ``managed`` (customer-managed), ``trust``. AWS-managed policies are AWS's to fix and are
+    left out. Each policy is linted once. A finding about a statement the author cannot edit
+    (a SAM policy template, a policy SAM or the CDK generates) is ``info``: it never blocks,
+    and says who wrote it."""
     from iam_analyzer.analyze.lint import lint_document
 
     out: list[GateFinding] = []
@@ -126,16 +179,21 @@ def lint_roles(snap: Snapshot, line_of: LineOf) -> list[GateFinding]:
             m = _STATEMENT.match(lf.location)
             idx = int(m.group(1)) if m else None
             line = (line_of(loc, name, idx) if idx is not None else None) or (loc.line if loc else None)
+            origin = origin_of(loc, name, idx if idx is not None else 0)
             sev = LINT_SEVERITY.get(lf.severity, "info")
             msg = f"{name}: {lf.location}: {lf.message}"
+            if not_editable(origin):
+                sev = "info"
+                msg += f" (written by {who_wrote(origin)}: not editable here)"
             out.append(GateFinding(lf.id, sev, lf.title, "policy-lint", msg, role_label,
                                    loc.path if loc else None, line,
-                                   fingerprint(lf.id, key, [lf.message, _statement_json(doc, idx)]), "lint"))
+                                   fingerprint(lf.id, key, [lf.message, _statement_json(doc, idx)]), "lint",
+                                   origin=origin, condition=condition_of(loc, name, idx if idx is not None else 0)))
 
     for r in snap.roles():
         label = _label(r)
         for p in r.inline_policies:
-            run(label, p.name, p.document, "identity", p.location or r.location, f"inline:{r.name}/{p.name}")
+            run(label, p.name, p.document, "inline", p.location or r.location, f"inline:{r.name}/{p.name}")
         if r.trust_policy:
             from iam_analyzer.collect.iac import TRUST_POLICY
 
@@ -143,7 +201,7 @@ def lint_roles(snap: Snapshot, line_of: LineOf) -> list[GateFinding]:
     for a in snap.accounts:
         for p in a.policies:
             if not p.aws_managed and p.location is not None:
-                run(p.location.logical_id or p.name, p.name, p.document, "identity", p.location, p.arn)
+                run(p.location.logical_id or p.name, p.name, p.document, "managed", p.location, p.arn)
     return out
 
 

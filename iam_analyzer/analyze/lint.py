@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from iam_analyzer.iam import arn as arnlib
+from iam_analyzer.iam.api_actions import covered_by
 from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.catalog import Catalog, default_catalog
 from iam_analyzer.iam.condition_keys import is_known_condition_key
@@ -23,7 +24,15 @@ from iam_analyzer.iam.policy import Policy, PolicyError, Statement, extract_docu
 from iam_analyzer.iam.validate import TRUST_ACTION_PREFIXES, condition_value_error, principal_value_error
 from iam_analyzer.resources import rules_dir
 
-SEVERITIES = ("error", "warning", "info")
+SEVERITIES = ("error", "warning", "low", "info")
+# What a document is, as the caller knows it. identity: an identity policy attached in a way
+# not known (a standalone file: read as a managed policy, the strict case); managed and inline
+# say how it is attached; scp and rcp are AWS Organizations policies (SCPs are read like
+# identity policies, RCPs like resource policies, plus _check_org_policy).
+KINDS = ("auto", "identity", "managed", "inline", "resource", "trust", "scp", "rcp")
+_STRUCTURE = {"identity": "identity", "managed": "identity", "inline": "identity", "scp": "identity",
+              "resource": "resource", "rcp": "resource", "trust": "trust"}
+ORG_KINDS = ("scp", "rcp")
 _SCOPED_LEVELS_WARN = ("Write", "Permissions management", "Tagging")
 
 
@@ -112,19 +121,9 @@ def lint_policy(policy: Policy, catalog: Catalog | None = None, kind: str = "aut
     cat = catalog or default_catalog()
     findings: list[Finding] = []
     kind = detect_kind(policy) if kind == "auto" else kind
-    if kind in ORG_KINDS:  # HOOK(#25): SCP/RCP grammar lives in analyze/org_lint.py
-        return _lint_org_policy(policy, cat, kind)
-    if policy.version != "2012-10-17":
-        uses_vars = any("${" in json.dumps(s.to_json()) for s in policy.statements)
-        # IAM refuses identity policies without Version 2012-10-17; resource and trust
-        # policies in the 2008 language are still accepted (many services' defaults use it)
-        findings.append(make_finding(
-            "PL013",
-            ("no Version: IAM reads it as 2008-10-17" if policy.version is None else "Version 2008-10-17 is the old policy language")
-            + ("; IAM requires 2012-10-17 in an identity policy" if kind == "identity" else ""),
-            "Version",
-            "error" if kind == "identity" else "warning" if uses_vars or policy.version is None else "info",
-        ))
+    org_kind = kind
+    findings.extend(_check_version(policy, kind))
+    kind = _STRUCTURE.get(kind, kind)  # the checks below know identity, resource and trust
     sids: dict[str, int] = {}
     for st in policy.statements:
         if st.sid and kind in ("identity", "trust") and not (st.sid.isascii() and st.sid.isalnum()):
@@ -154,29 +153,51 @@ def lint_policy(policy: Policy, catalog: Catalog | None = None, kind: str = "aut
         if st.is_allow and st.not_resources is not None:
             findings.append(make_finding("PL011", f"allows the actions on every resource except {_sample(list(st.not_resources))}", _loc(st, "NotResource")))
     findings.extend(_check_redundant(policy, cat))
+    if org_kind in ORG_KINDS:
+        findings = [f for f in findings if f.id not in _NOT_FOR_GUARDRAILS] + _check_org_policy(policy, org_kind, cat)
     return findings
 
 
-# -- organization policies (#25): the grammar checks are in analyze/org_lint.py -----------------
+def _check_version(policy: Policy, kind: str) -> list[Finding]:
+    """PL013. IAM requires ``2012-10-17`` in a managed policy (CreatePolicy,
+    AWS::IAM::ManagedPolicy, aws_iam_policy) and Organizations in an SCP or RCP; an inline
+    policy without it is accepted and read in the 2008 language, which only matters when the
+    document uses a policy variable (``${aws:username}`` is then plain text)."""
+    if policy.version == "2012-10-17":
+        return []
+    uses_vars = any("${" in json.dumps(s.to_json()) for s in policy.statements)
+    said = "no Version: IAM reads it as 2008-10-17" if policy.version is None else \
+        "Version 2008-10-17 is the old policy language"
+    if uses_vars:
+        return [make_finding("PL013", said + "; its policy variables (${...}) are read as plain text", "Version", "error")]
+    if kind in ("identity", "managed"):
+        return [make_finding("PL013", said + "; IAM requires 2012-10-17 in a managed policy", "Version", "error")]
+    if kind in ("scp", "rcp"):
+        return [make_finding("PL013", said + f"; AWS Organizations requires 2012-10-17 in an {kind.upper()}",
+                             "Version", "error")]
+    if kind == "inline":
+        return [make_finding("PL013", said + "; IAM accepts it in an inline policy (no policy variable is used)",
+                             "Version", "low")]
+    # resource and trust policies in the 2008 language are still accepted (many services' defaults use it)
+    return [make_finding("PL013", said, "Version", "warning" if policy.version is None else "info")]
 
-ORG_KINDS = ("scp", "rcp")
+
+# What the shared checks say that does not fit a guardrail, which grants nothing: Resource "*"
+# on scopable actions, Allow with NotAction/NotResource (a ceiling, not a grant), and PL014,
+# which PL031/PL032 say more precisely for SCPs and RCPs.
+_NOT_FOR_GUARDRAILS = frozenset({"PL009", "PL010", "PL011", "PL014"})
 
 
-def _lint_org_policy(policy: Policy, cat: Catalog, kind: str) -> list[Finding]:
-    """An SCP or RCP: its own grammar, plus the checks that still apply to a guardrail (unknown
-    actions and condition keys, resource types, condition values, duplicate Sids)."""
+def _check_org_policy(policy: Policy, kind: str, cat: Catalog) -> list[Finding]:
+    """HOOK(#25): the grammar of service control policies (``scp``) and resource control
+    policies (``rcp``) beyond what identity and resource policies share, in
+    analyze/org_lint.py: Organizations' 2025 SCP language (no Principal), an RCP's
+    ``Principal: "*"``, Deny only, the services RCPs cover; the size limit is checked on the
+    text (lint_text). Called after the shared checks, which read an SCP as an identity policy
+    and an RCP as a resource policy."""
     from iam_analyzer.analyze.org_lint import org_findings
 
-    findings = org_findings(policy, kind, make_finding, _loc)
-    sids: dict[str, int] = {}
-    for st in policy.statements:
-        if st.sid and st.sid in sids:
-            findings.append(make_finding("PL007", f"Sid {st.sid!r} is also used by Statement[{sids[st.sid]}]", _loc(st, "Sid")))
-        elif st.sid:
-            sids[st.sid] = st.index
-        resources = [f for f in _check_resources(st, cat) if f.id != "PL009"]  # a guardrail grants nothing
-        findings.extend(_check_actions(st, cat) + resources + _check_conditions(st, cat))
-    return findings
+    return org_findings(policy, kind, make_finding, _loc)
 
 
 def _check_principal(st: Statement, kind: str) -> list[Finding]:
@@ -206,6 +227,14 @@ def _check_actions(st: Statement, cat: Catalog) -> list[Finding]:
         if not wildcard.has_wildcard(svc) and not cat.has_service(svc):
             out.append(make_finding("PL003", f"unknown service prefix {svc!r} in {pattern!r}", _loc(st, element, i)))
         elif not cat.is_known_pattern(pattern):
+            covering = covered_by(pattern, cat)
+            if covering:  # an API operation IAM authorises under another action: harmless, but never needed
+                granted = [a for a in covering if any(wildcard.matches(p, a, ignore_case=True) for p in st.action_patterns)]
+                out.append(make_finding(
+                    "PL004", f"{pattern!r} is not an IAM action: IAM authorises it with {', '.join(covering)}"
+                    + (", which this statement also grants" if len(granted) == len(covering) else ""),
+                    _loc(st, element, i), "low"))
+                continue
             what = "matches no action" if wildcard.has_wildcard(pattern) else "is not an action"
             out.append(make_finding("PL004", f"{pattern!r} {what} in the catalog ({cat.info.version})", _loc(st, element, i)))
     return out

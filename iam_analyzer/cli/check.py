@@ -41,11 +41,20 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Configuration and suppressions (default: .iam-analyzer.yaml in the current folder).")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False), help="Add a folder of your own rules.")
+@click.option("--stack-name", help="The stack the templates deploy as (names built from AWS::StackName). Default: "
+              "stack_name in samconfig.toml/yaml next to the template, else a name from its path in the repository.")
+@click.option("--config-env", default="default", show_default=True,
+              help="The samconfig environment whose stack_name and parameter_overrides are read.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
+              help="Findings recorded with --write-baseline: reported apart (\"baseline\": true), never blocking.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False, writable=True),
+              help="Record today's findings (by fingerprint) in this file, to adopt the gate on an existing repository.")
 @click.option("--skip-unrecognised", is_flag=True,
               help="Skip files that are not templates or plans instead of reporting them (for pre-commit).")
 @guardrail_options
 def check(paths, base, usage_path, snapshot_path, param_values, account, region, fmt, output, fail_on,
-          fail_on_new_access, config_path, rule_dirs, skip_unrecognised) -> None:
+          fail_on_new_access, config_path, rule_dirs, stack_name, config_env, baseline_path, write_baseline,
+          skip_unrecognised) -> None:
     """Judge the IAM of CloudFormation, SAM, CDK output and Terraform plans before they ship.
 
     PATH is a template, a plan (terraform show -json), a cdk.out folder, or a folder of them.
@@ -70,7 +79,12 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
         paths=paths, base=base, usage=load_usage(usage_path),
         snapshot=load_snapshot(snapshot_path, guardrails=False) if snapshot_path else None, params=_params(param_values),
         account=account, region=region, config_path=config_path, rule_dirs=tuple(rule_dirs), cwd=".",
-        org_policies=read_guardrails())
+        stack_name=stack_name, config_env=config_env, org_policies=read_guardrails())
+    if baseline_path:
+        try:
+            req.baseline = stages.read_baseline(baseline_path)
+        except ValueError as e:
+            fail(str(e))
     try:
         result = stages.check(req)
     except stages.CheckInputError as e:
@@ -83,6 +97,12 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
     for n in result.notes:
         click.echo(f"iam-analyzer: note: {n}", err=True)
     doc = check_report.document(result, fail_on, fail_on_new_access)
+    if write_baseline:
+        try:
+            stages.write_baseline(write_baseline, result)
+        except OSError as e:
+            fail(f"{write_baseline}: cannot write the baseline: {e.strerror or e}")
+        click.echo(f"iam-analyzer: {len(result.findings)} finding(s) recorded in {write_baseline}", err=True)
     text = check_report.render(fmt, doc)
     if output:
         Path(output).write_text(text, encoding="utf-8")

@@ -35,9 +35,12 @@ def _collect_paths(paths: tuple[str, ...]) -> list[Path]:
 @click.argument("policy_files", nargs=-1, required=True, metavar="POLICY_FILE...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
               help="Output format. markdown suits a pull-request comment.")
-@click.option("--kind", type=click.Choice(["auto", "identity", "resource", "trust", "scp", "rcp"]), default="auto", show_default=True,
-              help="Kind of policy. auto: a policy with Principal is a resource or trust policy.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="info", show_default=True,
+@click.option("--kind", type=click.Choice(["auto", "identity", "managed", "inline", "resource", "trust", "scp", "rcp"]),
+              default="auto", show_default=True,
+              help="Kind of policy. auto: a policy with Principal is a resource or trust policy, else identity "
+                   "(read as managed). inline: attached to one role, user or group (Version may be left out). "
+                   "scp, rcp: AWS Organizations service and resource control policies.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "low", "info"]), default="info", show_default=True,
               help="Exit 1 when a finding at or above this severity is found.")
 def lint(policy_files: tuple[str, ...], fmt: str, kind: str, fail_on: str) -> None:
     """Validate IAM policy documents.

@@ -3,7 +3,6 @@ offline, through the same stage audit and demo use."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -44,20 +43,16 @@ def report(snapshot_path, gaad_path, usage_path, findings_path, policies_dir, co
     """
     from iam_analyzer import stages
     from iam_analyzer.analyze.checks.engine import RuleError
-    from iam_analyzer.emit.inputs import load_policies
+    from iam_analyzer.emit.inputs import load_findings, load_policies
 
     wanted = _formats(formats)
     snap = load_model(snapshot_path, gaad_path)
     usage_doc = load_usage(usage_path)
     if findings_path:
         try:
-            doc = json.loads(Path(findings_path).read_text(encoding="utf-8"))
+            doc = load_findings(findings_path)
             analysis = stages.analysis_from_document(doc, findings_path)
-        except FileNotFoundError:
-            fail(f"{findings_path}: no such file")
-        except json.JSONDecodeError as e:
-            fail(f"{findings_path}: line {e.lineno} column {e.colno}: invalid JSON: {e.msg}")
-        except ValueError as e:
+        except ValueError as e:  # InputError too: the file and the place
             fail(str(e))
     else:
         try:

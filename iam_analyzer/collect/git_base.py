@@ -73,17 +73,54 @@ def export_ref(ref: str, paths: list[str], cwd: str = ".") -> tuple[str, list[st
             raise GitError(f"{p} lies outside the repository {top}")
         rels.append("." if rel == "." else rel.replace(os.sep, "/"))
     tmp = tempfile.mkdtemp(prefix="iam-analyzer-base-")
+    # the samconfig next to a template names its stack (collect/iac/identity.py): export it too
+    from iam_analyzer.collect.iac.identity import SAMCONFIG_FILES
+
+    extra = {f"{os.path.dirname(rel) or '.'}/{n}".removeprefix("./") for rel in rels if rel != "."
+             for n in SAMCONFIG_FILES}
     try:
-        for rel in sorted(set(rels)):
+        for rel in sorted(set(rels) | extra):
             spec = [] if rel == "." else ["--", rel]
             r = _git(["archive", "--format=tar", ref, *spec], top)
             if r.returncode != 0:
                 continue  # not there at the base
             _safe_extract(r.stdout, tmp)
+        _renamed(ref, top, rels, extra, tmp)
     except Exception:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return tmp, [str(Path(tmp) / rel) if rel != "." else tmp for rel in rels]
+
+
+def _under(path: str, rels: list[str]) -> bool:
+    return any(rel == "." or path == rel or path.startswith(rel.rstrip("/") + "/") for rel in rels)
+
+
+def _renamed(ref: str, top: str, rels: list[str], extra: set[str], tmp: str) -> None:
+    """A file the change moved (``git mv app photos``) is written at its new place with its
+    content at ``ref``, so the base and the head have it at the same path: a renamed folder
+    is not a deleted stack and a new one. Renames are git's (``git diff -M``, ref against the
+    working tree)."""
+    r = _git(["diff", "-M", "--name-status", "--diff-filter=R", "-z", ref, "--"], top)
+    if r.returncode != 0:
+        return
+    fields = r.stdout.decode(errors="replace").split("\0")
+    root = os.path.realpath(tmp)
+    i = 0
+    while i + 2 < len(fields):
+        status, old, new = fields[i], fields[i + 1], fields[i + 2]
+        i += 3
+        if not status.startswith("R") or not (_under(new, rels) or new in extra):
+            continue
+        target = os.path.realpath(os.path.join(root, new))
+        if not target.startswith(root + os.sep) or os.path.exists(target):
+            continue
+        blob = _git(["show", f"{ref}:{old}"], top)
+        if blob.returncode != 0:
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as out:
+            out.write(blob.stdout)
 
 
 @contextmanager

@@ -111,6 +111,7 @@ def document(result, fail_on: str = "high", fail_on_new_access: bool = False) ->
                         for w in result.would_break],
         "summary": {"functions": len(snap.functions()), "roles": len(snap.roles()), "findings": len(result.findings),
                     "existing_findings": result.existing_findings, "suppressed": result.suppressed,
+                    "baseline": sum(1 for f in result.findings if f.baseline),
                     "new_access": len(result.new_access), "removed_access": len(result.removed_access),
                     "escalations": sum(1 for f in result.findings if f.category == "privilege-escalation"),
                     "would_break": len(result.would_break),
@@ -152,7 +153,8 @@ def to_sarif(doc: dict) -> str:
                                                     "security-severity": _SCORE[f["severity"]]}})
         results.append(_result(f["rule"], _LEVEL[f["severity"]], f"{f['subject']}: {f['message']}",
                                f["location"]["path"], f["location"]["line"], f["fingerprint"],
-                               {"severity": f["severity"], "category": f["category"]}))
+                               {"severity": f["severity"], "category": f["category"], "origin": f.get("origin"),
+                                "baseline": bool(f.get("baseline"))}))
     new_level = "error" if doc["verdict"]["fail_on_new_access"] else "warning"
     for c in doc["new_access"]:
         more = f" and {c['actions_total'] - len(c['actions'])} more" if c["actions_total"] > len(c["actions"]) else ""
@@ -160,9 +162,6 @@ def to_sarif(doc: dict) -> str:
                 + (f" (functions: {', '.join(c['functions'])})" if c["functions"] else ""))
         results.append(_result("IA-NEW-ACCESS", new_level, text, c["location"]["path"], c["location"]["line"], None,
                                {"role": c["role"], "actions_total": c["actions_total"]}))
-    for c in doc.get("new_access_denied", []):
-        out.append(f"{c['location']['path']}:{c['location']['line']}: new, denied by {', '.join(c['denied_by'][:3])}: "
-                   f"{c['subject']}: {', '.join(c['actions'][:8])}")
     for w in doc["would_break"]:
         loc = w.get("location") or {}
         results.append(_result("IA-WOULD-BREAK", "error",
@@ -247,7 +246,7 @@ def _md(doc: dict, rows: int) -> str:
         out += ["", "### Findings" if not doc.get("base") else "### New findings", "",
                 "| severity | rule | subject | finding | where |", "| --- | --- | --- | --- | --- |"]
         for f in doc["findings"][:rows]:
-            out.append(f"| {f['severity']} | {md_escape(f['rule'])} | {md_escape(f['subject'])} | "
+            out.append(f"| {f['severity']}{' (baseline)' if f.get('baseline') else ''} | {md_escape(f['rule'])} | {md_escape(f['subject'])} | "
                        f"{md_escape(f['message'][:300])} | {_where(f['location'])} |")
         out += _more(len(doc["findings"]), rows)
     entries = [(f["name"], f["suggested_policy"]) for f in doc["functions"] if f.get("suggested_policy")]
@@ -312,7 +311,8 @@ def to_text(doc: dict) -> str:
         out.append(f"{c['location']['path']}:{c['location']['line']}: removed {c['subject']}: "
                    f"{', '.join(c['actions'][:8])} on {', '.join(c['resources'][:4])}")
     for f in doc["findings"]:
-        out.append(f"{f['location']['path']}:{f['location']['line']}: {f['severity']} {f['rule']} {f['subject']}: {f['message']}")
+        out.append(f"{f['location']['path']}:{f['location']['line']}: {f['severity']} {f['rule']} {f['subject']}: {f['message']}"
+                   + (" (baseline)" if f.get("baseline") else ""))
     for f in doc["functions"]:
         sp = f.get("suggested_policy")
         if sp and sp.get("suggested", True):

@@ -8,7 +8,7 @@ the rest follow families handled here as data plus a few rules:
 * Lambda's dated names (``GetFunction20150331v2``) and ``Invoke`` -> ``InvokeFunction``
 * S3's object and bucket operations (``ListObjectsV2`` -> ``ListBucket``, ``HeadObject`` ->
   ``GetObject``, multipart -> ``PutObject``, ``CopyObject`` -> get + put, ...)
-* batch calls (SQS ``*Batch``, SNS ``PublishBatch``), DynamoDB transactions and PartiQL
+* batch calls (SQS ``*Batch``, SNS ``PublishBatch``: data in ``api_renames``), DynamoDB transactions and PartiQL
 * API Gateway's management API, authorised by HTTP verb (``apigateway:GET``)
 * operations the Service Authorization Reference lists under another action, hosts whose IAM
   namespace differs, and coarse-action services (Budgets, Keyspaces): data in ``api_renames``
@@ -130,8 +130,6 @@ LAMBDA_NAMES = {
     "GetPolicy": ["GetPolicy"],
 }
 
-BATCH_SUFFIX_SERVICES = {"sqs", "sns"}
-
 DYNAMODB_TRANSACT = {
     "TransactGetItems": ["GetItem"],
     "TransactWriteItems": ["PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
@@ -237,9 +235,7 @@ def _actions_for(cat: Catalog, prefix: str, op: str) -> Mapping:
             names = [verb]
     if names is None:
         names = [op]
-        if prefix in BATCH_SUFFIX_SERVICES and op.endswith("Batch") and not cat.get(f"{prefix}:{op}"):
-            names = [op[: -len("Batch")]]
-        elif prefix in VERB_ACTIONS and not cat.get(f"{prefix}:{op}"):
+        if prefix in VERB_ACTIONS and not cat.get(f"{prefix}:{op}"):
             verb = next((a for v, a in VERB_ACTIONS[prefix] if op.startswith(v)), None)
             names = [verb] if verb else names
         elif prefix in VERB_SWAPS and not cat.get(f"{prefix}:{op}"):
@@ -250,6 +246,32 @@ def _actions_for(cat: Catalog, prefix: str, op: str) -> Mapping:
         if act is not None:
             out.append(act.full_name)
     return Mapping(tuple(dict.fromkeys(out)), bool(out))
+
+
+@lru_cache(maxsize=1)
+def _renamed_ops() -> dict[tuple[str, str], str]:
+    """(prefix, operation lower-cased) -> the operation as the tables spell it."""
+    out = {}
+    for table in (RENAMES, OTHER_NAMES):
+        for prefix, op in table:
+            out[(prefix, op.lower())] = op
+    return out
+
+
+def covered_by(action: str, catalog: Catalog | None = None) -> tuple[str, ...]:
+    """For a name that is not an IAM action but an API operation IAM authorises under another
+    action (``sqs:DeleteMessageBatch`` -> ``sqs:DeleteMessage``): those actions. Empty for a
+    real action and for a name nobody authorises (a typo)."""
+    cat = catalog or default_catalog()
+    prefix, sep, op = action.partition(":")
+    if not sep or not op or "*" in action or "?" in action or cat.get(action) is not None:
+        return ()
+    prefix = prefix.lower()
+    op = _renamed_ops().get((prefix, op.lower()))
+    if op is None:
+        return ()
+    found = _actions_for(cat, prefix, op).actions
+    return tuple(a for a in found if a.lower() != action.lower())
 
 
 def action_service(action: str) -> str:

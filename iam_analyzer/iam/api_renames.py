@@ -72,6 +72,12 @@ HOST_TO_PREFIX = {
 
 # (prefix, operation) -> actions; a name with ":" is a full action of another service.
 RENAMES: dict[tuple[str, str], list[str]] = {
+    # SQS and SNS batch calls are authorised by the single-message action; the batch names are
+    # not IAM actions (yet SAM's own SQSPollerPolicy lists two of them, and IAM accepts that)
+    ("sqs", "SendMessageBatch"): ["SendMessage"],
+    ("sqs", "DeleteMessageBatch"): ["DeleteMessage"],
+    ("sqs", "ChangeMessageVisibilityBatch"): ["ChangeMessageVisibility"],
+    ("sns", "PublishBatch"): ["Publish"],
     # S3: deleting a bucket configuration is authorised by its Put action
     ("s3", "DeleteBucketAnalyticsConfiguration"): ["PutAnalyticsConfiguration"],
     ("s3", "DeleteBucketInventoryConfiguration"): ["PutInventoryConfiguration"],

@@ -3,19 +3,17 @@
 A rule is one YAML file (``rules/<ID>.yaml``, and any ``--rules DIR``): id, title,
 severity, category, enabled, why, fix, references, example, and a matcher. A matcher is
 either declarative (``subject`` plus ``where`` conditions over the model) or the name of a
-check written in Python (``iam_analyzer/checks.py``), for graph queries and the like.
+check written in Python (``analyze/checks/python_checks.py``), for graph queries and the like.
 Adding a simple rule needs no Python.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 import yaml
 
@@ -23,58 +21,36 @@ from iam_analyzer.analyze.checks.validate import check_config_data, check_rule_d
 from iam_analyzer.inputs import LIMITS
 from iam_analyzer.resources import rules_dir
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
-CATEGORIES = ("privilege-escalation", "data-exfiltration", "resource-exposure", "credentials-exposure",
-              "infrastructure-modification", "unused-access", "unverifiable-access", "public-access",
-              "misconfiguration", "hygiene")
-REQUIRED = ("id", "title", "severity", "category", "why", "fix")
+from iam_analyzer.analyze.checks.findings import (  # noqa: F401  (re-exported: the engine's public names)
+    CATEGORIES, REQUIRED, SEVERITIES, Finding, Rule, RuleError, fingerprint,
+)
 
 
-class RuleError(ValueError):
-    pass
-
-
-@dataclass
-class Rule:
-    id: str
-    title: str
-    severity: str
-    category: str
-    why: str
-    fix: str
-    enabled: bool = True
-    references: list[str] = field(default_factory=list)
-    example: dict = field(default_factory=dict)
-    matcher: dict = field(default_factory=dict)
-    path: str = ""
-    overrides: bool = False  # replaces a built-in rule of the same id on purpose
-
-    @classmethod
-    def load(cls, path: Path) -> "Rule":
-        data = _read_yaml(path, "rule")
-        if not isinstance(data, dict):
-            raise RuleError(f"{path}: a rule file must be a mapping")
-        missing = [k for k in REQUIRED if k not in data]
-        if missing:
-            raise RuleError(f"{path}: missing {', '.join(missing)}")
-        if data["severity"] not in SEVERITIES:
-            raise RuleError(f"{path}: severity must be one of {', '.join(SEVERITIES)}")
-        if data["category"] not in CATEGORIES:
-            raise RuleError(f"{path}: category must be one of {', '.join(CATEGORIES)}")
-        m = data.get("matcher") or {}
-        if isinstance(m, dict):
-            m = {k: v for k, v in m.items() if v is not None}  # "message: null" is no message
-            data = {**data, "matcher": m}
-        if not isinstance(m, dict) or not (m.get("check") or m.get("subject")):
-            raise RuleError(f"{path}: matcher needs 'check' (a Python check) or 'subject' and 'where'")
-        check_rule_data(data, path, rule_error)
-        refs = data.get("references") or []  # `references:` left empty is none
-        if not isinstance(refs, list):
-            raise RuleError(f"{path}: references must be a list of links")
-        return cls(id=data["id"], title=data["title"], severity=data["severity"], category=data["category"],
-                   why=data["why"].strip(), fix=data["fix"].strip(), enabled=data.get("enabled", True),
-                   references=list(data.get("references") or []), example=data.get("example") or {}, matcher=m,
-                   path=str(path), overrides=bool(data.get("overrides", False)))
+def load_rule(path: Path) -> Rule:
+    data = _read_yaml(path, "rule")
+    if not isinstance(data, dict):
+        raise RuleError(f"{path}: a rule file must be a mapping")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise RuleError(f"{path}: missing {', '.join(missing)}")
+    if data["severity"] not in SEVERITIES:
+        raise RuleError(f"{path}: severity must be one of {', '.join(SEVERITIES)}")
+    if data["category"] not in CATEGORIES:
+        raise RuleError(f"{path}: category must be one of {', '.join(CATEGORIES)}")
+    m = data.get("matcher") or {}
+    if isinstance(m, dict):
+        m = {k: v for k, v in m.items() if v is not None}  # "message: null" is no message
+        data = {**data, "matcher": m}
+    if not isinstance(m, dict) or not (m.get("check") or m.get("subject")):
+        raise RuleError(f"{path}: matcher needs 'check' (a Python check) or 'subject' and 'where'")
+    check_rule_data(data, path, rule_error)
+    refs = data.get("references") or []  # `references:` left empty is none
+    if not isinstance(refs, list):
+        raise RuleError(f"{path}: references must be a list of links")
+    return Rule(id=data["id"], title=data["title"], severity=data["severity"], category=data["category"],
+               why=data["why"].strip(), fix=data["fix"].strip(), enabled=data.get("enabled", True),
+               references=list(data.get("references") or []), example=data.get("example") or {}, matcher=m,
+               path=str(path), overrides=bool(data.get("overrides", False)))
 
 
 def rule_error(message: str):
@@ -107,45 +83,13 @@ def load_rules(extra_dirs: Iterable[str | Path] = ()) -> dict[str, Rule]:
         for path in sorted(folder.glob("*.yaml")):
             if path.name == "escalation.yaml":
                 continue
-            rule = Rule.load(path)
+            rule = load_rule(path)
             prior = rules.get(rule.id)
             if prior is not None and n > 0 and not rule.overrides:
                 raise RuleError(f"{path}: rule id {rule.id} is already taken by {prior.path}; give your rule another "
                                 f"id, or add 'overrides: true' to replace it on purpose")
             rules[rule.id] = rule
     return rules
-
-
-@dataclass
-class Finding:
-    rule_id: str
-    title: str
-    severity: str
-    category: str
-    subject: str  # function / role / policy ARN, or template location
-    message: str
-    evidence: dict = field(default_factory=dict)
-    remediation: str = ""
-    fingerprint: str = ""
-    suppressed: dict | None = None
-    location: dict | None = None  # {"file", "line"} for IaC
-
-    def as_dict(self) -> dict:
-        d = {"rule_id": self.rule_id, "title": self.title, "severity": self.severity, "category": self.category,
-             "subject": self.subject, "message": self.message, "evidence": self.evidence,
-             "remediation": self.remediation, "fingerprint": self.fingerprint}
-        if self.suppressed:
-            d["suppressed"] = self.suppressed
-        if self.location:
-            d["location"] = self.location
-        return d
-
-
-def fingerprint(rule_id: str, subject: str, key: Any) -> str:
-    """Stable while the problem stays the same: rule, subject and what identifies the problem
-    (never timestamps or counts)."""
-    raw = json.dumps([rule_id, subject, key], sort_keys=True, default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 # -- configuration ----------------------------------------------------------------------------

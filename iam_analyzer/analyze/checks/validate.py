@@ -72,7 +72,7 @@ def check_rule_data(data: dict, path: Path, error) -> None:
     if unknown:
         error(f"{path}: matcher: unknown field(s) {', '.join(map(str, unknown))}")
     if m.get("check") is not None:
-        from iam_analyzer.analyze.checks.detect import CHECKS
+        from iam_analyzer.analyze.checks.python_checks import CHECKS
 
         if not isinstance(m["check"], str) or m["check"] not in CHECKS:
             error(f"{path}: matcher.check: no check named {m['check']!r} (known: {', '.join(sorted(CHECKS))})")
@@ -161,7 +161,7 @@ def check_config_ids(cfg, rules: dict, path: str | Path | None, error) -> None:
 
     Known ids: the rule pack's, the policy linter's (PL...; the CI gate reports them beside the
     rules) and the gate's own."""
-    from iam_analyzer.analyze.checks.engine import CATEGORIES
+    from iam_analyzer.analyze.checks.findings import CATEGORIES
     from iam_analyzer.analyze.lint import checks as lint_checks
 
     where = path or ".iam-analyzer.yaml"

@@ -39,7 +39,6 @@ class Analyzer:
         key = (p.arn, action.lower(), resource, tuple(sorted((extra or {}).items())))
         hit = self._eval_cache.get(key)
         if hit is None:
-            ctx = dict(p.context, **(extra or {}))
             hit = self.decision(p, action, resource, extra).result
             self._eval_cache[key] = hit
         return hit

@@ -29,11 +29,12 @@ from . import cdk, terraform
 from .link import link
 from .loader import LoadError, load_file, read_bounded
 from .resolve import Unresolved
+from .identity import StackNaming
 from .result import TRUST_POLICY, IacResult, InputReport, Parts
 from .sam import SamError
 from .templates import TemplateError, read_template, template_kind
 
-__all__ = ["read_paths", "IacResult", "InputReport", "Unresolved", "TRUST_POLICY", "detect_kind"]
+__all__ = ["read_paths", "IacResult", "InputReport", "Unresolved", "TRUST_POLICY", "detect_kind", "StackNaming"]
 
 SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _SKIP_DIRS = {"node_modules", ".git", ".venv", "venv", "__pycache__", ".terraform", ".aws-sam", ".serverless"}
@@ -79,7 +80,11 @@ def _stack_name(path: Path, used: set[str]) -> str:
 
 
 def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, account: str = "123456789012",
-               region: str = "us-east-1", managed: dict[str, ManagedPolicy] | None = None) -> IacResult:
+               region: str = "us-east-1", managed: dict[str, ManagedPolicy] | None = None,
+               naming: StackNaming | None = None) -> IacResult:
+    """Read templates and plans. ``naming`` (``identity.StackNaming``) decides stack names
+    (``--stack-name``, samconfig, the path relative to the repository root); without it a
+    template's stack is named after its file (or folder, for ``template.yaml``-like names)."""
     params = dict(params or {})
     partition = ab.partition_of_region(region)
     parts = Parts()
@@ -107,10 +112,12 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
                 inputs.extend(cdk.read_assembly(target, parts, used, account=account, region=region,
                                                 partition=partition, params=params))
                 continue
-            rep = _read_file(target, explicit, parts, used, account, region, partition, params)
+            rep = _read_file(target, explicit, parts, used, account, region, partition, params, naming)
             if rep is not None:
                 inputs.append(rep)
     acct, warnings, unknown = link(parts, account, region, partition, managed)
+    if naming is not None:
+        warnings = list(dict.fromkeys(naming.notes)) + warnings
     snap = Snapshot(
         accounts=[acct],
         created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
@@ -121,13 +128,14 @@ def read_paths(paths: list[str | Path], params: dict[str, str] | None = None, ac
                 "managed_policies": managed_policies.info()},
     )
     return IacResult(snapshot=snap, inputs=inputs, statement_lines=parts.statement_lines,
-                     statement_origins=parts.statement_origins, unresolved=parts.unresolved,
+                     statement_origins=parts.statement_origins, statement_conditions=parts.statement_conditions,
+                     unresolved=parts.unresolved,
                      warnings=parts.warnings + warnings, unknown_managed_policies=unknown,
                      construct_paths=parts.construct_paths)
 
 
 def _read_file(path: Path, explicit: bool, parts: Parts, used: set[str], account: str, region: str,
-               partition: str, params: dict[str, Any]) -> InputReport | None:
+               partition: str, params: dict[str, Any], naming: StackNaming | None = None) -> InputReport | None:
     name = str(path)
     if not explicit and not _looks_relevant(path):
         return None  # package.json, tsconfig, OpenAPI documents ...: not parsed at all
@@ -148,7 +156,9 @@ def _read_file(path: Path, explicit: bool, parts: Parts, used: set[str], account
         if kind == "terraform-plan":
             terraform.read_plan(name, data, local, account=account, region=region, partition=partition)
         else:
-            stack = _stack_name(path, used)
+            stack = (naming.name_for(path) if naming else None) or _stack_name(path, used)
+            if naming is not None:
+                params = {**naming.parameters_for(path), **params}
             rep.stacks.append(stack)
             read_template(name, data, stack, local, account=account, region=region, partition=partition, params=params)
     except (TemplateError, SamError, LoadError) as e:

@@ -9,7 +9,6 @@ passes. Nested assemblies (CDK stages) are followed.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +39,26 @@ def is_cloud_assembly(folder: Path) -> bool:
     return '"artifacts"' in head or '"version"' in head and any(folder.glob("*.template.json"))
 
 
+MAX_STACKS = 500  # stacks read from one cloud assembly (with its nested assemblies)
+
+
 def read_assembly(folder: Path, parts: Parts, used: set[str], *, account: str, region: str, partition: str,
-                  params: dict[str, Any], depth: int = 0) -> list[InputReport]:
+                  params: dict[str, Any], depth: int = 0, root: Path | None = None,
+                  seen: set[Path] | None = None, count: list[int] | None = None) -> list[InputReport]:
+    """Every stack of a cloud assembly. What the manifest names (templates, nested assemblies)
+    must lie inside the assembly's folder after resolving links: a pull request writes
+    ``cdk.out``, and what is read can reach the SARIF and the PR comment."""
+    from iam_analyzer.inputs import load_json
+
     manifest = folder / "manifest.json"
+    root = root or folder.resolve()
+    seen = seen if seen is not None else set()
+    seen.add(folder.resolve())
+    count = count if count is not None else [0]
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        return [InputReport(str(manifest), "cdk", [f"{manifest}: unreadable manifest: {e}"])]
+        data = load_json(manifest)
+    except ValueError as e:  # InputError: size, depth, encoding, JSON, each with the place
+        return [InputReport(str(manifest), "cdk", [f"unreadable manifest: {e}"])]
     artifacts = data.get("artifacts") if isinstance(data, dict) else None
     if not isinstance(artifacts, dict):
         return [InputReport(str(manifest), "cdk", [f"{manifest}: no artifacts in the manifest"])]
@@ -57,13 +69,29 @@ def read_assembly(folder: Path, parts: Parts, used: set[str], *, account: str, r
         props = art.get("properties") if isinstance(art.get("properties"), dict) else {}
         if art.get("type") == _NESTED_ASSEMBLY and depth < 4 and isinstance(props.get("directoryName"), str):
             sub = folder / props["directoryName"]
-            if sub.is_dir() and (sub / "manifest.json").is_file():
+            real = sub.resolve()
+            if real in seen:
+                parts.warnings.append(f"{manifest}: {art_id}: nested assembly {props['directoryName']} is already "
+                                      "being read (a loop): not read again")
+            elif not real.is_relative_to(root):
+                parts.warnings.append(f"{manifest}: {art_id}: nested assembly {props['directoryName']} lies outside "
+                                      f"{root}: not read")
+            elif sub.is_dir() and (sub / "manifest.json").is_file():
                 reports.extend(read_assembly(sub, parts, used, account=account, region=region, partition=partition,
-                                             params=params, depth=depth + 1))
+                                             params=params, depth=depth + 1, root=root, seen=seen,
+                                             count=count))
             continue
         if art.get("type") != _STACK or not isinstance(props.get("templateFile"), str):
             continue
         path = folder / props["templateFile"]
+        if not path.resolve().is_relative_to(root):
+            reports.append(InputReport(str(manifest), "cdk", [f"{manifest}: {art_id}: templateFile "
+                                                               f"{props['templateFile']!r} lies outside {root}: not read"]))
+            continue
+        count[0] += 1
+        if count[0] > MAX_STACKS:
+            parts.warnings.append(f"{manifest}: more than {MAX_STACKS} stacks: {art_id} and the rest are not read")
+            break
         acc, reg = _environment(art.get("environment"), account, region)
         name = str(props.get("stackName") or art.get("displayName") or art_id).replace("/", "-")
         base, n = name, 2
@@ -78,7 +106,8 @@ def read_assembly(folder: Path, parts: Parts, used: set[str], *, account: str, r
         try:
             tpl = load_file(path)
             read_template(str(path), tpl, name, local, account=acc, region=reg,
-                          partition=ab.partition_of_region(reg) if reg != region else partition, params=stack_params)
+                          partition=ab.partition_of_region(reg) if reg != region else partition, params=stack_params,
+                          root=root)
         except (LoadError, TemplateError, SamError) as e:
             rep.errors.append(f"{path}: {e}")
         except OSError as e:

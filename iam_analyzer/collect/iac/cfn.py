@@ -16,7 +16,7 @@ from iam_analyzer.model import (
     Alias, EventInvokeConfig, Function, FunctionUrl, Group, InlinePolicy, ManagedPolicy, Role, SourceLocation, User,
 )
 
-from . import cfn_events
+from . import branches, cfn_events
 from .loader import line_of
 from .resolve import WILDCARD, Stack
 from .result import TRUST_POLICY, Parts
@@ -65,6 +65,19 @@ class StackReader:
             line = line_of(st) or loc.line
             if line:
                 self.parts.statement_lines[(loc.path, loc.logical_id or "", policy_name, i)] = line
+
+    def origins(self, loc: SourceLocation, policy_name: str, doc: dict, src: Any = None) -> None:
+        """Who wrote each statement of a policy read at ``loc``, where it is not the template's
+        author (result.ORIGIN_KINDS): SAM's policy templates and generated policies, the CDK's own."""
+        ask = getattr(self.locate, "policy_origin", None)
+        logical = loc.logical_id or ""
+        origin = ask(logical, policy_name, src, self.s.resources.get(logical)) if ask else None
+        if origin is None:
+            return
+        stmts = doc.get("Statement") if isinstance(doc, dict) else None
+        count = len(stmts) if isinstance(stmts, list) else 1
+        for i in range(max(count, 1)):
+            self.parts.statement_origins[(loc.path, logical, policy_name, i)] = dict(origin)
 
     def arn(self, logical: str) -> str:
         return self.s.arn_of(logical, line_of(self.s.resources.get(logical)))
@@ -182,18 +195,28 @@ class StackReader:
     # -- IAM ----------------------------------------------------------------------------------
 
     def _inline(self, items: Any, loc: SourceLocation, raw_items: Any) -> list[InlinePolicy]:
-        out = []
-        raw_list = raw_items if isinstance(raw_items, list) else []
+        """Inline policies; an ``Fn::If`` item or statement is read in both branches, each
+        marked with its condition (branches.py)."""
+        out: list[InlinePolicy] = []
         source_policy = getattr(self.locate, "source_policy", None)
-        for i, item in enumerate(_list(items)):
+        entries = branches.items(self.s, raw_items, loc.line) if isinstance(raw_items, list) else \
+            [(item, None, None) for item in _list(items)]
+        names = set()
+        for i, (item, raw, marker) in enumerate(entries):
             if not isinstance(item, dict):
                 continue
             name = str(item.get("PolicyName") or f"policy{i}")
-            doc = _doc(item.get("PolicyDocument"))
-            raw = raw_list[i] if i < len(raw_list) else None
+            if name in names and marker is not None:  # both branches name the same policy
+                name = f"{name} [if {'' if marker['branch'] else 'not '}{marker['condition']}]"
+            names.add(name)
+            raw_doc = raw.get("PolicyDocument") if isinstance(raw, dict) else None
+            doc, stmt_markers = branches.document(self.s, raw_doc, item.get("PolicyDocument"), line_of(raw))
+            doc = _doc(doc)
             src = source_policy(loc.logical_id or "", name) if source_policy else None
             ploc = SourceLocation(loc.path, line_of(src) or line_of(item) or line_of(raw) or loc.line, loc.logical_id)
             self.statement_lines(ploc, name, doc)
+            self.origins(ploc, name, doc, src)
+            self.conditions(ploc, name, doc, marker, stmt_markers)
             if src is not None:  # a SAM policy: statements written inline keep their lines
                 stmts = src.get("Statement") if isinstance(src, dict) else None
                 for j, st in enumerate(stmts if isinstance(stmts, list) else []):
@@ -202,16 +225,48 @@ class StackReader:
             out.append(InlinePolicy(name=name, document=doc, location=ploc))
         return out
 
+    def conditions(self, loc: SourceLocation, name: str, doc: dict, marker: dict | None, per_statement: dict) -> None:
+        """Record the ``Fn::If`` condition of a policy (every statement) or of its statements."""
+        stmts = doc.get("Statement") if isinstance(doc, dict) else None
+        count = len(stmts) if isinstance(stmts, list) else 1
+        for i in range(max(count, 1)):
+            m = per_statement.get(i) or marker
+            if m is not None:
+                self.parts.statement_conditions[(loc.path, loc.logical_id or "", name, i)] = dict(m)
+
+    def _managed_arns(self, logical: str, resolved: Any) -> list[str]:
+        """``ManagedPolicyArns``, an ``Fn::If`` item in both branches (a branch that does not
+        deploy is recorded with policy index -1 in ``statement_conditions``)."""
+        raw = self.s.props(logical).get("ManagedPolicyArns")
+        if not isinstance(raw, list):
+            return sorted({str(a) for a in _list(resolved) if a})
+        out = set()
+        for value, _raw, marker in branches.items(self.s, raw, line_of(self.s.resources.get(logical))):
+            for arn in _list(value):
+                if not arn:
+                    continue
+                out.add(str(arn))
+                if marker is not None:
+                    self.parts.statement_conditions[(self.s.path, logical, str(arn), -1)] = dict(marker)
+        return sorted(out)
+
     def role(self, logical: str) -> None:
         p = self.props(logical)
         loc = self.locate(logical)
         trust = _doc(p.get("AssumeRolePolicyDocument"))
         self.statement_lines(loc, TRUST_POLICY, trust)
+        self.origins(loc, TRUST_POLICY, trust)
         raw_policies = self.s.props(logical).get("Policies")
+        arns = self._managed_arns(logical, p.get("ManagedPolicyArns"))
+        attached_by_sam = getattr(self.locate, "attached_by_sam", None)
+        for arn in arns if attached_by_sam else ():
+            if attached_by_sam(logical, arn):
+                self.parts.statement_origins[(loc.path, logical, arn, -1)] = {"kind": "sam-generated",
+                                                                              "name": arn.rsplit("/", 1)[-1]}
         role = Role(
             arn=self.arn(logical), name=self.s.physical_name(logical), path=_s(p.get("Path")) or "/",
             trust_policy=trust, inline_policies=self._inline(p.get("Policies"), loc, raw_policies),
-            managed_policy_arns=sorted({str(a) for a in _list(p.get("ManagedPolicyArns")) if a}),
+            managed_policy_arns=arns,
             permissions_boundary_arn=_s(p.get("PermissionsBoundary")), tags=_tags(p.get("Tags")), location=loc,
         )
         self.parts.roles.append(role)
@@ -246,6 +301,7 @@ class StackReader:
         name = str(p.get("PolicyName") or logical)
         doc = _doc(p.get("PolicyDocument"))
         self.statement_lines(loc, name, doc)
+        self.origins(loc, name, doc)
         self._attach(p, "inline", InlinePolicy(name=name, document=doc, location=loc))
 
     def role_policy(self, logical: str) -> None:
@@ -256,6 +312,7 @@ class StackReader:
         name = str(p.get("PolicyName") or logical)
         doc = _doc(p.get("PolicyDocument"))
         self.statement_lines(loc, name, doc)
+        self.origins(loc, name, doc)
         self._attach(p, "inline", InlinePolicy(name=name, document=doc, location=loc))
 
     def managed_policy(self, logical: str) -> None:
@@ -265,6 +322,7 @@ class StackReader:
         name = self.s.physical_name(logical)
         doc = _doc(p.get("PolicyDocument"))
         self.statement_lines(loc, name, doc)
+        self.origins(loc, name, doc)
         self.parts.policies.append(ManagedPolicy(arn=arn, name=name, document=doc, default_version_id="v1",
                                                  path=_s(p.get("Path")) or "/", location=loc))
         self._attach(p, "managed", arn)

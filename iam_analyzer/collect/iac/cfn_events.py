@@ -10,7 +10,7 @@ detail keys are the scanner's.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam import arn_builders as ab
@@ -18,8 +18,17 @@ from iam_analyzer.model import EventSourceMapping, Function, Trigger
 
 from .loader import line_of
 
-if TYPE_CHECKING:
-    from .cfn import StackReader
+
+
+class StackReader(Protocol):
+    """What these readers need of ``cfn.StackReader`` (a protocol, so cfn, which dispatches here,
+    is not imported back)."""
+
+    s: Any  # the resolve.Stack being read
+    parts: Any  # result.Parts
+
+    def props(self, logical: str) -> dict: ...
+    def arn(self, logical: str) -> str: ...
 
 _ESM_SOURCES = {"dynamodb": "dynamodb", "sqs": "sqs", "kinesis": "kinesis", "kafka": "kafka", "mq": "mq", "rds": "docdb"}
 

@@ -7,12 +7,25 @@ returns a plain value (``*`` for what cannot be known, after ``Stack.note``).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .constants import WILDCARD, text
 
-if TYPE_CHECKING:
-    from .resolve import Stack
+
+class Stack(Protocol):
+    """What a handler needs of the stack being resolved (``resolve.Stack`` is the one there is;
+    a protocol here, so this module does not import the one that dispatches to it)."""
+
+    region: str
+    mappings: dict
+
+    def resolve(self, node: Any, line: int | None = None) -> Any: ...
+    def note(self, line: int | None, what: str) -> None: ...
+    def ref(self, target: str, line: int | None) -> Any: ...
+    def getatt(self, logical: str, attr: str, line: int | None) -> Any: ...
+    def sub(self, arg: Any, line: int | None) -> Any: ...
+    def condition(self, name: str, line: int | None = None) -> bool: ...
+    def _truth(self, node: Any, line: int | None) -> bool: ...
 
 
 def _ref(s: Stack, arg: Any, line):

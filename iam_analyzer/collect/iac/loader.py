@@ -30,6 +30,7 @@ import yaml
 MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 128
 MAX_NODES = 5_000_000
+MAX_INT_DIGITS = 400  # as iam_analyzer.inputs: an account id has 12 digits; int() of 5,000 is refused by Python
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -99,6 +100,20 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
 # Dates stay text, as CloudFormation reads them ("2012-10-17" must not become a date).
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+
+
+
+def _too_long(line: int | None) -> LoadError:
+    return LoadError(f"a number of more than {MAX_INT_DIGITS} digits: refused", line)
+
+
+def _bounded_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    if sum(c.isdigit() for c in node.value) > MAX_INT_DIGITS:
+        raise _too_long(node.start_mark.line + 1)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 
 # Short-form intrinsic functions: !Ref x -> {"Ref": x}, !GetAtt a.b -> {"Fn::GetAtt": ["a", "b"]}.
 _SHORT = ("Base64", "Cidr", "FindInMap", "GetAZs", "ImportValue", "Join", "Select", "Split", "Sub",
@@ -179,7 +194,12 @@ def _loads_json(text: str) -> Any:
         out.line = line_at(s_and_end[1] - 1)
         return out, end
 
-    dec = json.JSONDecoder()
+    def parse_int(digits: str) -> int:
+        if len(digits) > MAX_INT_DIGITS + 1:
+            raise _too_long(None)
+        return int(digits)
+
+    dec = json.JSONDecoder(parse_int=parse_int)
     dec.parse_object = parse_object  # type: ignore[assignment]
     dec.parse_array = parse_array  # type: ignore[assignment]
     dec.memo = {}  # type: ignore[attr-defined]
@@ -196,6 +216,9 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH,
             data = _loads_json(text)
         except RecursionError:
             raise LoadError(f"nested too deeply (over {max_depth} levels): refused") from None
+        except LoadError as e:
+            m = re.search(r"\d{%d,}" % (MAX_INT_DIGITS + 1), text) if e.line is None else None
+            raise (_too_long(text.count("\n", 0, m.start()) + 1) if m else e) from None
         except ValueError as e:  # not strict JSON: may still be YAML flow style
             json_error = e
         else:
@@ -224,7 +247,12 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH,
 def read_bounded(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most ``max_bytes`` (a FIFO, a device or a link to one
     is refused, never read forever). Raises ``LoadError`` or ``OSError``."""
+    from iam_analyzer.inputs import special_reason
+
     p = Path(path)
+    why = special_reason(p)
+    if why:
+        raise LoadError(why)
     st = p.stat()
     if not stat.S_ISREG(st.st_mode):
         raise LoadError("not a regular file: refused")

@@ -39,6 +39,13 @@ class Unresolved:
         return iter((self.path, self.line, self.what))
 
 
+# Budgets against templates shaped to explode (an attacker's pull request is read by the gate):
+# CloudFormation itself takes at most 1 MB of template, so no real value is longer than that,
+# and no real chain of names (a name built from another resource's name ...) is 64 deep.
+MAX_VALUE_CHARS = 1024 * 1024
+MAX_NAME_CHAIN = 64
+
+
 @dataclass
 class Stack:
     """One template being read: its parameters, conditions and resources."""
@@ -62,6 +69,7 @@ class Stack:
         self._conditions: dict[str, bool] = {}
         self._cond_stack: set[str] = set()
         self._names: dict[str, str] = {}
+        self._name_depth = 0
         self._seen_unresolved: set[tuple] = set()
         self.params = self._parameters()
 
@@ -130,12 +138,20 @@ class Stack:
         kind = ab.CFN.get(self.resource_type(logical))
         props = self.props(logical)
         name = None
-        for prop in kind.names if kind else ("Name",):
-            if prop in props:
-                v = self.resolve(props[prop], line_of(props, prop))
-                if isinstance(v, str) and v:
-                    name = v
-                    break
+        if self._name_depth >= MAX_NAME_CHAIN:
+            self.note(line_of(self.resources, logical),
+                      f"the name of {logical} is built from a chain of more than {MAX_NAME_CHAIN} names: not followed")
+            props = {}
+        self._name_depth += 1
+        try:
+            for prop in kind.names if kind else ("Name",):
+                if prop in props:
+                    v = self.resolve(props[prop], line_of(props, prop))
+                    if isinstance(v, str) and v:
+                        name = v
+                        break
+        finally:
+            self._name_depth -= 1
         if name is None:
             name = f"{self.name}-{logical}-*"
             if kind and kind.lower:
@@ -307,7 +323,14 @@ class Stack:
                 return {"Condition": arg}
             self.note(line, f"{fn} is not supported offline")
             return WILDCARD
-        return handler(self, arg, line)
+        out = handler(self, arg, line)
+        if isinstance(out, str) and len(out) > MAX_VALUE_CHARS:
+            self.note(line, f"{fn} makes a value of {len(out):,} characters (over {MAX_VALUE_CHARS:,}): read as \"*\"")
+            return WILDCARD
+        if isinstance(out, list) and len(out) > MAX_VALUE_CHARS // 16:
+            self.note(line, f"{fn} makes a list of {len(out):,} items: read as \"*\"")
+            return WILDCARD
+        return out
 
     def sub(self, arg: Any, line: int | None) -> Any:
         if isinstance(arg, list) and arg:

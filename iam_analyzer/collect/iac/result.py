@@ -46,6 +46,10 @@ class IacResult:
     statement_lines: dict[StatementKey, int] = field(default_factory=dict)
     # Origin of a statement that is not the author's own text, by the same key as statement_lines
     statement_origins: dict[StatementKey, dict] = field(default_factory=dict)
+    # A statement under Fn::If (its own or its policy's), read in both branches, by the same key:
+    # {"condition", "branch", "deploys"} (branches.py); index -1 with a managed policy ARN as the
+    # policy name: an ARN of ManagedPolicyArns under Fn::If (the key's logical id is the role's)
+    statement_conditions: dict[StatementKey, dict] = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. managed policies whose document is unknown
     unknown_managed_policies: list[str] = field(default_factory=list)
@@ -65,6 +69,12 @@ class IacResult:
             return {"kind": "template", "name": None}
         return self.statement_origins.get((location.path, location.logical_id or "", policy_name, index),
                                           {"kind": "template", "name": None})
+
+    def statement_condition(self, location: SourceLocation | None, policy_name: str, index: int) -> dict | None:
+        """The ``Fn::If`` condition statement ``index`` of a policy read at ``location`` is under, if any."""
+        if location is None:
+            return None
+        return self.statement_conditions.get((location.path, location.logical_id or "", policy_name, index))
 
     @property
     def ok(self) -> bool:
@@ -91,9 +101,11 @@ class Parts:
     names: dict[str, str] = field(default_factory=dict)  # resource name -> ARN (for env var references)
     statement_lines: dict[StatementKey, int] = field(default_factory=dict)
     statement_origins: dict[StatementKey, dict] = field(default_factory=dict)
+    statement_conditions: dict[StatementKey, dict] = field(default_factory=dict)
     construct_paths: dict[tuple[str, str], str] = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    nested_read: int = 0  # nested stacks read into these parts (bounded: templates.MAX_NESTED_STACKS)
 
     def extend(self, other: "Parts") -> None:
         for f in ("functions", "roles", "users", "groups", "policies", "attachments", "links", "env",
@@ -102,4 +114,5 @@ class Parts:
         self.names.update(other.names)
         self.statement_lines.update(other.statement_lines)
         self.statement_origins.update(other.statement_origins)
+        self.statement_conditions.update(other.statement_conditions)
         self.construct_paths.update(other.construct_paths)

@@ -8,6 +8,7 @@ function's ``Policies`` (each of its statements at their own line when written i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from .resolve import Stack
 from .result import Parts
 
 MAX_NESTING = 5
+MAX_NESTED_STACKS = 200  # nested stacks read under one top-level template (CloudFormation allows 2,500 in a tree)
 
 
 class TemplateError(ValueError):
@@ -46,6 +48,45 @@ class _Locator:
         own = self.owner(logical)
         return SourceLocation(self.path, line_of(self.res, own) if own else None, logical)
 
+    def generated(self, logical: str) -> bool:
+        """Did SAM generate this resource (a function's role, a connector's policy)?"""
+        return self.translated and logical not in self.res and self.owner(logical) is not None
+
+    def policy_origin(self, logical: str, policy_name: str, src: Any, resource: Any = None) -> dict | None:
+        """Who wrote a policy read at ``logical`` (None: the template's author). ``src`` is the
+        source node of a SAM-generated inline policy (``source_policy``), ``resource`` the
+        translated resource that holds the policy."""
+        if self.translated:
+            name = sam_template_name(src)
+            if name:
+                return {"kind": "sam-policy-template", "name": name}
+            if src is None and self.generated(logical):
+                meta = resource.get("Metadata") if isinstance(resource, dict) else None
+                connectors = meta.get("aws:sam:connectors") if isinstance(meta, dict) else None
+                if isinstance(connectors, dict) and connectors:
+                    return {"kind": "sam-generated", "name": "connector " + ", ".join(sorted(map(str, connectors)))}
+                return {"kind": "sam-generated", "name": policy_name}
+            return None
+        return cdk_origin(self.construct_path(logical))
+
+    def attached_by_sam(self, role_logical: str, arn: str) -> bool:
+        """Did SAM attach this managed policy to a role it generated, without the author naming
+        it (AWSLambdaBasicExecutionRole, the event sources' execution roles, tracing, VPC)?"""
+        if not self.generated(role_logical) or not role_logical.endswith("Role"):
+            return False
+        src = self.res.get(role_logical[: -len("Role")])
+        props = src.get("Properties") if isinstance(src, dict) else None
+        pols = props.get("Policies") if isinstance(props, dict) else None
+        named = [p for p in (pols if isinstance(pols, list) else [pols]) if isinstance(p, str)]
+        name = arn.rsplit("/", 1)[-1]
+        return not any(p == arn or p.rsplit("/", 1)[-1] == name for p in named)
+
+    def construct_path(self, logical: str) -> str | None:
+        r = self.res.get(logical)
+        meta = r.get("Metadata") if isinstance(r, dict) else None
+        cp = meta.get("aws:cdk:path") if isinstance(meta, dict) else None
+        return cp if isinstance(cp, str) else None
+
     def source_policy(self, role_logical: str, policy_name: str) -> Any:
         """The source node of a SAM-generated inline policy (item i of the function's Policies)."""
         if not self.translated or not role_logical.endswith("Role") or not policy_name.startswith(role_logical + "Policy"):
@@ -60,6 +101,35 @@ class _Locator:
         pols = pols if isinstance(pols, list) else [pols]
         i = int(idx)
         return pols[i] if i < len(pols) else None
+
+
+_INTRINSIC_KEYS = {"Ref", "Condition"}
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def sam_template_name(src: Any) -> str | None:
+    """``{"SQSPollerPolicy": {...}}`` (also under ``Fn::If``) -> ``SQSPollerPolicy``; None for
+    a policy the author wrote (``Statement``) or anything else."""
+    if not isinstance(src, dict) or len(src) != 1:
+        return None
+    (key, value), = src.items()
+    if key == "Fn::If" and isinstance(value, list) and len(value) == 3:
+        return sam_template_name(value[1]) or sam_template_name(value[2])
+    if not isinstance(key, str) or key in _INTRINSIC_KEYS or key.startswith("Fn::") or key in ("Statement", "Version"):
+        return None
+    return key if key.endswith("Policy") or isinstance(value, dict) else None
+
+
+def cdk_origin(construct_path: str | None) -> dict | None:
+    """A resource the CDK framework itself adds (custom resource providers, log retention,
+    bucket notifications, auto-delete: singletons whose construct id ends in a 32-hex uuid, or
+    ``Custom::`` providers): ``cdk-generated``. Grants written with ``grant*()`` stay the author's."""
+    if not construct_path:
+        return None
+    for seg in construct_path.split("/"):
+        if seg.startswith("Custom::") or (len(seg) > 32 and _HEX_ID.fullmatch(seg[-32:])):
+            return {"kind": "cdk-generated", "name": seg}
+    return None
 
 
 def _has_local_refs(data: dict) -> bool:
@@ -90,8 +160,13 @@ def template_kind(data: Any) -> str | None:
 
 
 def read_template(path: str, data: dict, stack_name: str, parts: Parts, *, account: str, region: str,
-                  partition: str, params: dict[str, Any], depth: int = 0) -> str:
-    """Read one template into ``parts``; returns its kind. Raises ``TemplateError``/``SamError``."""
+                  partition: str, params: dict[str, Any], depth: int = 0, chain: tuple[Path, ...] = (),
+                  root: Path | None = None) -> str:
+    """Read one template into ``parts``; returns its kind. Raises ``TemplateError``/``SamError``.
+
+    ``chain`` holds the templates above this one (a nested stack that names one of them is a
+    loop, refused); nested templates must lie inside ``root`` (the top template's folder by
+    default), after resolving links, so a template cannot make the reader open files outside it."""
     kind = template_kind(data)
     if kind is None:
         raise TemplateError("no Resources with a Type: not a CloudFormation template")
@@ -114,12 +189,15 @@ def read_template(path: str, data: dict, stack_name: str, parts: Parts, *, accou
     locate = _Locator(path, source, kind == "sam")
     reader = StackReader(stack, locate, parts)
     reader.read()
-    _nested(path, stack, parts, locate, account=account, region=region, partition=partition, depth=depth)
+    here = Path(path).resolve()
+    _nested(path, stack, parts, locate, account=account, region=region, partition=partition, depth=depth,
+            chain=chain + (here,), root=root or here.parent)
     parts.unresolved.extend(stack.unresolved)
     return kind
 
 
-def _nested(path: str, stack: Stack, parts: Parts, locate: _Locator, *, account: str, region: str, partition: str, depth: int) -> None:
+def _nested(path: str, stack: Stack, parts: Parts, locate: _Locator, *, account: str, region: str, partition: str,
+            depth: int, chain: tuple[Path, ...], root: Path) -> None:
     for logical, res in stack.resources.items():
         if not isinstance(res, dict) or res.get("Type") != "AWS::CloudFormation::Stack":
             continue
@@ -143,12 +221,26 @@ def _nested(path: str, stack: Stack, parts: Parts, locate: _Locator, *, account:
         if not child_path.is_file():
             parts.warnings.append(f"{path}: line {line}: nested stack {logical}: {child} not found")
             continue
+        real = child_path.resolve()
+        if real in chain:
+            parts.warnings.append(f"{path}: line {line}: nested stack {logical}: {child} is a template above it "
+                                  "(a loop): not read")
+            continue
+        if not real.is_relative_to(root):
+            parts.warnings.append(f"{path}: line {line}: nested stack {logical}: {child} lies outside {root}: not read")
+            continue
+        parts.nested_read += 1
+        if parts.nested_read > MAX_NESTED_STACKS:
+            if parts.nested_read == MAX_NESTED_STACKS + 1:
+                parts.warnings.append(f"{path}: line {line}: more than {MAX_NESTED_STACKS} nested stacks: "
+                                      "the rest are not read")
+            continue
         values = stack.resolve(props.get("Parameters") or {}, line)
         child_params = {str(k): v for k, v in values.items()} if isinstance(values, dict) else {}
         try:
             data = load_file(child_path)
             read_template(str(child_path), data, f"{stack.name}-{logical}-*", parts, account=account, region=region,
-                          partition=partition, params=child_params, depth=depth + 1)
+                          partition=partition, params=child_params, depth=depth + 1, chain=chain, root=root)
         except (LoadError, TemplateError, sam.SamError, OSError) as e:
             parts.warnings.append(f"{child_path}: {e}")
 

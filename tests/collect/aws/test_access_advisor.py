@@ -23,6 +23,10 @@ from iam_analyzer.collect.aws import access_advisor
 from iam_analyzer.model import AccessAdvisor, Role, ServiceLastAccessed, Snapshot
 from tests.paths import ROOT
 
+# AWS-facing: botocore's Stubber validates every request against the installed models
+# (scripts/test_newest.sh runs these against the newest botocore).
+pytestmark = pytest.mark.aws
+
 ROLE = "arn:aws:iam::123456789012:role/api-role"
 
 

@@ -7,6 +7,7 @@ import json
 
 import boto3
 import botocore.awsrequest
+import pytest
 from botocore.stub import Stubber
 
 from iam_analyzer.collect.aws.inventory import AccountScanner, ScanOptions, scan
@@ -19,6 +20,10 @@ from iam_analyzer.iam.policy import parse_policy
 from tests.aws_account import ACCOUNT, TRUST, build_account, code_zip
 
 from tests.paths import ROOT  # noqa: E402
+
+# AWS-facing: moto's server, and botocore's Stubber validating requests against the installed
+# models (scripts/test_newest.sh runs these against the newest botocore).
+pytestmark = pytest.mark.aws
 
 
 def clients_for(aws) -> Clients:

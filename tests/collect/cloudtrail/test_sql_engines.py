@@ -28,6 +28,10 @@ from iam_analyzer.collect.cloudtrail.sql import (COLUMNS, GB, AthenaLayout, Filt
                                                  build_query)
 from tests.collect.corpus import (_dates, comparable, file_path_document, write_bad_file, write_corpus)
 
+# AWS-facing: botocore's Stubber validates every request against the installed models
+# (scripts/test_newest.sh runs these against the newest botocore).
+pytestmark = pytest.mark.aws
+
 LQ1 = "11111111-2222-3333-4444-555555555555"  # Lake query ids are UUIDs
 LQ9 = "99999999-2222-3333-4444-555555555555"
 WINDOW = Window("2026-11-01T00:00:00Z", "2026-11-04T12:00:00Z")

@@ -21,6 +21,10 @@ from iam_analyzer.collect.cloudtrail.records import decode_file
 from iam_analyzer.collect.cloudtrail.sources import FolderSource
 from iam_analyzer.collect.cloudtrail.synth import Caller, record, write_log_file
 
+# AWS-facing: botocore's Stubber validates every request against the installed models
+# (scripts/test_newest.sh runs these against the newest botocore).
+pytestmark = pytest.mark.aws
+
 ACCOUNT = "123456789012"
 TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders"
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=timezone.utc)
