@@ -29,6 +29,7 @@ class CheckRequest:
     usage: dict | None = None  # usage document from the deployed account
     snapshot: Snapshot | None = None  # deployed snapshot: documents of customer-managed policies
     params: dict = field(default_factory=dict)
+    var_files: tuple = ()  # Terraform .tfvars files (for both head and base)
     account: str = "123456789012"
     region: str = "us-east-1"
     config_path: str | None = None
@@ -120,11 +121,11 @@ def write_baseline(path: str, result: "CheckResult") -> None:
 
 
 def template_like(paths: list[str]) -> list[str]:
-    """The paths that are folders, or files that look like a template or a plan (for pre-commit,
-    which passes every staged .yaml/.json file)."""
+    """The paths that are folders, Terraform files (each stands for its folder's module), or files
+    that look like a template or a plan (for pre-commit, which passes every staged file)."""
     from iam_analyzer.collect.iac import _looks_relevant
 
-    return [p for p in paths if os.path.isdir(p) or (os.path.isfile(p) and _looks_relevant(Path(p)))]
+    return [p for p in paths if os.path.isdir(p) or (os.path.isfile(p) and (p.endswith(".tf") or _looks_relevant(Path(p))))]
 
 
 def _naming(req: CheckRequest, root: str, where=None):
@@ -151,7 +152,7 @@ def _head_path(file: str, roots: list[str], head_paths: list[str]) -> str | None
     return head if os.path.basename(head) == inner else os.path.join(os.path.dirname(head), inner)
 
 
-def _read_base(req: CheckRequest, managed, read_paths, head_paths: list[str], root: str):
+def _read_base(req: CheckRequest, managed, read_paths, head_paths: list[str], root: str, terraform: bool = False):
     """(IacResult, roots, kind) of the base, or (None, [], None) without one. The base's stacks
     get the names the head's have at the same place (collect/iac/identity.py), whatever
     folder the base is read from."""
@@ -162,12 +163,19 @@ def _read_base(req: CheckRequest, managed, read_paths, head_paths: list[str], ro
     local = req.base if os.path.isabs(req.base) else os.path.join(req.cwd, req.base)
     if os.path.exists(local):
         naming = _naming(req, root, lambda f: _head_path(f, [local], head_paths))
-        return read_paths([local], req.params, req.account, req.region, managed, naming), [local], "path"
+        return read_paths([local], req.params, req.account, req.region, managed, naming,
+                          var_files=list(req.var_files)), [local], "path"
+    # Terraform modules call local modules anywhere in the repository (../../modules/x): the
+    # whole repository is exported then, so the base reads what the head reads.
+    top = git_base.toplevel(req.cwd) if terraform else None
+    wanted = list(req.paths) + ([top] if top else [])
     try:
-        with git_base.exported(req.base, req.paths, req.cwd) as (_tmp, inside):
+        with git_base.exported(req.base, wanted, req.cwd) as (tmp, inside):
+            inside = inside[:len(req.paths)]
             present = [p for p in inside if os.path.exists(p)]
             naming = _naming(req, root, lambda f: _head_path(f, inside, head_paths))
-            res = read_paths(present, req.params, req.account, req.region, managed, naming) if present else None
+            res = read_paths(present, req.params, req.account, req.region, managed, naming,
+                             var_files=list(req.var_files), file_roots=[tmp]) if present else None
             roots = inside
     except git_base.GitError as e:
         raise CheckInputError(f"--base {req.base}: not a file, a folder or a git ref ({e})") from None
@@ -200,7 +208,7 @@ def run(req: CheckRequest) -> CheckResult:
 
     root = git_base.toplevel(req.cwd) or os.path.abspath(req.cwd)
     naming = _naming(req, root)
-    head = read_paths(paths, req.params, req.account, req.region, managed, naming)
+    head = read_paths(paths, req.params, req.account, req.region, managed, naming, var_files=list(req.var_files))
     if not head.ok:
         raise CheckInputError("; ".join(e for i in head.inputs for e in i.errors) or "no template or plan found in "
                               + ", ".join(req.paths))
@@ -211,10 +219,18 @@ def run(req: CheckRequest) -> CheckResult:
     if head.unresolved:
         notes.append(f"{len(head.unresolved)} value(s) known only at deployment were read as \"*\" (see --param)")
     # What the readers could not follow (nested stacks outside the folder or in a loop, includes,
-    # budgets reached) is said, never dropped in silence; unknown managed policies are summed up above.
-    notes.extend(w for w in head.warnings if not w.startswith("managed policy "))
+    # event types, budgets reached) is said, never dropped in silence; unknown managed policies
+    # are summed up above.
+    read_notes = list(dict.fromkeys([w for w in head.warnings if not w.startswith("managed policy ")]
+                                    + [w for i in head.inputs for w in i.warnings]))
+    notes.extend(read_notes[:20])
+    if len(read_notes) > 20:
+        notes.append(f"... and {len(read_notes) - 20} more reading note(s)")
+    # Terraform configuration says what the plan beside it resolved, and where evaluation stopped
+    # (its input warnings are among read_notes above).
     lap("read_head")
-    base_res, base_roots, base_kind = _read_base(req, managed, read_paths, paths, root)
+    base_res, base_roots, base_kind = _read_base(req, managed, read_paths, paths, root,
+                                                 terraform=any(i.kind == "terraform" for i in head.inputs))
     lap("read_base")
     snap, base = head.snapshot, base_res.snapshot if base_res else None
     _apply_guardrails(req, snap, base)

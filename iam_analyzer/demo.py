@@ -296,6 +296,37 @@ def _calls(demo: DemoAccount) -> dict[str, list[tuple]]:
     }
 
 
+LATE_DEPLOY = ("order-notifier", 3)  # deployed this many days before the last event, on purpose
+
+
+def schedule_monthly(client, demo: DemoAccount, name: str = "db-sync") -> str:
+    """Give one function a monthly job as well (an EventBridge schedule): a month of logs holds
+    fewer than two of its runs, the evidence a real account would call insufficient for it."""
+    events, lam = client("events"), client("lambda")
+    rule = events.put_rule(Name=f"monthly-{name}", ScheduleExpression="cron(0 3 1 * ? *)")["RuleArn"]
+    events.put_targets(Rule=f"monthly-{name}", Targets=[{"Id": "monthly", "Arn": demo.arns["functions"][name]}])
+    lam.add_permission(FunctionName=name, StatementId="monthly", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule)
+    return rule
+
+
+def stamp_deployments(demo: DemoAccount, window_start: datetime, end: datetime) -> dict[str, str]:
+    """Give the demo's functions the deployment times a real account would have: before the
+    window the audit reads, except one deployed a few days before its end (``LATE_DEPLOY``), so
+    the first report shows what a redeploy does to the evidence. The emulator stamps a function
+    with the time it was created and its API cannot change it, so the in-process emulator's
+    record is set directly. Returns function name -> LastModified."""
+    from moto.awslambda.models import lambda_backends
+
+    backend = lambda_backends[demo.account][demo.region]
+    stamped = {}
+    for name in sorted(demo.functions):
+        when = end - timedelta(days=LATE_DEPLOY[1]) if name == LATE_DEPLOY[0] else window_start - timedelta(hours=2)
+        stamped[name] = when.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        backend.get_function(name).last_modified = stamped[name]
+    return stamped
+
+
 DATA_EVENT_BUCKETS = {"demo-uploads"}  # the trail records object events for this bucket only
 DATA_EVENT_TABLES = True  # and item events for the orders table
 
@@ -400,11 +431,15 @@ def run_demo(out_dir, days: int = 30, say=lambda m: None) -> dict:
         say(f"demo account on {endpoint} (moto): provisioning")
         account = client("sts").get_caller_identity()["Account"]
         demo_account = provision(client, account)
+        schedule_monthly(client, demo_account)
         s3 = client("s3")
+        end = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
         events = write_trail(demo_account, lambda k, b: s3.put_object(Bucket=demo_account.trail_bucket, Key=k, Body=b),
-                             days=days)
+                             days=days, end=end)
         say(f"wrote {events} CloudTrail events ({days} days) to s3://{demo_account.trail_bucket}/")
-        opt = AuditOptions(regions=["us-east-1"], since=datetime.now(timezone.utc) - timedelta(days=days, hours=1),
+        since = datetime.now(timezone.utc) - timedelta(days=days, hours=1)
+        stamp_deployments(demo_account, since, end)
+        opt = AuditOptions(regions=["us-east-1"], since=since,
                            code=True, code_fetch=demo_account.fetch_package)  # the emulator's code URLs name no host
         return run_audit(Clients(session, endpoint_url=endpoint), out_dir, opt, say=say)
     finally:

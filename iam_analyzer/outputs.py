@@ -65,6 +65,9 @@ def _check_creatable(folder: Path, shown: Path) -> None:
 def check_file(path: str | os.PathLike, create_parents: bool = False) -> None:
     """Before the work: ``path`` can be written as a regular file."""
     p = Path(path)
+    real = os.path.realpath(p)
+    if any(real == r or real.startswith(r + os.sep) for r in ("/proc", "/sys", "/dev")) and real != os.devnull:
+        raise OutputError(p, f"resolves to {real}, a kernel or device file, not a regular file")
     if p.exists() and not p.is_file():
         raise OutputError(p, "is a folder" if p.is_dir() else "exists and is not a regular file")
     if p.exists() and not os.access(p, os.W_OK):

@@ -9,6 +9,7 @@ and returns plain data; writing files is a separate, explicit step where a stage
     analyze   -> Analysis (findings)           (analyze: rule pack, graph)
     generate  -> list of generated policies    (analyze: generator)
     check     -> CheckResult                   (the CI gate: IaC in, verdict out)
+    new_role  -> NewRole                       (a role for a function before its first deploy)
     report    -> report files                  (emit)
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from iam_analyzer.model import Snapshot
+from iam_analyzer.new_role import NewRoleRequest  # noqa: F401 - part of the library API
 from iam_analyzer.outputs import make_folder, write_text
 
 Say = Callable[[str], None]
@@ -282,3 +284,12 @@ def check(req: CheckRequest) -> CheckResult:
     from iam_analyzer.check import run
 
     return run(req)
+
+
+def new_role(req):
+    """A role for a function not yet deployed, from its code, template and intent
+    (``iam_analyzer/new_role.py``). Returns (NewRole or None when nothing is usable, problems)."""
+    from iam_analyzer.new_role import build
+
+    return build(req)
+

@@ -31,7 +31,22 @@ def test_demo_runs_the_whole_audit_in_under_a_minute(tmp_path):
     # the demo plants: an administrator role, a public URL, a confused deputy, a secret, a shared role, denied calls
     assert {"IAM004", "LAM001", "LAM004", "LAM007", "LAM006", "IAM016"} <= ids
     summary = [json.loads(p.read_text()) for p in (out / "policies").glob("*.explain.json")]
-    assert len(summary) == 8 and all(s["verification"]["ok"] for s in summary)
+    assert len(summary) == 8 and all(s["verification"]["ok"] for s in summary if s["evidence"]["verdict"] != "insufficient")
     model = json.loads((out / "report.json").read_text())
     assert model["catalog"]["version"] and model["summary"]["functions"] == 8
     assert model["summary"]["data_events"]["services"]  # the trail records some data events
+    # the headline escalation's evidence is a function that really runs as the role it reaches
+    esc = next(e for e in model["escalations"] if e["principal"].endswith("role/report-role") and e["method"] == "UpdateFunctionCode")
+    assert esc["target"].endswith("role/admin-role")
+    assert esc["path"][0]["requires"][0]["resource"].endswith("function:public-status")
+    assert "UpdateFunctionCode on public-status\u2192 admin-role" in (out / "report.md").read_text()
+    assert "on public-status" in (out / "report.html").read_text()
+    # deployment times a real account would have: before the window, one redeployed late on purpose
+    verdicts = {f["name"]: f["evidence"] for f in model["functions"]}
+    late = verdicts["order-notifier"]
+    assert late["verdict"] == "partial" and any("only 3 of the window's" in r for r in late["reasons"])
+    assert not [n for n, e in verdicts.items() if n != "order-notifier" and any("deployed or changed" in r for r in e["reasons"])]
+    assert sum(e["verdict"] == "sufficient" for e in verdicts.values()) >= 5
+    # and a monthly job that a month of logs cannot judge: the three verdicts of a real account
+    assert verdicts["db-sync"]["verdict"] == "insufficient" and "cron(0 3 1 * ? *)" in verdicts["db-sync"]["reasons"][0]
+    assert "The code read by scan --code narrowed" in (out / "report.md").read_text()  # the demo reads packages

@@ -353,3 +353,48 @@ def test_fuzz_the_small_validator_agrees_with_jsonschema(name, data):
         "integer", lambda _checker, v: isinstance(v, int) and not isinstance(v, bool)))
     expected = strict(schema).is_valid(doc)
     assert (first_error(doc, schema) is None) == expected, first_error(doc, schema)
+
+
+SERVICE = yaml.safe_load("""
+service: fuzz
+custom: {table: 'fuzz-${sls:stage}', queue: '${cf:infra.QueueArn}'}
+provider:
+  name: aws
+  runtime: python3.12
+  stage: "${opt:stage, 'dev'}"
+  environment: {TABLE: '${self:custom.table}', KEY: '${ssm:/fuzz/key}'}
+  iam:
+    role:
+      statements:
+        - {Effect: Allow, Action: ['dynamodb:GetItem'], Resource: {'Fn::GetAtt': [Table, Arn]}}
+        - '${file(extra.yml)}'
+plugins: [serverless-iam-roles-per-function]
+functions:
+  a:
+    handler: a.h
+    iamRoleStatements: [{Effect: Allow, Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*'}]
+    events:
+      - http: {path: x, method: get, authorizer: aws_iam}
+      - sqs: '${self:custom.queue}'
+      - stream: {type: dynamodb, arn: {'Fn::GetAtt': [Table, StreamArn]}}
+  b:
+    handler: b.h
+    vpc: {subnetIds: [s-1], securityGroupIds: [sg-1]}
+    destinations: {onFailure: a}
+    events: [{schedule: rate(1 hour)}, {s3: fuzz-bucket}, {sns: topic}, {eventBridge: {pattern: {source: [x]}}}]
+resources:
+  - '${file(resources/table.yml)}'
+""")
+
+
+@FUZZ
+@given(any_mutation(SERVICE, _yaml))
+def test_fuzz_serverless(data):
+    with scratch() as d:
+        root = Path(d)
+        (root / "resources").mkdir()
+        (root / "resources" / "table.yml").write_text("Resources:\n  Table: {Type: 'AWS::DynamoDB::Table'}\n")
+        (root / "extra.yml").write_text("{Effect: Allow, Action: 'sqs:SendMessage', Resource: '*'}\n")
+        path = root / "serverless.yml"
+        path.write_bytes(data)
+        check(invoke("check", root, "--format", "json"), path)

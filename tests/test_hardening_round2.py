@@ -253,3 +253,57 @@ def test_a_fifo_inside_the_policies_folder_never_blocks(review):
     res = _report(review, "--policies", review / "policies")
     no_crash(res)
     assert res.exit_code == 2 and "named pipe" in res.output
+
+
+# -- outputs checked before the work ---------------------------------------------------------------
+
+
+def _code(tmp_path):
+    return write(tmp_path / "src" / "app.py", "import boto3\ndef handler(e, c):\n"
+                 "    boto3.client('s3').get_object(Bucket='b', Key='k')\n").parent
+
+
+@pytest.mark.parametrize("target", ["missing/dir/out.txt", "/proc/version"])
+def test_outputs_that_cannot_be_written_are_exit_2_before_the_work(tmp_path, target):
+    out = target if target.startswith("/") else tmp_path / target
+    tpl = write(tmp_path / "t.json", {"Resources": {"Fn": fn()}})
+    code = _code(tmp_path)
+    for args in (["check", tpl, "-o", out], ["check", tpl, "--write-baseline", out],
+                 ["new-role", "--code", code, "-o", out], ["new-role", "--code", code, "--explain", out]):
+        res = run(*args)
+        no_crash(res)
+        assert res.exit_code == 2 and f"cannot write {out}" in res.output, args
+
+
+# -- intent files and code folders ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["devzero", "fifo", "deep"])
+def test_an_intent_file_that_is_special_or_too_deep_is_named_and_the_code_still_used(tmp_path, kind):
+    if kind == "devzero":
+        intent = "/dev/zero"
+    elif kind == "fifo":
+        intent = tmp_path / "intent.yaml"
+        os.mkfifo(intent)
+    else:
+        intent = write(tmp_path / "intent.yaml", "reads:" + " [" * 3000 + "]" * 3000 + "\n")
+    res = run("new-role", "--code", _code(tmp_path), "--intent", intent)
+    no_crash(res)
+    assert str(intent) in res.stderr and "s3:GetObject" in res.stdout
+
+
+def test_an_intent_file_of_2000_entries_is_verified_in_bounded_time(tmp_path):
+    intent = write(tmp_path / "intent.yaml", "reads:\n" + "".join(f"  - arn:aws:s3:::bucket{i}/*\n" for i in range(2000)))
+    res = run("new-role", "--intent", intent, "--explain", tmp_path / "x.json")
+    no_crash(res)
+    explain = json.loads((tmp_path / "x.json").read_text())
+    assert explain["verification"]["ok"] is True
+    assert "arn:aws:s3:::bucket1999/*" in res.stdout
+
+
+def test_a_fifo_given_as_code_says_what_it_is(tmp_path):
+    fifo = tmp_path / "handler.py"
+    os.mkfifo(fifo)
+    res = run("new-role", "--code", fifo)
+    no_crash(res)
+    assert "named pipe (FIFO), not a regular file" in res.output and "no such file" not in res.output

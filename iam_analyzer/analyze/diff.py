@@ -58,6 +58,10 @@ def _declared_key(location: SourceLocation | None, roots: list[str]):
     pl = place(location, roots)
     if pl is None or location is None or not location.logical_id:
         return None
+    if location.path.endswith(".tf"):
+        # A Terraform address is unique in its root module, whichever of the folder's files
+        # declares it: a resource moved from main.tf to iam.tf is the same resource.
+        return (pl[0], "terraform", pl[1].rpartition("/")[0], location.logical_id)
     return pl + (location.logical_id,)
 
 

@@ -21,7 +21,7 @@ from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.catalog import Catalog, default_catalog
 from iam_analyzer.iam.condition_keys import is_known_condition_key
 from iam_analyzer.iam.policy import Policy, PolicyError, Statement, extract_document, parse_policy_lenient
-from iam_analyzer.iam.validate import TRUST_ACTION_PREFIXES, condition_value_error, principal_value_error
+from iam_analyzer.iam.validate import TRUST_ACTION_PREFIXES, condition_value_error, condition_value_note, principal_value_error
 from iam_analyzer.resources import rules_dir
 
 SEVERITIES = ("error", "warning", "low", "info")
@@ -329,8 +329,9 @@ def _check_conditions(st: Statement, cat: Catalog) -> list[Finding]:
     for c in st.conditions:
         for i, v in enumerate(c.values):
             why = condition_value_error(c.operator, v)
-            if why:
-                out.append(make_finding("PL017", f"{why} ({c.operator.text})",
+            note = None if why else condition_value_note(c.operator, v)
+            if why or note:
+                out.append(make_finding("PL017" if why else "PL021", f"{why or note} ({c.operator.text})",
                                         _loc(st, f"Condition.{c.operator.text}.{c.key}") + (f"[{i}]" if len(c.values) > 1 else "")))
         if not is_known_condition_key(c.key, cat):
             out.append(make_finding("PL012", f"condition key {c.key!r} is not a known global or service key", _loc(st, f"Condition.{c.operator.text}.{c.key}")))

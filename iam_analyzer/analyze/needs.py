@@ -16,31 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iam_analyzer.iam import arn as arnlib
+# the action lists are facts shared with the IaC readers (iam/lambda_service.py cites the guide's pages)
+from iam_analyzer.iam.lambda_service import (  # noqa: F401 - VPC_ACTIONS ... re-exported for their users
+    DDB_STREAM_ACTIONS, KINESIS_STREAM_ACTIONS, LOG_GROUP_ACTIONS, LOG_STREAM_ACTIONS, MQ_ACTIONS, MSK_ACTIONS,
+    SECRET_ACTION, SOURCE_VPC_ACTIONS, SQS_ACTIONS, VPC_ACTIONS, XRAY_ACTIONS, delivery_action,
+)
 from iam_analyzer.model import Function, Snapshot
 
 GUIDE = "https://docs.aws.amazon.com/lambda/latest/dg/"
-# configuration-vpc.html#vpc-permissions (AWSLambdaVPCAccessExecutionRole)
-VPC_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
-               "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses")
-# the network interfaces an event source mapping makes in the source's VPC: with-msk-permissions.html
-# (VPC permissions), with-kafka-permissions.html (VPC permissions), with-mq.html, with-documentdb.html
-SOURCE_VPC_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
-                      "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups")
-# services-xray.html (execution role permissions; AWSXRayDaemonWriteAccess adds the sampling calls)
-XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
-                "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries")
-# with-sqs.html (execution role permissions; AWSLambdaSQSQueueExecutionRole); ChangeMessageVisibility is
-# kept too: Lambda uses it to return messages of a failed batch
-SQS_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
-# services-kinesis-create.html: the guide lists these for every Kinesis event source mapping, standard
-# iterator or enhanced fan-out (AWSLambdaKinesisExecutionRole)
-KINESIS_STREAM_ACTIONS = ("kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
-                          "kinesis:GetShardIterator", "kinesis:ListShards")
-# with-ddb.html (execution role permissions; AWSLambdaDynamoDBExecutionRole)
-DDB_STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
-# with-msk-permissions.html (cluster access permissions; AWSLambdaMSKExecutionRole): DescribeCluster or
-# DescribeClusterV2 suffices, serverless clusters need V2: both are kept
-MSK_ACTIONS = ("kafka:DescribeCluster", "kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers")
 # with-msk-permissions.html (IAM authentication): what the poller needs as a Kafka client
 MSK_IAM_CLUSTER = ("kafka-cluster:Connect", "kafka-cluster:DescribeClusterDynamicConfiguration")
 MSK_IAM_TOPIC = ("kafka-cluster:DescribeTopic", "kafka-cluster:ReadData")
@@ -81,8 +64,7 @@ def _destination(target: str, setting: str) -> list[Requirement]:
         part = a.partition if a else "aws"
         return [Requirement("s3:PutObject", f"arn:{part}:s3:::{bucket}/*", setting, reason),
                 Requirement("s3:ListBucket", f"arn:{part}:s3:::{bucket}", setting, reason)]
-    action = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction",
-              "events": "events:PutEvents"}.get(svc)
+    action = delivery_action(target)
     return [Requirement(action, target, setting, reason)] if action else []
 
 
@@ -105,6 +87,15 @@ def _msk(m, src: str, account: str, st: str) -> list[Requirement]:
     return out
 
 
+def log_requirements(group_arn: str, setting: str) -> list[Requirement]:
+    """Every function writes to its log group (AWSLambdaBasicExecutionRole's actions, on the
+    function's own group): lambda-intro-execution-role.html, monitoring-cloudwatchlogs.html."""
+    out = [Requirement(a, f"{group_arn}:*", setting, "Lambda creates the function's log group") for a in LOG_GROUP_ACTIONS]
+    for action in LOG_STREAM_ACTIONS:
+        out.append(Requirement(action, f"{group_arn}:*", setting, "Lambda writes the function's logs"))
+    return out
+
+
 def requirements(fn: Function, snapshot: Snapshot | None = None) -> list[Requirement]:
     out: list[Requirement] = []
     p = _partition(fn.arn)
@@ -112,10 +103,7 @@ def requirements(fn: Function, snapshot: Snapshot | None = None) -> list[Require
     group = fn.log_group
     group_arn = f"arn:{p}:logs:{region}:{account}:log-group:{group}"
     setting = "logging (default log group)" if fn.logging_group is None else f"logging config (log group {group})"
-    # lambda-intro-execution-role.html / monitoring-cloudwatchlogs.html (AWSLambdaBasicExecutionRole)
-    out.append(Requirement("logs:CreateLogGroup", f"{group_arn}:*", setting, "Lambda creates the function's log group"))
-    for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
-        out.append(Requirement(action, f"{group_arn}:*", setting, "Lambda writes the function's logs"))
+    out += log_requirements(group_arn, setting)
 
     for m in fn.event_source_mappings:
         src = m.event_source_arn or "*"
@@ -138,7 +126,7 @@ def requirements(fn: Function, snapshot: Snapshot | None = None) -> list[Require
             out += _msk(m, src, account, st)
         elif m.source_type in ("self-managed-kafka", "mq", "docdb"):
             if m.source_type == "mq":  # with-mq.html (execution role permissions)
-                out.append(Requirement("mq:DescribeBroker", src, st, "Lambda reads the broker's configuration"))
+                out += [Requirement(a, src, st, "Lambda reads the broker's configuration") for a in MQ_ACTIONS]
             if m.source_type == "docdb":  # with-documentdb.html (execution role permissions)
                 out += [Requirement(a, "*", st, "Lambda reads the cluster's configuration") for a in DOCDB_ACTIONS]
             # the source's VPC: with-kafka-permissions.html (kept even when the brokers are public:
@@ -147,7 +135,7 @@ def requirements(fn: Function, snapshot: Snapshot | None = None) -> list[Require
         for access in m.source_access:
             uri = access.get("uri") or ""
             if ":secretsmanager:" in uri:  # with-kafka-permissions.html, with-msk-permissions.html, with-mq.html, with-documentdb.html
-                out.append(Requirement("secretsmanager:GetSecretValue", uri, st, "Lambda reads the source's credentials"))
+                out.append(Requirement(SECRET_ACTION, uri, st, "Lambda reads the source's credentials"))
         if m.destination_on_failure:
             out.extend(_destination(m.destination_on_failure, f"{st} on-failure destination"))
 

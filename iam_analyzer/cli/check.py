@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-from iam_analyzer.cli.common import EXIT_FINDINGS, EXIT_OK, fail, guardrail_options, load_snapshot, load_usage, read_guardrails
+from iam_analyzer.cli.common import (
+    EXIT_FINDINGS, EXIT_OK, check_output_file, fail, guardrail_options, load_snapshot, load_usage, read_guardrails,
+    write_output,
+)
 
 
 def _params(values: tuple[str, ...]) -> dict[str, str]:
@@ -29,7 +31,10 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False),
               help="A snapshot of the deployed account: documents of customer-managed policies the templates attach.")
 @click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
-              help="A template parameter (CloudFormation/SAM); repeatable.")
+              help="A template parameter (CloudFormation/SAM), a Serverless Framework opt/param/env value "
+                   "(stage=prod) or a Terraform variable (-var); repeatable.")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False),
+              help="A Terraform variables file (.tfvars or .tfvars.json), as terraform -var-file; repeatable.")
 @click.option("--account", default="123456789012", show_default=True, help="Account id for AWS::AccountId and ARNs.")
 @click.option("--region", default="us-east-1", show_default=True, help="Region for AWS::Region and ARNs.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "markdown"]), default="text",
@@ -52,12 +57,13 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--skip-unrecognised", is_flag=True,
               help="Skip files that are not templates or plans instead of reporting them (for pre-commit).")
 @guardrail_options
-def check(paths, base, usage_path, snapshot_path, param_values, account, region, fmt, output, fail_on,
+def check(paths, base, usage_path, snapshot_path, param_values, var_files, account, region, fmt, output, fail_on,
           fail_on_new_access, config_path, rule_dirs, stack_name, config_env, baseline_path, write_baseline,
           skip_unrecognised) -> None:
-    """Judge the IAM of CloudFormation, SAM, CDK output and Terraform plans before they ship.
+    """Judge the IAM of CloudFormation, SAM, CDK output, Serverless services, Terraform plans and configuration before they ship.
 
-    PATH is a template, a plan (terraform show -json), a cdk.out folder, or a folder of them.
+    PATH is a template, a serverless.yml, a plan (terraform show -json), a cdk.out folder, a
+    folder of .tf files (a Terraform module), or a folder of them.
     With --base, only what the change adds is reported: new access per role, new findings,
     and, with --usage, permissions it removes that a function used in production.
     With --scp/--rcp (or a --snapshot from scan --organization), new access the
@@ -69,6 +75,8 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
     from iam_analyzer.analyze.checks.engine import RuleError
     from iam_analyzer.emit import check_report
 
+    check_output_file(output)  # before the work: a missing folder is exit 2 now, not after the run
+    check_output_file(write_baseline)
     paths = list(paths)
     if skip_unrecognised:
         paths = stages.template_like(paths)
@@ -78,6 +86,7 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
     req = stages.CheckRequest(
         paths=paths, base=base, usage=load_usage(usage_path),
         snapshot=load_snapshot(snapshot_path, guardrails=False) if snapshot_path else None, params=_params(param_values),
+        var_files=tuple(var_files),
         account=account, region=region, config_path=config_path, rule_dirs=tuple(rule_dirs), cwd=".",
         stack_name=stack_name, config_env=config_env, org_policies=read_guardrails())
     if baseline_path:
@@ -105,7 +114,7 @@ def check(paths, base, usage_path, snapshot_path, param_values, account, region,
         click.echo(f"iam-analyzer: {len(result.findings)} finding(s) recorded in {write_baseline}", err=True)
     text = check_report.render(fmt, doc)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_output(output, text)
         if fmt != "text":
             click.echo(check_report.to_text(doc).splitlines()[-1], err=True)
     else:

@@ -100,8 +100,8 @@ def _secret_verdict(name: str, value: str, has_refs: bool) -> str | None:
     if has_refs:
         return None  # it names a resource (an ARN, a secret's name), it is not the secret
     v = value.strip()
-    if not v or _BENIGN_VALUES.match(v):
-        return None
+    if not v or v == "*" or _BENIGN_VALUES.match(v):
+        return None  # "*": a value the readers only know at deployment (SSM, a secret's reference)
     if _SECRET_NAME.search(name):
         return "secret-like-name"
     if len(v) >= 32 and " " not in v and re.fullmatch(r"[A-Za-z0-9+/=_-]+", v) and _entropy(v) >= 4.2:

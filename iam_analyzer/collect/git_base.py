@@ -79,6 +79,7 @@ def export_ref(ref: str, paths: list[str], cwd: str = ".") -> tuple[str, list[st
     extra = {f"{os.path.dirname(rel) or '.'}/{n}".removeprefix("./") for rel in rels if rel != "."
              for n in SAMCONFIG_FILES}
     try:
+        extra |= {_service_folder(rel) for rel in rels if _service_folder(rel)}
         for rel in sorted(set(rels) | extra):
             spec = [] if rel == "." else ["--", rel]
             r = _git(["archive", "--format=tar", ref, *spec], top)
@@ -121,6 +122,16 @@ def _renamed(ref: str, top: str, rels: list[str], extra: set[str], tmp: str) -> 
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target, "wb") as out:
             out.write(blob.stdout)
+
+
+def _service_folder(rel: str) -> str | None:
+    """A Serverless Framework service pulls in files beside it (``${file(...)}``): its folder."""
+    from iam_analyzer.collect.iac.serverless import SERVICE_FILES
+
+    if rel == "." or Path(rel).name.lower() not in SERVICE_FILES:
+        return None
+    parent = str(Path(rel).parent).replace(os.sep, "/")
+    return parent if parent not in ("", ".") else "."
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import json
 import os
 
 from iam_analyzer import __version__
-from iam_analyzer.emit.render import md_escape
+from iam_analyzer.emit.render import md_code, md_escape
 
 MARKER = "<!-- iam-analyzer-check -->"  # the GitHub Action finds and updates its comment by this
 MARKDOWN_LIMIT = 60_000  # GitHub refuses comments over 65,536 characters
@@ -204,11 +204,12 @@ def _md(doc: dict, rows: int) -> str:
     out = [MARKER, f"## iam-analyzer check: {'✅ pass' if ok else '❌ blocked'}", ""]
     for r in v["reasons"]:
         out.append(f"- {md_escape(r)}")
-    base = f" against `{md_escape(doc['base']['ref'])}`" if doc.get("base") else ""
-    out.append(f"\n{s['functions']} function(s), {s['roles']} role(s){base}: {s['findings']} "
-               f"{'new ' if doc.get('base') else ''}finding(s), {s['new_access']} statement(s) with new access, "
-               f"{s['would_break']} permission(s) that would break"
-               + (f"; {s['existing_findings']} finding(s) already on the base" if doc.get("base") else "") + ".")
+    base = f" against {md_code(doc['base']['ref'])}" if doc.get("base") else ""
+    n = {k: md_escape(v) for k, v in s.items()}
+    out.append(f"\n{n['functions']} function(s), {n['roles']} role(s){base}: {n['findings']} "
+               f"{'new ' if doc.get('base') else ''}finding(s), {n['new_access']} statement(s) with new access, "
+               f"{n['would_break']} permission(s) that would break"
+               + (f"; {n['existing_findings']} finding(s) already on the base" if doc.get("base") else "") + ".")
     errors = [e for i in doc["inputs"] for e in i["errors"]]
     if errors:
         out += ["", "**Could not be read:**"] + [f"- {md_escape(e)}" for e in errors[:rows]]
@@ -218,8 +219,8 @@ def _md(doc: dict, rows: int) -> str:
     if doc["would_break"]:
         out += ["", "### Would break", "", "| function | action | resource | calls | last seen |", "| --- | --- | --- | --- | --- |"]
         for w in doc["would_break"][:rows]:
-            out.append(f"| {md_escape(w['function'])} | `{md_escape(w['action'])}` | {md_escape(w['resource'])} "
-                       f"| {w['count']} | {md_escape(w['last_seen'])} |")
+            out.append(f"| {md_escape(w['function'])} | {md_code(w['action'])} | {md_escape(w['resource'])} "
+                       f"| {md_escape(w['count'])} | {md_escape(w['last_seen'])} |")
         out += _more(len(doc["would_break"]), rows)
     if doc["new_access"]:
         out += ["", "### New access", "", "| role | actions | resources | where |", "| --- | --- | --- | --- |"]
@@ -246,7 +247,7 @@ def _md(doc: dict, rows: int) -> str:
         out += ["", "### Findings" if not doc.get("base") else "### New findings", "",
                 "| severity | rule | subject | finding | where |", "| --- | --- | --- | --- | --- |"]
         for f in doc["findings"][:rows]:
-            out.append(f"| {f['severity']}{' (baseline)' if f.get('baseline') else ''} | {md_escape(f['rule'])} | {md_escape(f['subject'])} | "
+            out.append(f"| {md_escape(f['severity'])}{' (baseline)' if f.get('baseline') else ''} | {md_escape(f['rule'])} | {md_escape(f['subject'])} | "
                        f"{md_escape(f['message'][:300])} | {_where(f['location'])} |")
         out += _more(len(doc["findings"]), rows)
     entries = [(f["name"], f["suggested_policy"]) for f in doc["functions"] if f.get("suggested_policy")]
@@ -258,7 +259,7 @@ def _md(doc: dict, rows: int) -> str:
         ev = sp.get("evidence") or {}
         why = [f"Evidence: {md_escape(ev['verdict'])}" + (": " + md_escape("; ".join(ev["reasons"])) if ev.get("reasons")
                                                           else "")] if ev.get("verdict") else []
-        out += ["", f"<details><summary>Suggested policy for {md_escape(name)}: {sp['before']} → {sp['after']} "
+        out += ["", f"<details><summary>Suggested policy for {md_escape(name)}: {md_escape(sp['before'])} → {md_escape(sp['after'])} "
                     f"actions</summary>", "", *why, *([""] if why else []), "```json", body.replace("```", "'''"), "```",
                 "</details>"]
     withheld = [(n, sp) for n, sp in entries if not sp.get("suggested", True)]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from iam_analyzer.analyze.checks.engine import SEVERITIES, Finding, Rule, load_rules
-from iam_analyzer.analyze.generate.deployed import Entry, Result_
+from iam_analyzer.analyze.generate.deployed import Dropped, Entry, Result_
 from iam_analyzer.inputs import LIMITS, InputError, load_json, read_text
 from iam_analyzer.model import Snapshot
 
@@ -152,7 +152,8 @@ def load_policies(folder: Path, snapshot: Snapshot) -> tuple[list[Result_], list
                 if not isinstance(e, dict):
                     raise InputError(explain, f"must be a mapping, not {_type(e)}")
                 for key, kinds, what in (("verification", (dict,), "a mapping"), ("kept", (list,), "a list"),
-                                         ("dropped_unused_by_service", (dict,), "a mapping")):
+                                         ("dropped_unused_by_service", (dict,), "a mapping"),
+                                         ("dropped_unverified", (list,), "a list")):
                     try:
                         _expect(e, key, kinds, what, str(explain))
                     except ValueError as bad:
@@ -162,6 +163,10 @@ def load_policies(folder: Path, snapshot: Snapshot) -> tuple[list[Result_], list
                                      k.get("evidence") if isinstance(k.get("evidence"), dict) else {})
                                for k in e.get("kept") or [] if isinstance(k, dict) and isinstance(k.get("action"), str)]
                 res.unused_by_service = e.get("dropped_unused_by_service") or {}
+                res.dropped = [Dropped([a for a in d["actions"] if isinstance(a, str)], str(d.get("resource", "*")),
+                                       str(d.get("reason", "")),
+                                       d.get("add_back") if isinstance(d.get("add_back"), dict) else {})
+                               for d in e.get("dropped_unverified") or [] if isinstance(d, dict) and isinstance(d.get("actions"), list)]
             else:
                 res.verification = {"ok": bool(s.get("verified"))}
         except InputError as e:

@@ -40,6 +40,8 @@ def class_label(node: str) -> str:
         return "any role Lambda may assume"
     if kind == "functions":
         return "any function's role"
+    if kind == "existing":  # class:existing:<service>:<account>: an existing resource's role
+        return f"any role an existing {rest.split('.', 1)[0] or 'service'} resource may run as"
     if kind in ("users", "roles", "groups"):
         return f"any {kind[:-1]}"
     return "any of several principals"
@@ -141,8 +143,20 @@ def path_text(esc: dict) -> str:
     parts = [short(esc.get("principal", "?"))]
     for hop in resolved_path(esc):
         to = hop.get("to", "?")
-        parts.append(f"\u2014{hop.get('method', '?')}\u2192 " + ("itself" if to == hop.get("from") else short(to)))
+        on = _acted_on(hop)
+        parts.append(f"\u2014{hop.get('method', '?')}{' on ' + short(on) if on else ''}\u2192 "
+                     + ("itself" if to == hop.get("from") else short(to)))
     return " ".join(parts)
+
+
+def _acted_on(hop: dict) -> str | None:
+    """The one resource a step acts on when it is not the principal it reaches (the function
+    whose code is replaced): the evidence that the step yields its target."""
+    reqs = [r for r in hop.get("requires") or [] if isinstance(r, dict)]
+    res = reqs[0].get("resource") if reqs else None
+    if not isinstance(res, str) or "*" in res or "?" in res or res == hop.get("to") or arnlib.try_parse(res) is None:
+        return None
+    return res
 
 
 # -- per function -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from iam_analyzer.analyze.generate.code_evidence import code_outlook, outlook_lines
 from iam_analyzer.analyze.generate.deployed import Result_, role_union
 from iam_analyzer.emit.policy_formats import FORMATS, safe_name
 from iam_analyzer.iam import arn as arnlib
@@ -51,7 +52,8 @@ def write_policies(results: list[Result_], out: Path, fmt: str = "json") -> dict
            "tightened": len(tightened), "not_tightened": len(summary) - len(tightened),
            "evidence": {v: verdicts.count(v) for v in ("sufficient", "partial", "insufficient")},
            "average_reduction_percent": round(sum(reductions) / len(reductions), 1) if reductions else 0.0,
-           "all_verified": all(s["verified"] for s in tightened)}
+           "all_verified": all(s["verified"] for s in tightened),
+           "code": code_outlook(results)}
     write_text(out / "summary.json", json.dumps(doc, indent=1) + "\n")
     return doc
 
@@ -73,4 +75,4 @@ def summary_lines(doc: dict) -> list[str]:
     lines.append(f"{doc['tightened']} of {len(doc['functions'])} function(s) tightened "
                  f"(average reduction {doc['average_reduction_percent']}%), {doc['not_tightened']} not tightened "
                  f"for lack of evidence")
-    return lines
+    return lines + outlook_lines(doc.get("code") or {})

@@ -11,6 +11,7 @@ from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.analyze.org import denied_actions
 from iam_analyzer.iam.compare import allowed_actions
 from iam_analyzer.emit.inventory_view import role_policies
+from iam_analyzer.analyze.generate.code_evidence import code_outlook, outlook_lines
 from iam_analyzer.analyze.generate.deployed import role_documents
 from iam_analyzer.analyze.needs import requirements
 from iam_analyzer.model import Snapshot
@@ -107,6 +108,7 @@ def build(snapshot: Snapshot, usage: dict | None, findings: list[Finding], rules
             "data_events": {"present": data_events.get("present", False),
                             "services": sorted((data_events.get("by_service") or {}).keys())},
             "usage_loaded": usage is not None,
+            "code": code_outlook(generated or []),
         },
         "functions": functions,
         "findings": [f.as_dict() for f in findings],
@@ -129,6 +131,7 @@ def _evidence(d) -> str:
 
 def to_html(model: dict) -> str:
     html = render_template("report.html.j2", r=model, policy_json=lambda d: json.dumps(d, indent=1), evidence=_evidence,
+                           code_lines=outlook_lines(model["summary"].get("code") or {}),
                            layout=svg, drawn=lazy.drawn(model), escalation_limit=lazy.ESCALATIONS_DRAWN)
     return lazy.pack(html)
 
@@ -205,14 +208,15 @@ def _md_paths(model: dict) -> list[dict]:
 
 def to_markdown(model: dict, limit: int = MARKDOWN_LIMIT) -> str:
     paths = _md_paths(model)
+    code_lines = outlook_lines(model["summary"].get("code") or {})
     text = render_template("report.md.j2", r=model, shown=len(model["findings"]), omitted=0, paths=paths,
-                           path_limit=MARKDOWN_PATHS)
+                           path_limit=MARKDOWN_PATHS, code_lines=code_lines)
     shown = len(model["findings"])
     while len(text) > limit and shown > 0:
         shown = max(0, shown - max(1, shown // 5))
         trimmed = dict(model, findings=model["findings"][:shown])
         text = render_template("report.md.j2", r=trimmed, shown=shown, omitted=len(model["findings"]) - shown,
-                               paths=paths, path_limit=MARKDOWN_PATHS)
+                               paths=paths, path_limit=MARKDOWN_PATHS, code_lines=code_lines)
     return text
 
 

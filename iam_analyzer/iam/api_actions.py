@@ -130,6 +130,23 @@ LAMBDA_NAMES = {
     "GetPolicy": ["GetPolicy"],
 }
 
+# A transaction item's kind (its key in TransactItems) -> the IAM action it needs; a call whose
+# items are all written out needs only the actions of the kinds it holds.
+TRANSACT_ITEM_ACTIONS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem",
+                         "ConditionCheck": "dynamodb:ConditionCheckItem", "Get": "dynamodb:GetItem"}
+
+
+def transaction_actions(operation: str, actions: tuple[str, ...], kinds: list[str]) -> tuple[str, ...]:
+    """The actions of a DynamoDB transaction narrowed to the kinds of item it holds, when
+    every item's kind is known (``kinds`` not empty, each one a known kind)."""
+    if operation not in ("TransactWriteItems", "TransactGetItems") or not kinds:
+        return actions
+    wanted = {TRANSACT_ITEM_ACTIONS.get(k) for k in kinds}
+    if None in wanted:
+        return actions
+    return tuple(a for a in actions if a in wanted) or actions
+
+
 DYNAMODB_TRANSACT = {
     "TransactGetItems": ["GetItem"],
     "TransactWriteItems": ["PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],

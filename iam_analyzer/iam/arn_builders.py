@@ -234,3 +234,23 @@ def partition_of_region(region: str) -> str:
 
 def url_suffix(partition: str) -> str:
     return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+
+
+def template_reference(cfn_type: str, logical_id: str) -> dict | None:
+    """How a template names the ARN of its own resource ``logical_id``: ``{"Ref": id}`` where
+    ``Ref`` returns the ARN (an SNS topic), else ``{"Fn::GetAtt": [id, attribute]}`` for the
+    attribute that is the ARN (a table's ``Arn``); None when neither gives the ARN."""
+    kind = CFN.get(cfn_type)
+    if kind is None or cfn_type == "AWS::Logs::LogGroup":  # its Arn attribute ends in ":*"
+        return None
+    if kind.ref == "arn":
+        return {"Ref": logical_id}
+    attr = next((a for a, what in kind.attrs.items() if what == "arn"), None)
+    return {"Fn::GetAtt": [logical_id, attr]} if attr else None
+
+
+def sub_reference(ref: dict) -> str:
+    """The ``Fn::Sub`` spelling of a reference: ``${Topic}`` / ``${Table.Arn}``."""
+    if "Ref" in ref:
+        return "${" + ref["Ref"] + "}"
+    return "${" + ".".join(ref["Fn::GetAtt"]) + "}"

@@ -126,19 +126,26 @@ def _deny_fully_covers(st: Statement, resource: str) -> bool:
     return any(arnlib.contains(r, resource) for r in res)
 
 
-def _verdict(st, res, sig, ref_allows, ref_denies, cand_denies) -> str | None:
-    """Why (action group, resource) of candidate statement ``st`` is new, or None if covered."""
+def _verdict(st, res, sig, ref_allows, ref_denies, cand_denies, by_resource=None) -> str | None:
+    """Why (action group, resource) of candidate statement ``st`` is new, or None if covered.
+
+    ``by_resource`` (resource text -> indices of reference allows naming it) lets the common
+    case, a reference statement naming the very same resource, be decided without scanning
+    every reference statement (a role of 2,000 statements is otherwise quadratic)."""
     allow_idx, deny_idx, cand_deny_idx = sig
     raw_res = "*" if res.startswith("NotResource:") else res
     if st.not_resources is None and any(
         _deny_fully_covers(cand_denies[i][0], raw_res) for i in cand_deny_idx
     ):
         return None
-    covering = [
-        i for i in allow_idx
-        if _resource_covered(ref_allows[i][0], st, raw_res) and _conditions_implied(ref_allows[i][0], st)
-    ]
-    if not covering:
+
+    def covers(i: int) -> bool:
+        return _resource_covered(ref_allows[i][0], st, raw_res) and _conditions_implied(ref_allows[i][0], st)
+
+    likely = by_resource.get(raw_res, ()) if by_resource is not None else ()
+    allowed = set(allow_idx) if likely else ()
+    covered = any(covers(i) for i in likely if i in allowed) or any(covers(i) for i in allow_idx)
+    if not covered:
         if not allow_idx:
             return "not allowed by the reference"
         return "reference allows this action on narrower resources or with conditions"
@@ -160,6 +167,10 @@ class Reference:
         refs = _policies(reference)
         self.allows = [(st, _ActionSet(st, self.cat)) for p in refs for st in p.statements if st.is_allow]
         self.denies = [(st, _ActionSet(st, self.cat)) for p in refs for st in p.statements if not st.is_allow]
+        self.by_resource: dict[str, list[int]] = {}
+        for i, (st, _) in enumerate(self.allows):
+            for r in st.resources or ():
+                self.by_resource.setdefault(r, []).append(i)
 
     def new_access(self, candidate: Policy | Sequence[Policy]) -> list[NewAccess]:
         """Every (action, resource pattern) the candidate allows that this reference does not."""
@@ -169,6 +180,7 @@ class Reference:
         cand_denies = [(st, _ActionSet(st, cat)) for p in cands for st in p.statements if not st.is_allow]
         out: list[NewAccess] = []
         seen: set[tuple[str, str, int]] = set()
+        sigs: dict[str, tuple] = {}  # an action's covering statements do not depend on the candidate statement
         for pol in cands:
             for st in pol.statements:
                 if not st.is_allow:
@@ -182,16 +194,19 @@ class Reference:
                 # verdict per resource: decide each such group once (a "*" has ~20,000 actions).
                 verdicts: dict[tuple, str | None] = {}
                 for key in _statement_actions(st, cat):
-                    sig = (
-                        tuple(i for i, (_, a) in enumerate(ref_allows) if a.covers(key)),
-                        tuple(i for i, (_, a) in enumerate(ref_denies) if a.covers(key)),
-                        tuple(i for i, (_, a) in enumerate(cand_denies) if a.covers(key)),
-                    )
+                    sig = sigs.get(key)
+                    if sig is None:
+                        sig = sigs[key] = (
+                            tuple(i for i, (_, a) in enumerate(ref_allows) if a.covers(key)),
+                            tuple(i for i, (_, a) in enumerate(ref_denies) if a.covers(key)),
+                            tuple(i for i, (_, a) in enumerate(cand_denies) if a.covers(key)),
+                        )
                     name = None
                     for res in resources:
                         vk = (sig, res)
                         if vk not in verdicts:
-                            verdicts[vk] = _verdict(st, res, sig, ref_allows, ref_denies, cand_denies)
+                            verdicts[vk] = _verdict(st, res, sig, ref_allows, ref_denies, cand_denies,
+                                                    self.by_resource)
                         reason = verdicts[vk]
                         if reason:
                             name = name or cat.canonical(key)

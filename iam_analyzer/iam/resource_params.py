@@ -40,12 +40,44 @@ PARAM_VARS: dict[str, dict[str, str]] = {
     "sts": {"RoleArn": "RoleNameWithPath"},
     "ses": {"Source": "IdentityName"},
     "sesv2": {"FromEmailAddress": "IdentityName"},
+    "appconfigdata": {"ApplicationIdentifier": "ApplicationId", "EnvironmentIdentifier": "EnvironmentId",
+                      "ConfigurationProfileIdentifier": "ConfigurationProfileId"},
+    "bedrock-runtime": {"modelId": "ResourceId"},  # which resource type: bedrock_models
+    "bedrock-agent-runtime": {"agentId": "AgentId", "agentAliasId": "AgentAliasId", "knowledgeBaseId": "KnowledgeBaseId"},
+    "cognito-idp": {"UserPoolId": "UserPoolId"},
+    "glue": {"JobName": "JobName", "DatabaseName": "DatabaseName"},
+    "iot-data": {"topic": "TopicName"},
+    "sagemaker-runtime": {"EndpointName": "EndpointName"},
+    "scheduler": {"Name": "ScheduleName", "GroupName": "GroupName"},
+    "timestream-write": {"DatabaseName": "DatabaseName", "TableName": "TableName"},
+    "athena": {"WorkGroup": "WorkGroupName"},
+    "codebuild": {"projectName": "ProjectName"},
+    "batch": {"jobQueue": "JobQueueName", "jobDefinition": "JobDefinitionName"},
+    "rds-data": {"resourceArn": "DbClusterInstanceName"},
 }
+# Variables IAM fills with an id where the API also takes a name (AppConfig: ids are 7
+# lower-case letters and digits); a name there cannot give the ARN offline.
+ID_ONLY = {"ApplicationId", "EnvironmentId", "ConfigurationProfileId"}
+_APPCONFIG_ID = re.compile(r"^(?=[a-z]*[0-9])[a-z0-9]{7}$")  # seven characters; a digit tells it from a word
 RESOURCE_PARAMS = frozenset(p.lower() for m in PARAM_VARS.values() for p in m) | {
     "copysource", "copysource.bucket", "copysource.key", "requestitems"}
 # Variables a call's parameters never fill; a resource type using them is filled with *.
 _ANY_VALUE = {"OpaqueId", "StreamLabel", "ExecutionId", "LogStreamName"}
-DEFAULTS = {("events", "EventBusName"): "default"}
+DEFAULTS = {("events", "EventBusName"): "default", ("scheduler", "GroupName"): "default"}
+
+
+# Parameters whose value is the whole resource by the API's definition (an ARN, a queue URL);
+# any resource parameter read from a variable named ``..._ARN`` is taken as one too.
+WHOLE_ARN_PARAMS: dict[str, frozenset[str]] = {
+    "sns": frozenset({"topicarn", "targetarn"}), "sqs": frozenset({"queueurl"}),
+    "stepfunctions": frozenset({"statemachinearn", "executionarn"}), "kinesis": frozenset({"streamarn"}),
+    "dynamodbstreams": frozenset({"streamarn"}), "sts": frozenset({"rolearn"}),
+}
+_ARN_VARIABLE = re.compile(r"(?:^|_)ARN$|Arn$|(?:^|_)QUEUE_URL$|QueueUrl$")
+
+
+def _holds_whole(service: str, param: str, env: str) -> bool:
+    return param.lower() in WHOLE_ARN_PARAMS.get(service, frozenset()) or bool(_ARN_VARIABLE.search(env))
 
 
 _BY_SERVICE = {svc: frozenset(p.lower() for p in m) for svc, m in PARAM_VARS.items()}
@@ -152,18 +184,39 @@ def resolve(service: str, operation: str, action: str, args: dict[str, list[Valu
     names = {k.lower(): v for k, v in PARAM_VARS.get(service, {}).items()}
     args = _args_for(service, operation, act, args)
     by_var: dict[str, list[Value]] = {}
+    whole: list[Resolved] = []
     for param, values in args.items():
         var = names.get(param.lower())
-        if var:
-            by_var.setdefault(var, []).extend(values)
+        if not var:
+            continue
+        for v in values:
+            if v.text is None and not env_refs.get(v.env or "") and _holds_whole(service, param, v.env or ""):
+                whole.append(Resolved(placeholder(v.env or var), (v.env or var,), v.where))
+            else:
+                by_var.setdefault(var, []).append(v)
+    if whole and not by_var and any(names.get(p.lower()) in _fmt_vars(t.arn_format) for t in types for p in args):
+        return _unique(whole)  # a variable holding the whole ARN (or queue URL) is the whole resource
+    if service == "bedrock-runtime" and "ResourceId" in by_var:
+        return _bedrock(by_var["ResourceId"], env_refs, scope)
     # a parameter holding an ARN (literal or through an environment variable) may be the resource itself
     best: list[Resolved] = []
     def filled(t: ResourceType) -> int:
         return sum(1 for v in _fmt_vars(t.arn_format) if v in by_var)
 
-    # the type whose variables the call fills most (Query with IndexName: the index), then a
-    # required one, then the most specific
-    for rt in sorted(types, key=lambda t: (-filled(t), t.name.lower() not in required, -t.literal_weight)):
+    if service == "s3":
+        aps = _access_points(by_var.get("BucketName", []), env_refs)
+        if aps:
+            return _on_access_points(aps, types, by_var)
+    mapped = set(names.values())
+
+    def foreign(t: ResourceType) -> int:  # variables no parameter of this service's calls fills
+        return sum(1 for v in _fmt_vars(t.arn_format) if v not in mapped and v not in ("Partition", "Region", "Account"))
+
+    # the type whose variables the call fills most (Query with IndexName: the index), then the
+    # one whose every variable the SDK's parameters name (an object is the bucket's, not an
+    # access point's, unless Bucket is an access point ARN), then a required one, then the
+    # most specific
+    for rt in sorted(types, key=lambda t: (-filled(t), foreign(t), t.name.lower() not in required, -t.literal_weight)):
         got = _fill(service, rt, by_var, env_refs, scope)
         if got:
             if not any(r.unresolved for r in got):
@@ -174,7 +227,6 @@ def resolve(service: str, operation: str, action: str, args: dict[str, list[Valu
     # nothing in the call names the resource: a placeholder for the type this SDK's calls
     # name (never a silent "*"), unless the action's resource types are all optional and
     # none of them is something a parameter of this service names
-    mapped = set(names.values())
     def named(t: ResourceType) -> int:
         return len(mapped & set(_fmt_vars(t.arn_format)))
 
@@ -221,6 +273,9 @@ def _fill(service: str, rt: ResourceType, by_var: dict[str, list[Value]], env_re
                     else:
                         opts.append((_var_value(service, var, t), (), via + f" (account {_sqs_account(t)})"))
                     continue
+                if var in ID_ONLY and not _APPCONFIG_ID.match(t):
+                    opts.append((placeholder(var), (var,), f"{via} (names {t!r}: IAM names it by id)"))
+                    continue
                 opts.append((_var_value(service, var, t), (), via))
         if not opts:
             if (service, var) in DEFAULTS:
@@ -245,6 +300,47 @@ def _fill(service: str, rt: ResourceType, by_var: dict[str, list[Value]], env_re
                 .replace("${Region}", scope.region or placeholder("REGION"))
                 .replace("${Account}", scope.account or placeholder("ACCOUNT_ID")))
         out.append(Resolved(text, missing, "; ".join(sorted(set(v for v in vias if v not in ("any", "default"))))))
+    return _unique(out)
+
+
+def _bedrock(values: list[Value], env_refs: dict[str, list[str]], scope: Scope) -> list[Resolved]:
+    from .bedrock_models import model_resources
+
+    region, account = scope.region or placeholder("REGION"), scope.account or placeholder("ACCOUNT_ID")
+    out = []
+    for v in values:
+        texts = [v.text] if v.text is not None else env_refs.get(v.env or "", [])
+        if not texts:  # a model id read at run time: a foundation model, named by the variable
+            name = v.env or "ResourceId"
+            out.append(Resolved(f"arn:{scope.partition}:bedrock:{region}::foundation-model/{placeholder(name)}",
+                                (name,), v.where))
+        for t in texts:
+            out += [Resolved(r, via=v.where or "literal") for r in model_resources(t, scope.partition, region, account)]
+    return _unique(out)
+
+
+_ACCESS_POINT = re.compile(r"^arn:[a-z-]+:s3:[a-z0-9-]*:[0-9]*:accesspoint/[^/]+$")
+
+
+def _access_points(values: list[Value], env_refs: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(access point ARN, where it came from) when every ``Bucket`` value is one (S3 takes an
+    access point ARN in place of a bucket name)."""
+    out = []
+    for v in values:
+        texts = [v.text] if v.text is not None else env_refs.get(v.env or "", [])
+        if not texts or not all(_ACCESS_POINT.match(t) for t in texts):
+            return []
+        out += [(t, v.where or "literal") for t in texts]
+    return out
+
+
+def _on_access_points(aps: list[tuple[str, str]], types: list[ResourceType], by_var: dict[str, list[Value]]) -> list[Resolved]:
+    object_level = any("${ObjectName}" in t.arn_format for t in types)
+    keys = [v.text for v in by_var.get("ObjectName", []) if v.text is not None] or ["*"]
+    out = []
+    for ap, via in aps:
+        for k in (keys if object_level else [""]):
+            out.append(Resolved(f"{ap}/object/{k}" if object_level else ap, via=via))
     return _unique(out)
 
 

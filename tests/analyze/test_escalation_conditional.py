@@ -253,3 +253,34 @@ def test_findings_do_not_depend_on_hash_seeds():
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env=dict(os.environ, PYTHONHASHSEED=seed)).stdout for seed in ("1", "2", "3")}
     assert len(outs) == 1
+
+
+def test_the_evidence_of_a_step_through_many_functions_names_one_that_runs_as_the_role_reached():
+    # the demo's shape: report-role may update any function; the first function in the account
+    # (db-sync) runs as a plain role, another (public-status) as the administrator
+    roles = [role("vpc", pol(allow("ec2:*")), service="lambda.amazonaws.com"),
+             role("admin", ADMIN, service="lambda.amazonaws.com"),
+             role("report", pol(allow(["lambda:UpdateFunctionCode", "ec2:RunInstances"])), service="lambda.amazonaws.com")]
+    fns = [Function(arn=f"arn:aws:lambda:us-east-1:{A}:function:{n}", name=n, account_id=A, region="us-east-1",
+                    role_arn=f"arn:aws:iam::{A}:role/{r}") for n, r in (("db-sync", "vpc"), ("public-status", "admin"),
+                                                                      ("report-job", "report"))]
+    got = [f for f in of(findings(roles=roles, functions=fns), "report") if f["method"] == "UpdateFunctionCode"]
+    assert len(got) == 1 and got[0]["target"].endswith("role/admin") and not got[0]["conditional"]
+    step = got[0]["path"][0]
+    assert step["to"].endswith("role/admin") and step["requires"][0]["resource"].endswith("function:public-status")
+
+
+def test_a_complete_step_hides_conditional_ones_to_the_same_role_but_a_write_never_does():
+    admin = role("task-admin", ADMIN, service="ecs-tasks.amazonaws.com")
+    # PassRole + RegisterTaskDefinition + RunTask is complete; PassRole + RunTask alone needs an
+    # existing task definition: only the complete way in is reported
+    dev = role("dev", pol(allow(["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"])))
+    got = of(findings(roles=[admin, dev]), "dev")
+    assert [f["method"] for f in got] == ["PassRoleECS"] and not got[0]["conditional"]
+    # a policy write to a role is no way to act as it: the conditional assume step stays
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    plain = Role(arn=f"arn:aws:iam::{A}:role/plain", name="plain", inline_policies=[InlinePolicy("p", pol(allow("s3:GetObject")))],
+                 trust_policy={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                               "Principal": {"AWS": f"arn:aws:iam::{A}:user/w"}, "Condition": mfa}]})
+    got = of(findings(roles=[plain], users=[user("w", pol(allow(["iam:PutRolePolicy", "sts:AssumeRole"], plain.arn)))]), "w")
+    assert [f["method"] for f in got] == ["PutRolePolicy+AssumeRole"] and got[0]["conditional"]

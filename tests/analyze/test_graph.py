@@ -184,16 +184,19 @@ def test_every_escalation_method_names_real_actions_and_known_targets():
 
     cat = default_catalog()
     targets = {"*", "policy", "self-or-user", "self-or-role", "other-user", "other-role", "group", "passable-role",
-               "function", "trusting-role"}
+               "function", "trusting-role", "existing", "same"}
     methods = escalation_methods()
     assert len(methods) >= 30 and len({m["id"] for m in methods}) == len(methods)
     for m in methods:
-        assert m["yields"] and m["name"]
-        for r in m["requires"]:
+        assert m["yields"] and m["name"] and m["exists"]
+        for i, r in enumerate(m["requires"]):
             assert cat.get(r["action"]) is not None, (m["id"], r["action"])
             assert r["target"] in targets, (m["id"], r["target"])
-            if r["target"] == "passable-role":
+            assert i > 0 or r["target"] != "same", m["id"]  # "same" refers back to the first requirement
+            if r["target"] in ("passable-role", "existing"):
                 assert r["service"].endswith(".amazonaws.com")
+            if r["target"] == "existing":  # what the input cannot show makes the path conditional
+                assert i == 0 and "{name}" in m["needs"], m["id"]
 
 
 def test_who_can_invoke_includes_the_function_resource_policy(account):

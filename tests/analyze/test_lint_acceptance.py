@@ -39,6 +39,11 @@ REJECTED = [
     ("Date with a bad time zone", cond({"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00+25:00"}}), "PL017"),
     ("Date with a malformed time zone", cond({"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00+x1"}}), "PL017"),
     ("Date day 31 of February", cond({"DateEquals": {"aws:CurrentTime": "2026-02-31"}}), "PL017"),
+    ("Date year past the parser's range", cond({"DateGreaterThan": {"aws:CurrentTime": "-292275055"}}), "PL017"),
+    ("Date lenient form with hour 24", cond({"DateGreaterThan": {"aws:CurrentTime": "2016-12-13t24:00"}}), "PL017"),
+    ("Date lenient form with offset +24", cond({"DateGreaterThan": {"aws:CurrentTime": "2016-12-13t2:00+24"}}), "PL017"),
+    ("Date lenient day 400 of the year", cond({"DateGreaterThan": {"aws:CurrentTime": "2016-400"}}), "PL017"),
+    ("Date T alone", cond({"DateGreaterThan": {"aws:CurrentTime": "T"}}), "PL017"),
     ("Numeric with a word", cond({"NumericLessThan": {"s3:max-keys": "ten"}}, "s3:ListBucket", "arn:aws:s3:::b"), "PL017"),
     ("Numeric with a date", cond({"NumericEquals": {"s3:max-keys": "234-13"}}, "s3:ListBucket", "arn:aws:s3:::b"), "PL017"),
     ("Bool with a word", cond({"Bool": {"aws:SecureTransport": "yes"}}), "PL017"),
@@ -110,6 +115,27 @@ def test_what_iam_accepts_is_not_an_error(name, doc):
     assert errors(doc) == []
 
 
+# Dates IAM's lenient parser accepts: a warning that the value is unusual, never an error.
+LENIENT_DATES = ["01T", "2016-12-13t2:00:00.593194+23", "-292275054", "T12:00", "2026-W05-3", "2024-366", "2026-1-5",
+                 "2026-01-31T10,5Z"]
+
+
+@pytest.mark.parametrize("value", LENIENT_DATES)
+def test_dates_iam_reads_leniently_are_a_warning_not_an_error(value):
+    doc = cond({"DateGreaterThan": {"aws:CurrentTime": value}})
+    assert errors(doc) == []
+    got, _ = lint_document(doc)
+    warned = [f for f in got if f.id == "PL021"]
+    assert len(warned) == 1 and warned[0].severity == "warning" and repr(value) in warned[0].message
+    assert warned[0].location == "Statement[0].Condition.DateGreaterThan.aws:CurrentTime"
+
+
+def test_usual_dates_are_not_called_unusual():
+    for value in ("2026-01-31T00:00:00Z", "2026-01-01", "1767225600", "2026-01-01T10:00:00.123+02:00"):
+        got, _ = lint_document(cond({"DateGreaterThan": {"aws:CurrentTime": value}}))
+        assert not [f for f in got if f.id in ("PL017", "PL021")], value
+
+
 def test_the_kind_decides_whether_resource_is_required():
     trust = P({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})
     assert "PL016" not in errors(trust, kind="trust")
@@ -138,3 +164,15 @@ def test_catch_rate_on_these_cases():
     caught += sum(1 for _, doc, cid in REJECTED_TRUST if cid in errors(doc, kind="trust"))
     false_errors = sum(1 for _, doc in ACCEPTED if errors(doc))
     assert (caught, false_errors) == (len(REJECTED) + len(REJECTED_TRUST), 0)
+
+
+@pytest.mark.parametrize("value,applies", [("01T", True), ("2016-12-13t2:00:00.593194+23", True), ("2030-1-1T0:00+01", False)])
+def test_the_evaluator_reads_lenient_dates_as_iam_does(value, applies):
+    """A Deny on a date IAM reads leniently still denies: the value is a date, not noise."""
+    from iam_analyzer.iam.evaluate import Request, Result, evaluate
+    from iam_analyzer.iam.policy import parse_policy
+
+    pol = parse_policy(P(OK, {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
+                              "Condition": {"DateGreaterThan": {"aws:CurrentTime": value}}}))
+    got = evaluate(Request("s3:GetObject", "arn:aws:s3:::b/k", context={"aws:CurrentTime": "2026-01-01T00:00:00Z"}), [("p", pol)])
+    assert got.result is (Result.EXPLICIT_DENY if applies else Result.ALLOW)

@@ -98,9 +98,10 @@ def test_every_call_found_is_allowed_and_nothing_else(code, function):
 def test_unresolved_resources_are_placeholders_with_file_and_line_never_star():
     src = "import os, boto3\ndef h(e, c):\n    boto3.client('sqs').send_message(QueueUrl=os.environ['Q'], MessageBody='')\n"
     calls = read_sources([("h.py", "h", src)]).calls
-    role = new_role(calls, scope=Scope("aws", REGION, ACCOUNT))
-    (st,) = role.documents[0]["Statement"]
-    assert st["Resource"] == f"arn:aws:sqs:{REGION}:{ACCOUNT}:<Q>"
+    role = new_role(calls, scope=Scope("aws", REGION, ACCOUNT), function_name="h")
+    (st, logs) = role.documents[0]["Statement"]
+    assert st["Resource"] == "<Q>"  # the variable holds a queue URL: one placeholder for the queue's ARN
+    assert logs["Resource"] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/h:*"
     assert role.placeholders == [{"placeholder": "<Q>", "action": "sqs:SendMessage", "resource": st["Resource"], "at": "h.py:3"}]
     assert any(w.startswith("h.py:3: sqs:SendMessage") for w in role.warnings)
     assert role.unresolved("json") and role.unresolved("sam")  # no format can fill it in
@@ -142,3 +143,16 @@ def test_a_large_intent_is_minimised_exactly_and_fits_the_size_limit():
     assert role.verification["ok"]
     import json
     assert all(len(json.dumps(d, separators=(",", ":"))) <= 10_240 for d in role.documents)
+
+
+def test_a_transaction_written_out_gets_the_actions_of_its_items_only():
+    src = ("import boto3\nddb = boto3.client('dynamodb')\ndef h(e, c):\n    ddb.transact_write_items(TransactItems=["
+           "{'Put': {'TableName': 'orders', 'Item': {}}}, {'Update': {'TableName': 'orders', 'Key': {}}}])\n")
+    role = new_role(read_sources([("h.py", "h", src)]).calls, scope=Scope("aws", REGION, ACCOUNT), function_name="h")
+    table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
+    assert allowed(role, "dynamodb:PutItem", table) and allowed(role, "dynamodb:UpdateItem", table)
+    assert not allowed(role, "dynamodb:DeleteItem", table) and not allowed(role, "dynamodb:ConditionCheckItem", table)
+    built = "import boto3\nddb = boto3.client('dynamodb')\ndef h(e, c):\n    ddb.transact_write_items(TransactItems=e['items'])\n"
+    role = new_role(read_sources([("h.py", "h", built)]).calls, scope=Scope("aws", REGION, ACCOUNT), function_name="h")
+    placeholder_table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/<TableName>"
+    assert allowed(role, "dynamodb:DeleteItem", placeholder_table)  # items built at run time: every kind it can hold

@@ -41,7 +41,9 @@ def test_sam_and_cloudformation_fill_account_and_region_from_the_stack():
     body = yaml.safe_load(r.stdout)
     (doc,) = body["Policies"]
     pub = next(s for s in doc["Statement"] if s["Action"] == "sns:Publish")
-    assert pub["Resource"] == {"Fn::Sub": "arn:aws:sns:${AWS::Region}:${AWS::AccountId}:order-events"}
+    assert pub["Resource"] == {"Ref": "OrderEvents"}  # as the template names its topic, under any stack name
+    logs = next(s for s in doc["Statement"] if s["Sid"] == "TemplateLogsWrites")
+    assert logs["Resource"] == {"Fn::Sub": "arn:aws:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/order-stream:*"}
     r = run(*args, "--format", "cloudformation")
     assert r.exit_code == 0 and yaml.safe_load(r.stdout)["Policies"][0]["PolicyName"] == "order-stream-least-privilege"
     r = run(*args, "--format", "terraform")
@@ -57,14 +59,19 @@ def test_unresolved_resource_exits_1_naming_file_and_line(tmp_path):
     r = run("--code", str(h), "--account", "111122223333", "--region", "eu-west-1")
     assert r.exit_code == 1
     assert f"{h}:2: sns:Publish: resource not resolved, left as <T>" in r.stderr
-    assert json.loads(r.stdout)["Statement"][0]["Resource"] == "arn:aws:sns:eu-west-1:111122223333:<T>"
+    # TopicArn holds the whole ARN: one placeholder for the whole resource, not one inside an ARN
+    assert json.loads(r.stdout)["Statement"][0]["Resource"] == "<T>"
+    # no template: the log group every function writes to, named after the function, and said so
+    logs = next(s for s in json.loads(r.stdout)["Statement"] if s["Sid"] == "TemplateLogsWrites")
+    assert logs["Resource"] == "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/<FUNCTION_NAME>:*"
+    assert "no template: logs:CreateLogGroup, CreateLogStream and PutLogEvents added" in r.stderr
 
 
 def test_intent_file_alone_with_a_bad_line_reported(tmp_path):
     intent = tmp_path / "intent.yaml"
     intent.write_text("reads:\n  - dynamodb:table/orders\ninvokes: [sqs:jobs]\nbogus: [x]\n")
-    r = run("--intent", str(intent), "--account", "111122223333", "--region", "us-east-1")
-    assert r.exit_code == 0, r.output
+    r = run("--intent", str(intent), "--account", "111122223333", "--region", "us-east-1", "--function", "reader")
+    assert r.exit_code == 0, r.output  # --function names the log group
     assert f"{intent}:3: " in r.stderr and "cannot be 'invokes'" in r.stderr
     assert f"{intent}:4: unknown key 'bogus'" in r.stderr
     actions = {a for s in json.loads(r.stdout)["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}

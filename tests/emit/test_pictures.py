@@ -161,3 +161,8 @@ def test_past_100_functions_details_travel_once_compressed(tmp_path):
     assert all("reachable, never used" in b for b in bodies.values())
     assert "<!--lazy:" not in html
     assert report.to_html(model) == html  # deterministic: same model, same bytes
+
+
+def test_a_class_of_existing_resources_is_named_in_words():
+    assert pictures.class_label("class:existing:codebuild.amazonaws.com:111122223333") == \
+        "any role an existing codebuild resource may run as"

@@ -48,7 +48,7 @@ def narrow_to_code(fn: Function, candidates: list, res, catalog: Catalog, min_pr
     dropped grants."""
     if not fn.code_calls:
         return candidates
-    from iam_analyzer.analyze.generate.deployed import Dropped, Entry
+    from iam_analyzer.analyze.generate.result import Dropped, Entry
 
     grants = code_grants(fn, catalog)
     called = {a.lower() for a, _ in grants}
@@ -67,4 +67,46 @@ def narrow_to_code(fn: Function, candidates: list, res, catalog: Catalog, min_pr
         if action.lower() in observed:
             continue  # CloudTrail showed it: the observed entry carries it
         out.append(Entry(action, resource, "code", {"calls": evidence, "note": "seen in the code, not in CloudTrail"}))
+    return out
+
+
+def code_outlook(results: list) -> dict:
+    """What reading deployment packages (``scan --code``) does for the generator's results.
+
+    A function whose package was not read keeps the grants CloudTrail could not have shown
+    (``unverified``: data events off, actions never logged); reading its code would keep only
+    those its calls need: ``would_narrow`` lists them with how many such actions they keep. A
+    function whose package was read was narrowed already: ``narrowed`` says by how many actions
+    (the grants its code never needs). Functions not tightened (insufficient evidence) are left
+    out of both: reading code does not make their evidence enough."""
+    would, did = [], []
+    for r in results:
+        if not r.tightened:
+            continue
+        if r.function.code_calls:
+            dropped = sum(len(d.actions) for d in r.dropped if d.reason == CODE_REASON)
+            if dropped:
+                did.append({"function": r.function.arn, "dropped_actions": dropped,
+                            "kept_unverified": sum(1 for e in r.entries if e.origin == "unverified")})
+            continue
+        unverified = sorted({e.action for e in r.entries if e.origin == "unverified"})
+        if unverified:
+            would.append({"function": r.function.arn, "unverified_actions": len(unverified)})
+    return {"would_narrow": len(would), "would_narrow_actions": sum(w["unverified_actions"] for w in would),
+            "narrowed": len(did), "narrowed_actions": sum(d["dropped_actions"] for d in did),
+            "functions": sorted(would, key=lambda w: -w["unverified_actions"]), "narrowed_functions": did}
+
+
+def outlook_lines(outlook: dict) -> list[str]:
+    """The outlook in words, for the terminal, the report and the Markdown summary."""
+    out = []
+    if outlook.get("would_narrow"):
+        top = outlook["functions"][0]
+        out.append(f"Reading deployment packages (scan --code) would narrow {outlook['would_narrow']} function(s) that keep "
+                   f"{outlook['would_narrow_actions']} action(s) CloudTrail cannot show (data events off or never "
+                   f"logged): their code decides which stay (most: {top['function'].rsplit(':', 1)[-1]}, "
+                   f"{top['unverified_actions']})")
+    if outlook.get("narrowed"):
+        out.append(f"The code read by scan --code narrowed {outlook['narrowed']} function(s) by {outlook['narrowed_actions']} action(s) "
+                   "CloudTrail cannot show and the code never needs")
     return out

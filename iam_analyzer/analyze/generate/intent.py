@@ -25,6 +25,7 @@ from iam_analyzer.iam.intent_actions import VERBS, IntentError, actions_for, sho
 from iam_analyzer.iam.resource_params import Scope
 
 MAX_BYTES = 1_000_000
+MAX_ENTRIES = 5_000  # far above a real function's; bounds the work of verifying the role
 
 
 @dataclass
@@ -44,18 +45,17 @@ class Intent:
 
 def load_intent(path: str | Path) -> Intent:
     """Read an intent file; a bad entry is a problem naming its line, the rest is kept."""
+    from iam_analyzer.inputs import InputError, read_text
+
     p = Path(path)
     out = Intent(str(p))
-    try:
-        if p.stat().st_size > MAX_BYTES:
-            out.problems.append(f"{p}: larger than {MAX_BYTES} bytes")
-            return out
-        node = yaml.compose(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        out.problems.append(f"{p}: no such file")
+    try:  # a regular file (never a FIFO or /dev/zero), bounded, UTF-8; the message names it
+        node = yaml.compose(read_text(p, MAX_BYTES))
+    except InputError as e:
+        out.problems.append(str(e))
         return out
-    except (OSError, UnicodeDecodeError) as e:
-        out.problems.append(f"{p}: cannot read: {e}")
+    except RecursionError:
+        out.problems.append(f"{p}: nested too deeply to be an intent file")
         return out
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
@@ -78,6 +78,10 @@ def load_intent(path: str | Path) -> Intent:
             if isinstance(entry, str):
                 out.problems.append(f"{p}:{item.start_mark.line + 1}: {entry}")
             elif entry is not None:
+                if len(out.entries) >= MAX_ENTRIES:
+                    out.problems.append(f"{p}:{item.start_mark.line + 1}: more than {MAX_ENTRIES} entries: "
+                                        "the rest are not read")
+                    return out
                 out.entries.append(entry)
     return out
 

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from iam_analyzer.analyze.generate.intent import Intent, intent_grants
 from iam_analyzer.analyze.needs import requirements
 from iam_analyzer.iam import sdk_names
+from iam_analyzer.iam.api_actions import transaction_actions
 from iam_analyzer.iam.catalog import Catalog, default_catalog
 from iam_analyzer.iam.compare import Reference
 from iam_analyzer.iam.evaluate import Request, Result, evaluate
 from iam_analyzer.iam.minimize import minimize_actions
 from iam_analyzer.iam.policy import parse_policy_lenient
-from iam_analyzer.iam.resource_params import PLACEHOLDER, Scope, Value, resolve
+from iam_analyzer.iam.resource_params import PLACEHOLDER, Scope, Value, placeholder, resolve
 from iam_analyzer.model import CodeCall, Function, Snapshot
 
 # Stand-ins the template is read with when no --account / --region is given; they become
@@ -62,6 +63,10 @@ class NewRole:
     lint: list[dict] = field(default_factory=list)
     calls: int = 0  # SDK calls found (file, line)
     operations: int = 0  # API operations they make (a managed upload makes several)
+    code_files: list[str] = field(default_factory=list)  # the handler's files, when one was followed
+    code_scope: str = ""  # which code was read, in words
+    template_refs: dict[str, str] = field(default_factory=dict)  # ARN -> how the template names it (Fn::Sub text)
+    label: str = ""  # what outputs name the policies after: the function's name, or its logical id when the name is guessed
 
     def unresolved(self, fmt: str = "json") -> list[dict]:
         """Placeholders the output format cannot fill (CloudFormation and SAM fill
@@ -74,7 +79,8 @@ class NewRole:
         return bool(self.verification.get("ok")) and not any(f["severity"] == "error" for f in self.lint)
 
     def explanation(self) -> dict:
-        return {"role_for": self.name, "calls_found": self.calls, "operations_found": self.operations,
+        return {"role_for": self.name, "code_read": self.code_scope, "code_files": self.code_files,
+                "calls_found": self.calls, "operations_found": self.operations,
                 "statements": self.statements,
                 "placeholders": self.placeholders, "verification": self.verification, "lint": self.lint,
                 "warnings": self.warnings}
@@ -96,6 +102,16 @@ def _trigger_buckets(fn: Function | None) -> list[str]:
     return [t.source_arn.split(":::", 1)[1] for t in (fn.triggers if fn else []) if t.type == "s3" and ":::" in t.source_arn]
 
 
+def shown(resource: str, scope: Scope) -> str:
+    """A resource as the policy spells it: the stand-in account and region the template was
+    read with become <ACCOUNT_ID> / <REGION>."""
+    if scope.account is None:
+        resource = resource.replace(f":{UNSET_ACCOUNT}:", ":<ACCOUNT_ID>:")
+    if scope.region is None:
+        resource = resource.replace(f":{UNSET_REGION}:", ":<REGION>:")
+    return resource
+
+
 class Builder:
     def __init__(self, scope: Scope, catalog: Catalog | None = None):
         self.scope = scope
@@ -107,10 +123,7 @@ class Builder:
 
     def add(self, action: str, resource: str, evidence: dict, placeholders: tuple[str, ...] = ()) -> None:
         action = self.cat.canonical(action)
-        if self.scope.account is None:  # the template was read with a stand-in account
-            resource = resource.replace(f":{UNSET_ACCOUNT}:", ":<ACCOUNT_ID>:")
-        if self.scope.region is None:
-            resource = resource.replace(f":{UNSET_REGION}:", ":<REGION>:")
+        resource = shown(resource, self.scope)
         g = self.grants.setdefault((action, resource), Grant(action, resource, [], placeholders))
         if evidence not in g.evidence:
             g.evidence.append(evidence)
@@ -118,10 +131,13 @@ class Builder:
     def add_calls(self, calls: list[CodeCall], fn: Function | None) -> None:
         env = _env_refs(fn)
         buckets = _trigger_buckets(fn)
+        queues = [m.event_source_arn for m in (fn.event_source_mappings if fn else [])
+                  if m.source_type == "sqs" and m.event_source_arn]
         for c in calls:
             self.calls.add((c.path, c.line, c.call))
             self.operations += 1
-            actions = sdk_names.iam_actions(c.service, c.operation)
+            actions = transaction_actions(c.operation, sdk_names.iam_actions(c.service, c.operation),
+                                          [a.value for a in c.args if a.param == "TransactItems" and a.value])
             where = f"{c.path}:{c.line}"
             if not actions:
                 self.warnings.append(f"{where}: {c.service} {c.operation}: no IAM action known for this operation")
@@ -130,6 +146,12 @@ class Builder:
             for action in actions:
                 for r in resolve(c.service, c.operation, action, args, env, self.scope, self.cat):
                     resource, missing, via = r.resource, r.unresolved, r.via
+                    if missing == ("QueueName",) and queues:  # the messages came from the SQS event source
+                        for q in queues:
+                            self.add(action, q, {"kind": "code", "file": c.path, "line": c.line, "call": c.call,
+                                                 "operation": f"{c.service}:{c.operation}",
+                                                 "resource_from": "the function's SQS event source (the messages come in the event)"})
+                        continue
                     if missing == ("BucketName",) and buckets:  # the object came in the S3 event
                         for b in buckets:
                             self.add(action, resource.replace("<BucketName>", b), {
@@ -149,6 +171,20 @@ class Builder:
                                                 "file": fn.location.path if fn.location else None,
                                                 "line": fn.location.line if fn.location else None,
                                                 "setting": req.setting, "reason": req.reason})
+
+    def add_logs(self, function_name: str | None) -> None:
+        """No template: the function still writes to its log group, named after the function."""
+        from iam_analyzer.analyze.needs import log_requirements
+
+        name = function_name or placeholder("FUNCTION_NAME")
+        group = (f"arn:{self.scope.partition}:logs:{self.scope.region or UNSET_REGION}:"
+                 f"{self.scope.account or UNSET_ACCOUNT}:log-group:/aws/lambda/{name}")
+        missing = () if function_name else ("FUNCTION_NAME",)
+        for req in log_requirements(group, "every Lambda function (no template given)"):
+            self.add(req.action, req.resource, {"kind": "template", "resource": name, "setting": req.setting,
+                                                "reason": req.reason}, missing)
+        self.warnings.append(f"no template: logs:CreateLogGroup, CreateLogStream and PutLogEvents added for the log "
+                             f"group /aws/lambda/{name}, which every function writes to")
 
     def add_intent(self, intent: Intent, logical: dict[str, str] | None = None) -> None:
         grants, problems = intent_grants(intent, self.scope, self.cat, logical)
@@ -274,8 +310,10 @@ def _size(doc: dict) -> int:
 def new_role(calls: list[CodeCall], *, function: Function | None = None, snapshot: Snapshot | None = None,
              intent: Intent | None = None, scope: Scope | None = None, name: str = "new-function",
              catalog: Catalog | None = None, keys: dict[str, str] | None = None,
-             logical: dict[str, str] | None = None) -> NewRole:
-    """The policy for one function from what its code calls, its configuration and its intent."""
+             logical: dict[str, str] | None = None, function_name: str | None = None) -> NewRole:
+    """The policy for one function from what its code calls, its configuration and its intent.
+    Without ``function`` (no template), the log group of ``function_name`` (else
+    ``<FUNCTION_NAME>``) is granted, as every function needs it."""
     b = Builder(scope or Scope(), catalog)
     b.add_calls(calls, function)
     if intent is not None:
@@ -285,4 +323,6 @@ def new_role(calls: list[CodeCall], *, function: Function | None = None, snapsho
         b.add_encryption(keys)
     if function is not None:
         b.add_template(function, snapshot)
+    else:
+        b.add_logs(function_name)
     return b.build(name)

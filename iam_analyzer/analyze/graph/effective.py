@@ -135,19 +135,36 @@ class Analyzer:
         return evaluate(Request(action, resource, context=ctx), p.policies, boundary=p.boundary).result
 
     def _someone_passes(self, p: Principal, action: str, resources: list[str]) -> bool:
-        """Does the organization let some other principal of the account (an exempted one)
-        do what it certainly denies to ``p``? Service-linked roles do not count: nobody can
-        act as them. Computed once per account and action."""
+        """Can ``p`` become, in one step, a principal of its account that the organization lets
+        do what it certainly denies to ``p`` (an exempted role)? One step: a role whose trust
+        names ``p``, its account or everyone, or, when ``p`` may pass roles, one a service may
+        assume. Service-linked roles do not count: nobody can act as them."""
         cache = self.__dict__.setdefault("_passes", {})
-        key = (p.account, action.lower())
+        key = (p.arn, action.lower())
         got = cache.get(key)
         if got is None:
             got = any(self.org_decide(q, action, r) not in (Result.EXPLICIT_DENY, Result.IMPLICIT_DENY)
-                      for q in self.principals.values()
-                      if q.account == p.account and q.kind != "group" and q.guardrails is not None
-                      and not is_service_linked_role(q.arn) for r in resources)
+                      for q in self._one_step(p) for r in resources)
             cache[key] = got
         return got
+
+    def _one_step(self, p: Principal) -> list[Principal]:
+        passes = self.decide(p, "iam:PassRole", "*") in (Result.ALLOW, Result.CONDITIONAL)
+        out = []
+        for q in self.principals.values():
+            if q.kind != "role" or q.arn == p.arn or q.account != p.account or q.trust is None \
+                    or q.guardrails is None or is_service_linked_role(q.arn):
+                continue
+            for st in q.trust.statements:
+                if not st.is_allow or st.principal is None:
+                    continue
+                values = st.principal.all_values()
+                named = any(k == "AWS" and (v in (p.arn, p.account, "*") or v.endswith(f":{p.account}:root"))
+                            for k, v in values)
+                if st.principal.is_everyone or named or (passes and any(k == "Service" for k, _ in values)):
+                    out.append(q)
+                    break
+        return out
 
     def trusts(self, role: Principal, caller: Principal) -> Result:
         """Does the role's trust policy let the caller assume it (same account: trust naming the

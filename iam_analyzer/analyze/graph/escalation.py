@@ -26,7 +26,11 @@ CLASS_PREFIX = "class:"
 METHOD_YIELDS = {m["id"]: m["yields"] for m in escalation_methods()}
 # Writing another principal's policies yields everything once one can also act as it.
 POLICY_WRITE = {"AttachUserPolicy", "PutUserPolicy", "AttachRolePolicy", "PutRolePolicy",
-                "AttachGroupPolicy", "PutGroupPolicy"}
+                "AttachGroupPolicy", "PutGroupPolicy", "CreatePolicyVersion"}
+# actions that write another principal's policies: principals of that kind are then worth
+# controlling (an access key for a user, a trust policy for a role), whatever they hold now
+_WRITES_ROLES = {"iam:putrolepolicy", "iam:attachrolepolicy", "iam:createpolicyversion"}
+_WRITES_USERS = {"iam:putuserpolicy", "iam:attachuserpolicy", "iam:createpolicyversion"}
 CONTROL = {"AssumeRole", "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy"}
 # What completes a path through a principal whose policies one can write but cannot act as.
 ACT_AS = {"user": "credentials of {name} (an access key or console password, e.g. leaked or issued by someone else)",
@@ -43,6 +47,8 @@ class Hop:
     conditional: bool = False
     needs: str | None = None  # what the input cannot show but the step needs (a conditional path)
     members: tuple[str, ...] = field(default=(), repr=False)  # the principals of a class target
+    # per member of a class target, the resource that yields it (a function running as that role)
+    witness: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def as_dict(self) -> dict:
         out = {"from": self.source, "to": self.target, "method": self.method, "conditional": self.conditional,
@@ -93,6 +99,18 @@ def _uniform(p: Principal, action: str) -> bool:
     return True
 
 
+def _web_identity_trusted(role: Principal, provider: str) -> bool:
+    """The role trusts an identity provider by name (a Cognito identity pool's roles name
+    ``cognito-identity.amazonaws.com`` as a federated principal, for AssumeRoleWithWebIdentity)."""
+    if role.trust is None or provider != "cognito-identity.amazonaws.com":
+        return False
+    for st in role.trust.statements:
+        if st.is_allow and st.principal is not None and any(k == "Federated" and v == provider for k, v in st.principal.all_values()):
+            if any(a.lower() in ("sts:assumerolewithwebidentity", "sts:*", "*") for a in st.actions or ()):
+                return True
+    return False
+
+
 def _in_account(resource: str, account: str) -> bool:
     a = arnlib.try_parse(resource)
     return resource == "*" or (a is not None and wildcard.matches(a.account or "*", account))
@@ -133,7 +151,8 @@ class Escalations:
         got = self._service_roles.get(key)
         if got is None:
             got = self._service_roles[key] = [x for x in self.by_kind.get((account, "role"), [])
-                                              if x.arn in self.interesting and self.an.service_trusted(x, service)]
+                                              if x.arn in self.interesting and (self.an.service_trusted(x, service)
+                                                                                 or _web_identity_trusted(x, service))]
         return got
 
     def privileged_functions(self) -> list:
@@ -185,7 +204,7 @@ class Escalations:
         wide = set()
         if "sts:assumerole" in possible:
             wide = set(self.trust_index.get(p.account, [])) | set(self.trust_index.get("*", []))
-            if not possible & {"iam:putrolepolicy", "iam:attachrolepolicy"}:
+            if not possible & _WRITES_ROLES:
                 wide &= self.interesting  # a plain role matters only to one that can rewrite it
         for x in (an.principals[n] for n in sorted(named | wide)):
             if x.arn == p.arn:
@@ -212,8 +231,8 @@ class Escalations:
         customer = [a for a in my_policies if ":aws:policy/" not in a]
         possible = an.possible(p)
         # a principal whose policies p can write is worth reaching too (write, then act as it)
-        writes_roles = bool(possible & {"iam:putrolepolicy", "iam:attachrolepolicy"})
-        writes_users = bool(possible & {"iam:putuserpolicy", "iam:attachuserpolicy"})
+        writes_roles = bool(possible & _WRITES_ROLES)
+        writes_users = bool(possible & _WRITES_USERS)
 
         def wanted(x: Principal) -> bool:
             return x.arn in self.interesting or (writes_roles and x.kind == "role") or (writes_users and x.kind == "user")
@@ -230,10 +249,13 @@ class Escalations:
             # (destination, resources for requirement 0, needs); dest None: the principal itself
             targets: list[tuple[str, list[str], str | None]] = []
             klass: tuple[str, tuple[str, ...]] | None = None
+            witness: dict[str, str] = {}
             if on == "*":
                 targets = [(p.arn, an.candidates(p, first["action"]), None)]
             elif on == "policy":
                 targets = [(p.arn, customer, None)] if customer else []
+                if m["id"] == "CreatePolicyVersion":  # a policy of another principal: write, then act as it
+                    targets += self._policy_holders(p, set(customer))
             elif on in ("self-or-user", "self-or-role"):
                 kind = "user" if on == "self-or-user" else "role"
                 if p.kind == kind:
@@ -248,9 +270,9 @@ class Escalations:
                 else:
                     targets += [(x.arn, [x.arn], None) for x in others if x.arn != p.arn and wanted(x)]
             elif on == "other-user":
-                targets = [(x.arn, [x.arn], None) for x in users if x.arn != p.arn and x.arn in self.interesting]
+                targets = [(x.arn, [x.arn], None) for x in users if x.arn != p.arn and wanted(x)]
             elif on == "other-role":
-                targets = [(x.arn, [x.arn], None) for x in roles if x.arn != p.arn and x.arn in self.interesting]
+                targets = [(x.arn, [x.arn], None) for x in roles if x.arn != p.arn and wanted(x)]
             elif on == "group":
                 if m["id"] == "AddUserToGroup":
                     targets = [(g.arn, [g.arn], None) for g in all_groups]
@@ -271,8 +293,10 @@ class Escalations:
                     fns = self.privileged_functions()
                     if len(fns) > 1 and _uniform(p, first["action"]):
                         # the same answer for every function: one edge to the roles they run as
+                        # (the evidence shown for a role is a function that runs as it)
                         klass = (f"{CLASS_PREFIX}functions", self.function_roles())
                         targets = [(klass[0], [fns[0].arn], None)]
+                        witness = self.function_witness()
                     else:  # a function running as the principal itself gives it nothing new
                         targets = [(f.role_arn, [f.arn], None) for f in fns if f.role_arn != p.arn]
                 else:
@@ -286,14 +310,21 @@ class Escalations:
                         targets = [(klass[0], res, needs)]
                     else:
                         targets = [(a, res, needs.format(name=a.rsplit("/", 1)[-1])) for a in members if a != p.arn]
+            elif on == "existing":
+                targets, klass = self._existing(p, m)
+            if m.get("needs") and on != "existing":
+                targets = [(t, res, needs or m["needs"]) for t, res, needs in targets]
             for target, resources, needs in targets:
                 got = []
                 conditional = needs is not None
                 ok = True
                 for i, r in enumerate(reqs):
                     if i == 0:
-                        extra = {"iam:PassedToService": r["service"]} if r["action"].lower() == "iam:passrole" else None
+                        extra = ({"iam:PassedToService": r.get("passed_to", r["service"])}
+                                 if r["action"].lower() == "iam:passrole" else None)
                         hit = self._req(p, r["action"], resources, extra)
+                    elif r["target"] == "same":  # the resource the first requirement was allowed on
+                        hit = self._req(p, r["action"], [got[0]["resource"]])
                     elif r["target"] == "other-role":
                         hit = self._req(p, r["action"], [target])
                     else:
@@ -305,10 +336,73 @@ class Escalations:
                     got.append(_requirement(an, p, r["action"], hit[0], hit[1]))
                 if ok:
                     out.append(Hop(p.arn, target, m["id"], got, conditional, needs,
-                                   klass[1] if klass and target == klass[0] else ()))
-        return out
+                                   klass[1] if klass and target == klass[0] else (),
+                                   witness if klass and target == klass[0] else {}))
+        return _drop_implied(out)
+
+    def _existing(self, p: Principal, m: dict):
+        """Targets of a method on a resource that already runs as a role (a build project, an
+        instance, a stack): any interesting role the service may assume could be behind one, which
+        the input cannot show (a conditional step, ``needs``)."""
+        first = m["requires"][0]
+        # the unknown resource is in the principal's account: patterns naming other accounts exclude it
+        res = [r for r in self.an.candidates(p, first["action"]) if _in_account(r, p.account)]
+        members = tuple(a for a in self.service_members(p.account, first["service"]) if a != p.arn)
+        if len(members) > 1:
+            return [(f"{CLASS_PREFIX}existing:{first['service']}:{p.account}", res, m["needs"])], (
+                f"{CLASS_PREFIX}existing:{first['service']}:{p.account}", members)
+        return [(a, res, m["needs"].format(name=a.rsplit("/", 1)[-1])) for a in members], None
+
+    def _policy_holders(self, p: Principal, own: set[str]) -> list[tuple[str, list[str], None]]:
+        """Other principals a customer-managed policy is attached to (not through p itself)."""
+        holders = self.__dict__.get("_holders")
+        if holders is None:
+            holders = self.__dict__["_holders"] = {}
+            for x in self.an.principals.values():
+                for a in x.managed:
+                    if ":aws:policy/" not in a:
+                        holders.setdefault(a, []).append(x.arn)
+        return [(h, [pol], None) for pol, hs in sorted(holders.items()) if pol not in own
+                for h in hs if h != p.arn and h.split(":")[4] == p.account]
+
+    def function_witness(self) -> dict[str, str]:
+        """For each role that privileged functions run as, one function that runs as it."""
+        got = self.__dict__.get("_witness")
+        if got is None:
+            got = self.__dict__["_witness"] = {}
+            for f in sorted(self.privileged_functions(), key=lambda f: f.arn):
+                got.setdefault(f.role_arn, f.arn)
+        return got
 
     def find(self) -> tuple[list[dict], nx.MultiDiGraph]:
         from iam_analyzer.analyze.graph.reach import find
 
         return find(self)
+
+
+def _drop_implied(hops: list[Hop]) -> list[Hop]:
+    """A step to a target that another step reaches with fewer permissions (and no weaker
+    evidence) says nothing new: the catalog's `UpdateFunctionCode + InvokeFunction` when
+    `UpdateFunctionCode` alone reaches the same role; nor does a conditional step to a principal
+    a complete step reaches. One finding per way in, not per superset."""
+    if len(hops) < 2:
+        return hops
+    by_target: dict[str, list[int]] = {}
+    for i, h in enumerate(hops):
+        by_target.setdefault(h.target, []).append(i)
+    drop = set()
+    for idx in by_target.values():  # compared within a target only: linear in the steps
+        if len(idx) < 2:
+            continue
+        acts = {i: frozenset(r["action"].lower() for r in hops[i].requires) for i in idx}
+        # a complete step to a principal makes a conditional one to it redundant (a write of its
+        # policies is no way to act as it, so it neither stands in for one nor is hidden by one)
+        complete = any(not hops[i].needs and not hops[i].conditional and hops[i].method not in POLICY_WRITE for i in idx)
+        for i in idx:
+            h = hops[i]
+            if complete and (h.needs or h.conditional) and h.method not in POLICY_WRITE:
+                drop.add(i)
+            elif any(j != i and acts[j] < acts[i] and (not hops[j].needs or h.needs)
+                     and (h.conditional or not hops[j].conditional) for j in idx):
+                drop.add(i)
+    return [h for i, h in enumerate(hops) if i not in drop]

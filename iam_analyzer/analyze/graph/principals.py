@@ -58,8 +58,18 @@ class Principal:
 
 
 @lru_cache(maxsize=1)
+def _escalation_data() -> dict:
+    return yaml.safe_load((rules_dir() / "escalation.yaml").read_text())
+
+
 def escalation_methods() -> list[dict]:
-    return yaml.safe_load((rules_dir() / "escalation.yaml").read_text())["methods"]
+    return _escalation_data()["methods"]
+
+
+def escalation_chains() -> list[dict]:
+    """Catalog paths that are two methods in a row (documentation and tests; the graph joins
+    the steps by itself)."""
+    return _escalation_data().get("chains", [])
 
 
 def _doc(d):

@@ -143,7 +143,12 @@ def _through_members(path: list[Hop], final: str) -> list[Hop]:
     for i, h in enumerate(path):
         if h.target.startswith(CLASS_PREFIX):
             member = path[i + 1].source if i + 1 < len(path) else final
-            h = Hop(h.source, member, h.method, h.requires, h.conditional,
+            requires = h.requires
+            shown = h.witness.get(member)
+            if shown:  # the evidence names a resource that yields this member (its function)
+                first = requires[0]["resource"]
+                requires = [dict(r, resource=shown) if r["resource"] == first else r for r in requires]
+            h = Hop(h.source, member, h.method, requires, h.conditional,
                     h.needs.format(name=_name(member)) if h.needs else None, h.members)
         out.append(h)
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iam_analyzer.inputs import file_kind, special_reason
 from iam_analyzer.model import CodeCall
 
 PY_SUFFIXES = (".py",)
@@ -51,33 +52,58 @@ def _module_name(f: Path, root: Path) -> str:
     return ".".join(parts) or f.stem
 
 
-def read_sources(sources: list[tuple[str, str, str]]) -> CodeScan:
+def read_sources(sources: list[tuple[str, str, str]], handler: tuple[str, str] | None = None) -> CodeScan:
     """Analyse in-memory sources: (display path, module name, text). Used for deployment
-    packages, which are read from memory and never written to disk."""
+    packages, which are read from memory and never written to disk. ``handler``: (display
+    path, function name) of the handler whose calls are wanted: functions nothing it runs
+    refers to are left out."""
     from . import python
 
     scan = CodeScan(files=len(sources))
     py = [s for s in sources if s[0].endswith(PY_SUFFIXES)]
     js = [s for s in sources if s[0].endswith(JS_SUFFIXES)]
     if py:
-        calls, problems = python.analyse(py)
+        calls, problems = python.analyse(py, handler if handler and handler[0].endswith(PY_SUFFIXES) else None)
         scan.calls.extend(calls)
         scan.problems.extend(problems)
     if js:
         from . import javascript
 
-        calls, problems = javascript.analyse([(p, text) for p, _, text in js])
+        calls, problems = javascript.analyse([(p, text) for p, _, text in js],
+                                             handler if handler and handler[0].endswith(JS_SUFFIXES) else None)
         scan.calls.extend(calls)
         scan.problems.extend(problems)
     scan.calls.sort(key=lambda c: (c.path, c.line, c.service, c.operation))
     return scan
 
 
-def read_code(paths: list[str | Path]) -> CodeScan:
+def _not_regular(f: Path) -> str:
+    try:
+        return f"{file_kind(f.stat().st_mode)}, not a regular file: not read"
+    except OSError as e:  # a dangling link, a folder we may not enter
+        return e.strerror or "cannot be opened"
+
+
+def read_code(paths: list[str | Path], root: str | Path | None = None,
+              handler: tuple[str | Path, str] | None = None) -> CodeScan:
+    """``root``: the package the files belong to (a handler's code folder), so module names
+    (and with them imports between the files) are those Python sees. ``handler``: (file,
+    function name) of the handler whose calls are wanted."""
     sources, problems = [], []
-    for f, root in _files(paths):
+    for f, found_under in _files(paths):
+        base = Path(root) if root is not None else found_under
+        try:
+            f.resolve().relative_to(base.resolve())
+            mod_root = base.resolve()
+        except ValueError:
+            mod_root = found_under.resolve()
         if not f.is_file():
-            problems.append(f"{f}: cannot read: no such file")
+            why = "no such file" if not f.exists() and not f.is_symlink() else _not_regular(f)
+            problems.append(f"{f}: cannot read: {why}")
+            continue
+        special = special_reason(f)
+        if special:
+            problems.append(f"{f}: cannot read: {special}")
             continue
         if f.suffix not in PY_SUFFIXES + JS_SUFFIXES:
             problems.append(f"{f}: skipped: not a Python, JavaScript or TypeScript file")
@@ -90,7 +116,7 @@ def read_code(paths: list[str | Path]) -> CodeScan:
         except OSError as e:
             problems.append(f"{f}: cannot read: {e.strerror}")
             continue
-        sources.append((str(f), _module_name(f, root), text))
-    scan = read_sources(sources)
+        sources.append((str(f), _module_name(f.resolve(), mod_root), text))
+    scan = read_sources(sources, (str(handler[0]), handler[1]) if handler else None)
     scan.problems = problems + scan.problems
     return scan

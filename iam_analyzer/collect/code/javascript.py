@@ -12,77 +12,16 @@ of the same file that are handed a client.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from iam_analyzer.iam import sdk_names
 from iam_analyzer.model import CodeCall
 
+from . import libraries
 from .js_modules import _module_value, _v2_member
+from .js_parse import (_BIND_TYPES, _CALL_TYPES, _WRAPPERS, _callee, _first_error_line, _kind, _nodes, _param_name, _parser,
+                       _short, _t, _target_key)
+from .js_reach import dead_ranges
+from .libraries import LibObj, LibRef
 from .values import Client, DocClient, Obj, Seq, Str, joined, make_call
-
-_WRAPPERS = {"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression",
-             "type_assertion", "await_expression"}
-
-
-@lru_cache(maxsize=None)
-def _language(kind: str):
-    import tree_sitter as ts
-
-    if kind == "js":
-        import tree_sitter_javascript as lang
-
-        return ts.Language(lang.language())
-    import tree_sitter_typescript as lang
-
-    return ts.Language(lang.language_tsx() if kind == "tsx" else lang.language_typescript())
-
-
-@lru_cache(maxsize=None)
-def _parser(kind: str):
-    import tree_sitter as ts
-
-    return ts.Parser(_language(kind))
-
-
-_BIND_TYPES = ("import_statement", "variable_declarator", "assignment_expression", "field_definition",
-               "public_field_definition", "function_declaration", "method_definition", "generator_function_declaration")
-_CALL_TYPES = ("call_expression", "new_expression")
-
-
-@lru_cache(maxsize=None)
-def _query(kind: str, types: tuple[str, ...]):
-    """One query for the node types of interest (those the grammar has): tree-sitter finds them
-    in C instead of a walk over every node in Python."""
-    import tree_sitter as ts
-
-    patterns = []
-    for t in types:
-        try:
-            ts.Query(_language(kind), f"({t}) @n")
-            patterns.append(f"({t}) @n")
-        except Exception:  # noqa: BLE001 - a node type this grammar does not have
-            continue
-    return ts.Query(_language(kind), " ".join(patterns))
-
-
-def _nodes(kind: str, root, types: tuple[str, ...]) -> list:
-    import tree_sitter as ts
-
-    found = ts.QueryCursor(_query(kind, types)).captures(root).get("n", [])
-    return sorted(found, key=lambda n: n.start_byte)
-
-
-def _kind(path: str) -> str:
-    if path.endswith(".tsx"):
-        return "tsx"
-    if path.endswith((".ts", ".mts", ".cts")):
-        return "ts"
-    return "js"
-
-
-def _t(node) -> str:
-    return node.text.decode("utf-8", "replace")
-
 
 class FileAnalyzer:
     def __init__(self, path: str, source: bytes):
@@ -93,6 +32,7 @@ class FileAnalyzer:
         self.calls: list[CodeCall] = []
         self._seen: set = set()
         self.functions: dict = {}  # name -> parameter names
+        self.dead: list[tuple[int, int]] = []  # byte ranges of functions the handler cannot reach
 
     # -- bindings --
     def bind_all(self, root) -> None:
@@ -287,6 +227,11 @@ class FileAnalyzer:
         if ctor is None:
             return None
         c = self.ev(ctor)
+        if isinstance(c, LibRef) and c.spec.is_class:
+            obj, calls, params = libraries.make(c, self._args(n), {}, js=True)
+            if calls:
+                self._emit_many(calls.service, calls.operations, n, f"new {c.name}", params)
+            return obj
         if not isinstance(c, tuple):
             return None
         kind = c[0]
@@ -310,7 +255,7 @@ class FileAnalyzer:
         return None
 
     def _call_value(self, n):
-        fn = n.child_by_field_name("function")
+        fn = _callee(n)
         if fn is None:
             return None
         if fn.type == "identifier" and _t(fn) == "require":
@@ -350,22 +295,28 @@ class FileAnalyzer:
                     if p and isinstance(a, (Client, DocClient)) and p not in self.names:
                         self.names[p] = a
         for n in nodes:
+            if any(a <= n.start_byte < b for a, b in self.dead):
+                continue  # in a function the handler never reaches
             if n.type == "call_expression":
                 self._call(n)
             else:
                 ctor = n.child_by_field_name("constructor")
-                if ctor is not None and self.ev(ctor) == ("upload",):
+                c = self.ev(ctor) if ctor is not None else None
+                if c == ("upload",) or isinstance(c, LibRef):
                     self._new(n)
 
     def _call(self, n) -> None:
-        fn = n.child_by_field_name("function")
+        fn = _callee(n)
         if fn is None:
             return
         args = self._args(n)
         if fn.type == "identifier":
             v = self.names.get(_t(fn))
             name = _t(fn)
-            if isinstance(v, tuple) and v[0] in ("paginator", "waiter") and len(args) > 1:
+            if isinstance(v, LibRef) and not v.spec.is_class:
+                calls = v.spec.calls
+                self._emit_many(calls.service, calls.operations, n, name, libraries.params(calls.args, args, {}, js=True))
+            elif isinstance(v, tuple) and v[0] in ("paginator", "waiter") and len(args) > 1:
                 self._emit(v[1], v[2], n, name, args[1].items if isinstance(args[1], Obj) else {})
             elif isinstance(v, tuple) and v[0] == "presign" and len(args) > 1:
                 cmd = args[1]
@@ -380,6 +331,19 @@ class FileAnalyzer:
         base = self.ev(obj)
         method = _t(prop)
         text = f"{_short(_t(obj))}.{method}"
+        if isinstance(base, LibObj):
+            calls, params = libraries.method(base, method, args, {}, js=True)
+            if calls:
+                self._emit_many(calls.service, calls.operations, n, text, params)
+            return
+        if isinstance(base, tuple) and base[0] == "module":  # import * as s3 from '@aws-sdk/client-s3'
+            v = _module_value(base[1], method)
+            if isinstance(v, tuple) and v[0] in ("paginator", "waiter") and len(args) > 1:
+                self._emit(v[1], v[2], n, text, args[1].items if isinstance(args[1], Obj) else {})
+            elif isinstance(v, LibRef) and not v.spec.is_class:
+                self._emit_many(v.spec.calls.service, v.spec.calls.operations, n, text,
+                                libraries.params(v.spec.calls.args, args, {}, js=True))
+            return
         if method == "send" and args:
             cmd = args[0]
             if isinstance(cmd, tuple) and cmd[0] == "command":
@@ -423,43 +387,29 @@ class FileAnalyzer:
             self.calls.append(call)
 
 
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _param_name(p) -> str | None:
-    if p.type == "identifier":
-        return _t(p)
-    for c in p.named_children:  # required_parameter / optional_parameter (TypeScript)
-        if c.type == "identifier":
-            return _t(c)
-    return None
-
-
-def _target_key(target) -> str | None:
-    if target.type == "identifier":
-        return _t(target)
-    if target.type == "member_expression":
-        obj, prop = target.child_by_field_name("object"), target.child_by_field_name("property")
-        if obj is not None and prop is not None and obj.type == "this":
-            return "this." + _t(prop)
-    return None
-
-
-def analyse(files: list[tuple[str, str]]) -> tuple[list[CodeCall], list[str]]:
+def analyse(files: list[tuple[str, str]], handler: tuple[str, str] | None = None) -> tuple[list[CodeCall], list[str]]:
+    """``handler``: (path, exported name) of the function's handler: calls in top-level
+    functions it cannot reach (``js_reach``) are left out; None: every call of every file."""
     calls: list[CodeCall] = []
     problems: list[str] = []
+    parsed = []
     for path, text in files:
-        if "aws-sdk" not in text:
-            continue  # nothing of the SDK is imported: no call can be attributed
+        relevant = "aws-sdk" in text or "@aws-lambda-powertools/" in text
+        if not relevant and handler is None:
+            continue  # nothing of the SDK (or a library that calls AWS) is imported: no call can be attributed
         src = text.encode("utf-8", "replace")
         try:
             tree = _parser(_kind(path)).parse(src)
         except Exception as e:  # tree-sitter recovers from syntax errors; this is a guard
             problems.append(f"{path}:0: cannot parse: {e}")
             continue
+        parsed.append((path, src, tree, relevant))
+    dead = dead_ranges([(p, _kind(p), t.root_node) for p, _, t, _ in parsed], *handler) if handler else None
+    for path, src, tree, relevant in parsed:
+        if not relevant:
+            continue
         fa = FileAnalyzer(path, src)
+        fa.dead = (dead or {}).get(path, [])
         try:
             fa.bind_all(tree.root_node)
             fa.find_calls(tree.root_node)
@@ -470,13 +420,3 @@ def analyse(files: list[tuple[str, str]]) -> tuple[list[CodeCall], list[str]]:
             problems.append(f"{path}:{line}: syntax error; calls around it may be missed")
         calls.extend(fa.calls)
     return calls, problems
-
-
-def _first_error_line(root) -> int:
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        if n.is_error or n.is_missing:
-            return n.start_point[0] + 1
-        stack.extend(reversed(n.children))
-    return 0

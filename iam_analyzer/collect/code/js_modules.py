@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from iam_analyzer.iam import sdk_names
+from iam_analyzer.iam import sdk_libraries, sdk_names
+
+from .libraries import LibRef
 
 
 def _module_value(module: str, name: str | None):
@@ -28,6 +30,11 @@ def _module_value(module: str, name: str | None):
             op = sdk_names.document_client_operation(name[len("paginate"):])
             return ("paginator", "dynamodb", op) if op else None
         return None
+    if sdk_libraries.javascript_package(module):  # Powertools for AWS Lambda (TypeScript)
+        if name is None:
+            return ("module", module)
+        spec = sdk_libraries.javascript_symbol(module, name)
+        return LibRef(module, name, spec) if spec else None
     if module == "@aws-sdk/lib-storage":
         return ("upload",) if name == "Upload" else (("module", module) if name is None else None)
     if module == "@aws-sdk/s3-request-presigner":

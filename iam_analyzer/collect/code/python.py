@@ -12,13 +12,17 @@ DynamoDB's ``batch_writer``.
 
 import ast
 
-from iam_analyzer.iam import sdk_names
+from iam_analyzer.iam import sdk_libraries, sdk_names
 from iam_analyzer.model import CodeCall
 
 from .python_model import (
     _KNOWN_FUNCS, _RESOURCE_TRANSFER, _TRANSFER_ARGS, BatchWriter, Collection, Func, Module, Pending, ResObj, ServiceResource,
     Session, Transfer, Unit, UserFunc, _annotation_client, _call_text, _collection, _collection_item, _collection_spec, _fmt_pattern,
     _GlobalScope, _index, _load_attrs, _make_resobj, _positional, _res, _resolve_imports, _Scope, _snake, parse_units)
+from . import libraries
+from .libraries import LibModule, LibObj, LibRef
+from .python_reach import reachable
+from .python_scopes import bind_class_attributes, bind_declared_globals
 from .values import Client, Obj, Seq, Str, joined, make_call
 
 
@@ -30,6 +34,7 @@ class Analyzer:
         self.calls: list[CodeCall] = []
         self._seen: set = set()
         self._done: set = set()
+        self._returns: dict = {}
 
     def _function(self, u: Unit, fn: ast.FunctionDef, bound: dict, cls: str | None, depth: int) -> None:
         key = (u.module, id(fn), tuple(sorted((k, repr(v)) for k, v in bound.items())))
@@ -53,8 +58,18 @@ class Analyzer:
         if isinstance(st, ast.ClassDef):
             return  # methods are analysed on their own
         if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for d in st.decorator_list:  # @sqs_batch_processor(...), @tracer.capture_method
+                self._ev(u, d, scope, cls, depth)
             if not isinstance(scope, _GlobalScope):  # a closure: sees the enclosing function's names
                 self._block(u, st.body, scope, cls, depth)
+            return
+        if isinstance(st, (ast.Import, ast.ImportFrom)) and not isinstance(scope, _GlobalScope):
+            local = Unit(u.path, u.module, ast.Module(body=[st], type_ignores=[]))
+            _index(local)  # an import inside a function (a lazy import): the same names as at module level
+            _resolve_imports({**self.units, f"{u.module}:{st.lineno}": local})
+            for k, v in local.globals.items():
+                if not (isinstance(v, tuple) and v and v[0] in ("import", "module")):
+                    scope.set(k, v)
             return
         if isinstance(st, ast.Assign):
             v = self._ev(u, st.value, scope, cls, depth)
@@ -168,6 +183,11 @@ class Analyzer:
         if isinstance(base, tuple) and base and base[0] == "pymodule":
             target = self.units.get(base[1])
             return UserFunc((target.module, name)) if target and name in target.functions else None
+        if isinstance(base, LibModule):
+            spec = sdk_libraries.python_symbol(base.library, name)
+            return LibRef(base.library, name, spec) if spec else base
+        if isinstance(base, Module) and base.name.startswith("meta:") and name == "client":
+            return Client(base.name[5:])  # resource.meta.client
         if isinstance(base, Module):
             full = f"{base.name}.{name}"
             if full in ("os.environ",):
@@ -188,8 +208,6 @@ class Analyzer:
                 if load:
                     self._emit_res(u, node, base, load["request"], f"{base.rtype}.{name}", {})
             return ("member", base, name)
-        if isinstance(base, Module) and base.name.startswith("meta:") and name == "client":
-            return Client(base.name[5:])
         if base is not None:
             return ("member", base, name)
         return None
@@ -210,20 +228,23 @@ class Analyzer:
             return self._known(u, fn.name, args, kwargs, line)
         if isinstance(fn, UserFunc):
             self._user(fn, args, kwargs, depth)
-            return None
+            return self._returned(fn, depth)
+        if isinstance(fn, LibRef):
+            return self._library(u, fn, args, kwargs, line, _call_text(node))
         if isinstance(fn, tuple) and fn and fn[0] == "member":
             return self._method(u, fn[1], fn[2], args, kwargs, line, node)
         return None
 
     def _known(self, u, name, args, kwargs, line):
         first = args[0] if args else kwargs.get("service_name")
-        if name in ("boto3.client", "boto3.session.Session.client", "session.client"):
+        if name in ("boto3.client", "boto3.session.Session.client", "session.client", "session.create_client"):
             svc = first.text if isinstance(first, Str) and first.text else None
             return Client(svc) if svc and sdk_names.service_for_boto3(svc) else None
         if name in ("boto3.resource", "session.resource"):
             svc = first.text if isinstance(first, Str) and first.text else None
             return ServiceResource(svc) if svc and sdk_names.resource_model(svc) else None
-        if name in ("boto3.Session", "boto3.session.Session", "aioboto3.Session"):
+        if name in ("boto3.Session", "boto3.session.Session", "aioboto3.Session", "botocore.session.get_session",
+                    "aiobotocore.session.get_session"):
             return Session()
         if name in ("os.getenv", "os.environ.get"):
             return Str(None, env=first.text) if isinstance(first, Str) and first.text else None
@@ -232,6 +253,30 @@ class Analyzer:
         if name.startswith("str.format:"):
             return Str(_fmt_pattern(name.split(":", 1)[1]))
         return None
+
+    def _returned(self, fn: UserFunc, depth):
+        """What a helper of the package returns, when it is an SDK object (a client factory)."""
+        if fn.key in self._returns:
+            return self._returns[fn.key]
+        self._returns[fn.key] = None  # a recursive helper returns nothing known
+        unit = self.units.get(fn.key[0])
+        node = unit.functions.get(fn.key[1]) if unit else None
+        if node is None or depth > self.MAX_DEPTH or "." in fn.key[1]:
+            return None
+        scope = _Scope(unit.globals, None)
+        sdk = (Client, ServiceResource, ResObj, Transfer, LibObj)
+        for st in ast.walk(node):  # a lazily made client: assigned in a branch, then returned
+            if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
+                v = self._ev(unit, st.value, scope, None, depth + 1)
+                if isinstance(v, sdk) or not isinstance(scope.get(st.targets[0].id), sdk):
+                    scope.set(st.targets[0].id, v)
+        for st in ast.walk(node):
+            if isinstance(st, ast.Return) and st.value is not None:
+                got = self._ev(unit, st.value, scope, None, depth + 1)
+                if isinstance(got, sdk):
+                    self._returns[fn.key] = got
+                    break
+        return self._returns[fn.key]
 
     def _user(self, fn: UserFunc, args, kwargs, depth) -> None:
         unit = self.units.get(fn.key[0])
@@ -243,15 +288,31 @@ class Analyzer:
             params = params[1:]
         bound = {}
         for p, v in list(zip(params, args)) + [(k, v) for k, v in kwargs.items()]:
-            if isinstance(v, (Client, ServiceResource, ResObj, Transfer, Str, BatchWriter)):
+            if isinstance(v, (Client, ServiceResource, ResObj, Transfer, Str, BatchWriter, LibObj)):
                 bound[p] = v
-        if any(isinstance(v, (Client, ServiceResource, ResObj, Transfer, BatchWriter)) for v in bound.values()):
+        if any(isinstance(v, (Client, ServiceResource, ResObj, Transfer, BatchWriter, LibObj)) for v in bound.values()):
             cls = fn.key[1].split(".")[0] if "." in fn.key[1] else None
             self._function(unit, node, bound, cls, depth + 1)
+
+    def _library(self, u, fn: LibRef, args, kwargs, line, call_text):
+        """A function or class of a library that calls AWS (``iam/sdk_libraries.py``)."""
+        if not fn.spec.is_class:
+            calls, params = fn.spec.calls, libraries.params(fn.spec.calls.args, args, kwargs)
+            obj = None
+        else:
+            obj, calls, params = libraries.make(fn, args, kwargs)
+        for op in calls.operations if calls else ():
+            self._emit(u, calls.service, op, line, call_text, params)
+        return obj
 
     # -- methods of SDK objects --
     def _method(self, u, base, name, args, kwargs, line, node):
         call_text = _call_text(node)
+        if isinstance(base, LibObj):
+            calls, params = libraries.method(base, name, args, kwargs)
+            for op in calls.operations if calls else ():
+                self._emit(u, calls.service, op, line, call_text, params)
+            return None
         if isinstance(base, Session):
             return self._known(u, f"session.{name}", args, kwargs, line)
         if isinstance(base, Client):
@@ -402,7 +463,9 @@ class Analyzer:
             self.calls.append(call)
 
 
-def analyse(files: list[tuple[str, str, str]]) -> tuple[list[CodeCall], list[str]]:
+def analyse(files: list[tuple[str, str, str]], handler: tuple[str, str] | None = None) -> tuple[list[CodeCall], list[str]]:
+    """``handler``: (path, function name) of the function's handler: only the functions it can
+    reach are read (``python_reach``); None: every function of every file."""
     units, problems = parse_units(files)
     a = Analyzer(units)
     for u in units:
@@ -418,8 +481,13 @@ def analyse(files: list[tuple[str, str, str]]) -> tuple[list[CodeCall], list[str
     for u in units:
         guarded(u, "1", lambda u=u: a._block(u, u.tree.body, _GlobalScope(u.globals), None, 0))
     for u in units:
+        guarded(u, "1", lambda u=u: (bind_class_attributes(a, u), bind_declared_globals(a, u)))
+    runs = reachable(units, *handler) if handler else None
+    for u in units:
         inits = [(q, f) for q, f in u.functions.items() if q.endswith(".__init__")]
         for qual, fn in inits + list(u.functions.items()):
+            if runs is not None and (u.module, qual) not in runs:
+                continue  # nothing the handler runs refers to it
             cls = qual.split(".")[0] if "." in qual else None
             guarded(u, str(fn.lineno), lambda u=u, fn=fn, cls=cls: a._function(u, fn, {}, cls, 0))
     return a.calls, problems

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from botocore import xform_name
 
-from iam_analyzer.iam import sdk_names
+from iam_analyzer.iam import sdk_libraries, sdk_names
 
+from .libraries import LibModule, LibRef
 from .values import Client, Str
 
 
@@ -95,10 +96,12 @@ class Unit:
     globals: dict = field(default_factory=dict)
     functions: dict = field(default_factory=dict)  # qualified name -> FunctionDef
     classes: dict = field(default_factory=dict)  # class name -> {attr: value}
+    class_bodies: dict = field(default_factory=dict)  # class name -> its attribute assignments
 
 
 _KNOWN_FUNCS = {"boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session", "aioboto3.Session", "os.getenv",
-                "os.environ.get", "boto3.s3.transfer.S3Transfer", "s3transfer.manager.TransferManager"}
+                "os.environ.get", "boto3.s3.transfer.S3Transfer", "s3transfer.manager.TransferManager",
+                "botocore.session.get_session", "aiobotocore.session.get_session"}
 
 
 class _Scope:
@@ -122,7 +125,11 @@ def _index(u: Unit) -> None:
     for st in u.tree.body:
         if isinstance(st, ast.Import):
             for a in st.names:
-                if a.name in ("boto3", "os", "aioboto3") or a.name.startswith(("boto3.", "os.")):
+                lib = sdk_libraries.python_library(a.name)
+                if lib:
+                    g[(a.asname or a.name).split(".")[0] if not a.asname else a.asname] = LibModule(lib)
+                elif a.name in ("boto3", "os", "aioboto3") or a.name.startswith(("boto3.", "os.", "botocore.session",
+                                                                                   "aiobotocore.session")):
                     g[(a.asname or a.name).split(".")[0]] = Module(a.name if a.asname else a.name.split(".")[0])
                 else:
                     g[a.asname or a.name.split(".")[0]] = ("module", a.name if a.asname else a.name.split(".")[0])
@@ -132,13 +139,17 @@ def _index(u: Unit) -> None:
                 base = u.module.split(".")
                 base = base[: len(base) - st.level]
                 mod = ".".join(base + ([mod] if mod else []))
+            lib = sdk_libraries.python_library(mod)
             for a in st.names:
                 full = f"{mod}.{a.name}"
                 local = a.asname or a.name
-                if full in ("os.environ",):
+                if lib:  # a function or class of a library that calls AWS, or one of its modules
+                    spec = sdk_libraries.python_symbol(lib, a.name)
+                    g[local] = LibRef(lib, a.name, spec) if spec else LibModule(lib)
+                elif full in ("os.environ",):
                     g[local] = Module("os.environ")
                 elif full in ("os.getenv", "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session",
-                              "aioboto3.Session"):
+                              "aioboto3.Session", "botocore.session.get_session", "aiobotocore.session.get_session"):
                     g[local] = Func(full)
                 elif a.name in ("S3Transfer", "TransferManager") and mod.startswith(("boto3", "s3transfer")):
                     g[local] = Func(a.name)
@@ -149,6 +160,7 @@ def _index(u: Unit) -> None:
             g[st.name] = UserFunc((u.module, st.name))
         elif isinstance(st, ast.ClassDef):
             u.classes[st.name] = {}
+            u.class_bodies[st.name] = [m for m in st.body if isinstance(m, (ast.Assign, ast.AnnAssign))]
             for m in st.body:
                 if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     u.functions[f"{st.name}.{m.name}"] = m

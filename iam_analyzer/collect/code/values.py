@@ -80,6 +80,15 @@ def code_args(params: dict, out: list[CodeArg] | None = None, service: str | Non
                 elif isinstance(table, str):
                     _add(out, "TableName", Str(table))
             continue
+        if key == "TransactItems" and isinstance(v, Seq):
+            kinds = [next(iter(i.items)) if isinstance(i, Obj) and len(i.items) == 1 else None for i in v.items]
+            if kinds and all(isinstance(k, str) for k in kinds):  # every item written out: its kind
+                for k in dict.fromkeys(kinds):
+                    _add(out, "TransactItems", Str(k))
+            for item in v.items:
+                if isinstance(item, Obj):
+                    code_args(item.items, out, service)
+            continue
         if key == "CopySource" and isinstance(v, Obj):
             for sub in ("Bucket", "Key"):
                 if isinstance(v.items.get(sub), Str):

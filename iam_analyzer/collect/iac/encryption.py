@@ -14,9 +14,11 @@ from typing import Any
 from iam_analyzer.iam import arn_builders as ab
 from iam_analyzer.iam.encryption import is_aws_managed
 
-from . import sam
+from . import sam, serverless
 from .loader import LoadError, line_of, load_file, plain
 from .resolve import Stack
+from .result import Parts
+from .serverless_vars import VariableError
 from .templates import TemplateError, template_kind
 
 
@@ -62,21 +64,30 @@ def _key_arn(stack: Stack, node: Any, line: int | None) -> str | None:
     return f"arn:{stack.partition}:kms:{stack.region}:{stack.account}:key/{value}"
 
 
-def template_stack(path: str | Path, account: str, region: str, params: dict | None = None) -> tuple[Stack | None, list[str]]:
+def template_stack(path: str | Path, account: str, region: str, params: dict | None = None,
+                   name: str | None = None) -> tuple[Stack | None, list[str]]:
     """The template as a resolvable stack (SAM transformed), or None for a file that is not a
-    CloudFormation/SAM template (a Terraform plan, a CDK folder)."""
+    CloudFormation/SAM template (a Terraform plan, a CDK folder). ``name``: the stack name the
+    IaC reader gave it (so both readings derive the same physical names)."""
     try:
         data = load_file(Path(path))
     except (LoadError, OSError) as e:
         return None, [f"{path}: {e}"]
+    partition = ab.partition_of_region(region)
+    if serverless.is_service(data):
+        try:
+            stack, _c = serverless.compile_stack(str(path), data, Parts(), account=account, region=region,
+                                                 partition=partition, params=dict(params or {}))
+            return stack, []
+        except (serverless.ServiceError, VariableError, LoadError) as e:
+            return None, [f"{path}: {e}"]
     kind = template_kind(data)
     if kind is None:
         return None, []
-    partition = ab.partition_of_region(region)
     try:
         if kind == "sam":
             data = sam.transform(plain(data), {}, region, partition, account)
-        return Stack(path=str(path), name=Path(path).stem, template=data, account=account, region=region,
+        return Stack(path=str(path), name=name or Path(path).stem, template=data, account=account, region=region,
                      partition=partition, overrides=dict(params or {})), []
     except (TemplateError, sam.SamError, LoadError) as e:
         return None, [f"{path}: {e}"]

@@ -11,7 +11,7 @@ from iam_analyzer.model import (
 
 from .resolve import Unresolved
 
-KINDS = ("cloudformation", "sam", "cdk", "terraform-plan", "unknown")
+KINDS = ("cloudformation", "sam", "cdk", "terraform-plan", "terraform", "serverless", "unknown")
 
 # (path, logical id or Terraform address, policy name, statement index) -> line
 StatementKey = tuple[str, str, str, int]

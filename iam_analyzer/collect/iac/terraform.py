@@ -19,12 +19,11 @@ from iam_analyzer.iam import arn_builders as ab
 from iam_analyzer.model import SourceLocation
 
 from . import tf_map
-from .loader import line_of
 from .resolve import WILDCARD, Unresolved
 from .result import Parts
+from .tf_types import _MODULE_KEYS, Instance  # noqa: F401  (Instance re-exported: plans and configuration share it)
 
 _REF = re.compile(r"^(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)(\[[^\]]*\])?(?:\.([A-Za-z0-9_]+))?")
-_MODULE_KEYS = re.compile(r"\[[^\]]*\]")
 
 
 def is_plan(data: Any) -> bool:
@@ -34,26 +33,6 @@ def is_plan(data: Any) -> bool:
     if isinstance(data.get("planned_values"), dict) or isinstance(data.get("resource_changes"), list):
         return True
     return "format_version" in data and "terraform_version" in data and isinstance(data.get("values"), dict)
-
-
-class Instance:
-    def __init__(self, raw: dict, module: str, unknown: dict | None):
-        self.raw = raw
-        self.address = str(raw.get("address", ""))
-        self.type = str(raw.get("type", ""))
-        self.name = str(raw.get("name", ""))
-        self.mode = str(raw.get("mode", "managed"))
-        self.index = raw.get("index")
-        self.module = module  # "" or "module.a[\"k\"].module.b"
-        self.values = raw.get("values") if isinstance(raw.get("values"), dict) else {}
-        self.unknown = unknown if isinstance(unknown, dict) else {}
-        self.line = line_of(raw)
-
-    @property
-    def config_address(self) -> str:
-        mod = _MODULE_KEYS.sub("", self.module)
-        base = f"{'data.' if self.mode == 'data' else ''}{self.type}.{self.name}"
-        return f"{mod}.{base}" if mod else base
 
 
 class Plan:
@@ -314,8 +293,9 @@ def _config_index(module: Any, prefix: str) -> tuple[dict[str, dict], dict[str, 
     return out, calls
 
 
-def read_plan(path: str, data: dict, parts: Parts, *, account: str, region: str, partition: str) -> None:
+def read_plan(path: str, data: dict, parts: Parts, *, account: str, region: str, partition: str) -> "Plan":
     plan = Plan(path, data, account, region, partition)
     tf_map.read(plan, parts)
     parts.links[:] = [(ref, action, where or path) for ref, action, where in parts.links]
     parts.unresolved.extend(plan.unresolved)
+    return plan

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from iam_analyzer.iam import arn_builders as ab
 from iam_analyzer.iam.policy import loads_document
@@ -14,8 +14,7 @@ from .cfn_events import is_lambda_arn, permission_statement, source_type
 from .resolve import WILDCARD
 from .result import TRUST_POLICY, Parts
 
-if TYPE_CHECKING:
-    from .terraform import Instance, Plan
+from .tf_types import Instance, PlanLike as Plan
 
 
 def _b(v: Any) -> dict:
@@ -33,20 +32,21 @@ def _s(v: Any) -> str | None:
     return v if isinstance(v, str) and v else None
 
 
-def _doc(plan: "Plan", inst: "Instance", attr: str) -> dict:
+def _doc(plan: "Plan", inst: "Instance", attr: str) -> tuple[dict, Any]:
+    """The policy document an attribute holds, and the value it was read from (for its lines)."""
     v = plan.get(inst, attr)
     if isinstance(v, dict):
-        return v
+        return v, v
     if isinstance(v, str) and v not in ("", WILDCARD):
         try:
             d = loads_document(v)
-            return d if isinstance(d, dict) else {}
+            return (d if isinstance(d, dict) else {}), v
         except ValueError:
             if inst.unknown.get(attr) is True:
                 plan.note(inst, f"{attr} is built at apply from values not known yet: its statements are not read")
             else:
                 plan.note(inst, f"{attr} is not valid JSON: its statements are not read")
-    return {}
+    return {}, v
 
 
 def policy_document(plan: "Plan", inst: "Instance") -> dict:
@@ -119,6 +119,7 @@ def read(plan: "Plan", parts: Parts) -> None:
         "aws_lambda_function": _function, "aws_iam_role": _role, "aws_iam_role_policy": _role_policy,
         "aws_iam_policy": _policy, "aws_iam_role_policy_attachment": _attachment,
         "aws_iam_policy_attachment": _attachment, "aws_lambda_permission": _permission,
+        "aws_iam_role_policy_attachments_exclusive": _exclusive_attachments,
         "aws_lambda_event_source_mapping": _esm, "aws_lambda_function_url": _url,
         "aws_lambda_function_event_invoke_config": _invoke_config, "aws_lambda_alias": _alias,
         "aws_cloudwatch_event_target": _event_target, "aws_scheduler_schedule": _schedule,
@@ -195,16 +196,22 @@ def _attribute_env_reference(plan: "Plan", inst: "Instance", env: dict) -> None:
         env[unknown[0]] = values.pop()
 
 
-def _lines(plan: "Plan", inst: "Instance", parts: Parts, policy: str, doc: dict) -> None:
+def _lines(plan: "Plan", inst: "Instance", parts: Parts, policy: str, doc: dict, source: Any = None) -> None:
+    """Each statement's line: where the configuration wrote it when the value says so (a
+    ``Text`` of the configuration reader, with places in the resource's file), else the resource's."""
+    path = plan.location(inst).path
+    places = source.statement_places() if hasattr(source, "statement_places") else []
     for i, _ in enumerate(_l(doc.get("Statement"))):
-        if inst.line:
-            parts.statement_lines[(plan.path, inst.address, policy, i)] = inst.line
+        file, line = places[i] if i < len(places) else (None, None)
+        line = line if file == path and line else inst.line
+        if line:
+            parts.statement_lines[(path, inst.address, policy, i)] = line
 
 
 def _role(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     loc = plan.location(inst)
-    trust = _doc(plan, inst, "assume_role_policy")
-    _lines(plan, inst, parts, TRUST_POLICY, trust)
+    trust, src = _doc(plan, inst, "assume_role_policy")
+    _lines(plan, inst, parts, TRUST_POLICY, trust, src)
     inline = []
     unknown_blocks = _l(inst.unknown.get("inline_policy"))
     for i, block in enumerate(_l(plan.get(inst, "inline_policy"))):
@@ -220,7 +227,7 @@ def _role(plan: "Plan", inst: "Instance", parts: Parts) -> None:
                 plan.note(inst, f"inline_policy {i} is not readable JSON: its statements are not read")
                 continue
             name = _s(block.get("name")) or "inline"
-            _lines(plan, inst, parts, name, doc)
+            _lines(plan, inst, parts, name, doc, text)
             inline.append(InlinePolicy(name=name, document=doc, location=loc))
     name = _s(plan.get(inst, "name")) or f"{inst.address}-*"
     parts.roles.append(Role(
@@ -234,9 +241,9 @@ def _role(plan: "Plan", inst: "Instance", parts: Parts) -> None:
 
 
 def _role_policy(plan: "Plan", inst: "Instance", parts: Parts) -> None:
-    doc = _doc(plan, inst, "policy")
+    doc, src = _doc(plan, inst, "policy")
     name = _s(plan.get(inst, "name")) or inst.address
-    _lines(plan, inst, parts, name, doc)
+    _lines(plan, inst, parts, name, doc, src)
     role = _s(plan.get(inst, "role"))
     if role:
         parts.attachments.append(("role", role.rsplit("/", 1)[-1], "inline",
@@ -244,9 +251,9 @@ def _role_policy(plan: "Plan", inst: "Instance", parts: Parts) -> None:
 
 
 def _policy(plan: "Plan", inst: "Instance", parts: Parts) -> None:
-    doc = _doc(plan, inst, "policy")
+    doc, src = _doc(plan, inst, "policy")
     name = _s(plan.get(inst, "name")) or f"{inst.address}-*"
-    _lines(plan, inst, parts, name, doc)
+    _lines(plan, inst, parts, name, doc, src)
     parts.policies.append(ManagedPolicy(arn=plan.arn_of(inst), name=name, document=doc, default_version_id="v1",
                                         path=_s(plan.get(inst, "path")) or "/", location=plan.location(inst)))
 
@@ -262,6 +269,15 @@ def _attachment(plan: "Plan", inst: "Instance", parts: Parts) -> None:
     for kind, name in targets:
         if isinstance(name, str) and name:
             parts.attachments.append((kind, name.rsplit("/", 1)[-1], "managed", arn))
+
+
+def _exclusive_attachments(plan: "Plan", inst: "Instance", parts: Parts) -> None:
+    """The role has exactly these managed policies: each is attached (those attached by other
+    resources stay too: what is declared is never dropped)."""
+    role = _s(plan.get(inst, "role_name"))
+    for arn in _l(plan.get(inst, "policy_arns")):
+        if role and _s(arn):
+            parts.attachments.append(("role", role.rsplit("/", 1)[-1], "managed", arn))
 
 
 def _link(parts: Parts, ref: Any, action) -> None:

@@ -113,4 +113,43 @@ def test_only_parameters_that_name_a_resource_of_that_service_are_kept():
            "boto3.client('glue').get_job(JobName='j', Name='not-a-parameter-of-ours')\n")
     calls = read_sources([("a.py", "a", src)]).calls
     assert [(c.operation, [(a.param, a.value) for a in c.args]) for c in calls] == [
-        ("SendMessage", [("QueueUrl", "q")]), ("GetJob", [])]
+        ("SendMessage", [("QueueUrl", "q")]), ("GetJob", [("JobName", "j")])]  # Glue names its job; Name is not ours
+
+
+def _ops(src):
+    return {(c.service, c.operation, tuple((a.param, a.value) for a in c.args)) for c in read_sources([("h.py", "h", src)]).calls}
+
+
+def test_a_client_from_a_factory_a_class_attribute_and_resource_meta_client():
+    factory = "import boto3\ndef get():\n    c = boto3.client('s3')\n    return c\ndef h(e, x):\n    get().put_object(Bucket='b', Key='k')\n"
+    assert _ops(factory) == {("s3", "PutObject", (("Bucket", "b"), ("Key", "k")))}
+    cls = ("import boto3\nclass W:\n    sqs = boto3.client('sqs')\n    url = 'https://sqs.eu-west-1.amazonaws.com/1/q'\n"
+           "    def run(self):\n        self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle='r')\n")
+    assert _ops(cls) == {("sqs", "DeleteMessage", (("QueueUrl", "https://sqs.eu-west-1.amazonaws.com/1/q"),))}
+    meta = "import boto3\ns3 = boto3.resource('s3')\ns3.meta.client.download_file('b', 'in/a', '/tmp/a')\n"
+    assert {op for _, op, _ in _ops(meta)} == {"HeadObject", "GetObject"}
+    recursive = "import boto3\ndef f():\n    return f()\nf().put_object(Bucket='b', Key='k')\n"
+    assert _ops(recursive) == set()  # a helper returning itself: nothing known, no endless loop
+
+
+def test_lazily_made_clients_local_imports_and_transaction_item_kinds():
+    lazy = ("import boto3\n_s3 = None\ndef client():\n    global _s3\n    if _s3 is None:\n        _s3 = boto3.client('s3')\n"
+            "    return _s3\ndef handler(e, c):\n    client().put_object(Bucket='b', Key='k')\n")
+    assert _ops(lazy) == {("s3", "PutObject", (("Bucket", "b"), ("Key", "k")))}
+    glob = ("import boto3\nsqs = None\ndef init():\n    global sqs\n    sqs = boto3.client('sqs')\n"
+            "def handler(e, c):\n    init()\n    sqs.send_message(QueueUrl='https://sqs.eu-west-1.amazonaws.com/1/q', MessageBody='')\n")
+    assert {op for _, op, _ in _ops(glob)} == {"SendMessage"}
+    local = "def handler(e, c):\n    import boto3\n    from os import environ\n    boto3.client('sns').publish(TopicArn=environ['T'], Message='m')\n"
+    assert {(s, op) for s, op, _ in _ops(local)} == {("sns", "Publish")}
+    tx = ("import boto3\nddb = boto3.client('dynamodb')\ndef h(e, c):\n    ddb.transact_write_items(TransactItems=["
+          "{'Put': {'TableName': 'a', 'Item': {}}}, {'ConditionCheck': {'TableName': 'b', 'Key': {}}}])\n")
+    ((_, _, args),) = _ops(tx)
+    assert ("TransactItems", "Put") in args and ("TransactItems", "ConditionCheck") in args
+
+
+def test_botocore_and_aiobotocore_sessions_make_clients_too():
+    aio = ("from aiobotocore.session import get_session\nasync def h(e, c):\n    session = get_session()\n"
+           "    async with session.create_client('s3') as s3:\n        await s3.get_object(Bucket='b', Key='k')\n")
+    assert {(s, op) for s, op, _ in _ops(aio)} == {("s3", "GetObject")}
+    core = "import botocore.session\nc = botocore.session.get_session().create_client('sqs')\nc.delete_queue(QueueUrl='q')\n"
+    assert {(s, op) for s, op, _ in _ops(core)} == {("sqs", "DeleteQueue")}

@@ -1,0 +1,2 @@
+def resize(data: bytes) -> bytes:
+    return data[: len(data) // 2]
