@@ -37,6 +37,8 @@ class AuditOptions:
     min_window_days: float = DEFAULT_MIN_WINDOW_DAYS
     code: bool = False  # read deployment packages for SDK calls (scan --code)
     code_fetch: object = None  # packages.Fetch instead of HTTPS (the demo, tests)
+    organization: bool = False  # also read the Organization's SCPs and RCPs (scan --organization)
+    org_policies: tuple = ()  # (policies, facts) of --scp/--rcp files (stages.read_guardrails)
 
 
 def trail_locations(clients: Clients, region: str) -> list[str]:
@@ -57,8 +59,11 @@ def run_audit(clients: Clients, out_dir: Path, opt: AuditOptions,
     home = opt.regions[0] if opt.regions else (clients.session.region_name or "us-east-1")
     say("scanning the account (read-only)")
     snapshot = stages.scan(clients, ScanOptions(regions=opt.regions or [home], all_regions=opt.all_regions,
-                                                code=opt.code, code_fetch=opt.code_fetch), org_role=opt.org_role)
+                                                code=opt.code, code_fetch=opt.code_fetch,
+                                                organization=opt.organization), org_role=opt.org_role)
     stages.require_account(snapshot)  # no credentials or no endpoint: exit 2, never "0 policies generated"
+    if opt.org_policies:
+        stages.apply_guardrails(snapshot, *opt.org_policies)
     snapshot.save(out_dir / "snapshot.json")
     say(f"{len(snapshot.functions())} function(s) in {len(snapshot.accounts)} account(s)")
 

@@ -38,6 +38,8 @@ class CheckRequest:
     stack_name: str | None = None  # --stack-name: the stack every template deploys as
     config_env: str = "default"  # --config-env: the samconfig environment that names stacks
     baseline: set | None = None  # --baseline: fingerprints of findings accepted when the gate was adopted
+    # SCP/RCP files already read (collect/org_files.py): (policies, facts), applied to both sides
+    org_policies: tuple = ()
 
 
 @dataclass
@@ -55,6 +57,7 @@ class CheckResult:
     suggestions: dict  # function name -> {"documents", "before", "after", "reduction_percent", "verified"}
     notes: list[str]
     timings: dict = field(default_factory=dict)  # phase -> seconds (for benchmarks)
+    new_access_denied: list = field(default_factory=list)  # new access the organization's guardrails deny
 
     def blocking(self, fail_on: str = "high", fail_on_new_access: bool = False) -> list[str]:
         """Why the gate blocks (empty: it passes)."""
@@ -230,6 +233,7 @@ def run(req: CheckRequest) -> CheckResult:
                                                  terraform=any(i.kind == "terraform" for i in head.inputs))
     lap("read_base")
     snap, base = head.snapshot, base_res.snapshot if base_res else None
+    _apply_guardrails(req, snap, base)
     pairing = None
     if base is not None:
         pairing = diff.match(base, snap, base_roots, paths)
@@ -263,7 +267,8 @@ def run(req: CheckRequest) -> CheckResult:
         lap("access_diff")
     else:
         new_access, removed, breaks = [], [], []
-    for ch in new_access:
+    new_access, denied = _split_denied(snap, new_access, req.region)
+    for ch in new_access + denied:
         ch.line = head.statement_line(ch.location, ch.policy, ch.statement)
         ch.condition = head.statement_condition(ch.location, ch.policy, ch.statement)
         if ch.condition is None and (role := snap.find_role(ch.role)) is not None:  # a managed ARN under Fn::If
@@ -279,7 +284,30 @@ def run(req: CheckRequest) -> CheckResult:
     suggestions = _suggest(snap, usage_doc, notes) if usage_doc else {}
     lap("suggest")
     return CheckResult(head, base_res, req.base, base_kind, gate.sort_findings(found), existing,
-                       len(head_rules.suppressed) + gate_suppressed, new_access, removed, breaks, suggestions, notes, timings)
+                       len(head_rules.suppressed) + gate_suppressed, new_access, removed, breaks, suggestions, notes, timings,
+                       denied)
+
+
+def _apply_guardrails(req: CheckRequest, snap: Snapshot, base: Snapshot | None) -> None:
+    """The organization of --snapshot (scan --organization) and the --scp/--rcp files, on both sides."""
+    import copy
+
+    from iam_analyzer.analyze.org import attach_files
+
+    for side in (snap, base):
+        if side is None:
+            continue
+        if req.snapshot is not None and req.snapshot.organization is not None:
+            side.organization = copy.deepcopy(req.snapshot.organization)
+        if req.org_policies:
+            policies, facts = req.org_policies
+            attach_files(side, list(policies), facts)
+
+
+def _split_denied(snap: Snapshot, changes: list, region: str) -> tuple[list, list]:
+    from iam_analyzer.analyze.org_gate import split_denied
+
+    return split_denied(snap, changes, region)
 
 
 @contextmanager

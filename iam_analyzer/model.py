@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from iam_analyzer.model_org import Organization  # noqa: F401  (re-exported: part of the snapshot)
+
 SCHEMA_VERSION = 1
 
 
@@ -373,6 +375,7 @@ class Snapshot:
     tool: dict = field(default_factory=dict)
     catalog: dict = field(default_factory=dict)
     source: dict = field(default_factory=dict)  # how it was made: scan options, IaC file ...
+    organization: Organization | None = None  # SCPs and RCPs (scan --organization, --scp/--rcp)
 
     # -- queries --
     def functions(self) -> list[Function]:
@@ -449,7 +452,9 @@ _SORT_KEYS = ("arn", "uuid", "account_id", "name", "principal", "type", "service
 
 def _sorted(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: (v if k in ("document", "trust_policy", "resource_policy") else _sorted(v)) for k, v in obj.items()}
+        # a policy document as AWS wrote it, and an account's chain (root first), keep their order
+        return {k: (v if k in ("document", "trust_policy", "resource_policy", "chain") else _sorted(v))
+                for k, v in obj.items()}
     if isinstance(obj, list):
         items = [_sorted(v) for v in obj]
         if items and all(isinstance(v, dict) for v in items):

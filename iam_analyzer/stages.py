@@ -73,6 +73,24 @@ def require_account(snapshot: Snapshot) -> None:
         raise AccountUnreachable(problem)
 
 
+# -- the organization's guardrails (--scp/--rcp files) ---------------------------------------
+
+
+def read_guardrails(scp_files=(), rcp_files=()) -> tuple[list, list[str], dict]:
+    """Read SCP/RCP files: (policies, one-line messages for the files skipped, facts)."""
+    from iam_analyzer.collect.org_files import read_policy_files
+
+    return read_policy_files(scp_files, rcp_files)
+
+
+def apply_guardrails(snapshot: Snapshot, policies: list, facts: dict | None = None) -> None:
+    """Put SCP/RCP files on every principal of the snapshot's account(s): every later stage
+    (analyze, generate, graph, report, check) then evaluates with them (analyze/org.py)."""
+    from iam_analyzer.analyze.org import attach_files
+
+    attach_files(snapshot, policies, facts)
+
+
 # -- usage ---------------------------------------------------------------------------------
 
 

@@ -97,7 +97,9 @@ class AwsClients:
 
     def reset(self) -> None:
         req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
-        urllib.request.urlopen(req, timeout=10).read()
+        # with MOTO_IAM_LOAD_MANAGED_POLICIES moto reloads every AWS managed policy for each
+        # account it knows (Organizations tests create member accounts): slow on a loaded machine
+        urllib.request.urlopen(req, timeout=60).read()
 
 
 @pytest.fixture

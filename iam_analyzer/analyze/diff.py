@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from iam_analyzer.analyze.pairing import Pairing
 from iam_analyzer.analyze.breakage import (  # would-break lives there; re-exported for the gate
@@ -182,9 +182,12 @@ class AccessChange:
     location: SourceLocation | None  # the policy's declaration
     line: int | None = None  # the statement's line, where the reader knows it
     condition: dict | None = None  # the Fn::If branch the statement is under, if any
+    denied_by: list[str] = field(default_factory=list)  # the organization's guardrails that block it all
+    all_actions: list[str] = field(default_factory=list, repr=False)  # every action, not only those listed
 
     def as_dict(self) -> dict:
-        return {"subject": self.subject, "role": self.role, "functions": self.functions, "policy": self.policy,
+        extra = {"denied_by": self.denied_by} if self.denied_by else {}
+        return {**extra, "subject": self.subject, "role": self.role, "functions": self.functions, "policy": self.policy,
                 "statement": self.statement, "actions": self.actions, "actions_total": self.actions_total,
                 "resources": self.resources, "reasons": self.reasons,
                 "location": {"path": self.location.path if self.location else None,
@@ -223,7 +226,7 @@ def _changes(role: Role, functions: list[str], cand: Granted, ref: Granted | Non
         for idx, g in sorted(items.items()):
             acts = sorted(g["actions"])
             out.append(AccessChange(subject_name(role), role.arn, functions, name, idx, acts[:ACTIONS_LISTED], len(acts),
-                                    sorted(g["resources"]), sorted(g["reasons"]), loc))
+                                    sorted(g["resources"]), sorted(g["reasons"]), loc, all_actions=acts))
     return out
 
 

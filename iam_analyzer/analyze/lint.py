@@ -32,6 +32,7 @@ SEVERITIES = ("error", "warning", "low", "info")
 KINDS = ("auto", "identity", "managed", "inline", "resource", "trust", "scp", "rcp")
 _STRUCTURE = {"identity": "identity", "managed": "identity", "inline": "identity", "scp": "identity",
               "resource": "resource", "rcp": "resource", "trust": "trust"}
+ORG_KINDS = ("scp", "rcp")
 _SCOPED_LEVELS_WARN = ("Write", "Permissions management", "Tagging")
 
 
@@ -152,8 +153,8 @@ def lint_policy(policy: Policy, catalog: Catalog | None = None, kind: str = "aut
         if st.is_allow and st.not_resources is not None:
             findings.append(make_finding("PL011", f"allows the actions on every resource except {_sample(list(st.not_resources))}", _loc(st, "NotResource")))
     findings.extend(_check_redundant(policy, cat))
-    if org_kind in ("scp", "rcp"):
-        findings.extend(_check_org_policy(policy, org_kind, cat))
+    if org_kind in ORG_KINDS:
+        findings = [f for f in findings if f.id not in _NOT_FOR_GUARDRAILS] + _check_org_policy(policy, org_kind, cat)
     return findings
 
 
@@ -181,13 +182,22 @@ def _check_version(policy: Policy, kind: str) -> list[Finding]:
     return [make_finding("PL013", said, "Version", "warning" if policy.version is None else "info")]
 
 
+# What the shared checks say that does not fit a guardrail, which grants nothing: Resource "*"
+# on scopable actions, Allow with NotAction/NotResource (a ceiling, not a grant), and PL014,
+# which PL031/PL032 say more precisely for SCPs and RCPs.
+_NOT_FOR_GUARDRAILS = frozenset({"PL009", "PL010", "PL011", "PL014"})
+
+
 def _check_org_policy(policy: Policy, kind: str, cat: Catalog) -> list[Finding]:
     """HOOK(#25): the grammar of service control policies (``scp``) and resource control
-    policies (``rcp``) beyond what identity and resource policies share: what Organizations
-    refuses (an SCP Allow with a Condition or NotResource, an RCP principal other than "*",
-    services RCPs do not cover, size limits). Called after the shared checks, which read an
-    SCP as an identity policy and an RCP as a resource policy."""
-    return []
+    policies (``rcp``) beyond what identity and resource policies share, in
+    analyze/org_lint.py: Organizations' 2025 SCP language (no Principal), an RCP's
+    ``Principal: "*"``, Deny only, the services RCPs cover; the size limit is checked on the
+    text (lint_text). Called after the shared checks, which read an SCP as an identity policy
+    and an RCP as a resource policy."""
+    from iam_analyzer.analyze.org_lint import org_findings
+
+    return org_findings(policy, kind, make_finding, _loc)
 
 
 def _check_principal(st: Statement, kind: str) -> list[Finding]:
@@ -425,6 +435,10 @@ def lint_text(text: str, catalog: Catalog | None = None, kind: str = "auto") -> 
     except InputError as e:
         return [make_finding("PL001", e.detail, "(document)")], None
     findings, resolved = lint_document(doc, catalog, kind)
+    if kind in ORG_KINDS:  # HOOK(#25): Organizations' size limit counts the text as written
+        from iam_analyzer.analyze.org_lint import size_findings
+
+        findings = size_findings(doc, text, kind, make_finding) + findings
     dup = [make_finding("PL002", f"duplicate key {k!r}: tools disagree on which value counts (here the last)",
                         "(document)") for k in dict.fromkeys(duplicates)]
     return dup + findings, resolved

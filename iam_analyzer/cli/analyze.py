@@ -12,6 +12,7 @@ from iam_analyzer.cli.common import (
     check_output_file,
     echo_json,
     fail,
+    guardrail_options,
     load_model,
     load_usage,
     model_options,
@@ -21,6 +22,7 @@ from iam_analyzer.cli.common import (
 
 @click.command()
 @model_options
+@guardrail_options
 @click.option("--usage", "usage_path", type=click.Path(dir_okay=False), help="Usage JSON: enables the unused/denied rules.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Configuration (default: .iam-analyzer.yaml in the current folder, if present).")

@@ -13,7 +13,9 @@ from iam_analyzer.cli.common import (
     check_output_folder,
     clients_for,
     fail,
+    guardrail_options,
     parse_since,
+    read_guardrails,
 )
 from iam_analyzer.emit.policy_formats import FORMATS
 
@@ -59,10 +61,13 @@ def _print_top(result: dict) -> None:
               help="Exit 1 when a finding is at or above this severity.")
 @click.option("--code", "read_code", is_flag=True,
               help="Also read each function's deployment package for its SDK calls (see scan --code).")
+@click.option("--organization", is_flag=True,
+              help="Also record the Organization's SCPs and RCPs (as scan --organization): every verdict uses them.")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for everything.")
 @click.option("-v", "--verbose", count=True)
+@guardrail_options
 def audit(profile, regions, all_regions, org_role, endpoint_url, locations, lookup_events, since, config_path, rule_dirs,
-          policy_format, min_window, fail_on, read_code, out_dir, verbose) -> None:
+          policy_format, min_window, fail_on, read_code, organization, out_dir, verbose) -> None:
     """Audit an account in one command: scan, CloudTrail usage, rules, generated policies, reports.
 
     Writes snapshot.json, usage.json, findings.json, policies/ and report.html,
@@ -80,7 +85,8 @@ def audit(profile, regions, all_regions, org_role, endpoint_url, locations, look
     clients = clients_for(profile, regions, endpoint_url, verbose)
     opt = AuditOptions(regions=list(regions), all_regions=all_regions, org_role=org_role, cloudtrail=list(locations),
                        lookup_events=lookup_events, since=parse_since(since), config=config_path, rule_dirs=list(rule_dirs),
-                       policy_format=policy_format, profile=profile, min_window_days=min_window, code=read_code)
+                       policy_format=policy_format, profile=profile, min_window_days=min_window, code=read_code,
+                       organization=organization, org_policies=read_guardrails())
     try:
         result = run_audit(clients, Path(out_dir), opt, say=lambda m: click.echo(f"iam-analyzer: {m}", err=True))
     except botocore.exceptions.NoCredentialsError:

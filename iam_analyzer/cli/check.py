@@ -7,7 +7,8 @@ import sys
 import click
 
 from iam_analyzer.cli.common import (
-    EXIT_FINDINGS, EXIT_OK, check_output_file, fail, load_snapshot, load_usage, write_output,
+    EXIT_FINDINGS, EXIT_OK, check_output_file, fail, guardrail_options, load_snapshot, load_usage, read_guardrails,
+    write_output,
 )
 
 
@@ -55,6 +56,7 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
               help="Record today's findings (by fingerprint) in this file, to adopt the gate on an existing repository.")
 @click.option("--skip-unrecognised", is_flag=True,
               help="Skip files that are not templates or plans instead of reporting them (for pre-commit).")
+@guardrail_options
 def check(paths, base, usage_path, snapshot_path, param_values, var_files, account, region, fmt, output, fail_on,
           fail_on_new_access, config_path, rule_dirs, stack_name, config_env, baseline_path, write_baseline,
           skip_unrecognised) -> None:
@@ -64,6 +66,8 @@ def check(paths, base, usage_path, snapshot_path, param_values, var_files, accou
     folder of .tf files (a Terraform module), or a folder of them.
     With --base, only what the change adds is reported: new access per role, new findings,
     and, with --usage, permissions it removes that a function used in production.
+    With --scp/--rcp (or a --snapshot from scan --organization), new access the
+    organization's guardrails deny is listed apart and does not count for --fail-on-new-access.
 
     Exit codes: 0 pass, 1 blocked, 2 the input cannot be used.
     """
@@ -81,10 +85,10 @@ def check(paths, base, usage_path, snapshot_path, param_values, var_files, accou
             sys.exit(EXIT_OK)
     req = stages.CheckRequest(
         paths=paths, base=base, usage=load_usage(usage_path),
-        snapshot=load_snapshot(snapshot_path) if snapshot_path else None, params=_params(param_values),
+        snapshot=load_snapshot(snapshot_path, guardrails=False) if snapshot_path else None, params=_params(param_values),
         var_files=tuple(var_files),
         account=account, region=region, config_path=config_path, rule_dirs=tuple(rule_dirs), cwd=".",
-        stack_name=stack_name, config_env=config_env)
+        stack_name=stack_name, config_env=config_env, org_policies=read_guardrails())
     if baseline_path:
         try:
             req.baseline = stages.read_baseline(baseline_path)

@@ -68,14 +68,65 @@ def fail(message: str) -> None:
     sys.exit(EXIT_UNUSABLE)
 
 
-def load_snapshot(path: str):
-    """A snapshot, validated at the door (iam_analyzer/schemas/snapshot.schema.json)."""
+def load_snapshot(path: str, guardrails: bool = True):
+    """A snapshot, validated at the door (iam_analyzer/schemas/snapshot.schema.json); with the
+    command's --scp/--rcp files applied unless ``guardrails`` is False."""
     from iam_analyzer.model import Snapshot, SnapshotError
 
     try:
-        return Snapshot.load(path)
+        snap = Snapshot.load(path)
+        return _with_guardrails(snap) if guardrails else snap
     except (SnapshotError, InputError) as e:
         fail(str(e))
+
+
+_GUARDRAILS = "iam_analyzer.guardrails"
+
+
+def guardrail_options(f):
+    """--scp FILE / --rcp FILE (repeatable): the organization's policies, applied to every
+    principal of the account(s) read by load_model/load_snapshot of the same command."""
+    import functools
+
+    f = click.option("--rcp", "rcp_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+                     help="A resource control policy (document or describe-policy JSON) in force on the "
+                          "account(s) read (repeatable).")(f)
+    f = click.option("--scp", "scp_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+                     help="A service control policy (document or describe-policy JSON) attached to the "
+                          "account(s) read (repeatable; deny-list files are read beside FullAWSAccess).")(f)
+
+    @functools.wraps(f)
+    def wrapper(*args, scp_files=(), rcp_files=(), **kwargs):
+        click.get_current_context().meta[_GUARDRAILS] = (tuple(scp_files), tuple(rcp_files))
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def guardrail_files() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_GUARDRAILS, ((), ())) if ctx else ((), ())
+
+
+def read_guardrails():
+    """(policies, facts) of this command's --scp/--rcp files; each unusable file is said once."""
+    from iam_analyzer import stages
+
+    scp, rcp = guardrail_files()
+    policies, messages, facts = stages.read_guardrails(scp, rcp)
+    for m in messages:
+        click.echo(f"iam-analyzer: {m}", err=True)
+    return policies, facts
+
+
+def _with_guardrails(snapshot):
+    scp, rcp = guardrail_files()
+    if scp or rcp:
+        from iam_analyzer import stages
+
+        policies, facts = read_guardrails()
+        stages.apply_guardrails(snapshot, policies, facts)
+    return snapshot
 
 
 def parse_since(text: str, now=None):
@@ -115,7 +166,7 @@ def load_model(snapshot_path: str | None, gaad_path: str | None):
     except InputError as e:
         fail(str(e))
     try:
-        return snapshot_from_gaad(doc)
+        return _with_guardrails(snapshot_from_gaad(doc))
     except RecursionError:
         fail(f"{gaad_path}: a policy document nested too deeply")
     except (ValueError, KeyError, TypeError) as e:

@@ -12,6 +12,7 @@ from iam_analyzer.cli.common import (
     check_output_file,
     check_output_folder,
     fail,
+    guardrail_options,
     iso,
     load_snapshot,
     load_usage,
@@ -42,6 +43,7 @@ from iam_analyzer.outputs import OutputError
                    "function's policy into the template that declares it, each patch checked by the CI gate.")
 @click.option("--patch", "patch_file", type=click.Path(dir_okay=False),
               help="With --template: write one unified diff (for git apply) instead of changing the templates.")
+@guardrail_options
 def generate(snapshot_path, usage_path, functions, since, min_window, fmt, unverified, out_dir, template,
              patch_file) -> None:
     """Write a least-privilege policy per function, with the evidence for every permission.
@@ -51,6 +53,8 @@ def generate(snapshot_path, usage_path, functions, since, min_window, fmt, unver
     seen). Drops only what the evidence proves unused; keeps what it was seen using, what its
     configuration requires, and everything CloudTrail could not have shown (narrowed to the
     resources its configuration names). Never grants what the role does not grant today.
+    A grant the organization's SCPs/RCPs (--scp, --rcp, or scan --organization) deny on every
+    resource it covers is dropped as denied-by-scp: it can never be used.
     Each policy is verified before it is written. Writes one policy file and one
     .explain.json per function, a policy per shared role, and summary.json.
     """

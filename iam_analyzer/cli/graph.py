@@ -10,6 +10,7 @@ from iam_analyzer.cli.common import (
     check_output_file,
     echo_json,
     fail,
+    guardrail_options,
     load_model,
     load_usage,
     model_options,
@@ -33,6 +34,7 @@ def graph() -> None:
 
 @graph.command("export")
 @model_options
+@guardrail_options
 @click.option("--usage", "usage_path", type=click.Path(dir_okay=False), help="Add what each function used.")
 @click.option("--format", "fmt", type=click.Choice(["graphml", "json", "dot"]), default="json", show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
@@ -52,6 +54,7 @@ def graph_export(snapshot_path, gaad_path, usage_path, fmt, output) -> None:
 
 @graph.command("escalations")
 @model_options
+@guardrail_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def graph_escalations(snapshot_path, gaad_path, fmt) -> None:
     """Privilege-escalation paths: each principal that can reach more privilege, and how.
@@ -81,6 +84,7 @@ def graph_escalations(snapshot_path, gaad_path, fmt) -> None:
 @graph.command("blast-radius")
 @click.argument("target", metavar="FUNCTION_OR_ROLE")
 @model_options
+@guardrail_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def graph_blast_radius(target, snapshot_path, gaad_path, fmt) -> None:
     """What a function (or role) can reach: its role's actions and resources, directly and
@@ -106,6 +110,7 @@ def graph_blast_radius(target, snapshot_path, gaad_path, fmt) -> None:
 @click.argument("action")
 @click.argument("resource", required=False, default=None)
 @model_options
+@guardrail_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def graph_who_can(action, resource, snapshot_path, gaad_path, fmt) -> None:
     """Every principal (and the functions running as it) allowed ACTION on RESOURCE."""

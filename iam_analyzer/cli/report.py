@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from iam_analyzer.cli.common import fail, load_model, load_usage, model_options
+from iam_analyzer.cli.common import fail, guardrail_options, load_model, load_usage, model_options
 
 
 def _formats(text: str) -> list[str]:
@@ -23,6 +23,7 @@ def _formats(text: str) -> list[str]:
 
 @click.command("report")
 @model_options
+@guardrail_options
 @click.option("--usage", "usage_path", type=click.Path(dir_okay=False), help="Usage JSON from 'iam-analyzer usage'.")
 @click.option("--findings", "findings_path", type=click.Path(dir_okay=False),
               help="Findings JSON from 'analyze -o' or audit (default: run the rule pack now).")

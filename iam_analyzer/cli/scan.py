@@ -24,6 +24,9 @@ from iam_analyzer.cli.common import (
 @click.option("--all-regions", is_flag=True, help="Scan every region enabled for the account.")
 @click.option("--org-role", metavar="NAME",
               help="Also scan every account of the Organization by assuming this role name in each.")
+@click.option("--organization", "organization", is_flag=True,
+              help="Also record the Organization's SCPs and RCPs and each account's chain root -> OUs -> account "
+                   "(from the management account or a delegated administrator; read-only).")
 @click.option("--endpoint-url", metavar="URL", callback=params.endpoint_url, help="Send every API call to this endpoint (e.g. a local moto server).")
 @click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True,
               help="Concurrent API calls per region.")
@@ -40,7 +43,7 @@ from iam_analyzer.cli.common import (
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="Where to write the snapshot (JSON).")
 @click.option("-v", "--verbose", count=True, help="-v logs each API call; -vv adds botocore's own logs.")
-def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push_sources, thorough, read_code, access_advisor, output,
+def scan(profile, regions, all_regions, org_role, organization, endpoint_url, workers, no_push_sources, thorough, read_code, access_advisor, output,
          verbose) -> None:
     """Inventory Lambda functions, their roles and triggers into an offline snapshot.
 
@@ -57,7 +60,7 @@ def scan(profile, regions, all_regions, org_role, endpoint_url, workers, no_push
     clients = clients_for(profile, regions, endpoint_url, verbose)
     opts = ScanOptions(regions=list(regions) or [clients.session.region_name or "us-east-1"], all_regions=all_regions,
                        workers=workers, push_sources=not no_push_sources, thorough=thorough,
-                       access_advisor=access_advisor, code=read_code)
+                       access_advisor=access_advisor, code=read_code, organization=organization)
     progress = Progress(sys.stderr.isatty() and not verbose)
     try:
         snapshot = stages.scan(clients, opts, org_role=org_role, progress=progress)

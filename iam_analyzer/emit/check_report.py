@@ -104,6 +104,8 @@ def document(result, fail_on: str = "high", fail_on_new_access: bool = False) ->
         "findings": [{**f.as_dict(), "location": _loc(f.path, f.line)} for f in result.findings],
         "new_access": [_change(c) for c in result.new_access],
         "removed_access": [_change(c) for c in result.removed_access],
+        # new access the organization's SCPs/RCPs deny anyway (not counted by --fail-on-new-access)
+        "new_access_denied": [_change(c) for c in getattr(result, "new_access_denied", [])],
         "escalations": _escalations(result.findings),
         "would_break": [{**w.as_dict(), "location": _loc(w.location.path, w.location.line) if w.location else None}
                         for w in result.would_break],
@@ -112,7 +114,8 @@ def document(result, fail_on: str = "high", fail_on_new_access: bool = False) ->
                     "baseline": sum(1 for f in result.findings if f.baseline),
                     "new_access": len(result.new_access), "removed_access": len(result.removed_access),
                     "escalations": sum(1 for f in result.findings if f.category == "privilege-escalation"),
-                    "would_break": len(result.would_break)},
+                    "would_break": len(result.would_break),
+                    "new_access_denied": len(getattr(result, "new_access_denied", []))},
         "notes": list(result.notes),
     }
 
@@ -226,6 +229,14 @@ def _md(doc: dict, rows: int) -> str:
             res = ", ".join(c["resources"][:3]) + (f" +{len(c['resources']) - 3}" if len(c["resources"]) > 3 else "")
             out.append(f"| {md_escape(c['subject'])} | {md_escape(acts)} | {md_escape(res)} | {_where(c['location'])} |")
         out += _more(len(doc["new_access"]), rows)
+    if doc.get("new_access_denied"):
+        out += ["", "### New access the organization denies anyway", "",
+                "| role | actions | denied by | where |", "| --- | --- | --- | --- |"]
+        for c in doc["new_access_denied"][:rows]:
+            acts = ", ".join(c["actions"][:6]) + (f" +{c['actions_total'] - 6}" if c["actions_total"] > 6 else "")
+            out.append(f"| {md_escape(c['subject'])} | {md_escape(acts)} | {md_escape(', '.join(c['denied_by'][:3]))} "
+                       f"| {_where(c['location'])} |")
+        out += _more(len(doc["new_access_denied"]), rows)
     if doc["escalations"]:
         out += ["", "### New escalation paths" if doc.get("base") else "### Escalation paths", ""]
         for e in doc["escalations"][:rows]:
@@ -286,6 +297,9 @@ def to_text(doc: dict) -> str:
     for i in doc["inputs"]:
         for e in i["errors"]:
             out.append(f"error: {e}")
+    for c in doc.get("new_access_denied", []):
+        out.append(f"{c['location']['path']}:{c['location']['line']}: new, denied by {', '.join(c['denied_by'][:3])}: "
+                   f"{c['subject']}: {', '.join(c['actions'][:8])}")
     for w in doc["would_break"]:
         loc = w.get("location") or {}
         out.append(f"{loc.get('path')}:{loc.get('line')}: WOULD BREAK {w['function']}: {w['action']} on {w['resource']} "

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from iam_analyzer import __version__
 from iam_analyzer.iam.catalog import default_catalog
+from iam_analyzer.analyze.org import denied_actions
 from iam_analyzer.iam.compare import allowed_actions
 from iam_analyzer.emit.inventory_view import role_policies
 from iam_analyzer.analyze.generate.code_evidence import code_outlook, outlook_lines
@@ -42,6 +43,9 @@ def build(snapshot: Snapshot, usage: dict | None, findings: list[Finding], rules
             from iam_analyzer.iam.policy import parse_policy_lenient
 
             granted &= allowed_actions(parse_policy_lenient(boundary.document)[0], cat)
+        # effective permissions: what the organization's SCPs/RCPs deny everywhere is not granted
+        denied = denied_actions(snapshot, fn.role_arn, fn.account_id, fn.region, granted) if role else set()
+        granted -= denied
         used = {a["action"].lower() for a in usage_by.get(fn.arn, {}).get("actions", []) if a.get("count")}
         required = {r.action.lower() for r in requirements(fn, snapshot)}
         useful = (used | required) & granted
@@ -55,7 +59,7 @@ def build(snapshot: Snapshot, usage: dict | None, findings: list[Finding], rules
             "invokers": sorted({i.principal for i in fn.invokers if i.effect == "Allow"} | {f"url ({u.auth_type})" for u in fn.urls}),
             "triggers": sorted({f"{t.type}: {t.source_arn}" for t in fn.triggers} |
                                {f"{m.source_type}: {m.event_source_arn}" for m in fn.event_source_mappings}),
-            "granted": len(granted), "used": len(used & granted), "required": len(required & granted),
+            "granted": len(granted), "denied_by_guardrails": len(denied), "used": len(used & granted), "required": len(required & granted),
             "score": round(len(useful) / len(granted), 3) if granted else 1.0,
             "after": g.after if tightened else None,
             "reduction": g.reduction if tightened else None,

@@ -4,6 +4,9 @@
 2. Otherwise the request is allowed when an identity policy allows it and the permission
    boundary (if any) allows it too, or when a resource policy allows it for the caller.
 3. Otherwise it is implicitly denied.
+4. In an organization (``org``: ``organizations.Guardrails``) the request must also be allowed
+   by some SCP at every level of the caller's account chain and denied by no SCP, and no RCP
+   on the resource's account may deny it (for the services RCPs cover).
 
 Conditions are evaluated against the request context. A condition on a key that is not in
 the context makes the statement *unknown*, unless the caller says the context is complete,
@@ -22,6 +25,7 @@ from typing import Iterable, Mapping, Sequence
 
 from . import arn as arnlib
 from . import wildcard
+from .organizations import Guardrails, rcp_covers
 from .policy import Condition, Policy, Principal, Statement
 from .validate import lenient_date
 
@@ -42,12 +46,20 @@ class Request:
     principal: str | None = None  # caller ARN, for resource and trust policies
     context: Mapping[str, object] = field(default_factory=dict)
     context_complete: bool = False  # keys not in context are known to be absent
+    # keys (lower case; a prefix when it ends in "/") known to be absent from this request
+    absent: frozenset[str] = frozenset()
+
+    def known_absent(self, key: str) -> bool:
+        if self.context_complete:
+            return True
+        lk = key.lower()
+        return lk in self.absent or any(a.endswith("/") and lk.startswith(a) for a in self.absent)
 
 
 @dataclass(frozen=True)
 class Match:
     policy: str  # a label for the policy: its name, ARN, or "boundary"
-    kind: str  # identity | boundary | resource
+    kind: str  # identity | boundary | resource | scp | rcp
     statement: Statement
     certain: bool  # False when a condition or variable could not be decided
 
@@ -57,6 +69,23 @@ class Decision:
     result: Result
     allows: list[Match] = field(default_factory=list)
     denies: list[Match] = field(default_factory=list)
+    # the organization's layer: levels of the chain where no attached SCP allows the request
+    # (certain), and the SCP/RCP statements that decide or could decide it
+    scp_unallowed: list[str] = field(default_factory=list)
+    guardrail_matches: list[Match] = field(default_factory=list)
+
+    @property
+    def guardrails_block(self) -> list[str]:
+        """The organization's policies (or levels) that certainly block this request: empty
+        when nothing of the organization's layer denies it for sure."""
+        out = [m.policy for m in self.guardrail_matches if not m.statement.is_allow and m.certain]
+        out += [f"{label}: no SCP attached there allows it" for label in self.scp_unallowed]
+        return list(dict.fromkeys(out))
+
+    @property
+    def guardrails_uncertain(self) -> list[Match]:
+        """SCP/RCP statements whose conditions could not be decided."""
+        return [m for m in self.guardrail_matches if not m.certain]
 
     @property
     def allowed(self) -> bool:
@@ -271,7 +300,7 @@ def evaluate_condition(cond: Condition, request: Request) -> Tri:
         values.append(_resolve_literal(sub))
     ctx = _ctx_lookup(request.context, cond.key)
     if ctx is None:
-        if not request.context_complete:
+        if not request.known_absent(cond.key):
             return None
         # The key is known to be absent from the request.
         if op.base == "Null":
@@ -366,13 +395,50 @@ def _scan(policies, kind, request, check_principal, allows, denies) -> tuple[Tri
     return allow, deny
 
 
+def _guardrails(org: Guardrails, request: Request, decision: Decision) -> tuple[Tri, Tri]:
+    """The organization's layer: (allowed by every SCP level, denied by an SCP or RCP)."""
+    allow: Tri = True
+    deny: Tri = False
+    for label, policies in org.scp_levels:
+        level: Tri = False
+        for name, pol in policies:
+            for st in pol.statements:
+                hit = statement_applies(st, request)
+                if hit is False:
+                    continue
+                decision.guardrail_matches.append(Match(policy=name, kind="scp", statement=st, certain=hit is True))
+                if st.is_allow:
+                    level = _or(level, hit)
+                else:
+                    deny = _or(deny, hit)
+        if level is False:
+            decision.scp_unallowed.append(label)
+        allow = _and(allow, level)
+    if rcp_covers(request.action):
+        policies, owner_known = org.rcps_for(request.resource)
+        for name, pol in policies:
+            for st in pol.statements:
+                if st.is_allow:  # only RCPFullAWSAccess allows, and it is attached everywhere
+                    continue
+                hit = statement_applies(st, request, check_principal=True)
+                if hit is False:
+                    continue
+                if not owner_known:  # the resource may belong to an account the RCP does not cover
+                    hit = None
+                decision.guardrail_matches.append(Match(policy=name, kind="rcp", statement=st, certain=hit is True))
+                deny = _or(deny, hit)
+    return allow, deny
+
+
 def evaluate(
     request: Request,
     identity: Iterable[PolicyInput] = (),
     boundary: Iterable[PolicyInput] | PolicyInput | None = None,
     resource_policy: PolicyInput | None = None,
+    org: Guardrails | None = None,
 ) -> Decision:
-    """Decide one request. ``boundary`` may be one policy or several (all must allow)."""
+    """Decide one request. ``boundary`` may be one policy or several (all must allow).
+    ``org``: the organization's SCPs and RCPs in force for the caller (None: none modelled)."""
     allows: list[Match] = []
     denies: list[Match] = []
     id_allow, id_deny = _scan(_named(identity, "identity"), "identity", request, False, allows, denies)
@@ -387,6 +453,12 @@ def evaluate(
         r_allow, r_deny = _scan(_named([resource_policy], "resource"), "resource", request, True, allows, denies)
         deny = _or(deny, r_deny)
         allowed = _or(allowed, r_allow)
+    decision = Decision(result=Result.IMPLICIT_DENY, allows=allows, denies=denies)
+    if org is not None and not org.empty:
+        g_allow, g_deny = _guardrails(org, request, decision)
+        denies.extend(m for m in decision.guardrail_matches if not m.statement.is_allow)
+        deny = _or(deny, g_deny)
+        allowed = _and(allowed, g_allow)
     if deny is True:
         result = Result.EXPLICIT_DENY
     elif allowed is False:
@@ -395,4 +467,5 @@ def evaluate(
         result = Result.ALLOW
     else:
         result = Result.CONDITIONAL
-    return Decision(result=result, allows=allows, denies=denies)
+    decision.result = result
+    return decision

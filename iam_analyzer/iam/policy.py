@@ -420,7 +420,7 @@ def extract_document(obj: Any) -> Any:
     """Find the policy document inside common wrappers (CLI outputs, CloudFormation)."""
     if isinstance(obj, dict) and "Statement" not in obj:
         for path in (("PolicyDocument",), ("PolicyVersion", "Document"), ("Document",),
-                     ("AssumeRolePolicyDocument",), ("Policy",)):
+                     ("AssumeRolePolicyDocument",), ("Policy",), ("Policy", "Content")):
             cur: Any = obj
             for key in path:
                 cur = cur.get(key) if isinstance(cur, dict) else None

@@ -40,7 +40,8 @@ def test_scp_and_rcp_are_read_like_identity_and_resource_policies():
     scp_ids = {f.id for f in lint_document({"Version": "2012-10-17", **SCP}, kind="scp")[0]}
     rcp_ids = {f.id for f in lint_document({"Version": "2012-10-17", **RCP}, kind="rcp")[0]}
     assert "PL014" not in scp_ids and "PL014" not in rcp_ids  # no Principal in an SCP; Principal in an RCP
-    assert "PL014" in {f.id for f in lint_document({"Version": "2012-10-17", **RCP}, kind="scp")[0]}
+    # a Principal in an SCP: Organizations refuses it (PL031, the SCP grammar of analyze/org_lint.py)
+    assert "PL031" in {f.id for f in lint_document({"Version": "2012-10-17", **RCP}, kind="scp")[0]}
 
 
 def test_the_cli_accepts_every_kind_and_fails_on_low(tmp_path):

@@ -136,7 +136,8 @@ def _escalation(model: Model, rule: Rule) -> list[Finding]:
         sev = "medium" if e["conditional"] else rule.severity
         steps = " -> ".join(f"{h['method']} ({h['to'].rsplit('/', 1)[-1]})" for h in e["path"])
         if e.get("complete", True):
-            tail = " (under conditions that could not be evaluated)" if e["conditional"] else ""
+            why = e.get("requires") or ""  # names the SCP/RCP statement when the organization's layer is undecided
+            tail = (f" ({why})" if "organization" in why else " (under conditions that could not be evaluated)") if e["conditional"] else ""
         else:
             tail = f" (one step short: requires {e['requires']})"
         out.append(_finding(rule, e["principal"], f"{e['principal'].rsplit('/', 1)[-1]} can escalate: {steps}; "

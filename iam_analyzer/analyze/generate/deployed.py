@@ -38,7 +38,9 @@ from iam_analyzer.analyze.needs import referenced_resources, requirements
 from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam.catalog import Catalog, default_catalog, service_of
 from iam_analyzer.iam.compare import Reference, allowed_actions
+from iam_analyzer.analyze.org import role_guardrails
 from iam_analyzer.iam.evaluate import Request, Result, evaluate
+from iam_analyzer.iam.guardrail_grants import blocked_grant, requested_region
 from iam_analyzer.iam.minimize import minimize_actions
 from iam_analyzer.iam.policy import Condition, Policy, parse_policy_lenient
 from iam_analyzer.analyze.generate.code_evidence import narrow_to_code
@@ -64,6 +66,7 @@ class Generator:
         self.opt = options or Options()
         self.cat = catalog or default_catalog()
         self._refs: dict[str, tuple[list[Policy], Reference, Policy | None]] = {}
+        self._org: dict = {}
 
     def _original(self, role: Role) -> tuple[list[Policy], Reference, Policy | None]:
         if role.arn not in self._refs:
@@ -191,6 +194,10 @@ class Generator:
                             if not seen:
                                 unused[svc] += 1  # the evidence would have shown its use
                             continue
+                        blocked = [] if seen else self._guardrails_block(fn, action, pattern)
+                        if blocked:  # no evidence needed: the organization never lets it through
+                            dropped[(pattern, "denied-by-scp: " + ", ".join(blocked))].append(action)
+                            continue
                         if self.opt.unverified == "drop":
                             dropped[(pattern, why)].append(action)
                             continue
@@ -214,6 +221,20 @@ class Generator:
                 "Effect": "Allow", "Action": acts if len(acts) > 1 else acts[0], "Resource": pattern}))
         res.unused_by_service = dict(sorted(unused.items()))
         return keep
+
+    def _guardrails_block(self, fn: Function, action: str, pattern: str) -> list[str]:
+        """The organization's policies that deny this grant on every resource it covers."""
+        key = fn.role_arn
+        po = self._org.get(key)
+        if po is None:
+            po = self._org[key] = role_guardrails(self.snapshot, fn.role_arn, fn.account_id)
+        if po.guardrails is None:
+            return []
+        ctx = dict(po.context)
+        region = requested_region(action, pattern, fn.region)
+        if region:
+            ctx["aws:RequestedRegion"] = region
+        return blocked_grant(po.guardrails, action, pattern, ctx, po.absent)
 
     def _applies(self, action: str, resource: str) -> bool:
         act = self.cat.get(action)

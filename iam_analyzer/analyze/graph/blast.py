@@ -9,6 +9,7 @@ from iam_analyzer.analyze.graph.escalation import Escalations
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.compare import allowed_actions
 from iam_analyzer.iam.evaluate import Result
+from iam_analyzer.iam.guardrail_grants import blocked_grant
 from iam_analyzer.model import Snapshot
 
 
@@ -23,6 +24,11 @@ def blast_radius(snapshot: Snapshot, target: str) -> dict:
     actions = allowed_actions([pol for _, pol in p.policies], cat)
     if p.boundary is not None:
         actions &= allowed_actions(p.boundary, cat)
+    blocked: set[str] = set()
+    if p.guardrails is not None:  # what the organization's SCPs/RCPs deny everywhere is not reachable
+        ctx = p.context
+        blocked = {k for k in actions if blocked_grant(p.guardrails, k, "*", ctx, p.absent)}
+        actions -= blocked
     direct: dict[str, dict] = defaultdict(lambda: {"actions": 0, "resources": set()})
     for _, pol in p.policies:
         for st in pol.statements:
@@ -42,6 +48,7 @@ def blast_radius(snapshot: Snapshot, target: str) -> dict:
         "subject": fn.arn if fn else role_arn,
         "role": role_arn,
         "granted_actions": len(actions),
+        "denied_by_guardrails": len(blocked),
         "direct": {svc: {"actions": v["actions"], "resources": sorted(v["resources"])}
                    for svc, v in sorted(direct.items())},
         "escalations": [e for e in found if e["principal"] == role_arn],

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 
+from iam_analyzer.analyze.org import org_view
 from iam_analyzer.analyze.graph.principals import ADMIN_PROBES, Principal, escalation_methods, principals_from_account
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.evaluate import Request, Result, evaluate, statement_applies
-from iam_analyzer.iam.policy import Policy
+from iam_analyzer.iam.organizations import is_service_linked_role
+from iam_analyzer.iam.policy import Policy, Statement
 from iam_analyzer.model import Snapshot
 
 
@@ -21,8 +23,9 @@ class Analyzer:
         self.snapshot = snapshot
         self.cat = default_catalog()
         self.principals: dict[str, Principal] = {}
+        view = org_view(snapshot)
         for acct in snapshot.accounts:
-            self.principals.update(principals_from_account(acct))
+            self.principals.update(principals_from_account(acct, view))
         self.functions = {f.arn: f for f in snapshot.functions()}
         self._eval_cache: dict = {}
         self._possible: dict[str, frozenset[str]] = {}
@@ -36,14 +39,21 @@ class Analyzer:
         key = (p.arn, action.lower(), resource, tuple(sorted((extra or {}).items())))
         hit = self._eval_cache.get(key)
         if hit is None:
-            ctx = dict(p.context, **(extra or {}))
-            hit = evaluate(Request(action, resource, context=ctx), p.policies, boundary=p.boundary).result
+            hit = self.decision(p, action, resource, extra).result
             self._eval_cache[key] = hit
         return hit
 
     def decision(self, p: Principal, action: str, resource: str, extra: dict | None = None):
         ctx = dict(p.context, **(extra or {}))
-        return evaluate(Request(action, resource, context=ctx), p.policies, boundary=p.boundary)
+        return evaluate(Request(action, resource, context=ctx, absent=p.absent), p.policies, boundary=p.boundary,
+                        org=p.guardrails)
+
+    def org_decide(self, p: Principal, action: str, resource: str) -> Result:
+        """The organization's layer alone (as if the principal's own policies allowed it)."""
+        if p.guardrails is None:
+            return Result.ALLOW
+        ctx = p.context
+        return evaluate(Request(action, resource, context=ctx, absent=p.absent), [_ALLOW_ALL], org=p.guardrails).result
 
     def possible(self, p: Principal) -> frozenset[str]:
         """Relevant action keys some Allow statement of the principal covers (a quick filter)."""
@@ -100,8 +110,61 @@ class Analyzer:
         return best
 
     def is_admin(self, p: Principal) -> bool:
-        """Administrator-level policies (for a group: what joining it gives)."""
-        return all(self.allowed_somewhere(p, a) is Result.ALLOW for a in ADMIN_PROBES)
+        """Administrator-level policies (for a group: what joining it gives). In an organization,
+        an administrator within its guardrails: a probe the guardrails deny to every principal
+        of the account (an allow-list that omits the service, an unconditional Deny) or may
+        not deny (an undecidable condition) does not count against it; one they deny to this
+        principal but could let another through (an aws:PrincipalArn exemption) does."""
+        if p.guardrails is None:
+            return all(self.allowed_somewhere(p, a) is Result.ALLOW for a in ADMIN_PROBES)
+        for a in ADMIN_PROBES:
+            got = self.allowed_somewhere(p, a)
+            if got is Result.ALLOW:
+                continue
+            resources = self.candidates(p, a)
+            if not any(self._identity(p, a, r) is Result.ALLOW for r in resources):
+                return False  # its own policies fall short
+            if got is Result.CONDITIONAL:
+                continue
+            if self._someone_passes(p, a, resources):
+                return False
+        return True
+
+    def _identity(self, p: Principal, action: str, resource: str) -> Result:
+        ctx = p.context
+        return evaluate(Request(action, resource, context=ctx), p.policies, boundary=p.boundary).result
+
+    def _someone_passes(self, p: Principal, action: str, resources: list[str]) -> bool:
+        """Can ``p`` become, in one step, a principal of its account that the organization lets
+        do what it certainly denies to ``p`` (an exempted role)? One step: a role whose trust
+        names ``p``, its account or everyone, or, when ``p`` may pass roles, one a service may
+        assume. Service-linked roles do not count: nobody can act as them."""
+        cache = self.__dict__.setdefault("_passes", {})
+        key = (p.arn, action.lower())
+        got = cache.get(key)
+        if got is None:
+            got = any(self.org_decide(q, action, r) not in (Result.EXPLICIT_DENY, Result.IMPLICIT_DENY)
+                      for q in self._one_step(p) for r in resources)
+            cache[key] = got
+        return got
+
+    def _one_step(self, p: Principal) -> list[Principal]:
+        passes = self.decide(p, "iam:PassRole", "*") in (Result.ALLOW, Result.CONDITIONAL)
+        out = []
+        for q in self.principals.values():
+            if q.kind != "role" or q.arn == p.arn or q.account != p.account or q.trust is None \
+                    or q.guardrails is None or is_service_linked_role(q.arn):
+                continue
+            for st in q.trust.statements:
+                if not st.is_allow or st.principal is None:
+                    continue
+                values = st.principal.all_values()
+                named = any(k == "AWS" and (v in (p.arn, p.account, "*") or v.endswith(f":{p.account}:root"))
+                            for k, v in values)
+                if st.principal.is_everyone or named or (passes and any(k == "Service" for k, _ in values)):
+                    out.append(q)
+                    break
+        return out
 
     def trusts(self, role: Principal, caller: Principal) -> Result:
         """Does the role's trust policy let the caller assume it (same account: trust naming the
@@ -128,6 +191,11 @@ class Analyzer:
         if denied:
             return Result.EXPLICIT_DENY
         identity = self.decide(caller, "sts:AssumeRole", role.arn)
+        guard = self.org_decide(caller, "sts:AssumeRole", role.arn)
+        if guard in (Result.EXPLICIT_DENY, Result.IMPLICIT_DENY):
+            return guard  # the organization's SCPs (or the role's RCPs) block it whatever the trust says
+        if guard is Result.CONDITIONAL and (allow_named or allow_account or conditional) and identity is not Result.EXPLICIT_DENY:
+            return Result.CONDITIONAL
         if allow_named and identity is not Result.EXPLICIT_DENY:
             return Result.ALLOW
         if allow_account and identity is Result.ALLOW:
@@ -162,6 +230,7 @@ def _pattern_covers(pattern: str, action: str) -> bool:
     return wildcard.matches(pattern, action, ignore_case=True)
 
 
+_ALLOW_ALL = ("(the principal's own policies)", Policy(statements=(Statement(effect="Allow", actions=("*",), resources=("*",)),)))
 _VAR = re.compile(r"\$\{([^}]*)\}")
 
 

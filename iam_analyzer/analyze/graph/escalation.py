@@ -72,6 +72,19 @@ def _statements(an: Analyzer, p: Principal, action: str, resource: str) -> list[
     return [dict(x) for x in got]
 
 
+def _requirement(an: Analyzer, p: Principal, action: str, resource: str, result: Result) -> dict:
+    out = {"action": action, "resource": resource, "result": result.value,
+           "statements": _statements(an, p, action, resource)}
+    if result is Result.CONDITIONAL and p.guardrails is not None:
+        # the organization's statements whose conditions could not be decided, by name
+        d = an.decision(p, action, resource)
+        named = [{"policy": m.policy, "kind": m.kind, "sid": m.statement.sid, "statement": m.statement.index}
+                 for m in d.guardrails_uncertain][:3]
+        if named:
+            out["guardrails"] = named
+    return out
+
+
 def _uniform(p: Principal, action: str) -> bool:
     """Every statement of the principal (and its boundary) that covers the action applies to
     every resource: the decision is then the same for every target, so one evaluation
@@ -198,8 +211,7 @@ class Escalations:
                 continue
             t = an.trusts(x, p)
             if t in (Result.ALLOW, Result.CONDITIONAL):
-                out.append(Hop(p.arn, x.arn, "AssumeRole", [{"action": "sts:AssumeRole", "resource": x.arn, "result": t.value,
-                                                             "statements": _statements(an, p, "sts:AssumeRole", x.arn)}],
+                out.append(Hop(p.arn, x.arn, "AssumeRole", [_requirement(an, p, "sts:AssumeRole", x.arn, t)],
                                t is Result.CONDITIONAL))
         return out
 
@@ -321,8 +333,7 @@ class Escalations:
                         ok = False
                         break
                     conditional |= hit[1] is Result.CONDITIONAL
-                    got.append({"action": r["action"], "resource": hit[0], "result": hit[1].value,
-                                "statements": _statements(an, p, r["action"], hit[0])})
+                    got.append(_requirement(an, p, r["action"], hit[0], hit[1]))
                 if ok:
                     out.append(Hop(p.arn, target, m["id"], got, conditional, needs,
                                    klass[1] if klass and target == klass[0] else (),

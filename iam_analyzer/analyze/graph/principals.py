@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import yaml
 
+from iam_analyzer.iam.organizations import Guardrails
 from iam_analyzer.iam.policy import Policy, parse_policy_lenient
 from iam_analyzer.model import Account
 from iam_analyzer.resources import rules_dir
@@ -27,6 +28,11 @@ class Principal:
     groups: list[str] = field(default_factory=list)  # group ARNs (users)
     trust: Policy | None = None  # roles
     managed: list[str] = field(default_factory=list)
+    # the organization's layer (analyze/org.py): SCPs/RCPs in force, and what the request
+    # context is known to hold or lack for their conditions
+    guardrails: "Guardrails | None" = None
+    org_context: dict = field(default_factory=dict)
+    absent: frozenset = frozenset()
 
     _context: dict | None = field(default=None, repr=False, compare=False)
 
@@ -47,6 +53,7 @@ class Principal:
                "aws:PrincipalType": "User" if self.kind == "user" else "AssumedRole"}
         if self.kind == "user":
             ctx["aws:username"] = self.name
+        ctx.update(self.org_context)
         return ctx
 
 
@@ -69,7 +76,20 @@ def _doc(d):
     return parse_policy_lenient(d or {"Statement": []})[0]
 
 
-def principals_from_account(acct: Account) -> dict[str, Principal]:
+def principals_from_account(acct: Account, view=None) -> dict[str, Principal]:
+    """The account's principals; ``view`` (analyze.org.OrgView) adds the organization's layer."""
+    out = _principals(acct)
+    if view is not None and view.active:
+        tags = {x.arn: x.tags for x in [*acct.roles, *acct.users]}
+        for p in out.values():
+            if p.kind == "group":
+                continue
+            po = view.for_principal(p.arn, p.account, tags.get(p.arn))
+            p.guardrails, p.org_context, p.absent = po.guardrails, po.context, po.absent
+    return out
+
+
+def _principals(acct: Account) -> dict[str, Principal]:
     out: dict[str, Principal] = {}
     policy_docs = {p.arn: _doc(p.document) for p in acct.policies}
 

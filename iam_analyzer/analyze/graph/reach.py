@@ -197,12 +197,26 @@ def _write_findings(p: Principal, hops: list[Hop], an) -> list[dict]:
     return out
 
 
+def _guardrail_text(path: list[Hop]) -> str | None:
+    names = [f"{g['kind'].upper()} {g['policy']} Statement[{g['statement']}]" + (f" ({g['sid']})" if g.get("sid") else "")
+             for h in path for r in h.requires for g in r.get("guardrails", ())]
+    if not names:
+        return None
+    return ("conditional on the organization's " + ", ".join(dict.fromkeys(names))
+            + ": its conditions cannot be decided with what is known of the request")
+
+
 def _finding(p: Principal, path: list[Hop], yields: str, target: str, targets: int) -> dict:
     needs = [h.needs for h in path if h.needs]
+    guard = _guardrail_text(path)
+    if guard:
+        needs_or_guard = needs + [guard]
+    else:
+        needs_or_guard = needs
     return {"principal": p.arn, "principal_type": p.kind,
             "method": path[-1].method if len(path) == 1 else "+".join(h.method for h in path),
             "path": [h.as_dict() for h in path], "yields": yields,
             "conditional": any(h.conditional for h in path) or bool(needs),
-            "requires": "; ".join(needs) if needs else
+            "requires": "; ".join(needs_or_guard) if needs_or_guard else
             (UNEVALUATED if any(h.conditional for h in path) else None),
             "complete": not needs, "hops": len(path), "target": target, "targets": targets}

@@ -8,13 +8,14 @@ AWS-managed policy attached anywhere, then per region a constant number of list 
 (functions with their versions, event source mappings, tags, push sources, resource names)
 and per function the calls that have no region-wide form: its resource policy, aliases,
 URL, event-invoke configuration and reserved concurrency.
+
+The per-function calls live in ``functions.py`` and the push sources in ``push_sources.py``
+(mixed into ``AccountScanner``); the organization's policies in ``organizations.py``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,17 +25,15 @@ from typing import Callable
 import botocore.exceptions
 
 from iam_analyzer import __version__
-from iam_analyzer.collect.envvars import ResourceIndex, inspect_all
+from iam_analyzer.collect.envvars import ResourceIndex
 from iam_analyzer.collect.gaad import document as _doc
 from iam_analyzer.collect.gaad import fill_account
 from iam_analyzer.collect.gaad import tags as _tags
-from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam.catalog import default_catalog
-from iam_analyzer.collect.invokers import invokers_from_policy
-from iam_analyzer.model import (
-    Account, Alias, CoverageGap, EventInvokeConfig, EventSourceMapping, Function, FunctionUrl,
-    ManagedPolicy, Snapshot, Trigger,
-)
+from iam_analyzer.model import Account, CoverageGap, Function, ManagedPolicy, Snapshot
+from iam_analyzer.collect.aws.functions import FunctionReader, _esm, _function_name  # noqa: F401 (_esm re-exported)
+from iam_analyzer.collect.aws.organizations import organization_accounts, read_organization
+from iam_analyzer.collect.aws.push_sources import PushSourceReader
 from iam_analyzer.collect.aws.session import Clients, error_code
 
 log = logging.getLogger("iam_analyzer.collect.aws")
@@ -60,19 +59,10 @@ class ScanOptions:
     # capped, never stored) for the SDK calls its code makes: Function.code_calls.
     code: bool = False
     code_fetch: object = None  # a packages.Fetch to use instead of HTTPS (tests, emulators)
+    # Also read AWS Organizations' SCPs and RCPs and every account's chain (collect.aws.organizations).
+    organization: bool = False
 
 
-def _source_type(arn: str | None, esm: dict) -> str:
-    if not arn:
-        return "self-managed-kafka" if esm.get("SelfManagedEventSource") else "unknown"
-    parsed = arnlib.try_parse(arn)
-    svc = parsed.service if parsed else ""
-    if svc == "dynamodb":
-        return "dynamodb"
-    return {"sqs": "sqs", "kinesis": "kinesis", "kafka": "kafka", "mq": "mq", "rds": "docdb"}.get(svc, svc or "unknown")
-
-
-# Error codes of an API an endpoint does not implement (moto answers 404 with code "404").
 NOT_IMPLEMENTED = frozenset({"404", "NotImplemented", "NotImplementedException", "UnknownOperationException",
                              "InvalidAction"})
 # Errors after which no other call can succeed either.
@@ -81,7 +71,7 @@ UNREACHABLE = frozenset({"NoCredentialsError", "EndpointConnectionError", "Conne
                          "NoRegionError"})
 
 
-class AccountScanner:
+class AccountScanner(FunctionReader, PushSourceReader):
     """Scans one account (one set of credentials) across the given regions."""
 
     def __init__(self, clients: Clients, regions: list[str], options: ScanOptions,
@@ -300,259 +290,12 @@ class AccountScanner:
 
         return self._map(details, functions)
 
-    def _function_from_config(self, cfg: dict, region: str, index: ResourceIndex) -> Function:
-        vpc = cfg.get("VpcConfig") or {}
-        logging_cfg = cfg.get("LoggingConfig") or {}
-        env = (cfg.get("Environment") or {}).get("Variables") or {}
-        fn = Function(
-            arn=cfg["FunctionArn"].split(":$LATEST")[0], name=cfg["FunctionName"],
-            account_id=self.account_id, region=region, role_arn=cfg.get("Role", ""),
-            runtime=cfg.get("Runtime"), handler=cfg.get("Handler"), package_type=cfg.get("PackageType", "Zip"),
-            architectures=list(cfg.get("Architectures", [])), memory_size=cfg.get("MemorySize"),
-            timeout=cfg.get("Timeout"), last_modified=cfg.get("LastModified"), code_sha256=cfg.get("CodeSha256"),
-            layers=[layer["Arn"] for layer in cfg.get("Layers", [])],
-            vpc_id=vpc.get("VpcId") or None, subnet_ids=sorted(vpc.get("SubnetIds", [])),
-            security_group_ids=sorted(vpc.get("SecurityGroupIds", [])),
-            kms_key_arn=cfg.get("KMSKeyArn"), tracing_mode=(cfg.get("TracingConfig") or {}).get("Mode"),
-            dead_letter_target=(cfg.get("DeadLetterConfig") or {}).get("TargetArn"),
-            file_systems=[{"arn": f["Arn"], "local_mount_path": f.get("LocalMountPath")} for f in cfg.get("FileSystemConfigs", [])],
-            code_signing_config_arn=None,
-            logging_group=logging_cfg.get("LogGroup") if logging_cfg.get("LogGroup") not in (None, f"/aws/lambda/{cfg['FunctionName']}") else None,
-            environment=inspect_all(env, index),
-        )
-        del env  # values are not kept past this point
-        return fn
-
-    def _function_details(self, fn: Function, region: str) -> None:
-        """Three calls per function (resource policy, aliases, event-invoke configuration);
-        the URL configuration only where a resource policy lets someone call a URL, unless
-        ``thorough`` is set; reserved concurrency only when ``thorough``."""
-        pol = self.call("lambda", region, "get_policy", FunctionName=fn.name, missing_ok=True, resource=fn.arn)
-        if pol:
-            fn.resource_policy = _doc(pol.get("Policy"))
-            fn.invokers, errors = invokers_from_policy(fn.resource_policy)
-            for e in errors:
-                self._gap("lambda", "get_policy", ValueError(f"unreadable resource policy statement: {e}"), region, fn.arn)
-        if self.opt.thorough or _mentions_url(fn.resource_policy):
-            url = self.call("lambda", region, "get_function_url_config", FunctionName=fn.name, missing_ok=True,
-                            resource=fn.arn)
-            if url and url.get("FunctionUrl"):
-                fn.urls.append(_url(url, None))
-        for a in self.paginate("lambda", region, "list_aliases", "Aliases", FunctionName=fn.name):
-            alias = Alias(name=a["Name"], arn=a["AliasArn"], function_version=a.get("FunctionVersion", ""))
-            apol = self.call("lambda", region, "get_policy", FunctionName=fn.name, Qualifier=a["Name"],
-                             missing_ok=True, resource=alias.arn)
-            alias_doc = _doc(apol.get("Policy")) if apol else None
-            if alias_doc and alias_doc != fn.resource_policy:  # an alias policy that differs from the function's
-                alias.resource_policy = alias_doc
-                inv, _ = invokers_from_policy(alias_doc, qualifier=a["Name"])
-                fn.invokers.extend(inv)
-            if self.opt.thorough or _mentions_url(alias_doc):
-                aurl = self.call("lambda", region, "get_function_url_config", FunctionName=fn.name,
-                                 Qualifier=a["Name"], missing_ok=True, resource=alias.arn)
-                if aurl and aurl.get("FunctionUrl") and not any(u.url == aurl["FunctionUrl"] for u in fn.urls):
-                    alias.url = _url(aurl, a["Name"])
-                    fn.urls.append(alias.url)
-            fn.aliases.append(alias)
-        for c in self.paginate("lambda", region, "list_function_event_invoke_configs", "FunctionEventInvokeConfigs",
-                               FunctionName=fn.name):
-            dest = c.get("DestinationConfig") or {}
-            fn.event_invoke_configs.append(EventInvokeConfig(
-                qualifier=_qualifier(c.get("FunctionArn", "")),
-                maximum_retry_attempts=c.get("MaximumRetryAttempts"),
-                maximum_event_age_seconds=c.get("MaximumEventAgeInSeconds"),
-                on_success=(dest.get("OnSuccess") or {}).get("Destination"),
-                on_failure=(dest.get("OnFailure") or {}).get("Destination"),
-            ))
-        if self.opt.code:
-            self._code_calls(fn, region)
-        if self.opt.thorough:
-            conc = self.call("lambda", region, "get_function_concurrency", FunctionName=fn.name, missing_ok=True,
-                             resource=fn.arn)
-            if conc:
-                fn.reserved_concurrency = conc.get("ReservedConcurrentExecutions")
-
-    def _code_calls(self, fn: Function, region: str) -> None:
-        """The SDK calls in the function's deployment package (only the calls are kept)."""
-        from iam_analyzer.collect.aws.packages import PackageError, package_calls
-
-        if fn.package_type != "Zip":
-            self._gap("lambda", "GetFunction", ValueError("container image: its code is not read"), region, fn.arn)
-            return
-        got = self.call("lambda", region, "get_function", FunctionName=fn.name, resource=fn.arn)
-        location = ((got or {}).get("Code") or {}).get("Location")
-        if not location:
-            return
-        try:
-            scan = package_calls(location, fetch=self.opt.code_fetch)
-        except (PackageError, OSError, ValueError) as e:
-            self._gap("lambda", "GetFunction", PackageError(f"deployment package not read: {e}"), region, fn.arn)
-            return
-        fn.code_calls = scan.calls
-        for p in scan.problems[:5]:
-            self._gap("lambda", "GetFunction", PackageError(f"deployment package: {p}"), region, fn.arn)
-
-    def _code_signing(self, region: str) -> dict[str, str]:
-        out = {}
-        for cfg in self.paginate("lambda", region, "list_code_signing_configs", "CodeSigningConfigs"):
-            arn = cfg["CodeSigningConfigArn"]
-            for f in self.paginate("lambda", region, "list_functions_by_code_signing_config", "FunctionArns",
-                                   CodeSigningConfigArn=arn):
-                out[f] = arn
-        return out
-
-    # -- push sources -------------------------------------------------------------------------
-
-    def _push_sources(self, region: str) -> list[Trigger]:
-        out: list[Trigger] = []
-        for s in self.paginate("sns", region, "list_subscriptions", "Subscriptions"):
-            if s.get("Protocol") == "lambda":
-                out.append(Trigger("sns", s["TopicArn"], s["Endpoint"], {"subscription_arn": s.get("SubscriptionArn")}))
-        rules = [(bus["Name"], rule)
-                 for bus in self.paginate("events", region, "list_event_buses", "EventBuses") or [{"Name": "default"}]
-                 for rule in self.paginate("events", region, "list_rules", "Rules", EventBusName=bus["Name"])]
-
-        def rule_targets(item) -> list[Trigger]:
-            bus, rule = item
-            return [Trigger("eventbridge-rule", rule["Arn"], t["Arn"], {
-                        "schedule": rule.get("ScheduleExpression"), "event_pattern": rule.get("EventPattern"),
-                        "state": rule.get("State"), "bus": bus})
-                    for t in self.paginate("events", region, "list_targets_by_rule", "Targets", Rule=rule["Name"],
-                                           EventBusName=bus)
-                    if ":lambda:" in t.get("Arn", "")]
-
-        def schedule(sch) -> list[Trigger]:
-            full = self.call("scheduler", region, "get_schedule", Name=sch["Name"], GroupName=sch.get("GroupName", "default"))
-            target = (full or {}).get("Target") or sch.get("Target") or {}
-            if ":lambda:" not in target.get("Arn", ""):
-                return []
-            return [Trigger("eventbridge-schedule", sch["Arn"], target["Arn"], {
-                "schedule": (full or {}).get("ScheduleExpression"), "role_arn": target.get("RoleArn"),
-                "state": sch.get("State")})]
-
-        def rest_api(api) -> list[Trigger]:
-            found = []
-            for res in self.paginate("apigateway", region, "get_resources", "items", restApiId=api["id"], embed=["methods"]):
-                for verb, method in (res.get("resourceMethods") or {}).items():
-                    fn_arn = _lambda_from_uri(((method or {}).get("methodIntegration") or {}).get("uri", ""))
-                    if fn_arn:
-                        found.append(Trigger("apigateway-rest", f"arn:{self.partition}:apigateway:{region}::/restapis/{api['id']}",
-                                             fn_arn, {"api_name": api.get("name"), "path": res.get("path"), "method": verb,
-                                                      "authorization": (method or {}).get("authorizationType")}))
-            return found
-
-        def http_api(api) -> list[Trigger]:
-            found = []
-            for integ in self.paginate("apigatewayv2", region, "get_integrations", "Items", ApiId=api["ApiId"]):
-                uri = integ.get("IntegrationUri", "")
-                fn_arn = uri if ":lambda:" in uri and ":function:" in uri and "/invocations" not in uri else _lambda_from_uri(uri)
-                if fn_arn:
-                    found.append(Trigger("apigateway-http", f"arn:{self.partition}:apigateway:{region}::/apis/{api['ApiId']}",
-                                         fn_arn, {"api_name": api.get("Name"), "protocol": api.get("ProtocolType")}))
-            return found
-
-        for lst in self._map(rule_targets, rules):
-            out.extend(lst)
-        for lst in self._map(schedule, self.paginate("scheduler", region, "list_schedules", "Schedules")):
-            out.extend(lst)
-        for lst in self._map(rest_api, self.paginate("apigateway", region, "get_rest_apis", "items")):
-            out.extend(lst)
-        for lst in self._map(http_api, self.paginate("apigatewayv2", region, "get_apis", "Items")):
-            out.extend(lst)
-        groups = self.paginate("logs", region, "describe_log_groups", "logGroups")
-
-        def subs(g: dict) -> list[Trigger]:
-            found = []
-            for flt in self.paginate("logs", region, "describe_subscription_filters", "subscriptionFilters",
-                                     logGroupName=g["logGroupName"]):
-                if ":lambda:" in flt.get("destinationArn", ""):
-                    found.append(Trigger("logs-subscription", g.get("arn", "").removesuffix(":*"), flt["destinationArn"],
-                                         {"filter_name": flt.get("filterName"), "pattern": flt.get("filterPattern")}))
-            return found
-
-        for lst in self._map(subs, groups):
-            out.extend(lst)
-        return out
-
-    def _list_bucket_notifications(self, region: str, bucket: str) -> list[Trigger]:
-        cfg = self.call("s3", region, "get_bucket_notification_configuration", Bucket=bucket,
-                        resource=f"arn:{self.partition}:s3:::{bucket}")
-        out = []
-        for c in (cfg or {}).get("LambdaFunctionConfigurations", []):
-            out.append(Trigger("s3", f"arn:{self.partition}:s3:::{bucket}", c["LambdaFunctionArn"],
-                               {"events": c.get("Events", []), "filter": c.get("Filter")}))
-        return out
-
-    def _attach_s3_triggers(self, acct: Account, region: str, buckets: list[str]) -> None:
-        by_arn = {(f.region, f.name): f for f in acct.functions}
-        for lst in self._map(lambda b: self._list_bucket_notifications(region, b), buckets):
-            for t in lst:
-                parts = t.function_arn.split(":")
-                key = (parts[3], parts[6]) if len(parts) >= 7 else None
-                if key in by_arn:
-                    by_arn[key].triggers.append(t)
-
-
-# -- small parsers --------------------------------------------------------------------------
-
-_URI_FN = re.compile(r"functions/(arn:[^/]+:lambda:[^/]+:\d{12}:function:[^/]+)/invocations")
-
-
-def _lambda_from_uri(uri: str) -> str | None:
-    m = _URI_FN.search(uri or "")
-    return m.group(1) if m else None
-
-
-def _mentions_url(policy: dict | None) -> bool:
-    """Does a resource policy let anyone call a function URL? (A URL needs such a grant
-    for any caller outside the account, and for everyone when its AuthType is NONE.)"""
-    text = json.dumps(policy or {}).lower()
-    return "invokefunctionurl" in text or "functionurlauthtype" in text or '"lambda:*"' in text or '"action": "*"' in text
-
-
-def _function_name(arn_or_name: str) -> str:
-    parts = arn_or_name.split(":")
-    if len(parts) >= 7 and parts[5] == "function":
-        return parts[6]
-    return arn_or_name
-
-
-def _qualifier(arn: str) -> str | None:
-    parts = arn.split(":")
-    return parts[7] if len(parts) >= 8 else None
-
-
-def _url(cfg: dict, qualifier: str | None) -> FunctionUrl:
-    return FunctionUrl(url=cfg["FunctionUrl"], auth_type=cfg.get("AuthType", ""), qualifier=qualifier,
-                       cors=cfg.get("Cors") or {}, invoke_mode=cfg.get("InvokeMode"))
-
-
-def _esm(m: dict) -> EventSourceMapping:
-    src = m.get("EventSourceArn")
-    failure = ((m.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-    return EventSourceMapping(
-        uuid=m["UUID"], event_source_arn=src, source_type=_source_type(src, m), function_arn=m.get("FunctionArn", ""),
-        state=m.get("State", ""), batch_size=m.get("BatchSize"), starting_position=m.get("StartingPosition"),
-        filter_criteria=[f.get("Pattern", "") for f in (m.get("FilterCriteria") or {}).get("Filters", [])],
-        destination_on_failure=failure,
-        self_managed_endpoints=(m.get("SelfManagedEventSource") or {}).get("Endpoints", {}),
-        source_access=[{"type": s.get("Type"), "uri": s.get("URI")} for s in m.get("SourceAccessConfigurations", [])],
-    )
-
-
 # -- the whole scan ---------------------------------------------------------------------------
 
 
 def enabled_regions(clients: Clients, home: str) -> list[str]:
     resp = clients.client("ec2", home).describe_regions(AllRegions=False)
     return sorted(r["RegionName"] for r in resp.get("Regions", []))
-
-
-def organization_accounts(clients: Clients, home: str) -> list[dict]:
-    accounts = []
-    for page in clients.client("organizations", home).get_paginator("list_accounts").paginate():
-        accounts.extend(a for a in page.get("Accounts", []) if a.get("Status", "ACTIVE") == "ACTIVE")
-    return accounts
 
 
 def scan(clients: Clients, options: ScanOptions, *, org_role: str | None = None,
@@ -591,6 +334,11 @@ def scan(clients: Clients, options: ScanOptions, *, org_role: str | None = None,
     for _, cl in targets:
         acct = AccountScanner(cl, regions, options, progress).scan()
         snap.accounts.append(acct)
+    if options.organization:
+        snap.source["organization"] = True
+        own = snap.accounts[0].account_id if snap.accounts else None
+        snap.organization, org_gaps = read_organization(clients, home, own or None)
+        gaps.extend(org_gaps)
     if gaps:
         if snap.accounts:
             snap.accounts[0].coverage.extend(gaps)

@@ -14,7 +14,8 @@ from __future__ import annotations
 SCANNER: dict[str, tuple[str, ...]] = {
     "sts": ("get_caller_identity", "assume_role"),
     "ec2": ("describe_regions",),
-    "organizations": ("list_accounts",),
+    "organizations": ("list_accounts", "list_roots", "list_organizational_units_for_parent", "list_accounts_for_parent",
+                      "list_policies", "describe_policy", "list_targets_for_policy", "list_parents"),
     "iam": ("get_account_authorization_details", "get_policy", "get_policy_version",
             "generate_service_last_accessed_details", "get_service_last_accessed_details"),
     "lambda": ("list_functions", "get_function", "get_function_concurrency", "get_function_url_config",
