@@ -13,8 +13,8 @@ from datetime import date
 from functools import cached_property
 from typing import Callable
 
-import yaml
 
+from iam_analyzer import yamlio
 from iam_analyzer.analyze.graph.effective import Analyzer
 from iam_analyzer.analyze.graph.escalation import Escalations
 from iam_analyzer.iam import arn as arnlib
@@ -376,7 +376,7 @@ def _shared(model: Model, rule: Rule) -> list[Finding]:
 
 @check("deprecated_runtime")
 def _runtime(model: Model, rule: Rule, today: date | None = None) -> list[Finding]:
-    table = yaml.safe_load((rules_dir() / "data" / "runtimes.yaml").read_text())["deprecated"]
+    table = yamlio.safe_load((rules_dir() / "data" / "runtimes.yaml").read_text())["deprecated"]
     today = today or date.today()
     out = []
     for f in model.snapshot.functions():

@@ -19,6 +19,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from iam_analyzer import yamlio
 from iam_analyzer.analyze.checks.validate import check_config_data, check_rule_data
 from iam_analyzer.inputs import LIMITS
 from iam_analyzer.resources import rules_dir
@@ -86,7 +87,7 @@ def _read_yaml(path: Path, kind: str):
     from iam_analyzer.inputs import InputError, read_text
 
     try:
-        return yaml.safe_load(read_text(path, LIMITS[kind]))
+        return yamlio.safe_load(read_text(path, LIMITS[kind]))
     except InputError as e:
         raise RuleError(str(e)) from None
     except yaml.YAMLError as e:
