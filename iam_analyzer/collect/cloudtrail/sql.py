@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from iam_analyzer.collect.cloudtrail.aggregate import OBJECT_LIMIT, Aggregate, Folder, _max, _min
+from iam_analyzer.collect.cloudtrail.aggregate import Aggregate, Folder
+from iam_analyzer.collect.cloudtrail.stats import OBJECT_LIMIT, _max, _min
 from iam_analyzer.collect.cloudtrail.records import Params, Resource
 
 DIALECTS = ("athena", "lake", "duckdb")
