@@ -241,102 +241,149 @@ class Folder:
                      other_actions=tuple(a for a in mapping.actions if a not in object_actions))
 
     def fold(self, counter: dict, first: str, last: str) -> None:
-        agg = self.agg
+        """Fold raw-key counts whose stats carry the day bounds ``first``/``last``.
+
+        The common S3 data event (an object named in ``resources[]``, no version, no copy)
+        goes straight into its object tables: most distinct keys are of this kind, since
+        object keys rarely repeat. Every other key goes through ``_fold_key``."""
         plans = self.plans
         groups = self.object_groups
         for group in groups.values():
             group.events = 0
-        touched: dict = {}
+        per_plan: dict = {}  # plan -> events, applied to counters and coverage once per fold
         for key, count in counter.items():
             base = key[:_BASE]
             plan = plans.get(base)
             if plan is None:
                 plan = plans[base] = self._plan(base)
-            cov = plan.cov
-            cov[plan.cov_i] += count
-            touched[id(cov)] = cov
-            kind = plan.kind
-            if kind != "ok":
-                if kind == "unmapped":
-                    k = (plan.source, plan.name)
-                    agg.unmapped[k] = agg.unmapped.get(k, 0) + count
-                elif kind == "no_principal":
-                    agg.no_principal += count
-                elif kind == "not_api_call":
-                    agg.not_api_call += count
+            per_plan[plan] = per_plan.get(plan, 0) + count
+            if plan.kind != "ok":
                 continue
-            agg.attributed += count
-            stat = [0, count, first, last, plan.is_data] if plan.denied else [count, 0, first, last, plan.is_data]
-            params = key[10]
-            # SQL engines may send S3 object keys already coarsened to a level (key[12]), never
-            # coarser than the file path ends at; records never do
-            level = key[12] if len(key) > 12 else 0
-            if plan.object_actions and params is not None and isinstance(params.versionId, str) and params.versionId:
-                plan = plan.versioned()
-            res_t = key[11]
-            copied = copy_source_arn(params, key[8]) if plan.object_actions else None
-            if plan.object_actions and res_t and copied is None:
-                # the common S3 data event: an object and its bucket, named in resources[]
-                obj_arn = None
-                for r in res_t:
-                    a = r.ARN
-                    if a and "/" in a:
-                        obj_arn = a
-                        break
-                if obj_arn is not None:
-                    head, _, obj = obj_arn.partition("/")
-                    group = groups.get((plan, head))
-                    if group is None:
-                        group = groups[(plan, head)] = self._object_group(plan, head)
-                    group.events += count
-                    for cur in group.curs:
-                        at, items = cur
-                        if level > at:
-                            merge_objects(cur, level, {obj: stat})
-                            continue
-                        pk = project(obj, at) if at else obj
-                        if pk in items or len(items) < OBJECT_LIMIT:
-                            merge_stat(items, pk, stat)  # fits at the current level
-                        else:
-                            merge_objects(cur, level, {obj: stat})
-                    if plan.other_actions:
-                        res = [r.ARN for r in res_t if r.ARN]
-                        for action in plan.other_actions:
-                            for r in _resources_for_action(action, res):
-                                merge_stat(plan.table, (action, r), stat)
-                    continue
-            res = resources_of(plan.source, key[10], res_t, key[8], key[9] or "")
-            data_keys = [(plan.svc, _container(r)) for r in res or ("*",)] if plan.is_data else []
-            for dk in data_keys:
-                agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
-            table = plan.table
-            actions = plan.actions
-            if copied is not None and "versionId=" in params.copy_source:  # a copy of one version
-                actions = with_versions(actions)
-            for action in actions:
-                if copied is None:
-                    targets = _resources_for_action(action, res)
-                elif action in S3_COPY_READS:  # a copy reads its source ...
-                    targets = [copied]
-                else:  # ... and writes everything else it names
-                    targets = _resources_for_action(action, [r for r in res if r != copied])
-                for r in targets:
-                    if r.startswith("arn:") and ":s3:::" in r and "/" in r:
-                        head, _, obj = r.partition("/")
-                        gk = (plan.principal, plan.session, action, head)
-                        cur = agg.objects.get(gk)
-                        if cur is None:
-                            agg.objects[gk] = [level, {obj: list(stat)}]
-                        else:
-                            merge_objects(cur, level, {obj: stat})
-                    else:
-                        merge_stat(table, (action, r), stat)
+            if plan.object_actions and len(key) == 12 and key[11]:
+                params = key[10]
+                if params is None or (params.versionId is None and params.copy_source is None):
+                    obj_arn = None
+                    for r in key[11]:
+                        a = r.ARN
+                        if a and "/" in a:
+                            obj_arn = a
+                            break
+                    if obj_arn is not None and not plan.other_actions:
+                        head, _, obj = obj_arn.partition("/")
+                        group = groups.get((plan, head))
+                        if group is None:
+                            group = groups[(plan, head)] = self._object_group(plan, head)
+                        group.events += count
+                        data = plan.is_data
+                        i = 1 if plan.denied else 0
+                        for cur in group.curs:
+                            at, items = cur
+                            pk = project(obj, at) if at else obj
+                            st = items.get(pk)
+                            if st is not None:  # merge_stat, inline: this is the hot loop
+                                st[i] += count
+                                if first < st[2]:
+                                    st[2] = first
+                                if last > st[3]:
+                                    st[3] = last
+                                if data:
+                                    st[4] = True
+                            elif len(items) < OBJECT_LIMIT:
+                                items[pk] = [0, count, first, last, data] if i else [count, 0, first, last, data]
+                            else:
+                                merge_objects(cur, 0, {obj: [0, count, first, last, data] if i
+                                                        else [count, 0, first, last, data]})
+                        continue
+            self._fold_key(key, count, plan, first, last)
+        agg = self.agg
         for group in groups.values():  # data events on objects, added once per bucket
             if group.events and group.data_key is not None:
                 agg.data_seen[group.data_key] = agg.data_seen.get(group.data_key, 0) + group.events
         day = first[:10]
-        for cov in touched.values():
+        for plan, n in per_plan.items():
+            cov = plan.cov
+            cov[plan.cov_i] += n
             cov[2].add(day)
+            kind = plan.kind
+            if kind == "ok":
+                agg.attributed += n
+            elif kind == "unmapped":
+                k = (plan.source, plan.name)
+                agg.unmapped[k] = agg.unmapped.get(k, 0) + n
+            elif kind == "no_principal":
+                agg.no_principal += n
+            elif kind == "not_api_call":
+                agg.not_api_call += n
+
+    def _fold_key(self, key: tuple, count: int, plan: _Plan, first: str, last: str) -> None:
+        agg = self.agg
+        groups = self.object_groups
+        stat = [0, count, first, last, plan.is_data] if plan.denied else [count, 0, first, last, plan.is_data]
+        params = key[10]
+        # SQL engines may send S3 object keys already coarsened to a level (key[12]), never
+        # coarser than the file path ends at; records never do
+        level = key[12] if len(key) > 12 else 0
+        if plan.object_actions and params is not None and isinstance(params.versionId, str) and params.versionId:
+            plan = plan.versioned()
+        res_t = key[11]
+        copied = copy_source_arn(params, key[8]) if plan.object_actions else None
+        if plan.object_actions and res_t and copied is None:
+            # an S3 data event: an object and its bucket, named in resources[]
+            obj_arn = None
+            for r in res_t:
+                a = r.ARN
+                if a and "/" in a:
+                    obj_arn = a
+                    break
+            if obj_arn is not None:
+                head, _, obj = obj_arn.partition("/")
+                group = groups.get((plan, head))
+                if group is None:
+                    group = groups[(plan, head)] = self._object_group(plan, head)
+                group.events += count
+                for cur in group.curs:
+                    at, items = cur
+                    if level > at:
+                        merge_objects(cur, level, {obj: stat})
+                        continue
+                    pk = project(obj, at) if at else obj
+                    if pk in items or len(items) < OBJECT_LIMIT:
+                        merge_stat(items, pk, stat)  # fits at the current level
+                    else:
+                        merge_objects(cur, level, {obj: stat})
+                if plan.other_actions:
+                    res = [r.ARN for r in res_t if r.ARN]
+                    for action in plan.other_actions:
+                        for r in _resources_for_action(action, res):
+                            merge_stat(plan.table, (action, r), stat)
+                return
+        res = resources_of(plan.source, key[10], res_t, key[8], key[9] or "")
+        if plan.is_data:
+            for r in res or ("*",):
+                dk = (plan.svc, _container(r))
+                agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
+        table = plan.table
+        actions = plan.actions
+        if copied is not None and "versionId=" in params.copy_source:  # a copy of one version
+            actions = with_versions(actions)
+        for action in actions:
+            if copied is None:
+                targets = _resources_for_action(action, res)
+            elif action in S3_COPY_READS:  # a copy reads its source ...
+                targets = [copied]
+            else:  # ... and writes everything else it names
+                targets = _resources_for_action(action, [r for r in res if r != copied])
+            for r in targets:
+                if r.startswith("arn:") and ":s3:::" in r and "/" in r:
+                    head, _, obj = r.partition("/")
+                    gk = (plan.principal, plan.session, action, head)
+                    cur = agg.objects.get(gk)
+                    if cur is None:
+                        agg.objects[gk] = [level, {obj: list(stat)}]
+                    else:
+                        merge_objects(cur, level, {obj: stat})
+                else:
+                    merge_stat(table, (action, r), stat)
 
 
 def _container(resource: str) -> str:
