@@ -28,7 +28,8 @@ _TIME = operator.attrgetter("eventTime")
 # CloudTrail writes eventTime as 2024-05-01T12:00:00Z. Anything else, or a time past this
 # horizon (a day after the run started), is a value that is not what it claims: the record is
 # dropped and counted, so it can neither become the window's last event nor a day bucket.
-_EVENT_TIME = re.compile(r"\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-6]\d(?:\.\d{1,9})?Z").fullmatch
+EVENT_TIME_PATTERN = r"\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-6]\d(?:\.\d{1,9})?Z"
+_EVENT_TIME = re.compile(EVENT_TIME_PATTERN).fullmatch
 HORIZON = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -1,0 +1,168 @@
+"""What DuckDB may use, and which files it reads exactly as the file path does.
+
+Two engines, one answer: ``duckdb_engine`` aggregates in SQL only the files that the file
+path's fast decoding would read whole and unchanged; every other file is read by the file
+path's own reader. ``sql_files`` decides, with one query over the candidate files that checks
+each record against the types of ``records.Record`` and its event time against the file
+path's rule (``counting``). A file goes to the file path when:
+
+* any record would not decode as ``records.Record`` (a wrong type, a null where a string is
+  required, a record that is not an object, nested arrays in a parameter), or has an event
+  time the file path drops (not a CloudTrail time, past the horizon);
+* ``Records`` is not a list, or the file is anything but one JSON object;
+* its name holds a character DuckDB expands as a glob (``*``, ``?``, ``[``, ``{``);
+* it expands to more than a thread can parse within DuckDB's memory limit (DuckDB needs
+  about twelve times a JSON object's size), or DuckDB fails on it in any way.
+
+The check is conservative: a file sent to the file path for no good reason costs only time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import struct
+from dataclasses import dataclass
+
+from iam_analyzer.collect.cloudtrail.counting import EVENT_TIME_PATTERN, HORIZON
+from iam_analyzer.collect.cloudtrail.sql import PARAM_FIELDS, quote
+
+REQUIRED = ("eventTime", "eventSource", "eventName", "awsRegion")  # "" when missing, as records.Record says
+GLOB = re.compile(r"[*?\[\]{}]")
+
+
+def memory_budget() -> int:
+    """Bytes this process may use: the least of physical memory, the cgroup's limit and the
+    address-space and data limits (``ulimit -v`` / ``-d``)."""
+    limits = []
+    try:
+        limits.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        pass
+    for name in ("RLIMIT_AS", "RLIMIT_DATA"):
+        soft = resource.getrlimit(getattr(resource, name))[0] if hasattr(resource, name) else -1
+        if soft != resource.RLIM_INFINITY and soft > 0:
+            limits.append(soft)
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path, encoding="ascii") as fh:
+                text = fh.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 1 << 60:
+            limits.append(int(text))
+    return min(limits) if limits else 4 << 30
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory: int  # DuckDB's memory_limit, bytes
+    threads: int
+    largest: int  # a file expanding past this is read by the file path
+
+    @property
+    def max_object(self) -> int:
+        return 2 * self.largest
+
+
+def limits(threads: int | None = None, budget: int | None = None) -> Limits:
+    """Half the budget for DuckDB; a thread per core (at most 8), fewer when memory is short;
+    and the largest file each thread can parse within its share."""
+    memory = max(256 << 20, (budget or memory_budget()) // 2)
+    n = threads or max(1, min(os.cpu_count() or 1, 8, memory // (256 << 20)))
+    return Limits(memory, n, max(4 << 20, min(256 << 20, memory // (16 * n))))
+
+
+def expanded_size(path: str) -> int:
+    """What a file expands to: a gzip file's recorded size (its last four bytes; a file of
+    several members records only its last, which is why DuckDB errors fall back too), else
+    its size on disk."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            if fh.read(2) != b"\x1f\x8b" or size < 18:
+                return size
+            fh.seek(-4, os.SEEK_END)
+            return max(size, struct.unpack("<I", fh.read(4))[0])
+    except OSError:
+        return 0
+
+
+def _t(path: str) -> str:
+    return f"json_type(r, {quote(path)})"
+
+
+def _is(path: str, types: tuple[str, ...]) -> str:
+    """The value at ``path`` is missing or has one of ``types``."""
+    return f"coalesce({_t(path)} IN ({', '.join(quote(t) for t in types)}), TRUE)"
+
+
+_OPT_STR = ("NULL", "VARCHAR")
+# records.Value without arrays: atoms and objects (DOUBLE left out: msgspec refuses what
+# overflows a float, and a float is never a name)
+_ATOMS = ("NULL", "VARCHAR", "BIGINT", "UBIGINT", "BOOLEAN", "OBJECT")
+
+
+def record_ok() -> str:
+    """SQL, true when the record ``r`` decodes as ``records.Record`` unchanged and its event
+    time is one the file path keeps."""
+    checks = ["json_type(r) = 'OBJECT'",
+              f"{_t('$.eventTime')} = 'VARCHAR'",
+              f"regexp_full_match(r ->> '$.eventTime', {quote(EVENT_TIME_PATTERN)})",
+              f"r ->> '$.eventTime' <= {quote(HORIZON)}"]
+    checks += [_is(f"$.{f}", ("VARCHAR",)) for f in REQUIRED[1:]]
+    checks += [_is(f"$.{f}", _OPT_STR) for f in ("errorCode", "eventCategory", "eventType", "recipientAccountId")]
+    checks.append(_is("$.managementEvent", ("NULL", "BOOLEAN")))
+    ui = "$.userIdentity"
+    checks += [_is(ui, ("OBJECT",)), _is(f"{ui}.sessionContext", ("OBJECT",)),
+               _is(f"{ui}.sessionContext.sessionIssuer", ("OBJECT",))]
+    checks += [_is(p, _OPT_STR) for p in (f"{ui}.type", f"{ui}.arn", f"{ui}.invokedBy",
+                                           f"{ui}.sessionContext.sessionIssuer.arn",
+                                           f"{ui}.sessionContext.sessionIssuer.type")]
+    checks.append(_is("$.requestParameters", ("NULL", "OBJECT")))
+    atoms = ", ".join(quote(t) for t in _ATOMS)
+    for _, j in PARAM_FIELDS:
+        p = f'$.requestParameters."{j}"'
+        checks.append(f"({_is(p, _ATOMS)} OR ({_t(p)} = 'ARRAY' AND "
+                      f"len(list_filter({_t(p + '[*]')}, lambda x: x NOT IN ({atoms}))) = 0))")
+    checks.append(_is("$.resources", ("NULL", "ARRAY")))
+    checks.append("len(list_filter(coalesce(json_type(r, '$.resources[*]'), []), lambda x: x <> 'OBJECT')) = 0")
+    checks.append("len(list_filter(coalesce(json_type(r, '$.resources[*].ARN'), []), "
+                  "lambda x: x NOT IN ('NULL', 'VARCHAR'))) = 0")
+    return " AND ".join(f"({c})" for c in checks)
+
+
+def check_query(files: list[str], max_object: int) -> str:
+    """One row per file DuckDB can read: whether it is one JSON object whose ``Records`` is a
+    list of records the SQL path reads exactly as the file path does."""
+    listed = ", ".join(quote(f) for f in files)
+    return (
+        "WITH f AS (SELECT filename, json FROM read_json_objects("
+        f"[{listed}], format='unstructured', filename=true, maximum_object_size={max_object})),\n"
+        "shaped AS (SELECT filename, count(*) = 1 AND bool_and(json_type(json) = 'OBJECT' "
+        "AND coalesce(json_type(json, '$.Records') = 'ARRAY', FALSE)) AS ok FROM f GROUP BY filename),\n"
+        "recs AS (SELECT filename, unnest(json_extract(json, '$.Records[*]')) AS r FROM f "
+        "WHERE json_type(json) = 'OBJECT' AND json_type(json, '$.Records') = 'ARRAY'),\n"
+        f"bad AS (SELECT DISTINCT filename FROM recs WHERE NOT coalesce({record_ok()}, FALSE))\n"
+        "SELECT s.filename, s.ok AND b.filename IS NULL FROM shaped s LEFT JOIN bad b ON b.filename = s.filename"
+    )
+
+
+def sql_files(con, files: list[str], lim: Limits, chunk: int = 256) -> tuple[list[str], list[str]]:
+    """(files DuckDB aggregates, files the file path reads), each in the order given."""
+    candidates = [f for f in files if not GLOB.search(f) and expanded_size(f) <= lim.largest]
+    ok: set[str] = set()
+    for i in range(0, len(candidates), chunk):
+        part = candidates[i:i + chunk]
+        try:
+            rows = con.execute(check_query(part, lim.max_object)).fetchall()
+        except Exception:  # noqa: BLE001 - some file DuckDB cannot read: each alone, else the file path
+            rows = []
+            for f in part:
+                try:
+                    rows.extend(con.execute(check_query([f], lim.max_object)).fetchall())
+                except Exception:  # noqa: BLE001
+                    continue
+        ok.update(f for f, good in rows if good)
+    return [f for f in files if f in ok], [f for f in files if f not in ok]
