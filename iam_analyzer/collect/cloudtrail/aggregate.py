@@ -160,7 +160,7 @@ class _Plan:
     """What every record with the same caller, operation and outcome contributes."""
 
     __slots__ = ("kind", "table", "principal", "session", "actions", "denied", "is_data", "svc", "source", "name",
-                 "object_actions", "other_actions", "_versioned", "cov", "cov_i")
+                 "object_actions", "other_actions", "_versioned", "cov", "cov_i", "n", "direct", "groups")
 
     def __init__(self, kind, table=None, principal=None, session=None, actions=(), denied=False, is_data=False,
                  svc=None, source=None, name=None, object_actions=(), other_actions=()):
@@ -170,7 +170,10 @@ class _Plan:
         self._versioned = None
         self.cov = None  # the coverage cell of the record's account and region
         self.cov_i = 0  # 0: a management event, 1: a data event
-
+        self.n = 0  # events of this fold, applied to counters and coverage at its end
+        # S3 object calls with no other action: plain data events go straight to the object tables
+        self.direct = kind == "ok" and bool(object_actions) and not other_actions
+        self.groups: dict = {}  # bucket ARN -> _ObjectGroup, for ``direct`` keys
     def versioned(self) -> "_Plan":
         """The same call on a specific S3 object version: each action with its Version twin."""
         if self._versioned is None:
@@ -250,57 +253,62 @@ class Folder:
         groups = self.object_groups
         for group in groups.values():
             group.events = 0
-        per_plan: dict = {}  # plan -> events, applied to counters and coverage once per fold
         for key, count in counter.items():
             base = key[:_BASE]
             plan = plans.get(base)
             if plan is None:
                 plan = plans[base] = self._plan(base)
-            per_plan[plan] = per_plan.get(plan, 0) + count
-            if plan.kind != "ok":
+            plan.n += count
+            if not plan.direct:
+                if plan.kind == "ok":
+                    self._fold_key(key, count, plan, first, last)
                 continue
-            if plan.object_actions and len(key) == 12 and key[11]:
-                params = key[10]
-                if params is None or (params.versionId is None and params.copy_source is None):
-                    obj_arn = None
-                    for r in key[11]:
-                        a = r.ARN
-                        if a and "/" in a:
-                            obj_arn = a
-                            break
-                    if obj_arn is not None and not plan.other_actions:
-                        head, _, obj = obj_arn.partition("/")
-                        group = groups.get((plan, head))
-                        if group is None:
-                            group = groups[(plan, head)] = self._object_group(plan, head)
-                        group.events += count
-                        data = plan.is_data
-                        i = 1 if plan.denied else 0
-                        for cur in group.curs:
-                            at, items = cur
-                            pk = project(obj, at) if at else obj
-                            st = items.get(pk)
-                            if st is not None:  # merge_stat, inline: this is the hot loop
-                                st[i] += count
-                                if first < st[2]:
-                                    st[2] = first
-                                if last > st[3]:
-                                    st[3] = last
-                                if data:
-                                    st[4] = True
-                            elif len(items) < OBJECT_LIMIT:
-                                items[pk] = [0, count, first, last, data] if i else [count, 0, first, last, data]
-                            else:
-                                merge_objects(cur, 0, {obj: [0, count, first, last, data] if i
-                                                        else [count, 0, first, last, data]})
-                        continue
+            params = key[10]
+            res_t = key[11]
+            if res_t and len(key) == 12 and (params is None or (params.versionId is None and params.copy_source is None)):
+                obj_arn = None
+                for r in res_t:
+                    a = r.ARN
+                    if a and "/" in a:
+                        obj_arn = a
+                        break
+                if obj_arn is not None:
+                    head, _, obj = obj_arn.partition("/")
+                    group = plan.groups.get(head)
+                    if group is None:
+                        group = plan.groups[head] = groups[(plan, head)] = self._object_group(plan, head)
+                    group.events += count
+                    data = plan.is_data
+                    i = 1 if plan.denied else 0
+                    for cur in group.curs:
+                        at, items = cur
+                        pk = project(obj, at) if at else obj
+                        st = items.get(pk)
+                        if st is not None:  # merge_stat, inline: this is the hot loop
+                            st[i] += count
+                            if first < st[2]:
+                                st[2] = first
+                            if last > st[3]:
+                                st[3] = last
+                            if data:
+                                st[4] = True
+                        elif len(items) < OBJECT_LIMIT:
+                            items[pk] = [0, count, first, last, data] if i else [count, 0, first, last, data]
+                        else:
+                            merge_objects(cur, 0, {obj: [0, count, first, last, data] if i
+                                                    else [count, 0, first, last, data]})
+                    continue
             self._fold_key(key, count, plan, first, last)
         agg = self.agg
         for group in groups.values():  # data events on objects, added once per bucket
             if group.events and group.data_key is not None:
                 agg.data_seen[group.data_key] = agg.data_seen.get(group.data_key, 0) + group.events
         day = first[:10]
-        for plan, n in per_plan.items():
+        for plan in plans.values():
+            n = plan.n
+            if not n:
+                continue
+            plan.n = 0
             cov = plan.cov
             cov[plan.cov_i] += n
             cov[2].add(day)
