@@ -12,7 +12,7 @@ import importlib
 
 # bound now: ``evaluate`` names both a submodule and its function, and the package has always
 # meant the function (importing the submodule later must not change that)
-from .evaluate import Decision, Request, Result, evaluate
+from .evaluate import Decision, Request, Result, evaluate  # noqa: F401
 
 _WHERE = {
     "Arn": "arn", "ArnError": "arn",
