@@ -89,47 +89,45 @@ def expanded_size(path: str) -> int:
         return 0
 
 
-def _t(path: str) -> str:
-    return f"json_type(r, {quote(path)})"
-
-
-def _is(path: str, types: tuple[str, ...]) -> str:
-    """The value at ``path`` is missing or has one of ``types``."""
-    return f"coalesce({_t(path)} IN ({', '.join(quote(t) for t in types)}), TRUE)"
-
-
 _OPT_STR = ("NULL", "VARCHAR")
 # records.Value without arrays: atoms and objects (DOUBLE left out: msgspec refuses what
 # overflows a float, and a float is never a name)
 _ATOMS = ("NULL", "VARCHAR", "BIGINT", "UBIGINT", "BOOLEAN", "OBJECT")
+_UI = "$.userIdentity"
+_SI = f"{_UI}.sessionContext.sessionIssuer"
+# (path, types it may have; missing is always allowed): read with one json_type call per record
+_TYPED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    *((f"$.{f}", ("VARCHAR",)) for f in REQUIRED[1:]),
+    *((f"$.{f}", _OPT_STR) for f in ("errorCode", "eventCategory", "eventType", "recipientAccountId")),
+    ("$.managementEvent", ("NULL", "BOOLEAN")),
+    (_UI, ("OBJECT",)), (f"{_UI}.sessionContext", ("OBJECT",)), (_SI, ("OBJECT",)),
+    *((p, _OPT_STR) for p in (f"{_UI}.type", f"{_UI}.arn", f"{_UI}.invokedBy", f"{_SI}.arn", f"{_SI}.type")),
+    ("$.requestParameters", ("NULL", "OBJECT")),
+    ("$.resources", ("NULL", "ARRAY")),
+)
+_PARAMS = tuple(f'$.requestParameters."{j}"' for _, j in PARAM_FIELDS)
+_PATHS = ("$", "$.eventTime", *(p for p, _ in _TYPED), *_PARAMS)
+
+
+def _in(expr: str, types: tuple[str, ...]) -> str:
+    return f"{expr} IN ({', '.join(quote(t) for t in types)})"
 
 
 def record_ok() -> str:
-    """SQL, true when the record ``r`` decodes as ``records.Record`` unchanged and its event
-    time is one the file path keeps."""
-    checks = ["json_type(r) = 'OBJECT'",
-              f"{_t('$.eventTime')} = 'VARCHAR'",
-              f"regexp_full_match(r ->> '$.eventTime', {quote(EVENT_TIME_PATTERN)})",
-              f"r ->> '$.eventTime' <= {quote(HORIZON)}"]
-    checks += [_is(f"$.{f}", ("VARCHAR",)) for f in REQUIRED[1:]]
-    checks += [_is(f"$.{f}", _OPT_STR) for f in ("errorCode", "eventCategory", "eventType", "recipientAccountId")]
-    checks.append(_is("$.managementEvent", ("NULL", "BOOLEAN")))
-    ui = "$.userIdentity"
-    checks += [_is(ui, ("OBJECT",)), _is(f"{ui}.sessionContext", ("OBJECT",)),
-               _is(f"{ui}.sessionContext.sessionIssuer", ("OBJECT",))]
-    checks += [_is(p, _OPT_STR) for p in (f"{ui}.type", f"{ui}.arn", f"{ui}.invokedBy",
-                                           f"{ui}.sessionContext.sessionIssuer.arn",
-                                           f"{ui}.sessionContext.sessionIssuer.type")]
-    checks.append(_is("$.requestParameters", ("NULL", "OBJECT")))
-    atoms = ", ".join(quote(t) for t in _ATOMS)
-    for _, j in PARAM_FIELDS:
-        p = f'$.requestParameters."{j}"'
-        checks.append(f"({_is(p, _ATOMS)} OR ({_t(p)} = 'ARRAY' AND "
-                      f"len(list_filter({_t(p + '[*]')}, lambda x: x NOT IN ({atoms}))) = 0))")
-    checks.append(_is("$.resources", ("NULL", "ARRAY")))
-    checks.append("len(list_filter(coalesce(json_type(r, '$.resources[*]'), []), lambda x: x <> 'OBJECT')) = 0")
-    checks.append("len(list_filter(coalesce(json_type(r, '$.resources[*].ARN'), []), "
-                  "lambda x: x NOT IN ('NULL', 'VARCHAR'))) = 0")
+    """SQL over ``r`` (a record) and ``t`` (``json_type`` of ``r`` at ``_PATHS``), true when the
+    record decodes as ``records.Record`` unchanged and its event time (``et``) is one the
+    file path keeps. Each record's JSON is parsed a few times, not once per field."""
+    at = {p: i + 1 for i, p in enumerate(_PATHS)}
+    checks = ["t[1] = 'OBJECT'", f"t[{at['$.eventTime']}] = 'VARCHAR'",
+              f"regexp_full_match(et, {quote(EVENT_TIME_PATTERN)})", f"et <= {quote(HORIZON)}"]
+    checks += [f"coalesce({_in(f't[{at[p]}]', types)}, TRUE)" for p, types in _TYPED]
+    for p in _PARAMS:
+        i = at[p]
+        checks.append(f"(coalesce({_in(f't[{i}]', _ATOMS)}, TRUE) OR (t[{i}] = 'ARRAY' AND "
+                      f"len(list_filter(json_type(r, {quote(p + '[*]')}), lambda x: NOT {_in('x', _ATOMS)})) = 0))")
+    checks.append(f"(t[{at['$.resources']}] IS DISTINCT FROM 'ARRAY' OR len(list_filter("
+                  "json_extract(r, '$.resources[*]'), lambda e: json_type(e) <> 'OBJECT' "
+                  "OR coalesce(json_type(e, '$.ARN') NOT IN ('NULL', 'VARCHAR'), FALSE))) = 0)")
     return " AND ".join(f"({c})" for c in checks)
 
 
@@ -137,6 +135,7 @@ def check_query(files: list[str], max_object: int) -> str:
     """One row per file DuckDB can read: whether it is one JSON object whose ``Records`` is a
     list of records the SQL path reads exactly as the file path does."""
     listed = ", ".join(quote(f) for f in files)
+    paths = ", ".join(quote(p) for p in _PATHS)
     return (
         "WITH f AS (SELECT filename, json FROM read_json_objects("
         f"[{listed}], format='unstructured', filename=true, maximum_object_size={max_object})),\n"
@@ -144,12 +143,14 @@ def check_query(files: list[str], max_object: int) -> str:
         "AND coalesce(json_type(json, '$.Records') = 'ARRAY', FALSE)) AS ok FROM f GROUP BY filename),\n"
         "recs AS (SELECT filename, unnest(json_extract(json, '$.Records[*]')) AS r FROM f "
         "WHERE json_type(json) = 'OBJECT' AND json_type(json, '$.Records') = 'ARRAY'),\n"
-        f"bad AS (SELECT DISTINCT filename FROM recs WHERE NOT coalesce({record_ok()}, FALSE))\n"
+        f"typed AS (SELECT filename, r, json_type(r, [{paths}]) AS t, json_extract_string(r, '$.eventTime') AS et "
+        "FROM recs),\n"
+        f"bad AS (SELECT DISTINCT filename FROM typed WHERE NOT coalesce({record_ok()}, FALSE))\n"
         "SELECT s.filename, s.ok AND b.filename IS NULL FROM shaped s LEFT JOIN bad b ON b.filename = s.filename"
     )
 
 
-def sql_files(con, files: list[str], lim: Limits, chunk: int = 256) -> tuple[list[str], list[str]]:
+def sql_files(con, files: list[str], lim: Limits, chunk: int = 16) -> tuple[list[str], list[str]]:
     """(files DuckDB aggregates, files the file path reads), each in the order given."""
     candidates = [f for f in files if not GLOB.search(f) and expanded_size(f) <= lim.largest]
     ok: set[str] = set()
