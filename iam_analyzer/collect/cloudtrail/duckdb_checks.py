@@ -123,11 +123,12 @@ def record_ok() -> str:
     checks += [f"coalesce({_in(f't[{at[p]}]', types)}, TRUE)" for p, types in _TYPED]
     for p in _PARAMS:
         i = at[p]
-        checks.append(f"(coalesce({_in(f't[{i}]', _ATOMS)}, TRUE) OR (t[{i}] = 'ARRAY' AND "
-                      f"len(list_filter(json_type(r, {quote(p + '[*]')}), lambda x: NOT {_in('x', _ATOMS)})) = 0))")
-    checks.append(f"(t[{at['$.resources']}] IS DISTINCT FROM 'ARRAY' OR len(list_filter("
+        # CASE, not OR: DuckDB evaluates a CASE branch only for the rows that take it
+        checks.append(f"CASE WHEN t[{i}] = 'ARRAY' THEN len(list_filter(json_type(r, {quote(p + '[*]')}), "
+                      f"lambda x: NOT {_in('x', _ATOMS)})) = 0 ELSE coalesce({_in(f't[{i}]', _ATOMS)}, TRUE) END")
+    checks.append(f"CASE WHEN t[{at['$.resources']}] = 'ARRAY' THEN len(list_filter("
                   "json_extract(r, '$.resources[*]'), lambda e: json_type(e) <> 'OBJECT' "
-                  "OR coalesce(json_type(e, '$.ARN') NOT IN ('NULL', 'VARCHAR'), FALSE))) = 0)")
+                  "OR coalesce(json_type(e, '$.ARN') NOT IN ('NULL', 'VARCHAR'), FALSE))) = 0 ELSE TRUE END")
     return " AND ".join(f"({c})" for c in checks)
 
 
