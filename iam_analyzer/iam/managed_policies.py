@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 _DATA = Path(__file__).resolve().parent / "data" / "managed_policies.json.gz"
+DATA_FILE = str(_DATA)  # the data file: caches derived from it name its state
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,14 @@ class AwsManagedPolicy:
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict, dict[str, AwsManagedPolicy], dict[str, str]]:
-    raw = json.loads(gzip.decompress(_DATA.read_bytes()))
+    import msgspec  # several times faster than json on this 3 MB document
+
+    raw = msgspec.json.decode(gzip.decompress(_DATA.read_bytes()))
     by_name = {}
     for name, p in raw["policies"].items():
         doc = p["document"]
         if isinstance(doc, str):
-            doc = json.loads(doc)
+            doc = msgspec.json.decode(doc)
         by_name[name] = AwsManagedPolicy(name, p.get("path", "/"), p.get("version", ""), p.get("updated", ""), doc)
     lower = {n.lower(): n for n in by_name}
     return raw.get("info", {}), by_name, lower

@@ -17,6 +17,7 @@ from typing import Iterable
 
 import yaml
 
+from iam_analyzer import yamlio
 from iam_analyzer.analyze.checks.validate import check_config_data, check_rule_data
 from iam_analyzer.inputs import LIMITS
 from iam_analyzer.resources import rules_dir
@@ -61,8 +62,12 @@ def _read_yaml(path: Path, kind: str):
     """A YAML file read like every input (regular file, bounded size, UTF-8): RuleError else."""
     from iam_analyzer.inputs import InputError, read_text
 
+    # the shipped rule pack with libyaml (read by every analyze and check); the user's files with
+    # PyYAML's own parser, whose errors are the one-line messages the hardening promises
+    shipped = path.parent == rules_dir()
     try:
-        return yaml.safe_load(read_text(path, LIMITS[kind]))
+        text = read_text(path, LIMITS[kind])
+        return yamlio.safe_load(text) if shipped else yaml.safe_load(text)
     except InputError as e:
         raise RuleError(str(e)) from None
     except yaml.YAMLError as e:

@@ -8,7 +8,7 @@ import re
 from datetime import date
 from typing import Callable
 
-import yaml
+from iam_analyzer import yamlio
 
 from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam.compare import allowed_actions
@@ -299,7 +299,7 @@ def _shared(model: Model, rule: Rule) -> list[Finding]:
 
 @check("deprecated_runtime")
 def _runtime(model: Model, rule: Rule, today: date | None = None) -> list[Finding]:
-    table = yaml.safe_load((rules_dir() / "data" / "runtimes.yaml").read_text())["deprecated"]
+    table = yamlio.safe_load((rules_dir() / "data" / "runtimes.yaml").read_text())["deprecated"]
     today = today or date.today()
     out = []
     for f in model.snapshot.functions():

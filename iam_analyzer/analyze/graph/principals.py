@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 
-import yaml
 
 from iam_analyzer.iam.organizations import Guardrails
+from iam_analyzer import yamlio
 from iam_analyzer.iam.policy import Policy, parse_policy_lenient
 from iam_analyzer.model import Account
 from iam_analyzer.resources import rules_dir
@@ -59,7 +59,7 @@ class Principal:
 
 @lru_cache(maxsize=1)
 def _escalation_data() -> dict:
-    return yaml.safe_load((rules_dir() / "escalation.yaml").read_text())
+    return yamlio.safe_load((rules_dir() / "escalation.yaml").read_text())
 
 
 def escalation_methods() -> list[dict]:

@@ -4,8 +4,8 @@ Two stages keep both speed and memory in hand:
 
 1. records of many log files are counted by their *raw key* (who, eventSource, eventName,
    category, error, typed request parameters, resources, region, account) per UTC day, in C
-   (``Pending``): the only per-record work besides decoding. At most ``max_keys`` distinct
-   keys wait, so memory does not grow with the number of events;
+   (``counting.Pending``): the only per-record work besides decoding. At most ``max_keys``
+   distinct keys wait, so memory does not grow with the number of events;
 2. each distinct raw key is then *folded* into the aggregate: IAM actions (cached per
    eventSource/eventName), resource ARNs, denied or not, data event or not.
 
@@ -13,17 +13,12 @@ The aggregate's size depends on distinct (principal, action, resource) triples, 
 number of events; S3 object keys, the one resource that grows without bound, are coarsened
 to prefixes (``bucket/logs/*``) past ``OBJECT_LIMIT`` per principal, action and bucket, in
 a way that does not depend on the order files are read: merging partial aggregates in any
-order gives the same result.
+order gives the same result (``stats``).
 """
 
 from __future__ import annotations
 
-import operator
-import re
-from collections import Counter
-from collections import _count_elements  # the C loop behind Counter.update
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from iam_analyzer.iam import arn as arnlib
@@ -31,8 +26,10 @@ from iam_analyzer.iam.api_actions import S3_COPY_READS, actions_for, service_pre
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.trail_coverage import is_data_plane
 from iam_analyzer.collect.cloudtrail.extract import copy_source_arn, resources_of
+from iam_analyzer.collect.cloudtrail.stats import OBJECT_LIMIT, _max, _min, merge_objects, merge_stat, project
+# the stage-1 counting lives in counting.py; these names stay importable from here
+from iam_analyzer.collect.cloudtrail.counting import HORIZON, RAW_KEY, Pending  # noqa: F401
 
-OBJECT_LIMIT = 64
 _DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation",
            "UnauthorizedAccess", "AuthorizationError", "AuthorizationErrorException", "NotAuthorized",
            "AccessDeniedForDependencyException", "UnauthorizedException")
@@ -40,10 +37,6 @@ _DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Cl
 
 def is_denied(error_code: str | None) -> bool:
     return bool(error_code) and (error_code in _DENIED or "AccessDenied" in error_code or "Unauthorized" in error_code)
-
-
-# A stat is [count, denied, first_seen, last_seen, data_event]
-Stat = list
 
 
 @dataclass
@@ -75,13 +68,13 @@ class Aggregate:
         for pk, acts in other.uses.items():
             mine = self.uses.setdefault(pk, {})
             for ak, st in acts.items():
-                _merge_stat(mine, ak, st)
+                merge_stat(mine, ak, st)
         for gk, (level, items) in other.objects.items():
             cur = self.objects.get(gk)
             if cur is None:
                 self.objects[gk] = [level, {k: list(v) for k, v in items.items()}]
             else:
-                _merge_objects(cur, level, items)
+                merge_objects(cur, level, items)
         for k, n in other.unmapped.items():
             self.unmapped[k] = self.unmapped.get(k, 0) + n
         for k, n in other.data_seen.items():
@@ -111,72 +104,6 @@ class Aggregate:
         if c is None:
             c = self.coverage[(account, region)] = [0, 0, set(), set(), 0]
         return c
-
-
-def _min(a, b):
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _max(a, b):
-    return b if a is None else a if b is None else max(a, b)
-
-
-def _merge_stat(table: dict, key, st: Stat) -> None:
-    cur = table.get(key)
-    if cur is None:
-        table[key] = list(st)
-        return
-    cur[0] += st[0]
-    cur[1] += st[1]
-    if st[2] < cur[2]:
-        cur[2] = st[2]
-    if st[3] > cur[3]:
-        cur[3] = st[3]
-    cur[4] = cur[4] or st[4]
-
-
-# -- S3 object coarsening -----------------------------------------------------------------
-
-MAX_LEVEL = 4  # 0: exact keys, 1..3: prefixes of depth 3, 2, 1; 4: the whole bucket
-
-
-def project(key: str, level: int) -> str:
-    """An object key at a coarsening level (see module docstring)."""
-    if level == 0:
-        return key
-    if level >= MAX_LEVEL:
-        return "*"
-    depth = 4 - level  # level 1 -> 3 segments, 2 -> 2, 3 -> 1
-    parts = key.split("/", depth)
-    if len(parts) > depth:  # at least `depth` slashes: keep the first `depth` segments
-        return key[:len(key) - len(parts[-1])] + "*"
-    cut = key.rfind("/")
-    return key[:cut + 1] + "*" if cut >= 0 else "*"
-
-
-def _reproject(items: dict, level: int) -> dict:
-    out: dict = {}
-    for k, st in items.items():
-        _merge_stat(out, project(k, level) if not k.endswith("*") or level >= MAX_LEVEL else _coarsen_pattern(k, level), st)
-    return out
-
-
-def _coarsen_pattern(pattern: str, level: int) -> str:
-    # a pattern "a/b/c/*" is the key "a/b/c/" with a wildcard; project its directory part
-    base = pattern[:-1]
-    return project(base + "x", level) if base else "*"
-
-
-def _merge_objects(cur: list, level: int, items: dict) -> None:
-    target = max(cur[0], level)
-    mine = _reproject(cur[1], target) if target != cur[0] else cur[1]
-    theirs = _reproject(items, target) if target != level else items
-    for k, st in theirs.items():
-        _merge_stat(mine, k, st)
-    while len(mine) > OBJECT_LIMIT and target < MAX_LEVEL:
-        target += 1
-        mine = _reproject(mine, target)
-    cur[0], cur[1] = target, mine
 
 
 # -- folding raw keys -----------------------------------------------------------------------
@@ -225,13 +152,7 @@ def _session_of(user_arn: str | None) -> str | None:
     return None
 
 
-# The fields a record is counted by, read in C. Everything hashable: see records.Record.
-RAW_KEY = operator.attrgetter("userIdentity.sessionContext.sessionIssuer.arn", "userIdentity.arn",
-                              "eventSource", "eventName", "eventCategory", "managementEvent",
-                              "errorCode", "eventType", "awsRegion", "recipientAccountId",
-                              "requestParameters", "resources")
 _BASE = 10  # key[:_BASE] decides the plan; key[10] are parameters, key[11] resources
-_TIME = operator.attrgetter("eventTime")
 _SKIP = object()
 
 
@@ -239,7 +160,7 @@ class _Plan:
     """What every record with the same caller, operation and outcome contributes."""
 
     __slots__ = ("kind", "table", "principal", "session", "actions", "denied", "is_data", "svc", "source", "name",
-                 "object_actions", "other_actions", "_versioned", "cov", "cov_i")
+                 "object_actions", "other_actions", "_versioned", "cov", "cov_i", "n", "direct", "groups")
 
     def __init__(self, kind, table=None, principal=None, session=None, actions=(), denied=False, is_data=False,
                  svc=None, source=None, name=None, object_actions=(), other_actions=()):
@@ -249,7 +170,10 @@ class _Plan:
         self._versioned = None
         self.cov = None  # the coverage cell of the record's account and region
         self.cov_i = 0  # 0: a management event, 1: a data event
-
+        self.n = 0  # events of this fold, applied to counters and coverage at its end
+        # S3 object calls with no other action: plain data events go straight to the object tables
+        self.direct = kind == "ok" and bool(object_actions) and not other_actions
+        self.groups: dict = {}  # bucket ARN -> _ObjectGroup, for ``direct`` keys
     def versioned(self) -> "_Plan":
         """The same call on a specific S3 object version: each action with its Version twin."""
         if self._versioned is None:
@@ -320,42 +244,28 @@ class Folder:
                      other_actions=tuple(a for a in mapping.actions if a not in object_actions))
 
     def fold(self, counter: dict, first: str, last: str) -> None:
-        agg = self.agg
+        """Fold raw-key counts whose stats carry the day bounds ``first``/``last``.
+
+        The common S3 data event (an object named in ``resources[]``, no version, no copy)
+        goes straight into its object tables: most distinct keys are of this kind, since
+        object keys rarely repeat. Every other key goes through ``_fold_key``."""
         plans = self.plans
         groups = self.object_groups
         for group in groups.values():
             group.events = 0
-        touched: dict = {}
         for key, count in counter.items():
             base = key[:_BASE]
             plan = plans.get(base)
             if plan is None:
                 plan = plans[base] = self._plan(base)
-            cov = plan.cov
-            cov[plan.cov_i] += count
-            touched[id(cov)] = cov
-            kind = plan.kind
-            if kind != "ok":
-                if kind == "unmapped":
-                    k = (plan.source, plan.name)
-                    agg.unmapped[k] = agg.unmapped.get(k, 0) + count
-                elif kind == "no_principal":
-                    agg.no_principal += count
-                elif kind == "not_api_call":
-                    agg.not_api_call += count
+            plan.n += count
+            if not plan.direct:
+                if plan.kind == "ok":
+                    self._fold_key(key, count, plan, first, last)
                 continue
-            agg.attributed += count
-            stat = [0, count, first, last, plan.is_data] if plan.denied else [count, 0, first, last, plan.is_data]
             params = key[10]
-            # SQL engines may send S3 object keys already coarsened to a level (key[12]), never
-            # coarser than the file path ends at; records never do
-            level = key[12] if len(key) > 12 else 0
-            if plan.object_actions and params is not None and isinstance(params.versionId, str) and params.versionId:
-                plan = plan.versioned()
             res_t = key[11]
-            copied = copy_source_arn(params, key[8]) if plan.object_actions else None
-            if plan.object_actions and res_t and copied is None:
-                # the common S3 data event: an object and its bucket, named in resources[]
+            if res_t and len(key) == 12 and (params is None or (params.versionId is None and params.copy_source is None)):
                 obj_arn = None
                 for r in res_t:
                     a = r.ARN
@@ -364,58 +274,124 @@ class Folder:
                         break
                 if obj_arn is not None:
                     head, _, obj = obj_arn.partition("/")
-                    group = groups.get((plan, head))
+                    group = plan.groups.get(head)
                     if group is None:
-                        group = groups[(plan, head)] = self._object_group(plan, head)
+                        group = plan.groups[head] = groups[(plan, head)] = self._object_group(plan, head)
                     group.events += count
+                    data = plan.is_data
+                    i = 1 if plan.denied else 0
                     for cur in group.curs:
                         at, items = cur
-                        if level > at:
-                            _merge_objects(cur, level, {obj: stat})
-                            continue
                         pk = project(obj, at) if at else obj
-                        if pk in items or len(items) < OBJECT_LIMIT:
-                            _merge_stat(items, pk, stat)  # fits at the current level
+                        st = items.get(pk)
+                        if st is not None:  # merge_stat, inline: this is the hot loop
+                            st[i] += count
+                            if first < st[2]:
+                                st[2] = first
+                            if last > st[3]:
+                                st[3] = last
+                            if data:
+                                st[4] = True
+                        elif len(items) < OBJECT_LIMIT:
+                            items[pk] = [0, count, first, last, data] if i else [count, 0, first, last, data]
                         else:
-                            _merge_objects(cur, level, {obj: stat})
-                    if plan.other_actions:
-                        res = [r.ARN for r in res_t if r.ARN]
-                        for action in plan.other_actions:
-                            for r in _resources_for_action(action, res):
-                                _merge_stat(plan.table, (action, r), stat)
+                            merge_objects(cur, 0, {obj: [0, count, first, last, data] if i
+                                                    else [count, 0, first, last, data]})
                     continue
-            res = resources_of(plan.source, key[10], res_t, key[8], key[9] or "")
-            data_keys = [(plan.svc, _container(r)) for r in res or ("*",)] if plan.is_data else []
-            for dk in data_keys:
-                agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
-            table = plan.table
-            actions = plan.actions
-            if copied is not None and "versionId=" in params.copy_source:  # a copy of one version
-                actions = with_versions(actions)
-            for action in actions:
-                if copied is None:
-                    targets = _resources_for_action(action, res)
-                elif action in S3_COPY_READS:  # a copy reads its source ...
-                    targets = [copied]
-                else:  # ... and writes everything else it names
-                    targets = _resources_for_action(action, [r for r in res if r != copied])
-                for r in targets:
-                    if r.startswith("arn:") and ":s3:::" in r and "/" in r:
-                        head, _, obj = r.partition("/")
-                        gk = (plan.principal, plan.session, action, head)
-                        cur = agg.objects.get(gk)
-                        if cur is None:
-                            agg.objects[gk] = [level, {obj: list(stat)}]
-                        else:
-                            _merge_objects(cur, level, {obj: stat})
-                    else:
-                        _merge_stat(table, (action, r), stat)
+            self._fold_key(key, count, plan, first, last)
+        agg = self.agg
         for group in groups.values():  # data events on objects, added once per bucket
             if group.events and group.data_key is not None:
                 agg.data_seen[group.data_key] = agg.data_seen.get(group.data_key, 0) + group.events
         day = first[:10]
-        for cov in touched.values():
+        for plan in plans.values():
+            n = plan.n
+            if not n:
+                continue
+            plan.n = 0
+            cov = plan.cov
+            cov[plan.cov_i] += n
             cov[2].add(day)
+            kind = plan.kind
+            if kind == "ok":
+                agg.attributed += n
+            elif kind == "unmapped":
+                k = (plan.source, plan.name)
+                agg.unmapped[k] = agg.unmapped.get(k, 0) + n
+            elif kind == "no_principal":
+                agg.no_principal += n
+            elif kind == "not_api_call":
+                agg.not_api_call += n
+
+    def _fold_key(self, key: tuple, count: int, plan: _Plan, first: str, last: str) -> None:
+        agg = self.agg
+        groups = self.object_groups
+        stat = [0, count, first, last, plan.is_data] if plan.denied else [count, 0, first, last, plan.is_data]
+        params = key[10]
+        # SQL engines may send S3 object keys already coarsened to a level (key[12]), never
+        # coarser than the file path ends at; records never do
+        level = key[12] if len(key) > 12 else 0
+        if plan.object_actions and params is not None and isinstance(params.versionId, str) and params.versionId:
+            plan = plan.versioned()
+        res_t = key[11]
+        copied = copy_source_arn(params, key[8]) if plan.object_actions else None
+        if plan.object_actions and res_t and copied is None:
+            # an S3 data event: an object and its bucket, named in resources[]
+            obj_arn = None
+            for r in res_t:
+                a = r.ARN
+                if a and "/" in a:
+                    obj_arn = a
+                    break
+            if obj_arn is not None:
+                head, _, obj = obj_arn.partition("/")
+                group = groups.get((plan, head))
+                if group is None:
+                    group = groups[(plan, head)] = self._object_group(plan, head)
+                group.events += count
+                for cur in group.curs:
+                    at, items = cur
+                    if level > at:
+                        merge_objects(cur, level, {obj: stat})
+                        continue
+                    pk = project(obj, at) if at else obj
+                    if pk in items or len(items) < OBJECT_LIMIT:
+                        merge_stat(items, pk, stat)  # fits at the current level
+                    else:
+                        merge_objects(cur, level, {obj: stat})
+                if plan.other_actions:
+                    res = [r.ARN for r in res_t if r.ARN]
+                    for action in plan.other_actions:
+                        for r in _resources_for_action(action, res):
+                            merge_stat(plan.table, (action, r), stat)
+                return
+        res = resources_of(plan.source, key[10], res_t, key[8], key[9] or "")
+        if plan.is_data:
+            for r in res or ("*",):
+                dk = (plan.svc, _container(r))
+                agg.data_seen[dk] = agg.data_seen.get(dk, 0) + count
+        table = plan.table
+        actions = plan.actions
+        if copied is not None and "versionId=" in params.copy_source:  # a copy of one version
+            actions = with_versions(actions)
+        for action in actions:
+            if copied is None:
+                targets = _resources_for_action(action, res)
+            elif action in S3_COPY_READS:  # a copy reads its source ...
+                targets = [copied]
+            else:  # ... and writes everything else it names
+                targets = _resources_for_action(action, [r for r in res if r != copied])
+            for r in targets:
+                if r.startswith("arn:") and ":s3:::" in r and "/" in r:
+                    head, _, obj = r.partition("/")
+                    gk = (plan.principal, plan.session, action, head)
+                    cur = agg.objects.get(gk)
+                    if cur is None:
+                        agg.objects[gk] = [level, {obj: list(stat)}]
+                    else:
+                        merge_objects(cur, level, {obj: stat})
+                else:
+                    merge_stat(table, (action, r), stat)
 
 
 def _container(resource: str) -> str:
@@ -429,74 +405,3 @@ def _container(resource: str) -> str:
     return resource
 
 
-# CloudTrail writes eventTime as 2024-05-01T12:00:00Z. Anything else, or a time past this
-# horizon (a day after the run started), is a value that is not what it claims: the record is
-# dropped and counted, so it can neither become the window's last event nor a day bucket.
-_EVENT_TIME = re.compile(r"\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-6]\d(?:\.\d{1,9})?Z").fullmatch
-HORIZON = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class Pending:
-    """Stage 1 across files: raw-key counts per UTC day of event time, accumulated in C.
-
-    Most calls repeat (the same function, action and resource, many times a day), so
-    counting across files before folding makes the fold run once per distinct key per day
-    instead of once per record. First and last seen are therefore given as the bounds of
-    the UTC day of the log file they were read from (a log file goes to the day of its
-    first record).
-    """
-
-    def __init__(self, folder: "Folder", max_keys: int = 25_000):
-        self.folder = folder
-        self.max_keys = max_keys
-        self.buckets: dict[str, list] = {}  # day -> [counts, first, last]
-        self.size = 0
-
-    def add(self, records: list, since: str | None, until: str | None) -> int:
-        """Count ``records`` in; returns how many were dropped for an eventTime that is not a
-        CloudTrail time (``garbage``) or lies in the future (``9999-12-31``)."""
-        agg = self.folder.agg
-        n = len(records)
-        if not n:
-            return 0
-        times = list(map(_TIME, records))
-        lo, hi = min(times), max(times)
-        bad = 0
-        if not (_EVENT_TIME(lo) and _EVENT_TIME(hi)) or hi > HORIZON:
-            keep = [r for r, t in zip(records, times) if _EVENT_TIME(t) and t <= HORIZON]
-            bad = n - len(keep)
-            n, records = len(keep), keep
-            if not n:
-                return bad
-            times = list(map(_TIME, records))
-            lo, hi = min(times), max(times)
-        agg.events += n
-        if (since is not None and lo < since) or (until is not None and hi > until):
-            keep = [r for r, t in zip(records, times)
-                    if (since is None or t >= since) and (until is None or t <= until)]
-            agg.out_of_window += n - len(keep)
-            if not keep:
-                return bad
-            records = keep
-            times = list(map(_TIME, keep))
-            lo, hi = min(times), max(times)
-        agg.first_event = _min(agg.first_event, lo)
-        agg.last_event = _max(agg.last_event, hi)
-        # A file goes to the day its first record falls in; stats carry that day's fixed
-        # bounds, so results do not depend on which worker read which file.
-        day = lo[:10]
-        bucket = self.buckets.get(day)
-        if bucket is None:
-            bucket = self.buckets[day] = [Counter(), day + "T00:00:00Z", day + "T23:59:59Z"]
-        before = len(bucket[0])
-        _count_elements(bucket[0], map(RAW_KEY, records))
-        self.size += len(bucket[0]) - before
-        if self.size > self.max_keys:
-            self.flush()
-        return bad
-
-    def flush(self) -> None:
-        for counts, first, last in self.buckets.values():
-            self.folder.fold(counts, first, last)
-        self.buckets.clear()
-        self.size = 0

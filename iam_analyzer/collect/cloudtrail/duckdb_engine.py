@@ -6,21 +6,32 @@ gzipped JSON on its own threads, and the result rows go through the file path's 
 (``sql.RowFolder``). It is how the SQL that Athena and CloudTrail Lake run is tested here, and
 a second local engine.
 
-Files not in the shape CloudTrail delivers (``{"Records": [...]}``: JSON arrays, JSON Lines,
-lookup-events output) are read by the file path's reader into the same aggregate. A file
-DuckDB cannot read (truncated gzip, not JSON) is reported and skipped like on the file path.
+Two engines, one answer: DuckDB aggregates only files the file path's fast decoding would
+read whole, unchanged (``duckdb_checks.sql_files``: every record of the right types, event
+times the file path keeps, a name that is no glob, a size DuckDB can parse within its memory
+limit). Every other file, and any file DuckDB fails on, is read by the file path's own reader
+into the same aggregate, which keeps, coerces, counts or skips exactly as ``--engine files``
+does. So are files not in the shape CloudTrail delivers (JSON arrays, JSON Lines,
+lookup-events output). Files are always given to DuckDB as a list of names, never a pattern.
+
+DuckDB runs with a memory limit and a thread count derived from the memory this process may
+use (physical memory, the cgroup's limit, ``RLIMIT_AS``/``RLIMIT_DATA``), and spills to a
+private temporary folder, never the working directory.
 """
 
 from __future__ import annotations
 
 import gzip
 import os
+import shutil
+import tempfile
 import zlib
 from dataclasses import dataclass
 
 import duckdb
 
 from iam_analyzer.collect.cloudtrail.aggregate import Aggregate, Folder, Pending
+from iam_analyzer.collect.cloudtrail.duckdb_checks import REQUIRED, Limits, limits, sql_files
 from iam_analyzer.collect.cloudtrail.pipeline import Window, note_file_read, process_unit
 from iam_analyzer.collect.cloudtrail.sources import Unit
 from iam_analyzer.collect.cloudtrail.sql import PARAM_FIELDS, Filters, RowFolder, ScanLimitExceeded, build_query, quote
@@ -48,17 +59,18 @@ def _is_delivered_shape(path: str) -> bool:
             fh.seek(0)
             raw = gzip.GzipFile(fileobj=fh).read(64) if head == b"\x1f\x8b" else fh.read(64)
     except (OSError, EOFError, zlib.error):
-        return True  # let DuckDB fail on it and report it like any unreadable file
+        return True  # the check query fails on it, and the file path reports it
     return raw.lstrip()[:1] == b"{" and b'"Records"' in raw
 
 
-def relation(files: list[str]) -> str:
+def relation(files: list[str], max_object: int = _MAX_OBJECT) -> str:
     """The records of ``files`` as a relation with the Athena table's column names (and
     ``pj``: the request parameters that name resources, in ``sql.PARAM_FIELDS`` order)."""
     listed = ", ".join(quote(f) for f in files)
     paths = [f"$.{f}" for f in _FIELDS] + [f'$.requestParameters."{j}"' for _, j in PARAM_FIELDS]
     n = len(_FIELDS)
-    cols = {name.lower(): f"v[{i + 1}] ->> '$'" for i, name in enumerate(_FIELDS) if "." not in name}
+    cols = {name.lower(): (f"coalesce(v[{i + 1}] ->> '$', '')" if name in REQUIRED else f"v[{i + 1}] ->> '$'")
+            for i, name in enumerate(_FIELDS) if "." not in name}
     return (
         "(SELECT " + ", ".join(f"{expr} AS {col}" for col, expr in cols.items()) + ", "
         "{'arn': v[5] ->> '$', 'sessioncontext': {'sessionissuer': {'arn': v[6] ->> '$'}}} AS useridentity, "
@@ -66,7 +78,7 @@ def relation(files: list[str]) -> str:
         f"v[{n + 1}:] AS pj "
         "FROM (SELECT r, json_extract(r, [" + ", ".join(quote(p) for p in paths) + "]) AS v "
         "FROM (SELECT unnest(json_extract(json, '$.Records[*]')) AS r "
-        f"FROM read_json_objects([{listed}], format='unstructured', maximum_object_size={_MAX_OBJECT}))))"
+        f"FROM read_json_objects([{listed}], format='unstructured', maximum_object_size={max_object}))))"
     )
 
 
@@ -82,86 +94,69 @@ class _Filtered(Pending):
         super().__init__(folder)
         self.accounts, self.regions = set(filters.accounts), set(filters.regions)
 
-    def add(self, records: list, since: str | None, until: str | None) -> None:
+    def add(self, records: list, since: str | None, until: str | None) -> int:
         if self.accounts or self.regions:
             records = [r for r in records if (not self.accounts or r.recipientAccountId in self.accounts)
                        and (not self.regions or r.awsRegion in self.regions)]
-        super().add(records, since, until)
+        return super().add(records, since, until)  # records dropped for their event time
 
 
-def _connect(threads: int | None):
+def _connect(lim: Limits, temp_dir: str):
     con = duckdb.connect(":memory:")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
+    con.execute(f"SET threads = {int(lim.threads)}")
+    con.execute(f"SET memory_limit = '{int(lim.memory) >> 20}MB'")
+    con.execute(f"SET temp_directory = {quote(temp_dir)}")  # spills here, never in the working directory
     con.execute("SET preserve_insertion_order = false")
     return con
 
 
-def _unreadable(con, files: list[str], message: str) -> list[tuple[str, str]]:
-    """Which files broke the query: the one the error names, else each file probed alone."""
-    named = [f for f in files if f in message]
-    if named:
-        return [(named[0], _reason(message))]
-    out = []
-    for f in files:
-        try:
-            con.execute(f"SELECT count(*) FROM {relation([f])}").fetchall()
-        except Exception as e:  # noqa: BLE001 - any DuckDB error marks the file unreadable
-            out.append((f, _reason(str(e))))
-    return out
-
-
-def _reason(message: str) -> str:
-    first = message.strip().splitlines()[0] if message.strip() else "unreadable"
-    if "GZIP" in first or "gzip" in first:
-        return "truncated gzip file"
-    return f"not a CloudTrail log file: {first}"[:300]
-
-
 def run(units: list[Unit], window: Window, filters: Filters | None = None, threads: int | None = None,
         max_scan_bytes: int | None = None, batch: int = 50_000) -> Aggregate:
-    """Aggregate the files of ``units`` with DuckDB (other units through the file path).
+    """Aggregate the files of ``units`` with DuckDB; other units, and files DuckDB would not read
+    exactly as the file path does, through the file path into the same aggregate.
     Refuses (``ScanLimitExceeded``) before reading when the files weigh more than the cap."""
     filters = filters or Filters(since=window.since, until=window.until)
     if max_scan_bytes is not None:
         size = estimate(units).bytes
         if size > max_scan_bytes:
             raise ScanLimitExceeded(size, max_scan_bytes, estimated=True)
-    files = [u.location for u in units if u.kind == "file"]
-    delivered = [f for f in files if _is_delivered_shape(f)]
-    in_sql = set(delivered)
-    others = [u for u in units if u.kind != "file" or u.location not in in_sql]
+    delivered = [u.location for u in units if u.kind == "file" and _is_delivered_shape(u.location)]
+    lim = limits(threads)
     agg = Aggregate()
-    rows = RowFolder(agg)
-    con = _connect(threads)
-    pending_files = list(delivered)
-    for _ in range(len(pending_files) + 1):
-        if not pending_files:
-            break
+    temp_dir = tempfile.mkdtemp(prefix="iam-analyzer-duckdb-")
+    try:
+        con = _connect(lim, temp_dir)
         try:
-            cur = con.execute(build_query("duckdb", relation(pending_files), filters))
-            while True:
-                chunk = cur.fetchmany(batch)
-                if not chunk:
-                    break
-                rows.add(chunk)
-            break
-        except Exception as e:  # noqa: BLE001 - a bad file must not stop the rest: find it, retry
-            if rows.rows:  # rows were folded already: cannot retry without counting twice
-                raise
-            bad = _unreadable(con, pending_files, str(e))
-            if not bad:
-                raise
-            agg.skipped.extend([p, r] for p, r in bad)
-            dropped = {p for p, _ in bad}
-            pending_files = [f for f in pending_files if f not in dropped]
-    rows.flush()
-    for f in pending_files:
-        note_file_read(agg, f)
-    if others:  # other shapes: the file path's reader, into the same aggregate and filters
+            in_sql, _ = sql_files(con, delivered, lim)
+            done = set(_aggregate(con, in_sql, filters, agg, lim, batch)) if in_sql else set()
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+    others = [u for u in units if u.kind != "file" or u.location not in done]
+    if others:
         pending = _Filtered(Folder(agg), filters)
         for u in others:
             process_unit(u, window, agg, pending)
         pending.flush()
-    con.close()
     return agg
+
+
+def _aggregate(con, files: list[str], filters: Filters, agg: Aggregate, lim: Limits, batch: int) -> list[str]:
+    """The aggregation query over ``files``; the files it counted (none when DuckDB fails on
+    them after the check: the file path reads them all then)."""
+    rows = RowFolder(agg)
+    try:
+        cur = con.execute(build_query("duckdb", relation(files, lim.max_object), filters))
+        chunk = cur.fetchmany(batch)
+        while chunk:
+            rows.add(chunk)
+            chunk = cur.fetchmany(batch)
+    except duckdb.Error:
+        if rows.rows:  # rows were folded already: handing the files over would count them twice
+            raise
+        return []
+    rows.flush()
+    for f in files:
+        note_file_read(agg, f)
+    return files

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from iam_analyzer.collect.cloudtrail.aggregate import OBJECT_LIMIT, Aggregate, Folder, _max, _min
+from iam_analyzer.collect.cloudtrail.aggregate import Aggregate, Folder
+from iam_analyzer.collect.cloudtrail.stats import OBJECT_LIMIT, _max, _min
 from iam_analyzer.collect.cloudtrail.records import Params, Resource
 
 DIALECTS = ("athena", "lake", "duckdb")
@@ -357,8 +358,10 @@ def raw_key(row) -> tuple:
     for i in _NAMES_AT:
         values[i] = _names(values[i])
     params = None if all(v is None for v in values) else Params(*values)
-    key = (row[1], row[2], row[3], row[4], row[5], _bool(row[6]), row[7], row[8], row[9], row[10], params,
-           _resources(row[_IDX["resources"]]))
+    # a record without eventSource, eventName or awsRegion reads as "" on the file path; an
+    # engine's NULL there must not reach the fold as None
+    key = (row[1], row[2], row[3] or "", row[4] or "", row[5], _bool(row[6]), row[7], row[8], row[9] or "", row[10],
+           params, _resources(row[_IDX["resources"]]))
     level = int(row[_LEVEL] or 0)
     return key + (level,) if level else key
 

@@ -6,9 +6,12 @@ The translator is given everything it would otherwise ask AWS for: the region an
 Serverless applications (``AWS::Serverless::Application``) would make the translator call the
 Serverless Application Repository: they are turned into plain nested stacks first.
 
-Translation is the slow step (tens of milliseconds per template), so results are cached per
-(template content, parameters, region, account) for the life of the process: a CI check that
-reads the base and the head of a pull request translates each unchanged template once.
+Translation is the slow step (tens of milliseconds per template, and a quarter of a second to
+import the translator), so results are cached per (template content, parameters, region,
+account): for the life of the process (a CI check that reads the base and the head of a pull
+request translates each unchanged template once), and on disk in the user's cache folder,
+keyed also by the translator's version and the managed-policy data, so a pre-commit hook
+that checks an unchanged template does not import the translator at all.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import copy
 import hashlib
 import json
 import logging
+import os
+import tempfile
 import threading
 from types import SimpleNamespace
 from typing import Any
@@ -28,6 +33,8 @@ SAR_PLACEHOLDER = "serverless-application"  # TemplateURL given to applications 
 _CACHE: dict[str, Any] = {}
 _CACHE_MAX = 4096
 _LOCK = threading.Lock()
+_DISK_FORMAT = 1
+_DISK_MAX = 256  # translations kept on disk; the oldest go first
 
 
 class SamError(ValueError):
@@ -98,12 +105,87 @@ def transform(template: dict, params: dict[str, Any], region: str, partition: st
         hit = _CACHE.get(key)
     if hit is not None:
         return copy.deepcopy(hit)
-    out = _translate(_prepare(template), params, region, partition, account)
+    disk = _disk_path(key_src)
+    out = _disk_read(disk) if disk else None
+    if out is None:
+        out = _translate(_prepare(template), params, region, partition, account)
+        if disk:
+            try:  # what a later run reads back, so the first run sees exactly the same
+                text = json.dumps(out, separators=(",", ":"))
+                out = json.loads(text)
+            except (TypeError, ValueError, RecursionError):
+                text = None
+            if text is not None:
+                _disk_write(disk, text)
     with _LOCK:
         if len(_CACHE) >= _CACHE_MAX:
             _CACHE.clear()
         _CACHE[key] = out
     return copy.deepcopy(out)
+
+
+# -- the translations on disk -----------------------------------------------------------------
+
+
+def _translator_version() -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version("aws-sam-translator")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _disk_path(key_src: str) -> str | None:
+    """Where this translation is kept: named by everything the output depends on."""
+    version = _translator_version()
+    if version is None:
+        return None
+    from iam_analyzer import __version__
+    from iam_analyzer.iam.catalog_cache import cache_dir
+
+    try:
+        st = os.stat(managed_policies.DATA_FILE)
+        data = f"{st.st_mtime_ns}:{st.st_size}"
+    except OSError:
+        data = "-"
+    ident = json.dumps([_DISK_FORMAT, version, __version__, data, key_src])
+    return os.path.join(cache_dir(), "sam", hashlib.sha256(ident.encode()).hexdigest() + ".json")
+
+
+def _disk_read(path: str) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except (OSError, ValueError, RecursionError):
+        return None
+    return doc if isinstance(doc, dict) and isinstance(doc.get("Resources"), dict) else None
+
+
+def _disk_write(path: str, text: str) -> None:
+    """Atomically; a folder that cannot be written only means translating next time."""
+    folder = os.path.dirname(path)
+    tmp = None
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".sam-", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+        tmp = None
+        kept = [os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".json")]
+        if len(kept) > _DISK_MAX:
+            kept.sort(key=lambda p: os.stat(p).st_mtime_ns)
+            for old in kept[: len(kept) - _DISK_MAX]:
+                os.unlink(old)
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 _PATCHED = False
