@@ -11,7 +11,6 @@ input cannot show (an existing function, credentials of a user) has ``needs`` se
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -22,42 +21,14 @@ from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.evaluate import Result
 
-CLASS_PREFIX = "class:"
-METHOD_YIELDS = {m["id"]: m["yields"] for m in escalation_methods()}
-# Writing another principal's policies yields everything once one can also act as it.
-POLICY_WRITE = {"AttachUserPolicy", "PutUserPolicy", "AttachRolePolicy", "PutRolePolicy",
-                "AttachGroupPolicy", "PutGroupPolicy", "CreatePolicyVersion"}
+from iam_analyzer.analyze.graph.methods import (  # noqa: F401  (re-exported: escalation's public names)
+    ACT_AS, CLASS_PREFIX, CONTROL, METHOD_YIELDS, POLICY_WRITE, Hop,
+)
+
 # actions that write another principal's policies: principals of that kind are then worth
 # controlling (an access key for a user, a trust policy for a role), whatever they hold now
 _WRITES_ROLES = {"iam:putrolepolicy", "iam:attachrolepolicy", "iam:createpolicyversion"}
 _WRITES_USERS = {"iam:putuserpolicy", "iam:attachuserpolicy", "iam:createpolicyversion"}
-CONTROL = {"AssumeRole", "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "UpdateAssumeRolePolicy"}
-# What completes a path through a principal whose policies one can write but cannot act as.
-ACT_AS = {"user": "credentials of {name} (an access key or console password, e.g. leaked or issued by someone else)",
-          "role": "a way to act as {name}: a trust policy naming the principal, or code that runs as it",
-          "group": "credentials of a member of {name}"}
-
-
-@dataclass
-class Hop:
-    source: str
-    target: str
-    method: str
-    requires: list[dict]  # [{action, resource, result, statements}]
-    conditional: bool = False
-    needs: str | None = None  # what the input cannot show but the step needs (a conditional path)
-    members: tuple[str, ...] = field(default=(), repr=False)  # the principals of a class target
-    # per member of a class target, the resource that yields it (a function running as that role)
-    witness: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
-
-    def as_dict(self) -> dict:
-        out = {"from": self.source, "to": self.target, "method": self.method, "conditional": self.conditional,
-               "requires": self.requires}
-        if self.needs:
-            out["needs"] = self.needs
-        if self.members:
-            out["targets"] = len(self.members)
-        return out
 
 
 def _statements(an: Analyzer, p: Principal, action: str, resource: str) -> list[dict]:

@@ -17,7 +17,7 @@ from collections import deque
 
 import networkx as nx
 
-from iam_analyzer.analyze.graph.escalation import ACT_AS, CLASS_PREFIX, CONTROL, METHOD_YIELDS, POLICY_WRITE, Hop
+from iam_analyzer.analyze.graph.methods import ACT_AS, CLASS_PREFIX, CONTROL, METHOD_YIELDS, POLICY_WRITE, Hop
 from iam_analyzer.analyze.graph.principals import Principal
 
 # the finding's ``requires`` when a step is conditional on policy conditions (not on something missing)

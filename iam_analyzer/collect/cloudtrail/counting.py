@@ -14,12 +14,19 @@ import re
 from collections import Counter
 from collections import _count_elements  # the C loop behind Counter.update
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from iam_analyzer.collect.cloudtrail.stats import _max, _min
 
-if TYPE_CHECKING:  # aggregate imports this module
-    from iam_analyzer.collect.cloudtrail.aggregate import Folder
+
+
+class Folder(Protocol):
+    """What counting hands its batches to (``aggregate.Folder``; a protocol, as aggregate
+    imports this module)."""
+
+    agg: Any
+
+    def fold(self, *args: Any, **kwargs: Any) -> Any: ...
 
 # The fields a record is counted by, read in C. Everything hashable: see records.Record.
 RAW_KEY = operator.attrgetter("userIdentity.sessionContext.sessionIssuer.arn", "userIdentity.arn",
