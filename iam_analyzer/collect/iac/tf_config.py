@@ -327,6 +327,7 @@ def read_config(folder: Path, parts: Parts, *, account: str, region: str, partit
     values, errors = root_variables(reader, root_def, params, var_files)
     inputs = {k: (lambda v=v: v) for k, v in values.items()}
     root = ModuleInst(reader, root_def, "", inputs, 0)
+    _provider_region(reader, root)
     warnings: list[str] = []
     for res in root.walk():
         if not isinstance(res, Res):
@@ -348,6 +349,18 @@ def read_config(folder: Path, parts: Parts, *, account: str, region: str, partit
     if reader.limit_hit:
         warnings.append(f"{folder}: {reader.limit_hit}: values past it are read as *")
     return reader.errors + errors, warnings
+
+
+def _provider_region(reader: Reader, root: ModuleInst) -> None:
+    """The root module's provider "aws" block names the region Terraform deploys to: when it is
+    known offline it replaces the default region (ARNs built from names then carry it)."""
+    block = root.defn.provider
+    attr = block.body.attrs.get("region") if block is not None else None
+    if attr is None:
+        return
+    region = reader.safe_eval(attr.expr, root.scope(block.file), attr.line)
+    if isinstance(region, str) and region and "*" not in region and region.replace("-", "").isalnum():
+        reader.region = reader.plan.region = region
 
 
 def _strip_key(address: str) -> str:

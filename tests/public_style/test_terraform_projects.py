@@ -1,0 +1,123 @@
+"""Fifteen Terraform configurations written in the style of public examples (HashiCorp's Lambda
+tutorial, terraform-aws-modules/lambda's module and examples, serverless-patterns): every function
+is found, each role grants exactly what the files grant (written out here by hand, AWS managed
+policies included), what only apply knows is listed with file and line, and the gate on an
+unchanged repository reports no access change and no blocking finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from iam_analyzer.cli import main
+from iam_analyzer.collect.iac import read_paths
+
+from .common import BASIC, ROOT, SQS_POLL, VPC_ACCESS, XRAY_DAEMON, check, committed, documents, granted, grants
+
+CONFIGS = ROOT / "terraform"
+SESSIONS = {"dynamodb:GetItem", "dynamodb:PutItem"}
+
+# configuration folder (the module read, relative to the project) -> {function name: actions}
+EXPECTED: dict[str, dict[str, set[str]]] = {
+    "api-gateway": {"Greeter": BASIC},
+    "dynamic-doc": {"catalog": {"dynamodb:GetItem", "dynamodb:Query", "sns:Publish", "logs:CreateLogStream",
+                                "logs:PutLogEvents"}},
+    "eventbridge": {"cleanup-nightly": {"ec2:DescribeSnapshots", "ec2:DeleteSnapshot", "sns:Publish"}},
+    "exclusive": {"gatekeeper": BASIC | {"kms:Sign", "kms:GetPublicKey"}},
+    "for-each-map": {"billing-default-invoice": BASIC | {"dynamodb:PutItem"},
+                     "billing-default-refund": BASIC | {"dynamodb:GetItem", "dynamodb:UpdateItem"}},
+    "inline-blocks": {"mailer": BASIC | {"ses:SendEmail", "ses:SendRawEmail", "s3:GetObject"}},
+    "local-module": {"resizer": {"s3:GetObject", "s3:PutObject"}, "indexer": XRAY_DAEMON | {"es:ESHttpPost"}},
+    "managed-data": {"db-migrator": BASIC | VPC_ACCESS | {"secretsmanager:GetSecretValue"}},
+    # the module's logs policy, its policy_statements (dynamic blocks), AWSLambdaSQSQueueExecutionRole
+    "module-style": {"queue-consumer": {"logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage",
+                                        "dynamodb:GetItem"} | SQS_POLL | BASIC},
+    "s3-notify": {"virus-scan": BASIC | {"s3:GetObject", "s3:PutObjectTagging"}},
+    # the override document's "Read" replaces the source's statement of that Sid
+    "source-override": {"reports": {"cloudwatch:PutMetricData", "s3:GetObject", "s3:GetObjectVersion",
+                                    "sqs:SendMessage"}},
+    "splat-count": {"sessions-0": SESSIONS, "sessions-1": SESSIONS},
+    "sqs-mapping": {"jobs-worker": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                                    "sqs:SendMessage"}},
+    "templatefile": {"assets-staging": {"s3:GetObject", "s3:PutObject", "s3:ListBucket"}},
+    "try-coalesce": {"orders": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem",
+                                "s3:PutObject"}},
+}
+
+# (file relative to the project, line) of each value known only at apply
+UNRESOLVED: dict[str, set[tuple[str, int]]] = {
+    # random_pet's id, the bucket named by it, filemd5(), the archive's hash, two API ids
+    "api-gateway": {("main.tf", 29), ("main.tf", 39), ("main.tf", 42), ("main.tf", 51), ("main.tf", 87),
+                    ("main.tf", 102)},
+    "managed-data": {("main.tf", 15)},  # a customer-managed policy looked up in AWS
+    "module-style": {("main.tf", 59)},  # replace() with a regular expression (a Sid): not run
+    "source-override": {("main.tf", 48)},  # name_prefix: the name is chosen at apply
+}
+
+
+def test_there_are_at_least_fifteen_configurations():
+    assert len(EXPECTED) >= 15
+    assert sorted(EXPECTED) == sorted(p.name for p in CONFIGS.iterdir() if p.is_dir())
+
+
+def _read(name):
+    return read_paths([CONFIGS / name])
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_function_is_found_with_every_action_its_role_is_granted(name):
+    r = _read(name)
+    assert r.inputs and all(i.kind == "terraform" and i.errors == [] for i in r.inputs), r.inputs
+    fns = {f.name: f for f in r.snapshot.functions()}
+    assert sorted(fns) == sorted(EXPECTED[name])
+    for fname, actions in EXPECTED[name].items():
+        assert granted(r, fns[fname]) == actions, fname
+        loc = fns[fname].location
+        assert Path(loc.path).read_text().splitlines()[loc.line - 1].startswith('resource "aws_lambda_function"')
+    got = {(Path(u.path).relative_to(CONFIGS / name).as_posix(), u.line) for u in r.unresolved}
+    assert got == UNRESOLVED.get(name, set())
+
+
+def test_expressions_give_the_resources_terraform_would():
+    r = _read("try-coalesce")
+    (fn,) = r.snapshot.functions()
+    g = grants(r, fn)
+    assert ("dynamodb:DeleteItem", "arn:aws:dynamodb:us-east-1:123456789012:table/orders") in g  # coalesce
+    assert ("s3:PutObject", "arn:aws:s3:::orders-exports/*") in g  # try() over a missing attribute
+    r = _read("splat-count")
+    for fn in r.snapshot.functions():
+        assert {res for a, res in grants(r, fn) if a == "dynamodb:GetItem"} == {
+            "arn:aws:dynamodb:us-east-1:123456789012:table/sessions-eu",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/sessions-us"}
+    r = _read("source-override")
+    (fn,) = r.snapshot.functions()
+    assert {res for a, res in grants(r, fn) if a == "s3:GetObject"} == {"arn:aws:s3:::reports/monthly/*"}
+    r = _read("module-style")
+    (fn,) = r.snapshot.functions()
+    # both policy_statements survive although their Sids are not known offline, the condition with them
+    (st,) = [s for d in documents(r, fn) for s in d["Statement"] if s.get("Action") in ("dynamodb:GetItem",
+                                                                                        ["dynamodb:GetItem"])]
+    assert st["Condition"] == {"StringEquals": {"aws:ResourceTag/team": ["queue"]}}
+    assert ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:123456789012:queue-consumer-failure") in grants(r, fn)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_gate_on_an_unchanged_repository_shows_no_access_change_and_does_not_block(name, tmp_path, monkeypatch):
+    root = committed(CONFIGS / name, tmp_path)
+    monkeypatch.chdir(root)
+    code, doc, _ = check(".", "--base", "HEAD", "--fail-on", "high", "--fail-on-new-access")
+    assert doc["new_access"] == [] and doc["removed_access"] == []
+    assert sorted(f["name"] for f in doc["functions"]) == sorted(EXPECTED[name])
+    blocking = [f for f in doc["findings"] if f["severity"] in ("critical", "high")]
+    assert code == 0 and blocking == [], blocking
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_new_role_finds_each_function_of_the_configuration(name):
+    for fname in EXPECTED[name]:
+        r = CliRunner().invoke(main, ["new-role", "--template", str(CONFIGS / name), "--function", fname,
+                                      "--account", "123456789012", "--region", "us-east-1"])
+        assert r.exit_code == 0 and "Traceback" not in r.output, r.output
+        assert '"Statement"' in r.stdout
