@@ -222,9 +222,10 @@ class Variables:
             key = "stage" if (source == "opt" and address == "stage") else address
             if key in self.params:
                 return self.params[key]
-            if source == "param":  # the service's own `params:` (v3): the stage's, then `default`
-                for stage in (self.stage, "default"):
-                    value = self._self(f"params.{stage}.{address}", line, chain)
+            if source == "param":  # the service's own `params:` (v3) or `stages:` (v4): the stage's, then default
+                for where in (f"params.{self.stage}", f"stages.{self.stage}.params", "params.default",
+                              "stages.default.params"):
+                    value = self._self(f"{where}.{address}", line, chain)
                     if value is not _MISSING:
                         return value
             if source == "opt" and address == "region" and last:
