@@ -48,14 +48,19 @@ def documents(result, fn) -> list[dict]:
     return docs
 
 
+def statements(doc: dict) -> list[dict]:
+    st = doc.get("Statement", [])
+    return [st] if isinstance(st, dict) else list(st)  # IAM takes one statement object as well as a list
+
+
 def granted(result, fn) -> set[str]:
     """The actions the function's role allows, as the files write them."""
-    return {a for d in documents(result, fn) for st in d.get("Statement", [])
+    return {a for d in documents(result, fn) for st in statements(d)
             if st.get("Effect") == "Allow" for a in _listed(st, "Action")}
 
 
 def grants(result, fn) -> set[tuple[str, str]]:
-    return {(a, r) for d in documents(result, fn) for st in d.get("Statement", []) if st.get("Effect") == "Allow"
+    return {(a, r) for d in documents(result, fn) for st in statements(d) if st.get("Effect") == "Allow"
             for a in _listed(st, "Action") for r in _listed(st, "Resource")}
 
 
