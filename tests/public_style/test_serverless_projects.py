@@ -1,4 +1,4 @@
-"""Twenty Serverless Framework services written in the style of public example repositories
+"""Twenty-one Serverless Framework services written in the style of public example repositories
 (serverless/examples, serverless-patterns): every function is found, each role grants exactly what
 the files grant (the author's statements plus what the framework adds, written out here by hand),
 what only deployment knows is listed with file and line, and the gate on an unchanged repository
@@ -51,12 +51,18 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "v4-stages": {"signups-dev-signup": LOGS | {"sqs:SendMessage"}},
     # sweep's role exists outside the files (None: nothing of it is declared); tally's is in resources:
     "external-role": {"legacy-jobs-dev-sweep": None, "legacy-jobs-dev-tally": {"cloudwatch:GetMetricData"}},
+    # statements from ${file(x.yml):Key} items, a self: address into resources:, a named function,
+    # a Kinesis consumer (enhanced fan-out: the framework's other action list)
+    "composite": {"catalog-sync-dev-importer": LOGS | {
+        "dynamodb:BatchWriteItem", "dynamodb:DescribeTable", "s3:GetObject", "kinesis:GetRecords",
+        "kinesis:GetShardIterator", "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:SubscribeToShard"}},
     "inherit-default": {"inventory-dev-restock": LOGS | {"sqs:SendMessage", "dynamodb:Query"},
                         "inventory-dev-count": LOGS | {"dynamodb:Scan"}},
 }
 
 # service folder -> (file name, line) of every value only deployment knows
 UNRESOLVED: dict[str, set[tuple[str, int]]] = {
+    "composite": {("serverless.yml", 12)},  # ${ssm:/x~true}
     "stage-maps": {("serverless.yml", 10), ("serverless.yml", 24)},  # ${env:X} with no value and no fallback
     "remote-values": {("serverless.yml", 8), ("serverless.yml", 10), ("serverless.yml", 18), ("serverless.yml", 21),
                       ("serverless.yml", 27)},
@@ -107,6 +113,15 @@ def test_variables_of_old_and_new_styles_resolve_to_the_names_the_framework_depl
     fn = next(f for f in frag.snapshot.functions() if f.name == "notes-dev-write")
     assert Path(fn.location.path).name == "write.yml" and fn.location.line == 1
     assert fn.region == "eu-central-1"  # ${opt:region, 'eu-central-1'}
+    comp = read_paths([SERVICES / "composite"], params={"stage": "prod"})
+    (fn,) = comp.snapshot.functions()
+    assert fn.timeout == 120  # ${file(./env.yml):${sls:stage}} then .timeout
+    g = grants(comp, fn)
+    assert ("dynamodb:DescribeTable", "arn:aws:dynamodb:us-east-1:*:table/catalog-prod") in g
+    assert ("s3:GetObject", "arn:aws:s3:::catalog-feeds/*") in g  # ${self:custom.missing, 'fallback'}
+    # the function's own name starts with <service>-<stage>: the framework's service-wide log groups cover it
+    assert ("logs:CreateLogStream", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/"
+            "catalog-sync-prod*:*") in g
     prod = read_paths([SERVICES / "boundary"], params={"stage": "prod"})
     (fn,) = prod.snapshot.functions()
     assert ("dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:123456789012:table/governed-prod") in grants(prod, fn)
@@ -129,7 +144,7 @@ def test_the_gate_on_an_unchanged_repository_shows_no_access_change_and_does_not
 def test_new_role_finds_each_function_of_the_service(name):
     sls = next(p for p in (SERVICES / name).iterdir() if p.name.startswith("serverless."))
     for fname in EXPECTED[name]:
-        key = fname.rsplit("-", 1)[1]
+        key = {"catalog-sync-dev-importer": "sync"}.get(fname) or fname.rsplit("-", 1)[1]
         r = CliRunner().invoke(main, ["new-role", "--template", str(sls), "--function", key,
                                       "--account", "123456789012", "--region", "us-east-1"])
         assert r.exit_code == 0 and "Traceback" not in r.output, r.output

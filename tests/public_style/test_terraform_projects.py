@@ -1,4 +1,4 @@
-"""Nineteen Terraform configurations written in the style of public examples (HashiCorp's Lambda
+"""Twenty-one Terraform configurations written in the style of public examples (HashiCorp's Lambda
 tutorial, terraform-aws-modules/lambda's module and examples, serverless-patterns): every function
 is found, each role grants exactly what the files grant (written out here by hand, AWS managed
 policies included), what only apply knows is listed with file and line, and the gate on an
@@ -47,6 +47,10 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "external-role-var": {"health-probe": None},  # its role is a variable with no value: nothing is declared
     "policy-attachment": {"etl-runner": {"glue:StartJobRun", "glue:GetJobRun"}},  # heredoc closer with spaces
     "sns-subscription": {"pager": BASIC | {"secretsmanager:GetSecretValue"}},
+    # resources split over files, count on a bool, one(), try(); a NotAction statement (not an Action list)
+    "multi-file": {"telemetry-worker": {"kinesis:PutRecord", "kinesis:PutRecords"}},
+    # a registry module that terraform init has not installed: its function cannot be read (listed)
+    "remote-module": {"audit-trail-reader": {"s3:GetObject", "lambda:InvokeFunction"}},
     "try-coalesce": {"orders": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem",
                                 "s3:PutObject"}},
 }
@@ -57,6 +61,7 @@ UNRESOLVED: dict[str, set[tuple[str, int]]] = {
     "api-gateway": {("main.tf", 29), ("main.tf", 39), ("main.tf", 42), ("main.tf", 51), ("main.tf", 87),
                     ("main.tf", 102)},
     "managed-data": {("main.tf", 15)},
+    "remote-module": {("main.tf", 1)},  # the module call
     "external-role-var": {("main.tf", 1)},  # the variable with no value  # a customer-managed policy looked up in AWS
     "module-style": {("main.tf", 59)},  # replace() with a regular expression (a Sid): not run
     "source-override": {("main.tf", 48)},  # name_prefix: the name is chosen at apply
@@ -110,6 +115,18 @@ def test_expressions_give_the_resources_terraform_would():
                                                                                         ["dynamodb:GetItem"])]
     assert st["Condition"] == {"StringEquals": {"aws:ResourceTag/team": ["queue"]}}
     assert ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:123456789012:queue-consumer-failure") in grants(r, fn)
+
+
+def test_a_not_action_statement_and_a_templated_list_are_kept_whole():
+    r = _read("multi-file")
+    (fn,) = r.snapshot.functions()
+    (na,) = [s for d in documents(r, fn) for s in statements(d) if "NotAction" in s]
+    assert na["NotAction"] == ["iam:*", "organizations:*"] and na["Resource"] == "*"
+    assert na["Condition"] == {"Bool": {"aws:ViaAWSService": "true"}}
+    r = _read("remote-module")
+    (fn,) = r.snapshot.functions()
+    assert {res for a, res in grants(r, fn) if a == "s3:GetObject"} == {"arn:aws:s3:::trail-a/*",
+                                                                        "arn:aws:s3:::trail-b/*"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
