@@ -1,4 +1,4 @@
-"""Twenty-one Terraform configurations written in the style of public examples (HashiCorp's Lambda
+"""Twenty-two Terraform configurations written in the style of public examples (HashiCorp's Lambda
 tutorial, terraform-aws-modules/lambda's module and examples, serverless-patterns): every function
 is found, each role grants exactly what the files grant (written out here by hand, AWS managed
 policies included), what only apply knows is listed with file and line, and the gate on an
@@ -49,8 +49,11 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "sns-subscription": {"pager": BASIC | {"secretsmanager:GetSecretValue"}},
     # resources split over files, count on a bool, one(), try(); a NotAction statement (not an Action list)
     "multi-file": {"telemetry-worker": {"kinesis:PutRecord", "kinesis:PutRecords"}},
-    # a registry module that terraform init has not installed: its function cannot be read (listed)
-    "remote-module": {"audit-trail-reader": {"s3:GetObject", "lambda:InvokeFunction"}},
+    # terraform-aws-modules/lambda/aws not installed: read through the shipped stand-in (listed)
+    "remote-module": {"audit-trail-reader": {"s3:GetObject", "lambda:InvokeFunction"},
+                      "image-resizer": {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}},
+    # the serverless-patterns style: the registry module with statements, policies, tracing, triggers
+    "registry-module": {"orders-consumer": {"dynamodb:PutItem"} | BASIC | SQS_POLL | XRAY_DAEMON},
     "try-coalesce": {"orders": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem",
                                 "s3:PutObject"}},
 }
@@ -61,7 +64,9 @@ UNRESOLVED: dict[str, set[tuple[str, int]]] = {
     "api-gateway": {("main.tf", 29), ("main.tf", 39), ("main.tf", 42), ("main.tf", 51), ("main.tf", 87),
                     ("main.tf", 102)},
     "managed-data": {("main.tf", 15)},
-    "remote-module": {("main.tf", 1)},  # the module call
+    "remote-module": {("main.tf", 1)},  # the module call, read through the stand-in
+    # another registry module (not read), the stand-in's call, an input the stand-in does not model
+    "registry-module": {("main.tf", 5), ("main.tf", 11), ("main.tf", 50)},
     "external-role-var": {("main.tf", 1)},  # the variable with no value  # a customer-managed policy looked up in AWS
     "module-style": {("main.tf", 59)},  # replace() with a regular expression (a Sid): not run
     "source-override": {("main.tf", 48)},  # name_prefix: the name is chosen at apply
@@ -89,7 +94,9 @@ def test_every_function_is_found_with_every_action_its_role_is_granted(name):
         else:
             assert granted(r, fns[fname]) == actions, fname
         loc = fns[fname].location
-        assert Path(loc.path).read_text().splitlines()[loc.line - 1].startswith('resource "aws_lambda_function"')
+        # its resource block, or the module call when a stand-in was read for a registry module
+        assert Path(loc.path).read_text().splitlines()[loc.line - 1].startswith(('resource "aws_lambda_function"',
+                                                                                 'module "'))
     got = {(Path(u.path).relative_to(CONFIGS / name).as_posix(), u.line) for u in r.unresolved}
     assert got == UNRESOLVED.get(name, set())
 
@@ -124,9 +131,19 @@ def test_a_not_action_statement_and_a_templated_list_are_kept_whole():
     assert na["NotAction"] == ["iam:*", "organizations:*"] and na["Resource"] == "*"
     assert na["Condition"] == {"Bool": {"aws:ViaAWSService": "true"}}
     r = _read("remote-module")
-    (fn,) = r.snapshot.functions()
+    fn = next(f for f in r.snapshot.functions() if f.name == "audit-trail-reader")
     assert {res for a, res in grants(r, fn) if a == "s3:GetObject"} == {"arn:aws:s3:::trail-a/*",
                                                                         "arn:aws:s3:::trail-b/*"}
+
+
+def test_the_registry_lambda_module_is_read_through_its_stand_in_and_shown_at_its_call():
+    r = _read("registry-module")
+    (fn,) = r.snapshot.functions()
+    assert fn.location.path == str(CONFIGS / "registry-module" / "main.tf") and fn.location.line == 11
+    assert fn.tracing_mode == "Active" and fn.runtime == "python3.12"
+    assert ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/orders") in grants(r, fn)
+    notes = {u.what for u in r.unresolved}
+    assert any("assume_role_policy_statements is not modelled" in n for n in notes)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
