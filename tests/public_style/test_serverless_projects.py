@@ -1,4 +1,4 @@
-"""Twenty-one Serverless Framework services written in the style of public example repositories
+"""Twenty-two Serverless Framework services written in the style of public example repositories
 (serverless/examples, serverless-patterns): every function is found, each role grants exactly what
 the files grant (the author's statements plus what the framework adds, written out here by hand),
 what only deployment knows is listed with file and line, and the gate on an unchanged repository
@@ -56,6 +56,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "composite": {"catalog-sync-dev-importer": LOGS | {
         "dynamodb:BatchWriteItem", "dynamodb:DescribeTable", "s3:GetObject", "kinesis:GetRecords",
         "kinesis:GetShardIterator", "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:SubscribeToShard"}},
+    # a layers: section referenced as {Ref: <Key>LambdaLayer}, a list and a JSON file through custom:
+    "layers-lists": {"misc-dev-f": LOGS | SQS_POLL | {"s3:GetObject", "dynamodb:GetItem", "dynamodb:Query"}},
     "inherit-default": {"inventory-dev-restock": LOGS | {"sqs:SendMessage", "dynamodb:Query"},
                         "inventory-dev-count": LOGS | {"dynamodb:Scan"}},
 }
