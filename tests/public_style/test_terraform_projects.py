@@ -1,4 +1,4 @@
-"""Twenty-two Terraform configurations written in the style of public examples (HashiCorp's Lambda
+"""Twenty-three Terraform configurations written in the style of public examples (HashiCorp's Lambda
 tutorial, terraform-aws-modules/lambda's module and examples, serverless-patterns): every function
 is found, each role grants exactly what the files grant (written out here by hand, AWS managed
 policies included), what only apply knows is listed with file and line, and the gate on an
@@ -14,7 +14,10 @@ from click.testing import CliRunner
 from iam_analyzer.cli import main
 from iam_analyzer.collect.iac import read_paths
 
-from .common import BASIC, ROOT, SQS_POLL, VPC_ACCESS, XRAY_DAEMON, check, committed, documents, granted, grants, statements
+from .common import (
+    BASIC, ROOT, S3_READ_ONLY, SQS_POLL, VPC_ACCESS, XRAY_DAEMON, check, committed, documents, granted, grants,
+    statements,
+)
 
 CONFIGS = ROOT / "terraform"
 SESSIONS = {"dynamodb:GetItem", "dynamodb:PutItem"}
@@ -54,6 +57,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
                       "image-resizer": {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}},
     # the serverless-patterns style: the registry module with statements, policies, tracing, triggers
     "registry-module": {"orders-consumer": {"dynamodb:PutItem"} | BASIC | SQS_POLL | XRAY_DAEMON},
+    # attachments keyed by nested for expressions with basename(), formatlist(), setproduct()
+    "nested-for": {"svc-alpha": S3_READ_ONLY | {"dynamodb:GetItem"}, "svc-beta": {"dynamodb:GetItem"}},
     "try-coalesce": {"orders": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem",
                                 "s3:PutObject"}},
 }
