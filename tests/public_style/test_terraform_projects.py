@@ -1,4 +1,4 @@
-"""Twenty-three Terraform configurations written in the style of public examples (HashiCorp's Lambda
+"""Twenty-four Terraform configurations written in the style of public examples (HashiCorp's Lambda
 tutorial, terraform-aws-modules/lambda's module and examples, serverless-patterns): every function
 is found, each role grants exactly what the files grant (written out here by hand, AWS managed
 policies included), what only apply knows is listed with file and line, and the gate on an
@@ -20,6 +20,9 @@ from .common import (
 )
 
 CONFIGS = ROOT / "terraform"
+# AWSLambdaENIManagementAccess (the module's attach_network_policy)
+ENI_MANAGEMENT = {"ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+                  "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}
 SESSIONS = {"dynamodb:GetItem", "dynamodb:PutItem"}
 
 # configuration folder (the module read, relative to the project) -> {function name: actions}
@@ -59,6 +62,9 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "registry-module": {"orders-consumer": {"dynamodb:PutItem"} | BASIC | SQS_POLL | XRAY_DAEMON},
     # attachments keyed by nested for expressions with basename(), formatlist(), setproduct()
     "nested-for": {"svc-alpha": S3_READ_ONLY | {"dynamodb:GetItem"}, "svc-beta": {"dynamodb:GetItem"}},
+    # the registry module called with for_each and the registry host in its source, in a VPC
+    "registry-for-each": {f"app-{k}": BASIC | ENI_MANAGEMENT | {a} for k, a in (("thumbs", "s3:GetObject"),
+                                                                                 ("mails", "ses:SendEmail"))},
     "try-coalesce": {"orders": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem",
                                 "s3:PutObject"}},
 }
@@ -71,6 +77,7 @@ UNRESOLVED: dict[str, set[tuple[str, int]]] = {
     "managed-data": {("main.tf", 15)},
     "remote-module": {("main.tf", 1)},  # the module call, read through the stand-in
     # another registry module (not read), the stand-in's call, an input the stand-in does not model
+    "registry-for-each": {("main.tf", 8), ("main.tf", 28)},  # each instance's call; a submodule (not read)
     "registry-module": {("main.tf", 5), ("main.tf", 11), ("main.tf", 50)},
     "external-role-var": {("main.tf", 1)},  # the variable with no value  # a customer-managed policy looked up in AWS
     "module-style": {("main.tf", 59)},  # replace() with a regular expression (a Sid): not run
