@@ -175,4 +175,5 @@ def test_new_role_finds_each_function_of_the_configuration(name):
         r = CliRunner().invoke(main, ["new-role", "--template", str(CONFIGS / name), "--function", fname,
                                       "--account", "123456789012", "--region", "us-east-1"])
         assert r.exit_code == 0 and "Traceback" not in r.output, r.output
-        assert '"Statement"' in r.stdout
+        # the function's own configuration read through the template: its log group, by its name
+        assert f"log-group:/aws/lambda/{fname}:" in r.stdout, r.stdout
