@@ -133,7 +133,9 @@ def test_expressions_give_the_resources_terraform_would():
     (st,) = [s for d in documents(r, fn) for s in statements(d) if s.get("Action") in ("dynamodb:GetItem",
                                                                                         ["dynamodb:GetItem"])]
     assert st["Condition"] == {"StringEquals": {"aws:ResourceTag/team": ["queue"]}}
+    # the provider block's region, not --region's default, names what the configuration makes
     assert ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:123456789012:queue-consumer-failure") in grants(r, fn)
+    assert fn.region == "eu-west-1" and "eu-west-1" in r.snapshot.accounts[0].regions
 
 
 def test_a_not_action_statement_and_a_templated_list_are_kept_whole():
