@@ -40,7 +40,9 @@ def link(parts: Parts, account: str, region: str, partition: str,
          managed: dict[str, ManagedPolicy] | None = None) -> tuple[Account, list[str], list[str]]:
     """Returns the account, warnings, and the ARNs of managed policies whose document is unknown."""
     warnings: list[str] = []
-    acct = Account(account_id=account, partition=partition, regions=[region])
+    # the region asked for, and those the inputs deploy to (provider.region, a provider "aws" block)
+    others = sorted({f.region for f in parts.functions if f.region and f.region != region})
+    acct = Account(account_id=account, partition=partition, regions=[region, *others])
     acct.functions = parts.functions
     acct.roles, acct.users, acct.groups = parts.roles, parts.users, parts.groups
     acct.policies = list(parts.policies)

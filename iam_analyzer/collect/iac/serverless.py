@@ -293,6 +293,11 @@ class _Compiler:
                 resources[f"{normalize(key)}LogGroup"] = _node(line, Type="AWS::Logs::LogGroup",
                                                                Properties=_node(line, LogGroupName=f"/aws/lambda/{name}"))
         self._apis(resources)
+        layers = self.doc.get("layers")
+        for key, layer in (layers.items() if isinstance(layers, dict) else []):  # `{Ref: <Key>LambdaLayer}`
+            resources[f"{normalize(key)}LambdaLayer"] = _node(line_of(layers, key), Type="AWS::Lambda::LayerVersion",
+                                                             Properties=_node(line_of(layers, key), LayerName=_text(
+                                                                 _d(layer).get("name"), str(key))))
         if shared:
             self._default_role(shared, resources)
         resources.update(own_roles)

@@ -222,6 +222,12 @@ class Variables:
             key = "stage" if (source == "opt" and address == "stage") else address
             if key in self.params:
                 return self.params[key]
+            if source == "param":  # the service's own `params:` (v3) or `stages:` (v4): the stage's, then default
+                for where in (f"params.{self.stage}", f"stages.{self.stage}.params", "params.default",
+                              "stages.default.params"):
+                    value = self._self(f"{where}.{address}", line, chain)
+                    if value is not _MISSING:
+                        return value
             if source == "opt" and address == "region" and last:
                 return self.region  # no --region: the provider's region, as the framework does
             if last:
@@ -250,9 +256,10 @@ class Variables:
         if key in self._active:
             self.note(self.path, line, f"${{self:{address}}} refers to itself")
             return WILDCARD
-        node = _lookup(self.doc, address)
+        node = self._walk(address, line, chain)
         if node is _MISSING:
-            return _MISSING
+            # the framework fills these before resolving: the stage and region in effect
+            return {"provider.stage": self.stage, "provider.region": self.region}.get(address, _MISSING)
         self._active.add(key)
         try:
             value, size = self._resolve(node, path_of(node, self.path), line_of(node) or line, chain)
@@ -260,6 +267,18 @@ class Variables:
             self._active.discard(key)
         self._memo[key] = (value, size)
         return value
+
+    def _walk(self, address: str, line: int | None, chain: int) -> Any:
+        """The node at ``address``; a section that is itself a variable (``custom: ${file(x.yml)}``)
+        is resolved on the way down."""
+        node = self.doc
+        for part in address.split(".") if address else []:
+            if isinstance(node, str) and "${" in node:
+                node = self.interpolate(node, path_of(node, self.path), line, chain + 1)
+            node = _lookup(node, part)
+            if node is _MISSING:
+                return _MISSING
+        return node
 
     def _file(self, rel: str, address: str, path: str, line: int | None, chain: int, last: bool) -> Any:
         base = Path(path).parent

@@ -25,6 +25,7 @@ from . import tf_map
 from .loader import LDict, LList, LoadError, read_bounded
 from .resolve import Unresolved
 from .result import Parts
+from .tf_stand_ins import stand_in, unmodelled
 from .terraform import Instance, Plan
 from .tf_expr import UNKNOWN, BudgetSpent, EvalLimit, Evaluator, Scope, to_string
 from .tf_hcl import Block, Body
@@ -70,6 +71,9 @@ class ConfigPlan(Plan):
             if target.built is not None:
                 return target.built
         return None
+
+
+_META_ARGS = ("source", "version", "count", "for_each", "providers", "depends_on")
 
 
 class Reader:
@@ -182,6 +186,16 @@ class Reader:
         else:
             module_key = ".".join(p.rstrip(".").split("[")[0] for p in prefix.split("module.")[1:] if p)
             folder = self.remote.get(module_key)
+            if folder is None and (standin := stand_in(source)) is not None:
+                folder = standin
+                given = [n for n in call.body.attrs if n not in _META_ARGS]
+                self.note(parent.defn.folder, call.file, call.line,
+                          f"{prefix.rstrip('.')}: {source} is not installed (terraform init): read through "
+                          "iam-analyzer's stand-in for it (function, role and the policies its inputs attach)")
+                for n in unmodelled(folder, given):
+                    a = call.body.attrs[n]
+                    self.note(parent.defn.folder, a.file, a.line, f"{prefix.rstrip('.')}: input {n} is not modelled "
+                              "by the stand-in: what it would add is not read")
         if folder is None or not folder.is_dir() or parent.depth >= MAX_MODULE_DEPTH:
             why = (f"modules nested over {MAX_MODULE_DEPTH} deep" if parent.depth >= MAX_MODULE_DEPTH else
                    f"source {source if isinstance(source, str) else '?'} is not a local folder (remote modules "
@@ -191,10 +205,13 @@ class Reader:
             return ModuleOutputs(None, call, why)
         inputs = {}
         for n, a in call.body.attrs.items():
-            if n in ("source", "version", "count", "for_each", "providers", "depends_on"):
+            if n in _META_ARGS:
                 continue
             inputs[n] = self._input(parent, a, names)
         mod = ModuleInst(self, self.module_def(folder), prefix, inputs, parent.depth + 1)
+        # a stand-in's resources are shown at the module call (and at the call of the module calling it)
+        mod.shown_at = (call.file, call.line) if stand_in(source) is not None and folder == stand_in(source) else \
+            getattr(parent, "shown_at", None)
         return ModuleOutputs(mod, call, None)
 
     def _input(self, parent: ModuleInst, a: Any, names: dict):
@@ -327,6 +344,7 @@ def read_config(folder: Path, parts: Parts, *, account: str, region: str, partit
     values, errors = root_variables(reader, root_def, params, var_files)
     inputs = {k: (lambda v=v: v) for k, v in values.items()}
     root = ModuleInst(reader, root_def, "", inputs, 0)
+    _provider_region(reader, root)
     warnings: list[str] = []
     for res in root.walk():
         if not isinstance(res, Res):
@@ -336,10 +354,11 @@ def read_config(folder: Path, parts: Parts, *, account: str, region: str, partit
         values_ = res.values()
         raw = LDict(address=res.address, type=res.type, name=res.name, mode=res.mode,
                     index=res.key, values=values_)
-        raw.line = res.block.line
+        shown = getattr(res.mod, "shown_at", None)
+        raw.line = shown[1] if shown else res.block.line
         inst = Instance(raw, res.mod.prefix.rstrip("."), {})
         res.built = inst
-        reader.plan.files[res.address] = res.block.file
+        reader.plan.files[res.address] = shown[0] if shown else res.block.file
         reader.plan.instances.append(inst)
     reader.plan.index()
     tf_map.read(reader.plan, parts)
@@ -348,6 +367,18 @@ def read_config(folder: Path, parts: Parts, *, account: str, region: str, partit
     if reader.limit_hit:
         warnings.append(f"{folder}: {reader.limit_hit}: values past it are read as *")
     return reader.errors + errors, warnings
+
+
+def _provider_region(reader: Reader, root: ModuleInst) -> None:
+    """The root module's provider "aws" block names the region Terraform deploys to: when it is
+    known offline it replaces the default region (ARNs built from names then carry it)."""
+    block = root.defn.provider
+    attr = block.body.attrs.get("region") if block is not None else None
+    if attr is None:
+        return
+    region = reader.safe_eval(attr.expr, root.scope(block.file), attr.line)
+    if isinstance(region, str) and region and "*" not in region and region.replace("-", "").isalnum():
+        reader.region = reader.plan.region = region
 
 
 def _strip_key(address: str) -> str:

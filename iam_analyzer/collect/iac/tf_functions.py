@@ -280,6 +280,28 @@ def _one(lst):
     return lst[0] if lst else None
 
 
+def _setproduct(*lists):
+    lists = [_list(x) for x in lists]
+    n = 1
+    for x in lists:
+        n *= len(x)
+        if n > MAX_ITEMS:  # bounded before anything is made
+            raise EvalLimit(f"setproduct() of over {MAX_ITEMS} items")
+    out = [[]]
+    for x in lists:
+        out = [o + [v] for o in out for v in x]
+    return LList(LList(o) for o in out)
+
+
+def _basename(p):
+    return p.rstrip("/").rsplit("/", 1)[-1] if p.strip("/") else p[:1]
+
+
+def _dirname(p):
+    head = p.rstrip("/").rsplit("/", 1)
+    return "." if len(head) == 1 else (head[0] or "/")
+
+
 def _tomap(m):
     if not isinstance(m, dict):
         raise TypeError("not a map")
@@ -308,6 +330,7 @@ FUNCTIONS: dict[str, Any] = {
     "formatlist": _str_fn(lambda f, *a: LList(f.replace("%s", "{}").format(*x) for x in zip(*a))),
     "sensitive": _str_fn(lambda v: v), "nonsensitive": _str_fn(lambda v: v),
     "chomp": _str_fn(lambda s: s.rstrip("\r\n")), "strrev": _str_fn(lambda s: s[::-1]),
+    "setproduct": _str_fn(_setproduct), "basename": _str_fn(_basename), "dirname": _str_fn(_dirname),
 }
 
 __all__ = ["FUNCTIONS"]

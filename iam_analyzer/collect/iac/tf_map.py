@@ -67,8 +67,8 @@ def policy_document(plan: "Plan", inst: "Instance") -> dict:
             continue
         unk = unknown_stmts[i] if i < len(unknown_stmts) and isinstance(unknown_stmts[i], dict) else {}
         out: dict[str, Any] = {"Effect": st.get("effect") or "Allow"}
-        if _s(st.get("sid")):
-            out["Sid"] = st["sid"]
+        if _s(st.get("sid")) and "*" not in st["sid"]:  # a Sid known only in part is no Sid: two such
+            out["Sid"] = st["sid"]  # statements must not replace each other when documents merge
         for key, field in (("actions", "Action"), ("not_actions", "NotAction"), ("resources", "Resource"),
                            ("not_resources", "NotResource")):
             vals = [str(x) for x in _l(st.get(key)) if x is not None]

@@ -34,6 +34,7 @@ class ModuleDef:
         self.resources: dict[tuple[str, str, str], Block] = {}
         self.calls: dict[str, Block] = {}
         self.outputs: dict[str, Block] = {}
+        self.provider: Block | None = None  # the default (unaliased) provider "aws" block
         for f in files:
             try:
                 body = parse_file(str(f))
@@ -57,6 +58,8 @@ class ModuleDef:
                 self.calls[b.labels[0]] = b
             elif b.type == "output" and b.labels:
                 self.outputs[b.labels[0]] = b
+            elif b.type == "provider" and b.labels == ["aws"] and "alias" not in b.body.attrs:
+                self.provider = b
 
 
 def tf_files(folder: Path) -> list[Path]:
