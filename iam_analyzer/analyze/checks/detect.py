@@ -411,6 +411,8 @@ def _deputy(model: Model, rule: Rule) -> list[Finding]:
                 continue
             if inv.source_arn and inv.source_account:
                 continue
+            if inv.source_account and inv.source_account.isdigit():
+                continue  # SourceAccount alone pins the caller to that account's resources (SAM's S3 events)
             if inv.source_arn and (":lambda:" in inv.source_arn or ":execute-api:" in inv.source_arn
                                    or inv.source_arn.count(":") >= 5 and inv.source_arn.split(":")[4]):
                 continue  # an ARN that names its account pins the caller
