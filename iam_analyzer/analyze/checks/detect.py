@@ -22,6 +22,7 @@ from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.catalog import default_catalog
 from iam_analyzer.iam.compare import allowed_actions
 from iam_analyzer.iam.policy import Policy, Statement, parse_policy_lenient
+from iam_analyzer.iam.service_principals import runs_lambda_functions
 from iam_analyzer.analyze.needs import requirements
 from iam_analyzer.model import Function, Role, Snapshot
 from iam_analyzer.resources import rules_dir
@@ -358,7 +359,7 @@ def _trust(model: Model, rule: Rule) -> list[Finding]:
             if not st.is_allow or st.principal is None:
                 continue
             for kind, value in st.principal.all_values():
-                if (kind, value) != ("Service", "lambda.amazonaws.com"):
+                if not (kind == "Service" and runs_lambda_functions(value)):
                     cond = " (with conditions)" if st.conditions else ""
                     extra.append(f"{kind}:{value}{cond}")
         if extra:

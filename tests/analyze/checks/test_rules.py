@@ -162,6 +162,15 @@ def test_a_service_invoker_pinned_by_source_account_alone_is_no_confused_deputy(
     assert "LAM004" in ids(snap(fn_kw={"invokers": [inv()]}), None)
 
 
+def test_a_lambda_at_edge_trust_is_no_extra_principal_but_anything_else_is():
+    """Lambda@Edge needs its role to trust edgelambda.amazonaws.com beside lambda.amazonaws.com."""
+    def trust(*services):
+        return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": list(services)},
+                                                        "Action": "sts:AssumeRole"}]}
+    assert "LAM005" not in ids(snap(trust=trust("lambda.amazonaws.com", "edgelambda.amazonaws.com")), None)
+    assert "LAM005" in ids(snap(trust=trust("lambda.amazonaws.com", "ec2.amazonaws.com")), None)
+
+
 def test_noisy_rules_are_off_by_default():
     off = {r.id for r in RULES.values() if not r.enabled}
     assert {"LAM010", "LAM011", "LAM012"} <= off
