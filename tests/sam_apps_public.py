@@ -1124,6 +1124,44 @@ Resources:
       BatchSize: 10
 """
 
+EDGE_AND_IMAGE = HEAD.format(description="Lambda@Edge viewer function and a container-image worker") + """Resources:
+  EdgeFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: edge.handler
+      CodeUri: src/
+      AutoPublishAlias: live
+      MemorySize: 128
+      Timeout: 5
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal:
+              Service: [lambda.amazonaws.com, edgelambda.amazonaws.com]
+            Action: sts:AssumeRole
+  ImageWorker:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+      Timeout: 120
+      Policies:
+        - S3CrudPolicy:
+            BucketName: !Sub "${AWS::StackName}-renders"
+        - SQSPollerPolicy:
+            QueueName: !Select [5, !Split [":", !ImportValue shared-RenderQueueArn]]
+      Events:
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: !ImportValue shared-RenderQueueArn
+    Metadata:
+      Dockerfile: Dockerfile
+      DockerContext: ./src
+      DockerTag: python3.12-v1
+"""
+
 # -- real mistakes in the author's own statement --------------------------------------------------
 
 # SNS actions granted on an SQS queue ARN: the resource type is wrong for the action
@@ -1201,6 +1239,7 @@ APPS: dict[str, dict[str, str]] = {
     "ops-templates": {"template.yaml": OPS_TEMPLATES},
     "json-template": {"template.json": JSON_TEMPLATE},
     "plain-cloudformation": {"template.yaml": PLAIN_CFN},
+    "edge-and-image": {"template.yaml": EDGE_AND_IMAGE, "src/Dockerfile": "FROM public.ecr.aws/lambda/python:3.12\n"},
     "wrong-resource-type": {"template.yaml": WRONG_RESOURCE_TYPE},
     "unknown-action": {"template.yaml": UNKNOWN_ACTION},
     "star-resource": {"template.yaml": STAR_RESOURCE},

@@ -73,7 +73,8 @@ def test_the_corpus_is_large_and_covers_the_constructs_of_the_published_apps():
                       "Type: ScheduleV2", "Type: EventBridgeRule", "Type: CloudWatchLogs", "Type: IoTRule",
                       "Type: Cognito", "Type: DynamoDB", "Type: Kinesis", "Type: SQS", "Type: SNS", "Type: S3",
                       "Type: HttpApi", "Type: Api", "Type: Schedule", "Type: CloudWatchEvent", "stack_name",
-                      "[prod.deploy.parameters]", "AWS::Lambda::Function"):
+                      "[prod.deploy.parameters]", "AWS::Lambda::Function", "edgelambda.amazonaws.com",
+                      "PackageType: Image"):
         assert construct in text, construct
     # a parameter without a default, filled only by samconfig
     assert "  SourceBucketName:\n    Type: String\n  ResultsBucketName" in apps.APPS["s3-pipeline"]["template.yaml"]
