@@ -917,6 +917,9 @@ Resources:
         Variables:
           TABLE: !Ref SharedTableName
           EVENTS_BUS: !ImportValue core-events-BusName
+          CRM_API_KEY_PARAMETER: !Ref ApiKeyParameter
+          DB_PASSWORD_PARAM_NAME: !Sub "${AWS::StackName}-db-password"
+          CRM_TOKEN_SECRET_ARN: !Sub "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:crm-token"
       Policies:
         - DynamoDBCrudPolicy:
             TableName: !Ref SharedTableName
