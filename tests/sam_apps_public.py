@@ -1165,6 +1165,65 @@ EDGE_AND_IMAGE = HEAD.format(description="Lambda@Edge viewer function and a cont
       DockerTag: python3.12-v1
 """
 
+LANGUAGE_EXTENSIONS = """AWSTemplateFormatVersion: '2010-09-09'
+Transform:
+  - AWS::LanguageExtensions
+  - AWS::Serverless-2016-10-31
+Description: "Queues made with Fn::ForEach, a Rules section and Fn::ToJsonString"
+Metadata:
+  cfn-lint:
+    config:
+      ignore_checks: [W3005]
+Parameters:
+  Env:
+    Type: String
+    AllowedValues: [dev, prod]
+    Default: dev
+  Queues:
+    Type: CommaDelimitedList
+    Default: "orders,refunds"
+Rules:
+  ProdOnlyInUsEast1:
+    RuleCondition: !Equals [!Ref Env, prod]
+    Assertions:
+      - Assert: !Equals [!Ref AWS::Region, us-east-1]
+        AssertDescription: prod runs in us-east-1
+Resources:
+  Fn::ForEach::Queues:
+    - Name
+    - !Ref Queues
+    - ${Name}Queue:
+        Type: AWS::SQS::Queue
+        DeletionPolicy: Retain
+        UpdateReplacePolicy: Retain
+        Properties:
+          QueueName: !Sub "${AWS::StackName}-${Name}"
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Environment:
+        Variables:
+          CONFIG: !ToJsonString {env: !Ref Env, queues: !Ref Queues}
+      Policies:
+        - SQSPollerPolicy:
+            QueueName: !GetAtt ordersQueue.QueueName
+        - SQSSendMessagePolicy:
+            QueueName: !GetAtt refundsQueue.QueueName
+      Events:
+        Orders:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt ordersQueue.Arn
+Outputs:
+  WorkerArn:
+    Value: !GetAtt Worker.Arn
+    Export:
+      Name: !Sub "${AWS::StackName}-WorkerArn"
+"""
+
 # -- real mistakes in the author's own statement --------------------------------------------------
 
 # SNS actions granted on an SQS queue ARN: the resource type is wrong for the action
@@ -1243,6 +1302,7 @@ APPS: dict[str, dict[str, str]] = {
     "json-template": {"template.json": JSON_TEMPLATE},
     "plain-cloudformation": {"template.yaml": PLAIN_CFN},
     "edge-and-image": {"template.yaml": EDGE_AND_IMAGE, "src/Dockerfile": "FROM public.ecr.aws/lambda/python:3.12\n"},
+    "language-extensions": {"template.yaml": LANGUAGE_EXTENSIONS},
     "wrong-resource-type": {"template.yaml": WRONG_RESOURCE_TYPE},
     "unknown-action": {"template.yaml": UNKNOWN_ACTION},
     "star-resource": {"template.yaml": STAR_RESOURCE},
