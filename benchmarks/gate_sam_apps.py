@@ -63,6 +63,7 @@ def changes(doc: dict) -> tuple[int, int, int]:
 def main(argv: list[str]) -> int:
     move = "--no-move" not in argv
     rows, bad = [], 0
+    tally: Counter = Counter()  # (severity, who wrote the statement) over every app's findings
     with tempfile.TemporaryDirectory() as tmp:
         for name, files, template, mistake in corpus():
             repo = Path(tmp) / name
@@ -88,6 +89,7 @@ def main(argv: list[str]) -> int:
             blocking = [f for f in alone["findings"] if f["severity"] in ("critical", "high") and not f["baseline"]]
             not_own = [f for f in blocking if f["origin"]["kind"] != "template"]
             kinds = Counter(f["origin"]["kind"] for f in alone["findings"])
+            tally.update((f["severity"], f["origin"]["kind"]) for f in alone["findings"])
             ok = (changes(vs_head) == (0, 0, 0) and code_head == 0 and moved == (0, 0, 0) and code_moved == 0
                   and (code == 1) == mistake and not not_own and "error" not in alone)
             bad += not ok
@@ -108,6 +110,10 @@ def main(argv: list[str]) -> int:
               f"{total} (target {total}/{total})")
     print(f"blocked at --fail-on high: {sum(1 for r in rows if r[3] == 1)}/{total} "
           f"(target: only the {len(mistakes)} with a real mistake: {', '.join(mistakes)})")
+    print("findings by severity (who wrote the statement): " + "; ".join(
+        f"{sev} {sum(n for (s, _), n in tally.items() if s == sev)} ("
+        + ", ".join(f"{k} {n}" for (s, k), n in sorted(tally.items()) if s == sev) + ")"
+        for sev in ("critical", "high", "medium", "low", "info") if any(s == sev for s, _ in tally)))
     print(f"apps not as expected: {bad}")
     return 1 if bad else 0
 
