@@ -410,9 +410,7 @@ def _deputy(model: Model, rule: Rule) -> list[Finding]:
         for inv in f.invokers:
             if inv.effect != "Allow" or inv.principal_type != "service":
                 continue
-            if inv.source_arn and inv.source_account:
-                continue
-            if inv.source_account and inv.source_account.isdigit():
+            if inv.source_account and (inv.source_arn or inv.source_account.isdigit()):
                 continue  # SourceAccount alone pins the caller to that account's resources (SAM's S3 events)
             if inv.source_arn and (":lambda:" in inv.source_arn or ":execute-api:" in inv.source_arn
                                    or inv.source_arn.count(":") >= 5 and inv.source_arn.split(":")[4]):
