@@ -365,6 +365,10 @@ def _in_repo(loc, roots: list[str], paths: list[str]):
     for root, path in zip(roots, paths):
         if loc.path == root or loc.path.startswith(root.rstrip(os.sep) + os.sep):
             return replace(loc, path=path + loc.path[len(root):])
+    for root, path in zip(roots, paths):  # a file beside a template given (a nested stack)
+        folder = os.path.dirname(root.rstrip(os.sep))
+        if folder and loc.path.startswith(folder + os.sep):
+            return replace(loc, path=os.path.join(os.path.dirname(path), loc.path[len(folder) + 1:]))
     return loc
 
 

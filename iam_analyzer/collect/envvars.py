@@ -32,6 +32,10 @@ _SECRET_NAME = re.compile(
     r"(?i)(passw(or)?d|passwd|secret|token|api[_-]?key|apikey|private[_-]?key|credential|"
     r"auth[_-]?key|access[_-]?key|client[_-]?secret|signing[_-]?key|encryption[_-]?key|session[_-]?key|dsn)"
 )
+# an SSM parameter's name (``/app/db-password``): where a secret is kept, not the secret
+_PARAMETER_PATH = re.compile(r"/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
+# a variable whose name says it holds a reference (``DB_PASSWORD_PARAM_NAME``, ``API_KEY_SSM_PATH``)
+_REFERENCE_NAME = re.compile(r"(?i)(?:^|_)(?:arn|name|param|parameter|path|ssm)$")
 _BENIGN_VALUES = re.compile(r"(?i)^(true|false|yes|no|on|off|none|null|\d{1,6}|debug|info|warn|error|prod|dev|test|staging)$")
 _QUEUE_URL = re.compile(r"^https://(?:sqs\.)?([a-z0-9-]+)\.(?:queue\.)?amazonaws\.com(?:\.cn)?/(\d{12})/([A-Za-z0-9_.-]+)$")
 _QUEUE_URL_LEGACY = re.compile(r"^https://queue\.amazonaws\.com/(\d{12})/([A-Za-z0-9_.-]+)$")
@@ -102,7 +106,7 @@ def _secret_verdict(name: str, value: str, has_refs: bool) -> str | None:
     v = value.strip()
     if not v or v == "*" or _BENIGN_VALUES.match(v):
         return None  # "*": a value the readers only know at deployment (SSM, a secret's reference)
-    if _SECRET_NAME.search(name):
+    if _SECRET_NAME.search(name) and not _PARAMETER_PATH.fullmatch(v) and not _REFERENCE_NAME.search(name):
         return "secret-like-name"
     if len(v) >= 32 and " " not in v and re.fullmatch(r"[A-Za-z0-9+/=_-]+", v) and _entropy(v) >= 4.2:
         return "high-entropy"

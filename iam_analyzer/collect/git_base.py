@@ -78,26 +78,66 @@ def export_ref(ref: str, paths: list[str], cwd: str = ".") -> tuple[str, list[st
 
     extra = {f"{os.path.dirname(rel) or '.'}/{n}".removeprefix("./") for rel in rels if rel != "."
              for n in SAMCONFIG_FILES}
+    folders = _companion_folders(rels)
+    companions = sorted(_companions_at(ref, top, folders))
+    extra |= set(companions)
     try:
         extra |= {_service_folder(rel) for rel in rels if _service_folder(rel)}
-        for rel in sorted(set(rels) | extra):
+        for rel in sorted(set(rels) | (extra - set(companions))):
             spec = [] if rel == "." else ["--", rel]
             r = _git(["archive", "--format=tar", ref, *spec], top)
             if r.returncode != 0:
                 continue  # not there at the base
             _safe_extract(r.stdout, tmp)
-        _renamed(ref, top, rels, extra, tmp)
+        for i in range(0, len(companions), 200):  # all exist at ref: one archive per batch
+            r = _git(["--literal-pathspecs", "archive", "--format=tar", ref, "--", *companions[i:i + 200]], top)
+            if r.returncode == 0:
+                _safe_extract(r.stdout, tmp)
+        _renamed(ref, top, rels, extra, tmp, folders)
     except Exception:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return tmp, [str(Path(tmp) / rel) if rel != "." else tmp for rel in rels]
 
 
+# files a template reads beside itself: nested stacks and applications (``Location:
+# storage/template.yaml``), ``AWS::Include``, state machine definitions (``DefinitionUri``)
+_COMPANION_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".toml")
+_MAX_COMPANIONS = 2000
+
+
+def _companion_folders(rels: list[str]) -> list[str]:
+    """The folders of the template files given (a folder given is exported whole anyway)."""
+    return sorted({os.path.dirname(rel) or "." for rel in rels
+                   if rel != "." and rel.lower().endswith(_COMPANION_SUFFIXES)})
+
+
+def _is_companion(path: str, folders: list[str]) -> bool:
+    return path.lower().endswith(_COMPANION_SUFFIXES) and _under(path, folders)
+
+
+def _companions_at(ref: str, top: str, folders: list[str]) -> set[str]:
+    """Template-like files under the templates' folders at ``ref`` (bounded), so a base read
+    from an export finds the nested templates and definitions the head finds beside it."""
+    out: set[str] = set()
+    for folder in folders:
+        spec = [] if folder == "." else ["--", folder]
+        r = _git(["ls-tree", "-r", "-z", "--name-only", ref, *spec], top)
+        if r.returncode != 0:
+            continue
+        for name in r.stdout.decode(errors="replace").split("\0"):
+            if name and _is_companion(name, [folder]):
+                out.add(name)
+                if len(out) >= _MAX_COMPANIONS:
+                    return out
+    return out
+
+
 def _under(path: str, rels: list[str]) -> bool:
     return any(rel == "." or path == rel or path.startswith(rel.rstrip("/") + "/") for rel in rels)
 
 
-def _renamed(ref: str, top: str, rels: list[str], extra: set[str], tmp: str) -> None:
+def _renamed(ref: str, top: str, rels: list[str], extra: set[str], tmp: str, folders: list[str] = ()) -> None:
     """A file the change moved (``git mv app photos``) is written at its new place with its
     content at ``ref``, so the base and the head have it at the same path: a renamed folder
     is not a deleted stack and a new one. Renames are git's (``git diff -M``, ref against the
@@ -111,7 +151,7 @@ def _renamed(ref: str, top: str, rels: list[str], extra: set[str], tmp: str) -> 
     while i + 2 < len(fields):
         status, old, new = fields[i], fields[i + 1], fields[i + 2]
         i += 3
-        if not status.startswith("R") or not (_under(new, rels) or new in extra):
+        if not status.startswith("R") or not (_under(new, rels) or new in extra or _is_companion(new, list(folders))):
             continue
         target = os.path.realpath(os.path.join(root, new))
         if not target.startswith(root + os.sep) or os.path.exists(target):

@@ -155,7 +155,20 @@ def _types_by_arn_service(cat: Catalog) -> dict[str, list[ResourceType]]:
 
 
 def _type_matches(rt: ResourceType, pattern: str) -> bool:
-    return wildcard.intersects(rt.glob, _blank_variables(pattern))
+    """Segment by segment: partition, service, region and account are compared on their own
+    (a format's variable never holds a colon, so ``arn:*:sns:...`` cannot swallow
+    ``aws:sqs:...``); the resource part as one string. A pattern segment that ends in ``*``
+    may run past the colon (IAM's rule), so from there on the rest is compared whole."""
+    p, g = _blank_variables(pattern), rt.glob
+    ps, gs = p.split(":", 5), g.split(":", 5)
+    if len(ps) < 6 or len(gs) < 6:
+        return wildcard.intersects(g, p)
+    for i in range(5):
+        if ps[i].endswith("*"):
+            return wildcard.intersects(":".join(gs[i:]), ":".join(ps[i:]))
+        if not wildcard.intersects(gs[i], ps[i]):
+            return False
+    return wildcard.intersects(gs[5], ps[5])
 
 
 def resource_types_for(pattern: str, catalog: Catalog | None = None) -> list[ResourceType]:

@@ -30,6 +30,7 @@ class Kind:
     lower: bool = False  # generated names are lower case (S3 buckets)
     fallback: str | None = None  # ARN format when the catalog lacks the type
     path_prop: str | None = None  # property holding an IAM path
+    getatt_arn_suffix: str = ""  # what CloudFormation's GetAtt Arn adds to the ARN (log groups: ":*")
 
 
 def _k(service, rtype, names=(), ref="name", attrs=None, **kw) -> Kind:
@@ -57,7 +58,8 @@ CFN: dict[str, Kind] = {
     "AWS::Events::EventBus": _k("events", "event-bus", ["Name"], attrs={"Arn": "arn", "Name": "name"}),
     "AWS::Scheduler::Schedule": _k("scheduler", "schedule", ["Name"]),
     "AWS::Scheduler::ScheduleGroup": _k("scheduler", "schedule-group", ["Name"]),
-    "AWS::Logs::LogGroup": _k("logs", "log-group", ["LogGroupName"]),
+    # GetAtt Arn of a log group is "arn:...:log-group:NAME:*" (its streams too); Ref is the name
+    "AWS::Logs::LogGroup": _k("logs", "log-group", ["LogGroupName"], getatt_arn_suffix=":*"),
     "AWS::Kinesis::Stream": _k("kinesis", "stream", ["Name"]),
     "AWS::KinesisFirehose::DeliveryStream": _k("firehose", "deliverystream", ["DeliveryStreamName"]),
     "AWS::KMS::Key": _k("kms", "key", [], ref="id", attrs={"Arn": "arn", "KeyId": "id"}),
@@ -144,6 +146,11 @@ def build(kind: Kind, name: str, partition: str, region: str, account: str, **ex
         return "*"
 
     return _VAR.sub(fill, fmt)
+
+
+def getatt_arn(kind: Kind | None, arn: str) -> str:
+    """The value of ``Fn::GetAtt X.Arn`` for a resource whose ARN is ``arn``."""
+    return arn + kind.getatt_arn_suffix if kind and kind.getatt_arn_suffix and arn != "*" else arn
 
 
 def iam_name_with_path(name: str, path: object) -> str:

@@ -34,6 +34,8 @@ def test_references(value, refs):
     ("GH", "ghp_" + "a" * 36, "github-token"),
     ("DATABASE_URL", "postgres://app:s3cretpass@db:5432/app", "url-with-password"),
     ("API_TOKEN", "abc123", "secret-like-name"),
+    ("DB_PASSWORD", "/not a path/", "secret-like-name"), ("API_KEY", "/app/key:v1", "secret-like-name"),
+    ("AUTH_TOKEN_SECRET", "{{resolve:secretsmanager:app/token:SecretString:token}}", "secret-like-name"),
     ("BLOB", "q8Jz4Lw0Xv9Rk2Tn6Pm1Yb5Hc7Gd3Fs0Ae8Wu4Io2", "high-entropy"),
 ])
 def test_secret_verdicts(name, value, pattern):
@@ -44,6 +46,9 @@ def test_secret_verdicts(name, value, pattern):
 @pytest.mark.parametrize("name,value", [
     ("LOG_LEVEL", "debug"), ("TABLE_NAME", "orders"), ("DB_PASSWORD_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"),
     ("TOKEN_TTL", "3600"), ("REGION", "us-east-1"),
+    # where the secret is kept, as SAM apps pass it: an SSM parameter's name, a variable named as a reference
+    ("API_KEY_PARAMETER", "/app/api-key"), ("DB_PASSWORD", "/prod/db/password"),
+    ("PASSWORD_PARAM_NAME", "db-password"), ("API_KEY_SSM_PATH", "integrations/crm/key"),
 ])
 def test_not_secret(name, value):
     assert not inspect(name, value, INDEX).looks_secret

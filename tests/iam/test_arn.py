@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iam_analyzer.iam import arn
 
@@ -73,3 +75,42 @@ def test_pattern_applies_to_action_types():
     assert arn.pattern_applies_to_action("arn:aws:s3:::b", list_bucket)
     assert not arn.pattern_applies_to_action("arn:aws:s3:::b/*", list_bucket)
     assert arn.pattern_applies_to_action("*", list_bucket)
+
+
+def test_a_pattern_of_another_service_never_applies_even_with_a_wildcard_name():
+    from iam_analyzer.iam.catalog import default_catalog
+
+    cat = default_catalog()
+    publish = cat.action_resource_types(cat.get("sns:Publish"))
+    assert not arn.pattern_applies_to_action("arn:aws:sqs:us-east-1:123456789012:stack-Queue-*", publish)
+    assert not arn.pattern_applies_to_action("arn:aws:sqs:*:*:*", publish)
+    assert arn.pattern_applies_to_action("arn:aws:sns:us-east-1:123456789012:stack-Topic-*", publish)
+    assert arn.pattern_applies_to_action("arn:aws:sn*:us-east-1:123456789012:t", publish)  # IAM: a trailing * may run on
+    assert arn.pattern_applies_to_action("arn:aws:*", publish)
+    assert arn.resource_types_for("arn:aws:sqs:us-east-1:123456789012:q-*")[0].service == "sqs"
+    assert all(rt.service == "sqs" for rt in arn.resource_types_for("arn:aws:sqs:us-east-1:123456789012:q-*"))
+
+
+_TYPES = [("sns", "topic"), ("sqs", "queue"), ("s3", "object"), ("dynamodb", "table"), ("logs", "log-stream"),
+          ("lambda", "function"), ("events", "event-bus"), ("firehose", "deliverystream")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_TYPES), st.lists(st.from_regex(r"[a-z0-9][a-z0-9-]{0,6}", fullmatch=True), min_size=4,
+                                        max_size=4), st.integers(0, 200), st.integers(0, 200), st.booleans())
+def test_a_pattern_matching_a_resource_of_a_type_always_applies_to_the_type(which, names, start, length, tail):
+    """Soundness of PL005: whenever a pattern matches a concrete ARN of a resource type, the
+    type is one the pattern can be (so no action on that type is reported as misplaced)."""
+    import re
+
+    from iam_analyzer.iam.catalog import default_catalog
+
+    rt = default_catalog().resource_type(*which)
+    it = iter(names * 3)
+    concrete = re.sub(r"\$\{([^}]*)\}", lambda m: {"Partition": "aws", "Region": "us-east-1",
+                                                   "Account": "123456789012"}.get(m.group(1)) or next(it), rt.arn_format)
+    start %= len(concrete)
+    pattern = concrete[:start] + "*" + ("" if tail else concrete[start + length % (len(concrete) - start + 1):])
+    if arn.matches(pattern, concrete):
+        assert arn.pattern_applies_to_action(pattern, [rt]), (pattern, concrete)
+    assert arn.pattern_applies_to_action(concrete, [rt])

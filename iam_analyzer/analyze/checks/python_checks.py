@@ -12,6 +12,7 @@ from iam_analyzer import yamlio
 
 from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam.compare import allowed_actions
+from iam_analyzer.iam.service_principals import runs_lambda_functions
 from iam_analyzer.iam.policy import Statement, parse_policy_lenient
 from iam_analyzer.analyze.needs import requirements
 from iam_analyzer.resources import rules_dir
@@ -281,7 +282,7 @@ def _trust(model: Model, rule: Rule) -> list[Finding]:
             if not st.is_allow or st.principal is None:
                 continue
             for kind, value in st.principal.all_values():
-                if (kind, value) != ("Service", "lambda.amazonaws.com"):
+                if not (kind == "Service" and runs_lambda_functions(value)):
                     cond = " (with conditions)" if st.conditions else ""
                     extra.append(f"{kind}:{value}{cond}")
         if extra:
@@ -332,8 +333,8 @@ def _deputy(model: Model, rule: Rule) -> list[Finding]:
         for inv in f.invokers:
             if inv.effect != "Allow" or inv.principal_type != "service":
                 continue
-            if inv.source_arn and inv.source_account:
-                continue
+            if inv.source_account and (inv.source_arn or inv.source_account.isdigit()):
+                continue  # SourceAccount alone pins the caller to that account's resources (SAM's S3 events)
             if inv.source_arn and (":lambda:" in inv.source_arn or ":execute-api:" in inv.source_arn
                                    or inv.source_arn.count(":") >= 5 and inv.source_arn.split(":")[4]):
                 continue  # an ARN that names its account pins the caller

@@ -237,7 +237,8 @@ class Stack:
             else:
                 self.note(line, f"{logical}.{attr} ({rtype}) is only known after deployment")
                 return WILDCARD
-        return self._value(logical, what, line)
+        value = self._value(logical, what, line)
+        return ab.getatt_arn(kind, value) if what == "arn" and isinstance(value, str) else value
 
     # -- conditions ---------------------------------------------------------------------------
 

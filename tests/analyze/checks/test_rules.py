@@ -154,6 +154,23 @@ def test_rule_is_quiet_on_its_near_miss(rule_id):
     assert rule_id not in ids(s, u)
 
 
+def test_a_service_invoker_pinned_by_source_account_alone_is_no_confused_deputy():
+    """SAM's S3 events write a permission with SourceAccount and no SourceArn: only that
+    account's buckets can invoke. An account known only at deployment pins nobody."""
+    assert "LAM004" not in ids(snap(fn_kw={"invokers": [inv(source_account=A)]}), None)
+    assert "LAM004" in ids(snap(fn_kw={"invokers": [inv(source_account="*")]}), None)
+    assert "LAM004" in ids(snap(fn_kw={"invokers": [inv()]}), None)
+
+
+def test_a_lambda_at_edge_trust_is_no_extra_principal_but_anything_else_is():
+    """Lambda@Edge needs its role to trust edgelambda.amazonaws.com beside lambda.amazonaws.com."""
+    def trust(*services):
+        return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": list(services)},
+                                                        "Action": "sts:AssumeRole"}]}
+    assert "LAM005" not in ids(snap(trust=trust("lambda.amazonaws.com", "edgelambda.amazonaws.com")), None)
+    assert "LAM005" in ids(snap(trust=trust("lambda.amazonaws.com", "ec2.amazonaws.com")), None)
+
+
 def test_noisy_rules_are_off_by_default():
     off = {r.id for r in RULES.values() if not r.enabled}
     assert {"LAM010", "LAM011", "LAM012"} <= off
