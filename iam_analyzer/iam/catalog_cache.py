@@ -146,21 +146,24 @@ def load(base: str, use_cache: bool = True) -> dict:
     return data
 
 
-def _write(folder: str, path: str, doc: dict) -> None:
-    """Atomically, and replacing the catalogs of other versions; any failure only means the
-    next command builds the catalog again."""
+def write_cache_file(path: str, data: bytes, stale=None) -> None:
+    """Write one file of the user's cache atomically (a temporary file, then a rename). Best
+    effort: a folder that cannot be written only means the work is done again next time.
+    ``stale(other_paths)`` then names the other files of the folder to delete."""
+    folder = os.path.dirname(path)
     tmp = None
     try:
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".catalog-", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(msgspec.msgpack.encode(doc))
+            fh.write(data)
         os.replace(tmp, path)
         tmp = None
-        for name in os.listdir(folder):
-            if name.startswith(_PREFIX) and name.endswith(".msgpack") and os.path.join(folder, name) != path:
+        if stale is not None:
+            others = [os.path.join(folder, n) for n in os.listdir(folder) if os.path.join(folder, n) != path]
+            for old in stale(others):
                 try:
-                    os.unlink(os.path.join(folder, name))
+                    os.unlink(old)
                 except OSError:
                     pass
     except OSError:
@@ -171,3 +174,12 @@ def _write(folder: str, path: str, doc: dict) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _write(folder: str, path: str, doc: dict) -> None:
+    """Replacing the catalogs of other versions; any failure only means the next command
+    builds the catalog again."""
+    def other_versions(others: list[str]) -> list[str]:
+        return [p for p in others if os.path.basename(p).startswith(_PREFIX) and p.endswith(".msgpack")]
+
+    write_cache_file(path, msgspec.msgpack.encode(doc), other_versions)

@@ -21,7 +21,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import threading
 from types import SimpleNamespace
 from typing import Any
@@ -163,29 +162,18 @@ def _disk_read(path: str) -> dict | None:
 
 
 def _disk_write(path: str, text: str) -> None:
-    """Atomically; a folder that cannot be written only means translating next time."""
-    folder = os.path.dirname(path)
-    tmp = None
-    try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".sam-", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-        tmp = None
-        kept = [os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".json")]
-        if len(kept) > _DISK_MAX:
-            kept.sort(key=lambda p: os.stat(p).st_mtime_ns)
-            for old in kept[: len(kept) - _DISK_MAX]:
-                os.unlink(old)
-    except OSError:
-        pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    """Atomically, keeping the newest ``_DISK_MAX`` translations; a folder that cannot be
+    written only means translating next time."""
+    from iam_analyzer.iam.catalog_cache import write_cache_file
+
+    def oldest(others: list[str]) -> list[str]:
+        kept = [p for p in others if p.endswith(".json")]
+        if len(kept) < _DISK_MAX:
+            return []
+        kept.sort(key=lambda p: os.stat(p).st_mtime_ns)
+        return kept[: len(kept) + 1 - _DISK_MAX]
+
+    write_cache_file(path, text.encode("utf-8"), oldest)
 
 
 _PATCHED = False
