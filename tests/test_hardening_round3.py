@@ -1,0 +1,283 @@
+"""Issue #29, hostile input, third pass: what the second round left.
+
+YAML whose aliases expand to gigabytes of text, YAML too large to build, JSON of millions of
+values, Fn::FindInMap that loops or fans out, Terraform blocks nested past Python's recursion
+limit, special files among CloudTrail logs and in place of rules folders or variables files,
+byte-order marks. Each case drives the real command line (or the stage it calls) and asserts
+what a user sees: exit 0/1/2, a message naming the input and the place, the good data kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from iam_analyzer.cli import main
+from iam_analyzer.collect.iac import loader
+
+ROLE = "arn:aws:iam::111122223333:role/r"
+FN_YAML = ("  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: a.h\n      Runtime: python3.12\n"
+           f"      Role: {ROLE}\n      Code: {{ZipFile: x}}\n")
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def fn(env=None):
+    props = {"Handler": "app.handler", "Runtime": "python3.12", "Code": {"ZipFile": "x"}, "Role": ROLE}
+    if env is not None:
+        props["Environment"] = {"Variables": env}
+    return {"Type": "AWS::Lambda::Function", "Properties": props}
+
+
+def write(path, doc):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(doc, bytes):
+        path.write_bytes(doc)
+    else:
+        path.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    return path
+
+
+def no_crash(res):
+    assert res.exit_code in (0, 1, 2), res.output
+    assert "Traceback" not in res.output and "internal error" not in res.output, res.output
+
+
+def _bomb(leaf_chars: int, levels: int) -> str:
+    """Mappings whose last key is 10**levels copies of one leaf, by aliases."""
+    lines = [f"Leaf: &l '{'x' * leaf_chars}'", "A0: &a0 [" + ", ".join(["*l"] * 10) + "]"]
+    lines += [f"A{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, levels)]
+    return "Mappings:\n  M:\n    K:\n" + "".join(f"      {ln}\n" for ln in lines)
+
+
+# -- YAML and JSON bounded at the door -------------------------------------------------------------
+
+
+def test_an_alias_bomb_of_a_large_leaf_is_refused_by_its_text_not_built(tmp_path):
+    # 100 KB x 10**6 copies: 100 GB of text behind fewer than 10**6 nodes (under the node limit)
+    t = write(tmp_path / "t.yaml", _bomb(100_000, 5) + "Resources:\n" + FN_YAML
+              + "      Environment:\n        Variables:\n          V: !ToJsonString {'Fn::FindInMap': [M, K, A4]}\n")
+    write(tmp_path / "good.json", {"Resources": {"Other": fn()}})
+    res = run("check", tmp_path, "--format", "json")
+    no_crash(res)
+    doc = json.loads(res.stdout)
+    bad = next(i for i in doc["inputs"] if i["path"].endswith("t.yaml"))
+    assert any("characters of text (after expanding aliases): refused" in e and "line " in e for e in bad["errors"])
+    assert [f["logical_id"] for f in doc["functions"]] == ["Other"]
+
+
+def test_to_json_string_over_shared_values_is_counted_not_serialised(tmp_path):
+    # 10 KB x 1,000 copies: 10 MB once serialised, within the loader's bound, past CloudFormation's
+    t = write(tmp_path / "t.yaml", _bomb(10_000, 3) + "Resources:\n" + FN_YAML
+              + "      Environment:\n        Variables:\n          V: !ToJsonString {'Fn::FindInMap': [M, K, A2]}\n"
+              + "          W: plain\n")
+    res = run("check", t, "--format", "json")
+    no_crash(res)
+    doc = json.loads(res.stdout)
+    assert len(doc["functions"]) == 1
+    assert any("t.yaml: line" in n and "Fn::ToJsonString makes a value over 1,048,576 characters" in n for n in doc["notes"])
+
+
+def test_sixty_megabytes_of_small_yaml_nodes_are_refused_before_parsing(tmp_path):
+    t = write(tmp_path / "t.yaml", "Resources:\n  R:\n    Type: AWS::SNS::Topic\n    Properties:\n      L:\n"
+              + "      - 1\n" * 6_000_000)
+    start = time.monotonic()
+    res = run("check", t)
+    no_crash(res)
+    assert res.exit_code == 2 and "t.yaml" in res.output and "characters of YAML, over the" in res.output
+    assert time.monotonic() - start < 30  # refused by size: building 6 million nodes takes minutes
+
+
+def test_json_of_more_values_than_the_limit_is_refused_before_building_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(loader, "MAX_NODES", 1000)
+    over = '{"Resources": {"R": {"Type": "AWS::SNS::Topic", "Properties": {"L": [' + "1," * 1200 + "1]}}}}"
+    with pytest.raises(loader.LoadError, match="more than 1000 values"):
+        loader.loads(over, max_nodes=loader.MAX_NODES)
+    # commas inside strings are not values: a plan of long strings is read
+    fine = json.dumps({"Resources": {"R": {"Type": "AWS::SNS::Topic", "Properties": {"L": ["a," * 2000] * 10}}}})
+    assert len(loader.loads(fine, max_nodes=1000)["Resources"]["R"]["Properties"]["L"]) == 10
+
+
+def test_json_with_one_value_under_the_limit_is_read_whole():
+    # the pre-count is exact for objects and lists without empties: n values pass at max_nodes=n
+    doc = {"a": [1, 2, {"b": 3}], "c": "x,y:[z{"}
+    values = 1 + 1 + 3 + 1 + 1  # root, the list, its three items, b's value, c's value
+    assert loader.loads(json.dumps(doc), max_nodes=values) == doc
+    with pytest.raises(loader.LoadError):
+        loader.loads(json.dumps(doc), max_nodes=values - 1)
+
+
+def test_a_template_that_is_not_utf8_after_a_bom_names_line_and_column(tmp_path):
+    t = write(tmp_path / "t.yaml", b"\xef\xbb\xbfResources:\n  R:\n    Type: \xff\xfeAWS::SNS::Topic\n")
+    res = run("check", t)
+    no_crash(res)
+    assert res.exit_code == 2 and "t.yaml: line 3: column 11: not UTF-8 text" in res.output
+
+
+def test_a_bom_before_a_template_is_no_error(tmp_path):
+    t = write(tmp_path / "t.yaml", b"\xef\xbb\xbfResources:\n" + FN_YAML.encode())
+    res = run("check", t, "--format", "json")
+    no_crash(res)
+    assert [f["logical_id"] for f in json.loads(res.stdout)["functions"]] == ["Fn"]
+
+
+# -- Fn::FindInMap ---------------------------------------------------------------------------------
+
+
+def test_find_in_map_that_refers_to_itself_is_named_and_the_function_kept(tmp_path):
+    t = write(tmp_path / "t.json", {"Mappings": {"M": {"a": {"b": {"Fn::FindInMap": ["M", "a", "b"]}}}},
+                                    "Resources": {"Fn": fn({"V": {"Fn::FindInMap": ["M", "a", "b"]}})}})
+    res = run("check", t, "--format", "json")
+    no_crash(res)
+    doc = json.loads(res.stdout)
+    assert len(doc["functions"]) == 1 and doc["inputs"][0]["errors"] == []
+    assert any("Fn::FindInMap M/a/b refers to itself" in n for n in doc["notes"])
+
+
+def test_find_in_map_fanning_out_stops_at_the_budget_and_says_so(tmp_path):
+    # each value is four copies of the next, thirty deep: 4**30 values if followed
+    m = {f"k{i}": {"v": [{"Fn::FindInMap": ["M", f"k{i + 1}", "v"]}] * 4} for i in range(30)}
+    m["k30"] = {"v": "leaf"}
+    t = write(tmp_path / "t.json", {"Mappings": {"M": m},
+                                    "Resources": {"Fn": fn({"V": {"Fn::Join": [",", {"Fn::FindInMap": ["M", "k0", "v"]}]}})}})
+    start = time.monotonic()
+    res = run("check", t, "--format", "json")
+    no_crash(res)
+    doc = json.loads(res.stdout)
+    assert len(doc["functions"]) == 1
+    assert any("steps of resolution" in n for n in doc["notes"])
+    assert time.monotonic() - start < 120
+
+
+def test_find_in_map_used_twice_is_not_a_loop(tmp_path):
+    t = write(tmp_path / "t.json", {"Mappings": {"M": {"a": {"b": "arn:aws:sns:us-east-1:111122223333:t"}}},
+                                    "Resources": {"Fn": fn({"V": {"Fn::Join": [",", [{"Fn::FindInMap": ["M", "a", "b"]},
+                                                                                     {"Fn::FindInMap": ["M", "a", "b"]}]]}})}})
+    res = run("check", t, "--format", "json")
+    no_crash(res)
+    doc = json.loads(res.stdout)
+    assert not any("refers to itself" in n or "known only at deployment" in n for n in doc["notes"]), doc["notes"]
+
+
+def test_fn_join_of_a_thousand_megabyte_parts_is_cut(tmp_path):
+    big = "x" * 1_000_000
+    t = write(tmp_path / "t.json", {"Parameters": {"P": {"Type": "String", "Default": big}},
+                                    "Resources": {"Fn": fn({"V": {"Fn::Join": ["", [{"Ref": "P"}] * 1000]}})}})
+    res = run("check", t, "--format", "json")
+    no_crash(res)
+    doc = json.loads(res.stdout)
+    assert len(doc["functions"]) == 1
+    assert any("Fn::Join makes a value over" in n for n in doc["notes"])
+
+
+def test_fn_sub_naming_one_long_value_a_thousand_times_is_cut(tmp_path):
+    t = write(tmp_path / "t.json", {"Parameters": {"P": {"Type": "String", "Default": "y" * 10_000}},
+                                    "Resources": {"Fn": fn({"V": {"Fn::Sub": "${P}" * 1000}, "W": {"Fn::Sub": "${P}-x"}})}})
+    res = run("check", t, "--format", "json")
+    no_crash(res)
+    doc = json.loads(res.stdout)
+    assert len(doc["functions"]) == 1
+    assert any("Fn::Sub makes a value over 1,048,576 characters" in n for n in doc["notes"])
+    assert "1 value(s) known only at deployment" in " ".join(doc["notes"])  # W, 10 KB, is resolved
+
+
+# -- Terraform configuration -----------------------------------------------------------------------
+
+
+def test_terraform_blocks_nested_past_the_recursion_limit_are_refused_with_the_line(tmp_path):
+    tf = write(tmp_path / "infra" / "main.tf", 'resource "aws_iam_role" "r" {\n' + 'dynamic "x" {\n content {\n' * 800
+               + "}\n}\n" * 800 + "}\n")
+    res = run("check", tf.parent)
+    no_crash(res)
+    assert res.exit_code == 2 and "main.tf: line 65: blocks nested more than 64 levels deep" in res.output
+
+
+def test_a_variables_file_that_is_a_fifo_or_a_device_says_what_it_is(tmp_path):
+    tf = write(tmp_path / "infra" / "main.tf", 'variable "x" {\n  default = "a"\n}\n'
+               'resource "aws_iam_role_policy" "p" {\n  role = "r"\n  policy = jsonencode({Statement = [{Effect = "Allow", '
+               'Action = "s3:GetObject", Resource = var.x}]})\n}\n')
+    fifo = tmp_path / "x.tfvars"
+    os.mkfifo(fifo)
+    for vf, needle in ((fifo, "named pipe (FIFO), not a regular file"), ("/dev/zero", "kernel or device file")):
+        res = run("check", tf.parent, "--var-file", vf)
+        no_crash(res)
+        assert f"{vf}: " in res.output and needle in res.output and "no such variables file" not in res.output
+        # the text output names the file alone when there is no line, never "None"
+        assert f"{vf}:None" not in res.output and f"{vf}: critical IA-INPUT" in res.output
+
+
+# -- CloudTrail folders ----------------------------------------------------------------------------
+
+
+def _record(name="ListBuckets"):
+    return {"eventVersion": "1.08", "eventTime": "2026-01-01T00:00:00Z", "eventSource": "s3.amazonaws.com",
+            "eventName": name, "awsRegion": "us-east-1", "recipientAccountId": "111122223333",
+            "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/r/fn",
+                             "accountId": "111122223333",
+                             "sessionContext": {"sessionIssuer": {"type": "Role", "arn": ROLE}}}}
+
+
+def _usage(tmp_path, *locations):
+    out = tmp_path / "usage.json"
+    args = ["usage", "--since", "2025-12-01", "--until", "2026-02-01", "-o", out, "--workers", 1]
+    for loc in locations:
+        args += ["--cloudtrail", loc]
+    return run(*args), out
+
+
+def test_links_into_proc_and_dev_among_cloudtrail_logs_are_never_opened(tmp_path):
+    logs = tmp_path / "logs"
+    write(logs / "good.json", {"Records": [_record()]})
+    (logs / "environ.json").symlink_to("/proc/self/environ")
+    (logs / "zero.json.gz").symlink_to("/dev/zero")
+    (logs / "kmsg.json").symlink_to("/proc/kmsg")  # blocks a reader forever
+    res, out = _usage(tmp_path, logs)
+    no_crash(res)
+    assert res.exit_code == 0
+    for name in ("environ.json", "zero.json.gz", "kmsg.json"):
+        assert f"{name}: resolves to /" in res.output and "kernel or device file" in res.output
+    doc = json.loads(out.read_text())
+    assert doc["files"]["read"] == 1 and doc["events"]["total"] == 1
+    assert len(doc["files"]["skipped"]) == 3
+
+
+def test_a_cloudtrail_source_in_proc_is_skipped_and_the_other_source_read(tmp_path):
+    logs = tmp_path / "logs"
+    write(logs / "good.json", {"Records": [_record()]})
+    res, out = _usage(tmp_path, "/proc/self", logs)
+    no_crash(res)
+    assert res.exit_code == 0 and "/proc/self: resolves to /proc/" in res.output
+    assert json.loads(out.read_text())["events"]["total"] == 1
+
+
+def test_a_cloudtrail_file_with_a_bom_is_read_and_utf16_is_named(tmp_path):
+    logs = tmp_path / "logs"
+    write(logs / "bom.json", b"\xef\xbb\xbf" + json.dumps({"Records": [_record("ListBuckets")]}).encode())
+    write(logs / "wide.json", "\ufeff" + json.dumps({"Records": [_record("GetObject")]}))
+    (logs / "wide.json").write_bytes((logs / "wide.json").read_text().encode("utf-16"))
+    res, out = _usage(tmp_path, logs)
+    no_crash(res)
+    assert "wide.json: UTF-16 text, not UTF-8 JSON" in res.output
+    doc = json.loads(out.read_text())
+    assert doc["files"]["read"] == 1 and doc["events"]["total"] == 1
+
+
+# -- rules folders -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["analyze", "report"])
+def test_a_rules_folder_in_proc_is_refused_not_taken_as_empty(tmp_path, command):
+    from tests.emit.test_report_command import files
+
+    files(tmp_path)
+    args = [command, "--snapshot", tmp_path / "snapshot.json", "--rules", "/proc/self"]
+    if command == "report":
+        args += ["-o", tmp_path / "out", "--format", "json"]
+    res = run(*args)
+    no_crash(res)
+    assert res.exit_code == 2 and "/proc/self: resolves to /proc/" in res.output and "not a rules folder" in res.output
