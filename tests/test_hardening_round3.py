@@ -281,3 +281,38 @@ def test_a_rules_folder_in_proc_is_refused_not_taken_as_empty(tmp_path, command)
     res = run(*args)
     no_crash(res)
     assert res.exit_code == 2 and "/proc/self: resolves to /proc/" in res.output and "not a rules folder" in res.output
+
+
+# -- generated policies: what a name or a resource holds stays text --------------------------------
+
+
+def test_new_role_terraform_keeps_template_directives_and_newlines_in_names_literal(tmp_path):
+    code = write(tmp_path / "src" / "app.py", "import boto3\ndef handler(e, c):\n"
+                 "    boto3.client('s3').get_object(Bucket='b%{if true}x%{endif}${path.root}', Key='k')\n").parent
+    t = write(tmp_path / "t.json", {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+        "FunctionName": 'f\nresource "null_resource" "pwn" {}\n#', "Handler": "app.handler", "Runtime": "python3.12",
+        "Code": {"ZipFile": "x"}, "Role": ROLE}}}})
+    res = run("new-role", "--code", code, "--template", t, "--function", "Fn", "--format", "terraform")
+    no_crash(res)
+    lines = res.stdout.splitlines()
+    # the name stays inside its comment: no line of generated code starts the injected resource
+    assert not any(ln.startswith('resource "null_resource"') for ln in lines)
+    assert lines[0].startswith("# Execution-role policies for f?resource")
+    # HCL would run %{...} directives and ${...} interpolations inside the policy's strings
+    assert "b%%{if true}x%%{endif}$${path.root}" in res.stdout
+    assert "%{if" not in res.stdout.replace("%%{", "")
+
+
+@pytest.mark.parametrize("fmt", ["cloudformation", "sam"])
+def test_new_role_yaml_fragments_keep_a_newline_in_the_name_inside_the_comment(tmp_path, fmt):
+    code = write(tmp_path / "src" / "app.py", "import boto3\ndef handler(e, c):\n"
+                 "    boto3.client('s3').get_object(Bucket='b', Key='k')\n").parent
+    t = write(tmp_path / "t.json", {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+        "FunctionName": "f\nEvil: true", "Handler": "app.handler", "Runtime": "python3.12", "Code": {"ZipFile": "x"},
+        "Role": ROLE}}}})
+    res = run("new-role", "--code", code, "--template", t, "--function", "Fn", "--format", fmt)
+    no_crash(res)
+    import yaml
+
+    assert "Evil" not in yaml.safe_load(res.stdout)  # still one Policies fragment
+    assert "s3:GetObject" in res.stdout
