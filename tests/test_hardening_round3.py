@@ -316,3 +316,37 @@ def test_new_role_yaml_fragments_keep_a_newline_in_the_name_inside_the_comment(t
 
     assert "Evil" not in yaml.safe_load(res.stdout)  # still one Policies fragment
     assert "s3:GetObject" in res.stdout
+
+
+# -- Terraform modules that call themselves ----------------------------------------------------------
+
+TF_FUNCTION = '''resource "aws_iam_role" "r" {
+  name               = "r"
+  assume_role_policy = jsonencode({Statement = [{Effect = "Allow", Action = "sts:AssumeRole", Principal = {Service = "lambda.amazonaws.com"}}]})
+}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = aws_iam_role.r.arn
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  filename      = "f.zip"
+}
+'''
+
+
+def test_a_module_that_calls_itself_is_read_once_and_the_loop_named(tmp_path):
+    infra = write(tmp_path / "infra" / "main.tf", 'module "self" {\n  source = "./"\n}\n' + TF_FUNCTION).parent
+    res = run("check", infra, "--format", "json")
+    no_crash(res)
+    doc = json.loads(res.stdout)
+    assert [f["name"] for f in doc["functions"]] == ["f"]  # not "no template or plan found", not ten copies
+    assert doc["inputs"] == [{"path": str(infra), "kind": "terraform", "errors": []}]
+
+
+def test_two_module_folders_calling_each_other_are_read_not_both_skipped(tmp_path):
+    write(tmp_path / "a" / "main.tf", 'module "b" {\n  source = "../b"\n}\n' + TF_FUNCTION)
+    write(tmp_path / "b" / "main.tf", 'module "a" {\n  source = "../a"\n}\n')
+    res = run("check", tmp_path, "--format", "json")
+    no_crash(res)
+    doc = json.loads(res.stdout)
+    assert [f["name"] for f in doc["functions"]] == ["f"]
