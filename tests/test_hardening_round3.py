@@ -350,3 +350,33 @@ def test_two_module_folders_calling_each_other_are_read_not_both_skipped(tmp_pat
     no_crash(res)
     doc = json.loads(res.stdout)
     assert [f["name"] for f in doc["functions"]] == ["f"]
+
+
+# -- CDK cloud assemblies ----------------------------------------------------------------------------
+
+
+def test_nested_assemblies_past_the_depth_limit_are_named_not_dropped_in_silence(tmp_path):
+    folder = tmp_path / "cdk.out"
+    for level in range(12):
+        write(folder / "manifest.json", {"version": "36.0.0", "artifacts": {
+            "N": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "n"}},
+            "S": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "S.template.json"}}}})
+        write(folder / "S.template.json", {"Resources": {"Fn": fn()}})
+        folder = folder / "n"
+    res = run("check", tmp_path / "cdk.out", "--format", "json")
+    no_crash(res)
+    doc = json.loads(res.stdout)
+    assert len(doc["functions"]) == 9  # the top assembly and eight nested ones
+    assert any("nested more than 8 deep: not read" in n for n in doc["notes"])
+
+
+@pytest.mark.parametrize("artifact,needle", [
+    ({"type": "aws:cloudformation:stack", "properties": {"templateFile": 5}}, "S: a stack without a templateFile text"),
+    ({"type": "cdk:cloud-assembly", "properties": {"directoryName": {"a": 1}}}, "S: a nested assembly without a directoryName"),
+])
+def test_a_manifest_artifact_of_the_wrong_shape_says_which_and_why(tmp_path, artifact, needle):
+    write(tmp_path / "cdk.out" / "manifest.json", {"version": "36.0.0", "artifacts": {"S": artifact}})
+    res = run("check", tmp_path / "cdk.out")
+    no_crash(res)
+    assert res.exit_code == 2 and "manifest.json: the manifest lists no CloudFormation stack it can read" in res.output
+    assert needle in res.output
