@@ -380,3 +380,19 @@ def test_a_manifest_artifact_of_the_wrong_shape_says_which_and_why(tmp_path, art
     no_crash(res)
     assert res.exit_code == 2 and "manifest.json: the manifest lists no CloudFormation stack it can read" in res.output
     assert needle in res.output
+
+
+# -- usage documents -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["generate", "report"])
+def test_a_usage_action_that_is_no_action_name_is_refused_at_the_door(tmp_path, command):
+    from tests.emit.test_report_command import files
+
+    files(tmp_path)
+    doc = json.loads((tmp_path / "usage.json").read_text())
+    doc["principals"][0]["actions"][0]["action"] = "s3:Get*Object<script>"
+    (tmp_path / "usage.json").write_text(json.dumps(doc))
+    res = run(command, "--snapshot", tmp_path / "snapshot.json", "--usage", tmp_path / "usage.json", "-o", tmp_path / "out")
+    no_crash(res)  # it was exit 3: the generator's strict policy parser met the name
+    assert res.exit_code == 2 and "usage.json: $.principals[0].actions[0].action: 's3:Get*Object<script>'" in res.output
