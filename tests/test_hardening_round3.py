@@ -396,3 +396,23 @@ def test_a_usage_action_that_is_no_action_name_is_refused_at_the_door(tmp_path, 
     res = run(command, "--snapshot", tmp_path / "snapshot.json", "--usage", tmp_path / "usage.json", "-o", tmp_path / "out")
     no_crash(res)  # it was exit 3: the generator's strict policy parser met the name
     assert res.exit_code == 2 and "usage.json: $.principals[0].actions[0].action: 's3:Get*Object<script>'" in res.output
+
+
+# -- snapshots whose policies IAM would refuse ----------------------------------------------------------
+
+
+def test_generate_says_which_policy_it_could_not_read_instead_of_an_empty_reason(tmp_path):
+    from tests.emit.test_report_command import files
+
+    files(tmp_path)
+    snap = json.loads((tmp_path / "snapshot.json").read_text())
+    role = next(r for r in snap["accounts"][0]["roles"] if r["name"] == "admin-role")
+    role["inline_policies"][0]["document"] = {"Statement": [{"Effect": "Allow", "Action": "s3:<script>", "Resource": "*"}]}
+    (tmp_path / "snapshot.json").write_text(json.dumps(snap))
+    res = run("generate", "--snapshot", tmp_path / "snapshot.json", "--usage", tmp_path / "usage.json", "-o", tmp_path / "out")
+    no_crash(res)
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("public-status:"))
+    assert "policy inline:p of admin-role: Statement[0].Action[0]: invalid action 's3:<script>'" in line
+    assert not line.endswith("evidence: ")
+    # the other functions are tightened as before
+    assert "worker-a: 260 -> 36 actions" in res.output
