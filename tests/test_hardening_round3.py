@@ -416,3 +416,22 @@ def test_generate_says_which_policy_it_could_not_read_instead_of_an_empty_reason
     assert not line.endswith("evidence: ")
     # the other functions are tightened as before
     assert "worker-a: 260 -> 36 actions" in res.output
+
+
+# -- the standard output ---------------------------------------------------------------------------
+
+
+def test_standard_output_that_refuses_the_write_is_exit_2_not_an_internal_error(tmp_path):
+    import subprocess
+    import sys
+
+    try:
+        sink = open("/proc/version", "w")  # noqa: SIM115 - only root may open it, and the write then fails
+    except OSError:
+        pytest.skip("only root can open /proc/version for writing")
+    policy = write(tmp_path / "p.json", {"Version": "2012-10-17",
+                                         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    with sink:
+        res = subprocess.run([sys.executable, "-m", "iam_analyzer.cli", "lint", str(policy), "--format", "json"],
+                             stdout=sink, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert res.returncode == 2 and "cannot write" in res.stderr and "internal error" not in res.stderr
