@@ -18,7 +18,8 @@ import traceback
 import click
 
 EXIT_INTERNAL = 3
-_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
+# EIO: a kernel file given as the standard output (`> /proc/version`) refuses the write
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO}
 ISSUES_URL = "https://github.com/iam-analyzer/iam-analyzer/issues"
 
 

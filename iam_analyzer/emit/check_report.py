@@ -292,6 +292,11 @@ def to_markdown(doc: dict, limit: int = MARKDOWN_LIMIT) -> str:
 # -- text ------------------------------------------------------------------------------------------
 
 
+def _place(loc: dict) -> str:
+    """``path:line``, or the path alone where there is no line (a file that could not be read)."""
+    return f"{loc.get('path')}:{loc['line']}" if loc.get("line") else str(loc.get("path"))
+
+
 def to_text(doc: dict) -> str:
     out = []
     for i in doc["inputs"]:
@@ -302,17 +307,17 @@ def to_text(doc: dict) -> str:
                    f"{c['subject']}: {', '.join(c['actions'][:8])}")
     for w in doc["would_break"]:
         loc = w.get("location") or {}
-        out.append(f"{loc.get('path')}:{loc.get('line')}: WOULD BREAK {w['function']}: {w['action']} on {w['resource']} "
+        out.append(f"{_place(loc)}: WOULD BREAK {w['function']}: {w['action']} on {w['resource']} "
                    f"used {w['count']} time(s), last {w['last_seen']}")
     for c in doc["new_access"]:
         more = f" (+{c['actions_total'] - 8} more)" if c["actions_total"] > 8 else ""
-        out.append(f"{c['location']['path']}:{c['location']['line']}: NEW ACCESS {c['subject']}: "
+        out.append(f"{_place(c['location'])}: NEW ACCESS {c['subject']}: "
                    f"{', '.join(c['actions'][:8])}{more} on {', '.join(c['resources'][:4])}")
     for c in doc["removed_access"]:
-        out.append(f"{c['location']['path']}:{c['location']['line']}: removed {c['subject']}: "
+        out.append(f"{_place(c['location'])}: removed {c['subject']}: "
                    f"{', '.join(c['actions'][:8])} on {', '.join(c['resources'][:4])}")
     for f in doc["findings"]:
-        out.append(f"{f['location']['path']}:{f['location']['line']}: {f['severity']} {f['rule']} {f['subject']}: {f['message']}"
+        out.append(f"{_place(f['location'])}: {f['severity']} {f['rule']} {f['subject']}: {f['message']}"
                    + (" (baseline)" if f.get("baseline") else ""))
     for f in doc["functions"]:
         sp = f.get("suggested_policy")

@@ -66,7 +66,9 @@ def summary_lines(doc: dict) -> list[str]:
         name = parsed.resource_id if parsed else s["function"]
         ev = s["evidence"]
         if s["file"] is None:
-            lines.append(f"{name}: not tightened, {ev['verdict']} evidence: " + "; ".join(ev["reasons"][:3]))
+            why = ev["reasons"][:3] if ev["verdict"] != "sufficient" else []
+            why = why or [w for w in s.get("warnings") or [] if isinstance(w, str)][:3] or ["the role grants none of it"]
+            lines.append(f"{name}: not tightened, {ev['verdict']} evidence: " + "; ".join(why))
             continue
         status = "verified" if s["verified"] else "NOT VERIFIED"
         note = f", {ev['verdict']} evidence ({'; '.join(ev['reasons'][:2])})" if ev["verdict"] != "sufficient" else ""

@@ -19,7 +19,7 @@ import yaml
 
 from iam_analyzer import yamlio
 from iam_analyzer.analyze.checks.validate import check_config_data, check_rule_data
-from iam_analyzer.inputs import LIMITS
+from iam_analyzer.inputs import LIMITS, special_reason
 from iam_analyzer.resources import rules_dir
 
 from iam_analyzer.analyze.checks.findings import (  # noqa: F401  (re-exported: the engine's public names)
@@ -85,6 +85,9 @@ def load_rules(extra_dirs: Iterable[str | Path] = ()) -> dict[str, Rule]:
     for n, folder in enumerate([rules_dir(), *map(Path, extra_dirs)]):
         if not folder.is_dir():
             raise RuleError(f"{folder}: no such rules folder")
+        why = special_reason(folder) if n > 0 else None
+        if why:
+            raise RuleError(f"{folder}: {why.replace('file, not a regular file', 'folder, not a rules folder')}")
         for path in sorted(folder.glob("*.yaml")):
             if path.name == "escalation.yaml":
                 continue

@@ -67,10 +67,15 @@ class Generator:
         self.cat = catalog or default_catalog()
         self._refs: dict[str, tuple[list[Policy], Reference, Policy | None]] = {}
         self._org: dict = {}
+        self._errors: dict[str, list[str]] = {}  # role -> what of its policies could not be read
 
     def _original(self, role: Role) -> tuple[list[Policy], Reference, Policy | None]:
         if role.arn not in self._refs:
-            policies = [parse_policy_lenient(doc)[0] for _, doc in role_documents(self.snapshot, role)]
+            policies = []
+            for name, doc in role_documents(self.snapshot, role):
+                policy, errors = parse_policy_lenient(doc)
+                policies.append(policy)  # what IAM would refuse is left out (said with each result)
+                self._errors.setdefault(role.arn, []).extend(f"policy {name} of {role.name}: {e}" for e in errors[:3])
             boundary = None
             if role.permissions_boundary_arn:
                 bp = self.snapshot.find_policy(role.permissions_boundary_arn)
@@ -108,6 +113,7 @@ class Generator:
             res.warnings.append(f"role {fn.role_arn} is not in the snapshot: nothing to tighten")
             return res
         original, ref, boundary = self._original(role)
+        res.warnings.extend(f"{w}: read without it" for w in self._errors.get(role.arn, []))
         if not res.evidence.tightens:
             res.warnings.append("not tightened: not enough evidence (" + "; ".join(res.evidence.reasons) + ")")
             res.before = res.after = self._count(original, boundary)

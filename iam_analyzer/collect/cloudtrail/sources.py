@@ -92,9 +92,13 @@ def date_of(path: str) -> date | None:
 
 def decode_bytes(data: bytes, location: str) -> bytes:
     if data[:2] == b"\x1f\x8b":
-        return gunzip(data)
-    if location.endswith(".gz"):
+        data = gunzip(data)
+    elif location.endswith(".gz"):
         raise ValueError("not gzip data despite the .gz name")
+    if data[:3] == b"\xef\xbb\xbf":  # a byte-order mark, as editors on Windows write: still UTF-8 JSON
+        return data[3:]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ValueError("UTF-16 text, not UTF-8 JSON: not read")
     return data
 
 
@@ -114,6 +118,11 @@ class FolderSource:
         self.outside_days = [min([d, *self.outside_days[:1]]), max([d, *self.outside_days[-1:]])]
 
     def units(self) -> Iterator[Unit]:
+        from iam_analyzer.inputs import special_reason
+
+        if special_reason(self.path):  # /proc/self is not walked: read_file names it as skipped
+            yield Unit("file", str(self.path))
+            return
         if self.path.is_file():
             yield Unit("file", str(self.path))
             return
@@ -140,7 +149,13 @@ MAX_FILE_BYTES = 2048 << 20
 
 def read_file(path: str) -> bytes:
     """A regular file's bytes. A FIFO, device or socket among the logs is refused without a
-    blocking open (reading a FIFO would wait for a writer forever)."""
+    blocking open (reading a FIFO would wait for a writer forever); so is a link into /proc, /sys
+    or /dev (their files block, never end, or hold the process's own environment)."""
+    from iam_analyzer.inputs import special_reason
+
+    why = special_reason(path)
+    if why:
+        raise ValueError(why)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     try:
         st = os.fstat(fd)

@@ -40,6 +40,7 @@ def is_cloud_assembly(folder: Path) -> bool:
 
 
 MAX_STACKS = 500  # stacks read from one cloud assembly (with its nested assemblies)
+MAX_NESTING = 8  # CDK nests an assembly per stage: real ones are one or two deep
 
 
 def read_assembly(folder: Path, parts: Parts, used: set[str], *, account: str, region: str, partition: str,
@@ -63,14 +64,21 @@ def read_assembly(folder: Path, parts: Parts, used: set[str], *, account: str, r
     if not isinstance(artifacts, dict):
         return [InputReport(str(manifest), "cdk", [f"{manifest}: no artifacts in the manifest"])]
     reports: list[InputReport] = []
+    said = len(parts.warnings)
     for art_id, art in sorted(artifacts.items()):
         if not isinstance(art, dict):
             continue
         props = art.get("properties") if isinstance(art.get("properties"), dict) else {}
-        if art.get("type") == _NESTED_ASSEMBLY and depth < 4 and isinstance(props.get("directoryName"), str):
+        if art.get("type") == _NESTED_ASSEMBLY and not isinstance(props.get("directoryName"), str):
+            parts.warnings.append(f"{manifest}: {art_id}: a nested assembly without a directoryName text: not read")
+            continue
+        if art.get("type") == _NESTED_ASSEMBLY:
             sub = folder / props["directoryName"]
             real = sub.resolve()
-            if real in seen:
+            if depth >= MAX_NESTING:
+                parts.warnings.append(f"{manifest}: {art_id}: nested assembly {props['directoryName']} is nested "
+                                      f"more than {MAX_NESTING} deep: not read")
+            elif real in seen:
                 parts.warnings.append(f"{manifest}: {art_id}: nested assembly {props['directoryName']} is already "
                                       "being read (a loop): not read again")
             elif not real.is_relative_to(root):
@@ -80,7 +88,12 @@ def read_assembly(folder: Path, parts: Parts, used: set[str], *, account: str, r
                 reports.extend(read_assembly(sub, parts, used, account=account, region=region, partition=partition,
                                              params=params, depth=depth + 1, root=root, seen=seen,
                                              count=count))
+            else:
+                parts.warnings.append(f"{manifest}: {art_id}: nested assembly {props['directoryName']} has no "
+                                      "manifest.json: not read")
             continue
+        if art.get("type") == _STACK and not isinstance(props.get("templateFile"), str):
+            parts.warnings.append(f"{manifest}: {art_id}: a stack without a templateFile text: not read")
         if art.get("type") != _STACK or not isinstance(props.get("templateFile"), str):
             continue
         path = folder / props["templateFile"]
@@ -118,8 +131,10 @@ def read_assembly(folder: Path, parts: Parts, used: set[str], *, account: str, r
             rep.warnings.extend(local.warnings)
             parts.extend(local)
         reports.append(rep)
-    if not reports:
-        reports.append(InputReport(str(manifest), "cdk", [f"{manifest}: the manifest lists no CloudFormation stack"]))
+    if not reports:  # with what was set aside, so an error alone still says why
+        why = "; ".join(w.removeprefix(f"{manifest}: ") for w in parts.warnings[said:][:3])
+        reports.append(InputReport(str(manifest), "cdk", [f"{manifest}: the manifest lists no CloudFormation stack"
+                                                          + (f" it can read ({why})" if why else "")]))
     return reports
 
 

@@ -114,6 +114,7 @@ class StackReader:
                 handlers[rtype](logical)
             else:
                 cfn_events.read(self, logical, rtype)
+        self.parts.warnings.extend(f"{self.s.path}: {w}" for w in self.s.warnings)
 
     # -- Lambda -------------------------------------------------------------------------------
 

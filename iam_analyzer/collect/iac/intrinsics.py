@@ -11,6 +11,9 @@ from typing import Any, Protocol
 
 from .constants import WILDCARD, text
 
+MAX_TEXT = 1024 * 1024  # as resolve.MAX_VALUE_CHARS: CloudFormation takes at most 1 MB of template
+NOT_FOUND = object()
+
 
 class Stack(Protocol):
     """What a handler needs of the stack being resolved (``resolve.Stack`` is the one there is;
@@ -18,9 +21,11 @@ class Stack(Protocol):
 
     region: str
     mappings: dict
+    maps_open: set
 
     def resolve(self, node: Any, line: int | None = None) -> Any: ...
     def note(self, line: int | None, what: str) -> None: ...
+    def limit(self, line: int | None, what: str) -> None: ...
     def ref(self, target: str, line: int | None) -> Any: ...
     def getatt(self, logical: str, attr: str, line: int | None) -> Any: ...
     def sub(self, arg: Any, line: int | None) -> Any: ...
@@ -50,7 +55,11 @@ def _join(s: Stack, arg: Any, line):
     sep, items = s.resolve(arg[0], line), s.resolve(arg[1], line)
     if not isinstance(items, list):
         return WILDCARD if items != WILDCARD else WILDCARD
-    return str(sep).join(text(i) for i in items)
+    parts = [text(i) for i in items]
+    if sum(map(len, parts)) + len(str(sep)) * len(parts) > MAX_TEXT:
+        s.limit(line, f"Fn::Join makes a value over {MAX_TEXT:,} characters: read as \"*\"")
+        return WILDCARD
+    return str(sep).join(parts)
 
 
 def _select(s: Stack, arg: Any, line):
@@ -82,8 +91,20 @@ def _findinmap(s: Stack, arg: Any, line):
         return WILDCARD
     m, k1, k2 = (s.resolve(a, line) for a in arg[:3])
     try:
-        return s.resolve(s.mappings[m][k1][k2], line)
+        value = s.mappings[m][k1][k2]
     except (KeyError, TypeError):
+        value = NOT_FOUND
+    if value is not NOT_FOUND:
+        key = (text(m), text(k1), text(k2))
+        if key in s.maps_open:  # CloudFormation takes no functions in Mappings; offline one loops
+            s.limit(line, f"Fn::FindInMap {'/'.join(key)} refers to itself: read as \"*\"")
+            return WILDCARD
+        s.maps_open.add(key)
+        try:
+            return s.resolve(value, line)
+        finally:
+            s.maps_open.discard(key)
+    else:
         if len(arg) > 3 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
             return s.resolve(arg[3]["DefaultValue"], line)
         s.note(line, f"Fn::FindInMap {m}/{k1}/{k2} is not in the mappings")
@@ -122,7 +143,30 @@ def _length(s: Stack, arg: Any, line):
 
 
 def _tojson(s: Stack, arg: Any, line):
-    return json.dumps(s.resolve(arg, line), sort_keys=True, default=str)
+    value = s.resolve(arg, line)
+    if not _fits(value, MAX_TEXT):
+        s.limit(line, f"Fn::ToJsonString makes a value over {MAX_TEXT:,} characters: read as \"*\"")
+        return WILDCARD
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _fits(value: Any, budget: int) -> bool:
+    """Whether ``value`` as JSON stays within ``budget`` characters (counted, never built: values
+    may share parts, so their expanded size can be far past memory)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            budget -= 2 + sum(len(str(k)) + 4 for k in v)
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            budget -= 2 + len(v)
+            stack.extend(v)
+        else:
+            budget -= len(v) + 2 if isinstance(v, str) else 8
+        if budget < 0:
+            return False
+    return True
 
 
 def _boolean(fn: str):

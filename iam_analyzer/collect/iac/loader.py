@@ -30,6 +30,14 @@ import yaml
 MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 128
 MAX_NODES = 5_000_000
+# Text once aliases are expanded: without aliases a document holds no more than its file, so a
+# real one never comes near; a few aliases to a large leaf would (and Fn::ToJsonString over them).
+MAX_EXPANDED_CHARS = MAX_BYTES
+# YAML is built into objects by libyaml before any bound on the result can be checked, and
+# costs some hundred bytes of memory per node: CloudFormation takes at most 1 MB of template
+# (Serverless services and configuration are smaller still), so YAML text is bounded first.
+# JSON (Terraform plans run to tens of MB) keeps MAX_BYTES, its values counted before building.
+MAX_YAML_BYTES = 8 * 1024 * 1024
 MAX_INT_DIGITS = 400  # as iam_analyzer.inputs: an account id has 12 digits; int() of 5,000 is refused by Python
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -153,20 +161,44 @@ _Loader.add_multi_constructor("!", _unknown_tag)
 
 
 def _check_bounds(data: Any, max_depth: int, max_nodes: int) -> None:
-    """Walk without recursion: refuse deep nesting and alias bombs before anyone recurses."""
-    stack = [(data, 1)]
-    count = 0
+    """Walk without recursion: refuse deep nesting and alias bombs (by values and by the text
+    they hold once expanded) before anyone recurses or serialises."""
+    stack = [(data, 1, None)]
+    count = chars = 0
     while stack:
-        node, depth = stack.pop()
+        node, depth, where = stack.pop()
+        where = getattr(node, "line", None) or where
         count += 1
         if count > max_nodes:
             raise LoadError(f"more than {max_nodes} values (after expanding aliases): refused")
         if depth > max_depth:
             raise LoadError(f"nested deeper than {max_depth} levels: refused", getattr(node, "line", None))
         if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
+            chars += sum(len(k) for k in node if isinstance(k, str))
+            stack.extend((v, depth + 1, where) for v in node.values())
         elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
+            stack.extend((v, depth + 1, where) for v in node)
+        elif isinstance(node, str):
+            chars += len(node)
+        if chars > MAX_EXPANDED_CHARS:
+            raise LoadError(f"more than {MAX_EXPANDED_CHARS} characters of text (after expanding aliases): refused",
+                            where)
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+
+
+def _json_values_at_most(text: str, max_nodes: int) -> None:
+    """Refuse JSON holding more than ``max_nodes`` values before building any. Outside strings,
+    values = 1 + colons + array items, array items <= ``[`` + commas in arrays, and commas in
+    objects >= colons - ``{``: so values <= 1 + commas + ``[`` + ``{`` (exact without empties)."""
+    marks = text.count(",") + text.count("[") + text.count("{")
+    if marks < max_nodes:
+        return
+    outside = _JSON_STRING.sub('""', text)
+    marks = outside.count(",") + outside.count("[") + outside.count("{")
+    if marks >= max_nodes:
+        raise LoadError(f"more than {max_nodes} values: refused")
 
 
 def _loads_json(text: str) -> Any:
@@ -212,6 +244,7 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH,
     """Parse YAML or JSON text into line-aware nodes. Raises ``LoadError``."""
     json_error = None
     if text.lstrip()[:1] in ("{", "["):
+        _json_values_at_most(text, max_nodes)
         try:
             data = _loads_json(text)
         except RecursionError:
@@ -224,6 +257,9 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH,
         else:
             _check_bounds(data, max_depth, max_nodes)
             return data
+    if len(text) > MAX_YAML_BYTES:
+        raise LoadError(f"{len(text)} characters of YAML, over the {MAX_YAML_BYTES}-character limit "
+                        "(CloudFormation takes at most 1 MB of template): refused")
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except LoadError:
@@ -247,7 +283,7 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH,
 def read_bounded(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most ``max_bytes`` (a FIFO, a device or a link to one
     is refused, never read forever). Raises ``LoadError`` or ``OSError``."""
-    from iam_analyzer.inputs import special_reason
+    from iam_analyzer.inputs import file_kind, special_reason
 
     p = Path(path)
     why = special_reason(p)
@@ -255,7 +291,7 @@ def read_bounded(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
         raise LoadError(why)
     st = p.stat()
     if not stat.S_ISREG(st.st_mode):
-        raise LoadError("not a regular file: refused")
+        raise LoadError(f"{file_kind(st.st_mode)}, not a regular file: refused")
     if st.st_size > max_bytes:
         raise LoadError(f"file is {st.st_size} bytes, over the {max_bytes}-byte limit: refused")
     with open(p, "rb") as fh:
@@ -280,7 +316,10 @@ def load_file(path: str | Path, *, max_bytes: int = MAX_BYTES, **kw: Any) -> Any
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise LoadError(f"not UTF-8 text (byte {e.start})") from None
+        start = e.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)  # the decoder counts after the BOM
+        line = raw.count(b"\n", 0, start) + 1
+        col = start - (raw.rfind(b"\n", 0, start) + 1) + 1
+        raise LoadError(f"column {col}: not UTF-8 text (byte {start})", line) from None
     data = loads(text, **kw)
     if len(_CACHE) >= 4096:
         _CACHE.clear()

@@ -44,6 +44,11 @@ class Unresolved:
 # and no real chain of names (a name built from another resource's name ...) is 64 deep.
 MAX_VALUE_CHARS = 1024 * 1024
 MAX_NAME_CHAIN = 64
+# Values visited while resolving one template: a 1 MB template has some 100,000 nodes, each read
+# a few times; Fn::FindInMap and Ref fanning out (a value built of four copies of the next, thirty
+# deep) would visit 4**30 (Terraform evaluation has the same budget). Past the budget every
+# value still to resolve is "*", said once.
+MAX_STEPS = 2_000_000
 
 
 @dataclass
@@ -58,6 +63,7 @@ class Stack:
     partition: str = "aws"
     overrides: dict = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # budgets reached: said as reading notes
 
     def __post_init__(self) -> None:
         t = self.template
@@ -71,6 +77,8 @@ class Stack:
         self._names: dict[str, str] = {}
         self._name_depth = 0
         self._seen_unresolved: set[tuple] = set()
+        self._steps = 0
+        self.maps_open: set[tuple] = set()  # Fn::FindInMap lookups being resolved (a loop is cut)
         self.params = self._parameters()
 
     # -- bookkeeping ------------------------------------------------------------------------
@@ -80,6 +88,13 @@ class Stack:
         if key not in self._seen_unresolved:
             self._seen_unresolved.add(key)
             self.unresolved.append(Unresolved(self.path, line, what))
+
+    def limit(self, line: int | None, what: str) -> None:
+        """A value cut at a budget (read as "*"): unresolved, and said once as a reading note."""
+        before = len(self.unresolved)
+        self.note(line, what)
+        if len(self.unresolved) > before:
+            self.warnings.append(f"line {line}: {what}" if line else what)
 
     def pseudo(self) -> dict[str, Any]:
         return {
@@ -286,6 +301,13 @@ class Stack:
         """The plain value of a template node (mappings/lists keep their lines)."""
         if isinstance(node, str):
             return self._dynamic(node, line) if "{{resolve:" in node else node
+        if isinstance(node, (list, dict)):
+            self._steps += 1
+            if self._steps > MAX_STEPS:
+                if self._steps == MAX_STEPS + 1:
+                    self.limit(line, f"values fan out past {MAX_STEPS:,} steps of resolution "
+                                    "(Fn::FindInMap, Ref or Fn::Sub reused): the rest read as \"*\"")
+                return WILDCARD
         if isinstance(node, list):
             out = LList()
             out.line = line_of(node) or line
@@ -326,10 +348,10 @@ class Stack:
             return WILDCARD
         out = handler(self, arg, line)
         if isinstance(out, str) and len(out) > MAX_VALUE_CHARS:
-            self.note(line, f"{fn} makes a value of {len(out):,} characters (over {MAX_VALUE_CHARS:,}): read as \"*\"")
+            self.limit(line, f"{fn} makes a value of {len(out):,} characters (over {MAX_VALUE_CHARS:,}): read as \"*\"")
             return WILDCARD
         if isinstance(out, list) and len(out) > MAX_VALUE_CHARS // 16:
-            self.note(line, f"{fn} makes a list of {len(out):,} items: read as \"*\"")
+            self.limit(line, f"{fn} makes a list of {len(out):,} items: read as \"*\"")
             return WILDCARD
         return out
 
@@ -343,8 +365,11 @@ class Stack:
             self.note(line, "Fn::Sub of a value that is not text")
             return WILDCARD
         local = {k: self.resolve(v, line) for k, v in variables.items()}
+        made = [len(text)]  # characters made so far: "${a}" a million times over a long value is cut
 
         def repl(m: re.Match) -> str:
+            if made[0] > MAX_VALUE_CHARS:
+                return ""
             expr = m.group(1)
             if expr.startswith("!"):
                 return "${" + expr[1:] + "}"
@@ -356,9 +381,15 @@ class Stack:
                 v = self.getatt(logical, attr, line)
             else:
                 v = self.ref(expr, line)
-            return _text(v)
+            out = _text(v)
+            made[0] += len(out)
+            return out
 
-        return self._dynamic(_SUB_VAR.sub(repl, text), line) if "{{resolve:" in text else _SUB_VAR.sub(repl, text)
+        out = _SUB_VAR.sub(repl, text)
+        if made[0] > MAX_VALUE_CHARS:
+            self.limit(line, f"Fn::Sub makes a value over {MAX_VALUE_CHARS:,} characters: read as \"*\"")
+            return WILDCARD
+        return self._dynamic(out, line) if "{{resolve:" in text else out
 
 
 def _norm(v: Any) -> Any:

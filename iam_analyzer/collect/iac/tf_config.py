@@ -196,8 +196,10 @@ class Reader:
                     a = call.body.attrs[n]
                     self.note(parent.defn.folder, a.file, a.line, f"{prefix.rstrip('.')}: input {n} is not modelled "
                               "by the stand-in: what it would add is not read")
-        if folder is None or not folder.is_dir() or parent.depth >= MAX_MODULE_DEPTH:
-            why = (f"modules nested over {MAX_MODULE_DEPTH} deep" if parent.depth >= MAX_MODULE_DEPTH else
+        loop = folder is not None and folder.resolve() in parent.chain  # Terraform refuses it too
+        if folder is None or not folder.is_dir() or parent.depth >= MAX_MODULE_DEPTH or loop:
+            why = (f"source {source} is this module or one that calls it, a loop" if loop else
+                   f"modules nested over {MAX_MODULE_DEPTH} deep" if parent.depth >= MAX_MODULE_DEPTH else
                    f"source {source if isinstance(source, str) else '?'} is not a local folder (remote modules "
                    "are read only once terraform init has installed them)")
             self.note(parent.defn.folder, call.file, call.line,
@@ -208,7 +210,7 @@ class Reader:
             if n in _META_ARGS:
                 continue
             inputs[n] = self._input(parent, a, names)
-        mod = ModuleInst(self, self.module_def(folder), prefix, inputs, parent.depth + 1)
+        mod = ModuleInst(self, self.module_def(folder), prefix, inputs, parent.depth + 1, parent.chain)
         # a stand-in's resources are shown at the module call (and at the call of the module calling it)
         mod.shown_at = (call.file, call.line) if stand_in(source) is not None and folder == stand_in(source) else \
             getattr(parent, "shown_at", None)
@@ -314,10 +316,13 @@ class Reader:
 
 
 def called_modules(folders: list[Path]) -> set[Path]:
-    """Folders that one of ``folders`` calls as a local module (they are not root modules)."""
-    out: set[Path] = set()
+    """Folders that one of ``folders`` calls as a local module (they are not root modules).
+    A folder that calls itself, or folders that call each other round, would all be "called"
+    and none read: the first of such a circle is a root, and the circle is said by the reader."""
     ev = Evaluator(lambda *a: None, max_steps=10_000)
+    calls: dict[Path, set[Path]] = {}
     for folder in folders:
+        here = calls.setdefault(folder.resolve(), set())
         defn = ModuleDef(folder, tf_files(folder), [])
         for call in defn.calls.values():
             a = call.body.attrs.get("source")
@@ -328,8 +333,26 @@ def called_modules(folders: list[Path]) -> set[Path]:
             except (EvalLimit, RecursionError):
                 continue
             if isinstance(src, str) and src.startswith(("./", "../")):
-                out.add((folder / src).resolve())
-    return out
+                here.add((folder / src).resolve())
+    called_by_other = {c for f, cs in calls.items() for c in cs if c != f}
+    roots = [f for f in calls if f not in called_by_other]
+    reached: set[Path] = set()
+
+    def reach(start: Path) -> None:
+        todo = [start]
+        while todo:
+            for c in calls.get(todo.pop(), ()):
+                if c not in reached:
+                    reached.add(c)
+                    todo.append(c)
+
+    for r in roots:
+        reach(r)
+    for f in calls:  # a circle no root calls into: its first folder is read as a root
+        if f not in reached and f not in roots:
+            roots.append(f)
+            reach(f)
+    return (reached | {c for cs in calls.values() for c in cs}) - set(roots)
 
 
 def read_config(folder: Path, parts: Parts, *, account: str, region: str, partition: str,

@@ -210,7 +210,7 @@ def root_variables(reader: "Reader", defn: "ModuleDef", params: dict, var_files:
             values.update(_var_file(reader, p, errors))
     for vf in var_files:
         p = Path(vf)
-        if not p.is_file():
+        if not p.exists():
             errors.append(f"{vf}: no such variables file")
             continue
         values.update(_var_file(reader, p, errors))

@@ -87,6 +87,10 @@ def parse_bytes(data: bytes, file: str) -> Body:
     return _body(body, file) if body is not None else Body()
 
 
+# Real configurations nest blocks a few levels (resource > dynamic > content > ...); the walk
+# below recurses once per level, so a file of thousands is refused before Python's limit.
+MAX_BLOCK_DEPTH = 64
+
 _CACHE: dict[tuple[str, str], Body] = {}
 
 
@@ -119,7 +123,9 @@ def _label(node) -> str:
     return lit.text.decode() if lit is not None else ""
 
 
-def _body(node, file: str) -> Body:
+def _body(node, file: str, depth: int = 1) -> Body:
+    if depth > MAX_BLOCK_DEPTH:
+        raise HclError(f"blocks nested more than {MAX_BLOCK_DEPTH} levels deep: refused", node.start_point.row + 1)
     out = Body()
     for c in node.children:
         if c.type == "attribute":
@@ -131,7 +137,7 @@ def _body(node, file: str) -> Body:
             kind = c.children[0].text.decode()
             labels = [_label(x) for x in c.children[1:] if x.type in ("string_lit", "identifier")]
             inner = next((x for x in c.children if x.type == "body"), None)
-            out.blocks.append(Block(kind, labels, _body(inner, file) if inner is not None else Body(),
+            out.blocks.append(Block(kind, labels, _body(inner, file, depth + 1) if inner is not None else Body(),
                                     c.start_point.row + 1, file))
     return out
 

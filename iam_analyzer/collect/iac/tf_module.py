@@ -169,8 +169,10 @@ class AnyKey:
 
 
 class ModuleInst:
-    def __init__(self, reader: "Reader", defn: ModuleDef, prefix: str, inputs: dict, depth: int):
+    def __init__(self, reader: "Reader", defn: ModuleDef, prefix: str, inputs: dict, depth: int,
+                 above: tuple = ()):
         self.reader, self.defn, self.prefix, self.inputs, self.depth = reader, defn, prefix, inputs, depth
+        self.chain = (*above, defn.folder.resolve())  # this module's folder and those of its callers
         self.local_memo: dict[str, Any] = {}
         self.res_memo: dict[tuple[str, str, str], Any] = {}
         self.call_memo: dict[str, Any] = {}
