@@ -6,41 +6,17 @@ mistakes in the authors' own statements; SARIF and Markdown valid and escaped.""
 from __future__ import annotations
 
 import json
-import subprocess
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 
-from iam_analyzer.cli import main
 from iam_analyzer.emit.check_report import MARKER
-from iam_analyzer.schema import load
 from tests import sam_apps_public as apps
+from tests.test_check_repos import check_json, git, run  # the gate tests' helpers
 
 HANDLER = "def handler(event, context):\n    return event\n"
-
-
-def run(*args) -> tuple[int, str, str]:
-    r = CliRunner().invoke(main, [*map(str, args)])
-    if r.exception and not isinstance(r.exception, SystemExit):
-        raise r.exception
-    return r.exit_code, r.stdout, r.stderr
-
-
-def check_json(*args) -> tuple[int, dict]:
-    code, out, err = run("check", *args, "--format", "json")
-    assert out, err
-    assert "Traceback" not in err
-    doc = json.loads(out)
-    jsonschema.validate(doc, load("check"))
-    return code, doc
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=cwd, check=True,
-                   capture_output=True)
 
 
 def app_repo(tmp_path: Path, name: str) -> Path:

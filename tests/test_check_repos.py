@@ -30,6 +30,7 @@ def run(*args) -> tuple[int, str, str]:
 def check_json(*args) -> tuple[int, dict]:
     code, out, err = run("check", *args, "--format", "json")
     assert out, err
+    assert "Traceback" not in err
     doc = json.loads(out)
     jsonschema.validate(doc, load("check"))
     return code, doc
