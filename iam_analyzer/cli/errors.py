@@ -61,12 +61,48 @@ class SafeGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("iam-analyzer: interrupted", err=True)
             sys.exit(130)
-        except SystemExit:
-            raise
+        except SystemExit as e:
+            code = _flush_stdout()  # before the interpreter's own flush, which could only exit 120
+            if code is not None:
+                sys.exit(code)
+            raise e
         except BrokenPipeError:
             sys.exit(0)
         except Exception as e:  # noqa: BLE001 - the one place every other error ends
             sys.exit(report_exception(e, _verbose(argv)))
+
+
+def _stdout_to_devnull() -> None:
+    """What is left in the buffer cannot be written: drop it, so the final flush succeeds."""
+    import os
+
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _flush_stdout() -> int | None:
+    """Flush the standard output now; an output that refuses the write (a full disk,
+    ``> /proc/version``) is exit 2 with one line, a closed pipe keeps the command's code."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_to_devnull()
+    except OSError as e:
+        if e.errno not in _WRITE_ERRNOS:
+            raise
+        from iam_analyzer.outputs import reason
+
+        _stdout_to_devnull()
+        click.echo(f"iam-analyzer: cannot write the standard output: {reason(e)}", err=True)
+        return 2
+    except ValueError:  # closed by the command
+        pass
+    return None
 
 
 def report_exception(e: BaseException, verbose: bool) -> int:
