@@ -431,7 +431,16 @@ def test_standard_output_that_refuses_the_write_is_exit_2_not_an_internal_error(
         pytest.skip("only root can open /proc/version for writing")
     policy = write(tmp_path / "p.json", {"Version": "2012-10-17",
                                          "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
-    with sink:
-        res = subprocess.run([sys.executable, "-m", "iam_analyzer.cli", "lint", str(policy), "--format", "json"],
-                             stdout=sink, stderr=subprocess.PIPE, text=True, timeout=120)
-    assert res.returncode == 2 and "cannot write" in res.stderr and "internal error" not in res.stderr
+    import os
+
+    sink.close()
+    # buffered (the default) and unbuffered: the write fails at the exit's flush, or in the command
+    for unbuffered in (False, True):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+        if unbuffered:
+            env["PYTHONUNBUFFERED"] = "1"
+        with open("/proc/version", "w") as out:  # noqa: SIM115
+            res = subprocess.run([sys.executable, "-m", "iam_analyzer.cli", "lint", str(policy), "--format", "json"],
+                                 stdout=out, stderr=subprocess.PIPE, text=True, timeout=120, env=env)
+        assert res.returncode == 2, (unbuffered, res.stderr)
+        assert "cannot write" in res.stderr and "internal error" not in res.stderr and "Exception ignored" not in res.stderr

@@ -115,7 +115,9 @@ def report_exception(e: BaseException, verbose: bool) -> int:
     if isinstance(e, OSError) and e.errno in _WRITE_ERRNOS:
         from iam_analyzer.outputs import reason
 
-        where = f" {e.filename}" if e.filename else ""
+        where = f" {e.filename}" if e.filename else " the standard output"
+        if not e.filename:  # what stays in its buffer would fail again at the interpreter's exit (120)
+            _stdout_to_devnull()
         click.echo(f"iam-analyzer: cannot write{where}: {reason(e)}", err=True)
         return 2
     if isinstance(e, MemoryError):
