@@ -85,3 +85,15 @@ def check(*args) -> tuple[int, dict, str]:
         raise r.exception
     assert "Traceback" not in r.output
     return r.exit_code, json.loads(r.stdout), r.output
+
+
+def assert_quiet_against_head(src: Path, tmp_path: Path, monkeypatch, expected_functions) -> None:
+    """A project committed unchanged, checked against its own HEAD: every function found, no
+    new or removed access, nothing at or above high."""
+    root = committed(src, tmp_path)
+    monkeypatch.chdir(root)
+    code, doc, _ = check(".", "--base", "HEAD", "--fail-on", "high", "--fail-on-new-access")
+    assert doc["new_access"] == [] and doc["removed_access"] == []
+    assert sorted(f["name"] for f in doc["functions"]) == sorted(expected_functions)
+    blocking = [f for f in doc["findings"] if f["severity"] in ("critical", "high")]
+    assert code == 0 and blocking == [], blocking

@@ -15,8 +15,9 @@ from iam_analyzer.cli import main
 from iam_analyzer.collect.iac import read_paths
 
 from .common import (
+    assert_quiet_against_head,
     BASIC, DDB_POLL, KINESIS_POLL, LOGS, ROOT, S3_READ_ONLY, SQS_POLL, VPC_ACCESS, XRAY_DAEMON, XRAY_WRITE,
-    check, committed, granted, grants,
+    granted, grants,
 )
 
 SERVICES = ROOT / "serverless"
@@ -133,13 +134,7 @@ def test_variables_of_old_and_new_styles_resolve_to_the_names_the_framework_depl
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_the_gate_on_an_unchanged_repository_shows_no_access_change_and_does_not_block(name, tmp_path, monkeypatch):
-    root = committed(SERVICES / name, tmp_path)
-    monkeypatch.chdir(root)
-    code, doc, _ = check(".", "--base", "HEAD", "--fail-on", "high", "--fail-on-new-access")
-    assert doc["new_access"] == [] and doc["removed_access"] == []
-    assert sorted(f["name"] for f in doc["functions"]) == sorted(EXPECTED[name])
-    blocking = [f for f in doc["findings"] if f["severity"] in ("critical", "high")]
-    assert code == 0 and blocking == [], blocking
+    assert_quiet_against_head(SERVICES / name, tmp_path, monkeypatch, EXPECTED[name])
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

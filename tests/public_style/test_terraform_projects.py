@@ -15,7 +15,8 @@ from iam_analyzer.cli import main
 from iam_analyzer.collect.iac import read_paths
 
 from .common import (
-    BASIC, ROOT, S3_READ_ONLY, SQS_POLL, VPC_ACCESS, XRAY_DAEMON, check, committed, documents, granted, grants,
+    assert_quiet_against_head,
+    BASIC, ROOT, S3_READ_ONLY, SQS_POLL, VPC_ACCESS, XRAY_DAEMON, documents, granted, grants,
     statements,
 )
 
@@ -162,13 +163,7 @@ def test_the_registry_lambda_module_is_read_through_its_stand_in_and_shown_at_it
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_the_gate_on_an_unchanged_repository_shows_no_access_change_and_does_not_block(name, tmp_path, monkeypatch):
-    root = committed(CONFIGS / name, tmp_path)
-    monkeypatch.chdir(root)
-    code, doc, _ = check(".", "--base", "HEAD", "--fail-on", "high", "--fail-on-new-access")
-    assert doc["new_access"] == [] and doc["removed_access"] == []
-    assert sorted(f["name"] for f in doc["functions"]) == sorted(EXPECTED[name])
-    blocking = [f for f in doc["findings"] if f["severity"] in ("critical", "high")]
-    assert code == 0 and blocking == [], blocking
+    assert_quiet_against_head(CONFIGS / name, tmp_path, monkeypatch, EXPECTED[name])
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
