@@ -20,6 +20,7 @@ from iam_analyzer.analyze.graph.principals import Principal, escalation_methods
 from iam_analyzer.iam import arn as arnlib
 from iam_analyzer.iam import wildcard
 from iam_analyzer.iam.evaluate import Result
+from iam_analyzer.iam.managed_policies import is_aws_managed_arn
 
 from iam_analyzer.analyze.graph.methods import (  # noqa: F401  (re-exported: escalation's public names)
     ACT_AS, CLASS_PREFIX, CONTROL, METHOD_YIELDS, POLICY_WRITE, Hop,
@@ -199,7 +200,7 @@ class Escalations:
         my_groups = [an.principals[g] for g in p.groups if g in an.principals]
         all_groups = self.by_kind.get((p.account, "group"), [])
         my_policies = sorted(set(p.managed) | {m for g in my_groups for m in g.managed})
-        customer = [a for a in my_policies if ":aws:policy/" not in a]
+        customer = [a for a in my_policies if not is_aws_managed_arn(a)]
         possible = an.possible(p)
         # a principal whose policies p can write is worth reaching too (write, then act as it)
         writes_roles = bool(possible & _WRITES_ROLES)
@@ -331,10 +332,10 @@ class Escalations:
             holders = self.__dict__["_holders"] = {}
             for x in self.an.principals.values():
                 for a in x.managed:
-                    if ":aws:policy/" not in a:
+                    if not is_aws_managed_arn(a):
                         holders.setdefault(a, []).append(x.arn)
         return [(h, [pol], None) for pol, hs in sorted(holders.items()) if pol not in own
-                for h in hs if h != p.arn and h.split(":")[4] == p.account]
+                for h in hs if h != p.arn and _account(h) == p.account]
 
     def function_witness(self) -> dict[str, str]:
         """For each role that privileged functions run as, one function that runs as it."""
@@ -349,6 +350,11 @@ class Escalations:
         from iam_analyzer.analyze.graph.reach import find
 
         return find(self)
+
+
+def _account(arn: str) -> str | None:
+    parsed = arnlib.try_parse(arn)
+    return parsed.account if parsed else None
 
 
 def _drop_implied(hops: list[Hop]) -> list[Hop]:
